@@ -1,0 +1,78 @@
+using System;
+using System.Collections.Generic;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Vfs;
+
+namespace UserKernel.Kernel.Filesystems.Dev;
+
+/// <summary>
+/// The guest's /dev: a small fixed directory of character devices, each of which opens the host device
+/// of the same Linux-wide number (devices.txt fixes them: null is 1:3 everywhere).
+/// </summary>
+public sealed class DevSuperBlock : SuperBlock
+{
+    private readonly DevDirectory root;
+
+    public DevSuperBlock(ulong device) : base(device)
+    {
+        var now = new Timespec(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 0);
+        root = new DevDirectory(this, now);
+        ulong ino = 2;
+        foreach ((string name, uint major, uint minor) in new[]
+        {
+            ("full", 1u, 7u), ("null", 1u, 3u), ("random", 1u, 8u), ("tty", 5u, 0u), ("urandom", 1u, 9u), ("zero", 1u, 5u),
+        })
+            root.Add(name, new DevNode(this, ++ino, "/dev/" + name, MakeDev(major, minor), now));
+    }
+
+    public override Inode Root => root;
+    public override string TypeName => "devtmpfs";
+    public override long Magic => 0x01021994;
+    public override bool ReadOnly => false;
+
+    private sealed class DevDirectory : Inode
+    {
+        private readonly SortedDictionary<string, Inode> children = new(StringComparer.Ordinal);
+        private readonly Timespec time;
+
+        public DevDirectory(SuperBlock sb, Timespec time) : base(sb, 2) { this.time = time; }
+
+        public void Add(string name, Inode inode) => children[name] = inode;
+
+        public override uint Mode => FileMode.S_IFDIR | 0x1ED; // 0755
+        public override ulong LinkCount => 2;
+        public override Timespec Atime => time;
+        public override Timespec Mtime => time;
+        public override Timespec Ctime => time;
+
+        public override Result<Inode> Lookup(string name) =>
+            children.TryGetValue(name, out Inode? inode) ? inode : Errno.ENOENT;
+
+        public override Result<IReadOnlyList<DirectoryEntry>> ReadDirectory()
+        {
+            var list = new List<DirectoryEntry> { new(".", Ino, 4), new("..", Ino, 4) };
+            foreach ((string name, Inode inode) in children) list.Add(new DirectoryEntry(name, inode.Ino, FileMode.ToDirentType(inode.Mode)));
+            return list;
+        }
+    }
+
+    private sealed class DevNode : Inode
+    {
+        private readonly Timespec time;
+        private readonly ulong rdev;
+
+        public DevNode(SuperBlock sb, ulong ino, string hostPath, ulong rdev, Timespec time) : base(sb, ino)
+        {
+            HostDevicePath = hostPath;
+            this.rdev = rdev;
+            this.time = time;
+        }
+
+        public override string HostDevicePath { get; }
+        public override uint Mode => FileMode.S_IFCHR | 0x1B6; // 0666
+        public override ulong Rdev => rdev;
+        public override Timespec Atime => time;
+        public override Timespec Mtime => time;
+        public override Timespec Ctime => time;
+    }
+}

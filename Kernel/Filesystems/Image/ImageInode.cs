@@ -1,0 +1,96 @@
+using System;
+using System.Collections.Generic;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Vfs;
+using UserKernel.RootFs.Ext4;
+using UserKernel.RootFs.Image;
+
+namespace UserKernel.Kernel.Filesystems.Image;
+
+/// <summary>An inode of the image. A corrupt structure found while reading answers EIO.</summary>
+public sealed class ImageInode : Inode
+{
+    private readonly Ext4Inode disk;
+    private readonly ImageSuperBlock image;
+    private Dictionary<string, uint>? index;
+
+    internal ImageInode(ImageSuperBlock image, Ext4Inode disk) : base(image, disk.Number)
+    {
+        this.image = image;
+        this.disk = disk;
+    }
+
+    public override uint Mode => disk.Mode;
+    public override uint Uid => disk.Uid;
+    public override uint Gid => disk.Gid;
+    public override ulong LinkCount => disk.LinksCount;
+    public override long Size => (long)disk.Size;
+    public override long Blocks512 => (long)disk.Blocks512;
+    public override Timespec Atime => new(disk.AtimeSec, disk.AtimeNsec);
+    public override Timespec Mtime => new(disk.MtimeSec, disk.MtimeNsec);
+    public override Timespec Ctime => new(disk.CtimeSec, disk.CtimeNsec);
+    public override Timespec? Btime => disk.HasCrtime ? new Timespec(disk.CrtimeSec, disk.CrtimeNsec) : null;
+    public override ulong Rdev => UserKernel.Kernel.Vfs.SuperBlock.MakeDev(disk.RdevMajor, disk.RdevMinor);
+
+    public override Result<Inode> Lookup(string name)
+    {
+        if (!IsDirectory) return Errno.ENOTDIR;
+        try
+        {
+            // Large directories are indexed once; small ones are scanned by the reader.
+            uint? ino;
+            if (index != null) ino = index.TryGetValue(name, out uint i) ? i : null;
+            else if (disk.Size > 64 * 1024) { BuildIndex(); ino = index!.TryGetValue(name, out uint i2) ? i2 : null; }
+            else ino = image.Reader.Lookup(disk.Number, Names.ToBytes(name));
+            if (ino == null) return Errno.ENOENT;
+            Inode? child = image.Get(ino.Value);
+            return child != null ? child : Errno.EIO;
+        }
+        catch (ImageFormatException)
+        {
+            return Errno.EIO;
+        }
+    }
+
+    private void BuildIndex()
+    {
+        var map = new Dictionary<string, uint>(StringComparer.Ordinal);
+        foreach (DirEntry e in image.Reader.ReadDirectory(disk.Number)) map[Names.FromBytes(e.Name)] = e.Inode;
+        index = map;
+    }
+
+    public override Result<IReadOnlyList<DirectoryEntry>> ReadDirectory()
+    {
+        if (!IsDirectory) return Errno.ENOTDIR;
+        try
+        {
+            var list = new List<DirectoryEntry>();
+            foreach (DirEntry e in image.Reader.ReadDirectory(disk.Number))
+                list.Add(new DirectoryEntry(Names.FromBytes(e.Name), e.Inode, DirentType(e.FileType)));
+            return list;
+        }
+        catch (ImageFormatException)
+        {
+            return Errno.EIO;
+        }
+    }
+
+    // ext4's dir-entry file types (1 reg .. 7 symlink) as getdents64's DT_* values.
+    private static byte DirentType(byte ext4Type) => ext4Type switch
+    {
+        1 => 8, 2 => 4, 3 => 2, 4 => 6, 5 => 1, 6 => 12, 7 => 10, _ => 0,
+    };
+
+    public override Result<byte[]> ReadLink()
+    {
+        if (!IsSymlink) return Errno.EINVAL;
+        try { return image.Reader.ReadSymlink(disk.Number); }
+        catch (ImageFormatException) { return Errno.EIO; }
+    }
+
+    public override Result<int> Read(long offset, Span<byte> buffer)
+    {
+        try { return image.Reader.Read(disk.Number, offset, buffer); }
+        catch (ImageFormatException) { return Errno.EIO; }
+    }
+}

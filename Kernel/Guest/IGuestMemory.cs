@@ -1,0 +1,36 @@
+using System;
+using UserKernel.Kernel.Abi;
+
+namespace UserKernel.Kernel.Guest;
+
+/// <summary>Checked access to one guest address space. Every failure is EFAULT, never an exception.</summary>
+public interface IGuestMemory
+{
+    /// <summary>Copies guest bytes at <paramref name="from"/> into <paramref name="into"/>; returns how many were readable.</summary>
+    int ReadUpTo(GuestPtr from, Span<byte> into);
+
+    /// <summary>Copies all of <paramref name="bytes"/> to the guest, or answers EFAULT.</summary>
+    Errno Write(GuestPtr to, ReadOnlySpan<byte> bytes);
+}
+
+/// <summary>
+/// The narrow interface the kernel needs from the platform that caught the syscall
+/// (SyscallBridge's ptrace tracer implements it; tests use a fake).
+/// </summary>
+public interface IGuestThread
+{
+    /// <summary>The host thread id of this guest thread.</summary>
+    int HostTid { get; }
+
+    /// <summary>The thread's address space.</summary>
+    IGuestMemory Memory { get; }
+
+    /// <summary>The thread's stack pointer at the stop.</summary>
+    ulong StackPointer { get; }
+
+    /// <summary>Makes the stopped thread run one syscall of the kernel's choosing and returns rax.</summary>
+    long InjectSyscall(int number, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0);
+
+    /// <summary>Sets the registers a freshly loaded program starts with: all zero but rip and rsp.</summary>
+    void SetStartRegisters(ulong instructionPointer, ulong stackPointer);
+}

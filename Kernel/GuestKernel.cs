@@ -1,0 +1,243 @@
+using System;
+using System.IO;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Filesystems.Dev;
+using UserKernel.Kernel.Guest;
+using UserKernel.Kernel.Loader;
+using UserKernel.Kernel.Syscalls;
+using UserKernel.Kernel.Tasks;
+using UserKernel.Kernel.Trace;
+using UserKernel.Kernel.Vfs;
+using Task = UserKernel.Kernel.Tasks.Task;
+
+namespace UserKernel.Kernel;
+
+/// <summary>What the guest is started with.</summary>
+public sealed record KernelOptions
+{
+    public string Hostname { get; init; } = "userkernel";
+    public string WorkingDirectory { get; init; } = "/";
+    public Credentials Credentials { get; init; } = Credentials.Root;
+    public TraceLog? Trace { get; init; }
+}
+
+/// <summary>
+/// The managed kernel: the guest's mounts, processes and identity, and the dispatcher that hands each
+/// stopped syscall to its handler. It never touches ptrace; the platform calls <see cref="Enter"/> at a
+/// syscall stop and <see cref="Exit"/> when a call the kernel let the host run comes back.
+/// </summary>
+public sealed class GuestKernel
+{
+    private readonly TraceLog? trace;
+
+    public GuestKernel(SuperBlock root, KernelOptions options)
+    {
+        Options = options;
+        trace = options.Trace;
+        Mounts = new MountTable(root);
+        Walk = new PathWalk(Mounts);
+        HostFiles = new HostFiles();
+        UtsName.Nodename = options.Hostname;
+        UtsName.Release = ReadHostFile("/proc/sys/kernel/osrelease") ?? UtsName.Release;
+        UtsName.Version = ReadHostFile("/proc/sys/kernel/version") ?? UtsName.Version;
+
+        var kernelFiles = new DevSuperBlock(SuperBlock.MakeDev(0, 2));
+        StubDentry = new Dentry("userkernel-stub", null, new MemoryInode(kernelFiles, 1, StubProgram.Build(), Abi.FileMode.S_IFREG | 0x16D));
+        if (Walk.Resolve(Mounts.Root, "/dev", true).TryGet(out Dentry? dev, out _) && dev.Inode.IsDirectory)
+            Mounts.Mount(dev, new DevSuperBlock(SuperBlock.MakeDev(0, 5)));
+    }
+
+    public KernelOptions Options { get; }
+    public MountTable Mounts { get; }
+    public PathWalk Walk { get; }
+    public HostFiles HostFiles { get; }
+    public PidTable Pids { get; } = new();
+    public UtsName UtsName { get; } = new();
+
+    /// <summary>The stub program every guest process is started as (see <see cref="StubProgram"/>).</summary>
+    public Dentry StubDentry { get; }
+
+    /// <summary>The host path the platform spawns the first process from.</summary>
+    public string StubHostPath => HostFiles.PathFor(StubDentry).Value;
+
+    /// <summary>The first guest process, pid 1.</summary>
+    public ThreadGroup? Init { get; private set; }
+
+    public int MountIdOf(SuperBlock sb)
+    {
+        for (int i = 0; i < Mounts.Mounts.Count; i++)
+            if (Mounts.Mounts[i].SuperBlock == sb) return i + 1;
+        return 0;
+    }
+
+    /// <summary>Registers the first guest process. ENOENT/ENOTDIR if the working directory does not resolve.</summary>
+    public Result<Task> StartInit(int hostPid)
+    {
+        if (!Walk.Resolve(Mounts.Root, Options.WorkingDirectory, true).TryGet(out Dentry? cwd, out Errno e)) return e;
+        if (!cwd.Inode.IsDirectory) return Errno.ENOTDIR;
+        var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, cwd, Options.Credentials);
+        var task = new Task(group.Tgid, hostPid, group);
+        group.Threads.Add(task);
+        Pids.Add(task);
+        Init = group;
+        return task;
+    }
+
+    /// <summary>A fork/clone of <paramref name="parent"/> produced host thread <paramref name="childHostTid"/>.</summary>
+    public Task OnClone(Task parent, int childHostTid)
+    {
+        CloneRequest request = parent.PendingClone ?? new CloneRequest(17, 0);
+        const ulong CLONE_THREAD = 0x10000, CLONE_PARENT = 0x8000;
+        ThreadGroup group;
+        if ((request.Flags & CLONE_THREAD) != 0) group = parent.Group;
+        else
+        {
+            ThreadGroup? guestParent = (request.Flags & CLONE_PARENT) != 0 ? parent.Group.Parent : parent.Group;
+            group = new ThreadGroup(Pids.AllocatePid(), childHostTid, guestParent, parent.Group.Cwd, parent.Group.Credentials);
+        }
+        int tid = (request.Flags & CLONE_THREAD) != 0 ? Pids.AllocatePid() : group.Tgid;
+        var child = new Task(tid, childHostTid, group) { PendingClone = request };
+        group.Threads.Add(child);
+        Pids.Add(child);
+        return child;
+    }
+
+    /// <summary>The child's first stop: write its guest tid where CLONE_CHILD_SETTID asked for it.</summary>
+    public void OnChildStarted(Task child, IGuestThread thread)
+    {
+        if (child.PendingClone is { ChildTidAddress: not 0 } request)
+            thread.Memory.WriteInt32(new GuestPtr(request.ChildTidAddress), child.Tid);
+        child.PendingClone = null;
+    }
+
+    /// <summary>A guest thread is gone. Its process stays in the table until its parent reaps it.</summary>
+    public void OnTaskExit(Task task, string how)
+    {
+        trace?.Event(task.Tid, how);
+        ThreadGroup group = task.Group;
+        group.Threads.Remove(task);
+        if (task.Tid != group.Tgid) Pids.Remove(task);
+        if (group.Threads.Count > 0) return;
+        group.Exited = true;
+        foreach (Task t in Pids.All)
+            if (t.Group.Parent == group) t.Group.Parent = null;
+        if (group.Parent == null || group.Parent.Exited) Pids.Remove(task);
+    }
+
+    /// <summary>Dispatches one syscall stop. The context says how the platform must resume the thread.</summary>
+    public SyscallResult Enter(Task task, IGuestThread thread, int number, ReadOnlySpan<ulong> args)
+    {
+        SyscallContext ctx = task.Context;
+        ctx.Begin(this, thread, number, args);
+        SyscallEntry? entry = SyscallTable.Lookup(number);
+        if (trace != null && entry != null) ctx.TracedArguments = TraceFormatter.Arguments(entry, ctx);
+
+        SyscallResult result;
+        if (entry?.Handler == null || entry.Disposition == Disposition.Unimplemented) result = Errno.ENOSYS;
+        else
+        {
+            try
+            {
+                result = entry.Handler(ctx);
+            }
+            catch (Exception ex)
+            {
+                Console.Error.WriteLine($"userkernel: kernel bug in {entry.Name} (pid {task.Tid}): {ex}");
+                result = Errno.EIO;
+            }
+        }
+
+        if (trace != null)
+        {
+            if (!result.IsRunOnHost)
+                trace.Syscall(task.Tid, entry?.Name ?? $"syscall_{number}", ctx.TracedArguments ?? "", result.Value,
+                    entry?.Handler == null || entry.Disposition == Disposition.Unimplemented ? "unimplemented" : "emulated");
+            else if (ctx.OnExit == ExitAction.None)
+                ctx.OnExit = ExitAction.Trace;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// A syscall the host ran has returned with <paramref name="rax"/>; returns what the guest sees.
+    /// <paramref name="kill"/> is set when an exec failed past its point of no return.
+    /// </summary>
+    public long Exit(Task task, IGuestThread thread, long rax, out bool kill)
+    {
+        kill = false;
+        SyscallContext ctx = task.Context;
+        long result = rax;
+        switch (ctx.OnExit)
+        {
+            case ExitAction.TranslatePid when rax > 0:
+                result = TranslateReapedPid((int)rax, reaps: SyscallTable.Lookup(ctx.Number)?.Name == "wait4");
+                break;
+            case ExitAction.TranslateWaitid when rax == 0:
+                TranslateWaitidInfo(ctx);
+                break;
+            case ExitAction.ReplaceResult when rax >= 0:
+                result = ctx.ExitValue;
+                break;
+            case ExitAction.FinishExec:
+                ExecPlan? plan = task.PendingExec;
+                task.PendingExec = null;
+                if (rax == 0 && plan != null)
+                {
+                    Errno e = ElfLoader.Complete(thread, plan, task.Group.Credentials);
+                    if (e != Errno.OK)
+                    {
+                        Console.Error.WriteLine($"userkernel: exec of {plan.Program.Path} failed after the point of no return: {ErrnoNames.Name(e)}");
+                        kill = true;
+                    }
+                    result = 0;
+                }
+                break;
+        }
+
+        if (trace != null)
+        {
+            SyscallEntry? entry = SyscallTable.Lookup(ctx.Number);
+            trace.Syscall(task.Tid, entry?.Name ?? $"syscall_{ctx.Number}", ctx.TracedArguments ?? "", result, ctx.Rewritten ? "forwarded" : "host");
+        }
+        return result;
+    }
+
+    private int TranslateReapedPid(int hostPid, bool reaps)
+    {
+        Task? t = Pids.ByHost(hostPid);
+        if (t == null) return hostPid == Init?.HostTgid ? 1 : 0;
+        if (reaps && t.Group.Exited) Pids.Remove(t);
+        return t.Tid;
+    }
+
+    private void TranslateWaitidInfo(SyscallContext ctx)
+    {
+        GuestPtr info = ctx.PtrArg(2);
+        if (info.IsNull) return;
+        Span<byte> pid = stackalloc byte[4];
+        if (ctx.Memory.Read(info.Add(16), pid) != Errno.OK) return;
+        int hostPid = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(pid);
+        if (hostPid == 0) return;
+        bool reaps = (ctx.Arg(3) & 0x01000000) == 0; // not WNOWAIT
+        ctx.Memory.WriteInt32(info.Add(16), TranslateReapedPid(hostPid, reaps));
+    }
+
+    /// <summary>kill(-1, sig): every guest process but the caller and pid 1.</summary>
+    public SyscallResult SignalAllGuests(ThreadGroup caller, int sig)
+    {
+        int sent = 0;
+        foreach (Task t in Pids.All)
+        {
+            ThreadGroup g = t.Group;
+            if (t.Tid != g.Tgid || g == caller || g.Tgid == 1 || g.Exited) continue;
+            if (sig == 0 || Tmds.Linux.LibC.kill(g.HostTgid, sig) == 0) sent++;
+        }
+        return sent > 0 ? 0 : Errno.ESRCH;
+    }
+
+    private static string? ReadHostFile(string path)
+    {
+        try { return File.ReadAllText(path).Trim(); }
+        catch (IOException) { return null; }
+    }
+}

@@ -1,0 +1,201 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Security.Cryptography;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Guest;
+using UserKernel.Kernel.Tasks;
+
+namespace UserKernel.Kernel.Loader;
+
+/// <summary>
+/// The kernel's own ELF loader. It runs when the host has executed the stub in place of the old program:
+/// it reads back argv and envp (which the host copied, checking E2BIG and EFAULT), maps the program and
+/// its interpreter from the kernel's memfds by injecting openat/mmap/close, and writes the initial stack.
+/// </summary>
+public static class ElfLoader
+{
+    private const int NR_mmap = 9, NR_mprotect = 10, NR_close = 3, NR_openat = 257;
+    private const ulong PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
+    private const ulong MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20;
+    private const ulong PAGE = 4096;
+    private const ulong PieBase = 0x5555_5555_4000;
+
+    private static ulong PageDown(ulong v) => v & ~(PAGE - 1);
+    private static ulong PageUp(ulong v) => (v + PAGE - 1) & ~(PAGE - 1);
+
+    /// <summary>Finishes an exec. Past the point of no return, so a failure means the thread must be killed.</summary>
+    public static Errno Complete(IGuestThread thread, ExecPlan plan, Credentials credentials)
+    {
+        IGuestMemory memory = thread.Memory;
+        if (!FindStack(thread.HostTid, out ulong stackStart, out ulong stackEnd)) return Errno.EFAULT;
+        if (!ReadHostStack(memory, thread.StackPointer, out List<byte[]> argv, out List<byte[]> envp, out Dictionary<ulong, ulong> hostAux))
+            return Errno.EFAULT;
+
+        if (plan.ArgvPrefix != null)
+        {
+            var scriptArgv = new List<byte[]>(plan.ArgvPrefix);
+            if (argv.Count > 1) scriptArgv.AddRange(argv.GetRange(1, argv.Count - 1));
+            argv = scriptArgv;
+        }
+
+        if (!MapElf(thread, plan.Elf, plan.ProgramHostPath, PieBase).TryGet(out ulong bias, out Errno e)) return e;
+        ulong entry = plan.Elf.Entry + bias;
+        ulong interpBase = 0;
+        if (plan.InterpreterElf != null)
+        {
+            if (!MapElf(thread, plan.InterpreterElf, plan.InterpreterHostPath!, 0).TryGet(out interpBase, out e)) return e;
+            entry = plan.InterpreterElf.Entry + interpBase;
+        }
+
+        var auxv = new List<(ulong, ulong)>();
+        void CopyHost(ulong key) { if (hostAux.TryGetValue(key, out ulong v)) auxv.Add((key, v)); }
+        CopyHost(Auxv.AT_SYSINFO_EHDR);
+        CopyHost(Auxv.AT_MINSIGSTKSZ);
+        CopyHost(Auxv.AT_HWCAP);
+        auxv.Add((Auxv.AT_PAGESZ, PAGE));
+        CopyHost(Auxv.AT_CLKTCK);
+        auxv.Add((Auxv.AT_PHDR, PhdrAddress(plan.Elf, bias)));
+        auxv.Add((Auxv.AT_PHENT, 56));
+        auxv.Add((Auxv.AT_PHNUM, (ulong)plan.Elf.PhNum));
+        auxv.Add((Auxv.AT_BASE, interpBase));
+        auxv.Add((Auxv.AT_FLAGS, 0));
+        auxv.Add((Auxv.AT_ENTRY, plan.Elf.Entry + bias));
+        auxv.Add((Auxv.AT_UID, credentials.Uid));
+        auxv.Add((Auxv.AT_EUID, credentials.Uid));
+        auxv.Add((Auxv.AT_GID, credentials.Gid));
+        auxv.Add((Auxv.AT_EGID, credentials.Gid));
+        auxv.Add((Auxv.AT_SECURE, 0));
+        auxv.Add((Auxv.AT_RANDOM, 0));
+        CopyHost(Auxv.AT_HWCAP2);
+        auxv.Add((Auxv.AT_EXECFN, 0));
+        auxv.Add((Auxv.AT_PLATFORM, 0));
+
+        (ulong sp, byte[] bytes) = InitialStack.Build(stackEnd, argv, envp, auxv, plan.ExecFn, RandomNumberGenerator.GetBytes(16));
+        if (sp < stackStart + PAGE) return Errno.E2BIG;
+        if ((e = memory.Write(new GuestPtr(sp), bytes)) != Errno.OK) return e;
+        thread.SetStartRegisters(entry, sp);
+        return Errno.OK;
+    }
+
+    /// <summary>Where the program headers are in memory: PT_PHDR if present, else inside the first segment.</summary>
+    private static ulong PhdrAddress(ElfFile elf, ulong bias)
+    {
+        foreach (ProgramHeader h in elf.Headers)
+            if (h.Type == ProgramHeader.PT_PHDR) return h.Vaddr + bias;
+        foreach (ProgramHeader h in elf.Headers)
+            if (h.Type == ProgramHeader.PT_LOAD && elf.PhOff >= h.Offset && elf.PhOff < h.Offset + h.Filesz)
+                return elf.PhOff - h.Offset + h.Vaddr + bias;
+        return 0;
+    }
+
+    /// <summary>Maps every PT_LOAD of <paramref name="elf"/>; returns the load bias (0 for ET_EXEC).</summary>
+    private static Result<ulong> MapElf(IGuestThread thread, ElfFile elf, string hostPath, ulong hint)
+    {
+        ulong low = ulong.MaxValue, high = 0;
+        foreach (ProgramHeader h in elf.Headers)
+        {
+            if (h.Type != ProgramHeader.PT_LOAD) continue;
+            low = Math.Min(low, PageDown(h.Vaddr));
+            high = Math.Max(high, PageUp(h.Vaddr + h.Memsz));
+        }
+
+        Errno e = thread.Memory.Write(new GuestPtr(StubProgram.ScratchAddress), Vfs.Names.ToBytes(hostPath + "\0"));
+        if (e != Errno.OK) return e;
+        long fd = thread.InjectSyscall(NR_openat, unchecked((ulong)AtFlags.AT_FDCWD), StubProgram.ScratchAddress, (ulong)OpenFlags.O_RDONLY | (ulong)OpenFlags.O_CLOEXEC);
+        if (fd < 0) return (Errno)(-fd);
+
+        try
+        {
+            ulong bias = 0;
+            if (elf.Type == ElfFile.ET_DYN)
+            {
+                long reserved = thread.InjectSyscall(NR_mmap, hint, high - low, 0, MAP_PRIVATE | MAP_ANONYMOUS, ulong.MaxValue, 0);
+                if (reserved < 0 && reserved > -4096) return (Errno)(-reserved);
+                bias = (ulong)reserved - low;
+            }
+
+            foreach (ProgramHeader h in elf.Headers)
+            {
+                if (h.Type != ProgramHeader.PT_LOAD) continue;
+                ulong prot = ((h.Flags & ProgramHeader.PF_R) != 0 ? PROT_READ : 0) | ((h.Flags & ProgramHeader.PF_W) != 0 ? PROT_WRITE : 0) |
+                             ((h.Flags & ProgramHeader.PF_X) != 0 ? PROT_EXEC : 0);
+                ulong start = PageDown(h.Vaddr + bias);
+                ulong fileEnd = h.Vaddr + bias + h.Filesz;
+                ulong memEnd = h.Vaddr + bias + h.Memsz;
+                if (h.Filesz > 0)
+                {
+                    long r = thread.InjectSyscall(NR_mmap, start, PageUp(fileEnd) - start, prot, MAP_PRIVATE | MAP_FIXED, (ulong)fd, PageDown(h.Offset));
+                    if (r < 0 && r > -4096) return (Errno)(-r);
+                }
+                if (h.Memsz <= h.Filesz) continue;
+
+                // The tail of the last file page belongs to .bss: it must read as zeros.
+                ulong tail = PageUp(fileEnd) - fileEnd;
+                if (h.Filesz > 0 && tail > 0)
+                {
+                    bool writable = (prot & PROT_WRITE) != 0;
+                    if (!writable) thread.InjectSyscall(NR_mprotect, PageDown(fileEnd), PAGE, prot | PROT_WRITE);
+                    e = thread.Memory.Write(new GuestPtr(fileEnd), new byte[tail]);
+                    if (!writable) thread.InjectSyscall(NR_mprotect, PageDown(fileEnd), PAGE, prot);
+                    if (e != Errno.OK) return e;
+                }
+                ulong anonStart = h.Filesz > 0 ? PageUp(fileEnd) : start;
+                if (PageUp(memEnd) > anonStart)
+                {
+                    long r = thread.InjectSyscall(NR_mmap, anonStart, PageUp(memEnd) - anonStart, prot, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, ulong.MaxValue, 0);
+                    if (r < 0 && r > -4096) return (Errno)(-r);
+                }
+            }
+            return bias;
+        }
+        finally
+        {
+            thread.InjectSyscall(NR_close, (ulong)fd);
+        }
+    }
+
+    /// <summary>Reads argc, argv, envp and the auxiliary vector the host built for the stub.</summary>
+    private static bool ReadHostStack(IGuestMemory memory, ulong sp, out List<byte[]> argv, out List<byte[]> envp, out Dictionary<ulong, ulong> aux)
+    {
+        argv = new(); envp = new(); aux = new();
+        var at = new GuestPtr(sp);
+        if (!memory.ReadUInt64(at).TryGet(out ulong argc, out _)) return false;
+        if (!memory.ReadStringArray(at.Add(8)).TryGet(out List<byte[]>? a, out _) || (ulong)a.Count != argc) return false;
+        argv = a;
+        GuestPtr envAt = at.Add(8 + 8 * ((long)argc + 1));
+        if (!memory.ReadStringArray(envAt).TryGet(out List<byte[]>? env, out _)) return false;
+        envp = env;
+        GuestPtr auxAt = envAt.Add(8 * (env.Count + 1));
+        Span<byte> pair = stackalloc byte[16];
+        for (int i = 0; i < 64; i++)
+        {
+            if (memory.Read(auxAt.Add(16 * i), pair) != Errno.OK) return false;
+            ulong key = BinaryPrimitives.ReadUInt64LittleEndian(pair);
+            if (key == Auxv.AT_NULL) return true;
+            aux[key] = BinaryPrimitives.ReadUInt64LittleEndian(pair[8..]);
+        }
+        return false;
+    }
+
+    /// <summary>The [stack] mapping of a process, from /proc/TID/maps.</summary>
+    private static bool FindStack(int tid, out ulong start, out ulong end)
+    {
+        start = end = 0;
+        try
+        {
+            foreach (string line in File.ReadLines($"/proc/{tid}/maps"))
+            {
+                if (!line.EndsWith("[stack]", StringComparison.Ordinal)) continue;
+                int dash = line.IndexOf('-'), space = line.IndexOf(' ');
+                start = ulong.Parse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                end = ulong.Parse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                return true;
+            }
+        }
+        catch (IOException) { }
+        return false;
+    }
+}

@@ -1,0 +1,106 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Vfs;
+
+namespace UserKernel.Kernel.Syscalls;
+
+/// <summary>Directories: listing, the working directory.</summary>
+public static partial class Sys
+{
+    private const int NR_lseek = 8;
+
+    /// <summary>getdents64(2)</summary>
+    public static SyscallResult Getdents64(SyscallContext ctx) => Getdents(ctx, wide: true);
+
+    /// <summary>getdents(2), the old struct linux_dirent with d_type in its last byte.</summary>
+    public static SyscallResult Getdents(SyscallContext ctx) => Getdents(ctx, wide: false);
+
+    /// <summary>
+    /// The cursor of a directory descriptor is the host file offset of its memfd, so dup and fork share
+    /// it and lseek/rewinddir work natively: read it, fill the buffer from the VFS, then have the host
+    /// lseek to the new cursor and report the byte count when that returns.
+    /// </summary>
+    private static SyscallResult Getdents(SyscallContext ctx, bool wide)
+    {
+        int fd = ctx.IntArg(0);
+        Dentry? d = FileOf(ctx, fd);
+        if (d == null) return SyscallResult.RunOnHost;
+        if (!d.Inode.IsDirectory) return Errno.ENOTDIR;
+        if (!d.Inode.ReadDirectory().TryGet(out IReadOnlyList<DirectoryEntry>? entries, out Errno e)) return e;
+
+        long position = HostFiles.ReadOffset(ctx.Task.HostTid, fd);
+        if (position < 0) return Errno.EBADF;
+        int count = (int)Math.Min(ctx.Arg(2), 1 << 20);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(count, 1));
+        try
+        {
+            int used = 0;
+            long index = position;
+            for (; index < entries.Count; index++)
+            {
+                DirectoryEntry entry = entries[(int)index];
+                int nameLength = entry.Name.Length;
+                int header = wide ? 19 : 18;
+                int length = (header + nameLength + (wide ? 1 : 2) + 7) & ~7;
+                if (used + length > count) break;
+                Span<byte> rec = buffer.AsSpan(used, length);
+                rec.Clear();
+                BinaryPrimitives.WriteUInt64LittleEndian(rec, entry.Ino);
+                BinaryPrimitives.WriteInt64LittleEndian(rec[8..], index + 1);
+                BinaryPrimitives.WriteUInt16LittleEndian(rec[16..], (ushort)length);
+                if (wide) rec[18] = entry.Type;
+                else rec[length - 1] = entry.Type;
+                Names.ToBytes(entry.Name).CopyTo(rec[header..]);
+                used += length;
+            }
+            if (used == 0) return index < entries.Count ? Errno.EINVAL : 0;
+            if (ctx.Memory.Write(ctx.PtrArg(1), buffer.AsSpan(0, used)) != Errno.OK) return Errno.EFAULT;
+
+            ctx.RewriteNumber(NR_lseek);
+            ctx.Rewrite(1, (ulong)index);
+            ctx.Rewrite(2, 0); // SEEK_SET
+            ctx.OnExit = ExitAction.ReplaceResult;
+            ctx.ExitValue = used;
+            return SyscallResult.RunOnHost;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>getcwd(2): the length written, NUL included.</summary>
+    public static SyscallResult Getcwd(SyscallContext ctx)
+    {
+        byte[] path = Names.ToBytes(ctx.Task.Group.Cwd.Path + "\0");
+        if (ctx.Arg(1) < (ulong)path.Length) return Errno.ERANGE;
+        return ctx.Memory.Write(ctx.PtrArg(0), path) == Errno.OK ? path.Length : Errno.EFAULT;
+    }
+
+    /// <summary>chdir(2)</summary>
+    public static SyscallResult Chdir(SyscallContext ctx)
+    {
+        if (!ResolveAt(ctx, AtFlags.AT_FDCWD, 0, true).TryGet(out Dentry? d, out Errno e)) return e;
+        return ChangeDirectory(ctx, d!);
+    }
+
+    /// <summary>fchdir(2)</summary>
+    public static SyscallResult Fchdir(SyscallContext ctx)
+    {
+        int fd = ctx.IntArg(0);
+        Dentry? d = FileOf(ctx, fd);
+        if (d == null) return HostFiles.IsOpen(ctx.Task.HostTid, fd) ? Errno.ENOTDIR : Errno.EBADF;
+        return ChangeDirectory(ctx, d);
+    }
+
+    private static SyscallResult ChangeDirectory(SyscallContext ctx, Dentry d)
+    {
+        if (!d.Inode.IsDirectory) return Errno.ENOTDIR;
+        if (!Permissions.MaySearch(ctx.Task.Group.Credentials, d.Inode)) return Errno.EACCES;
+        ctx.Task.Group.Cwd = d;
+        return 0;
+    }
+}

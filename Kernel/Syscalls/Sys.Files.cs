@@ -1,0 +1,117 @@
+using System;
+using System.Buffers.Binary;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Guest;
+using UserKernel.Kernel.Vfs;
+using static UserKernel.Kernel.Abi.OpenFlags;
+
+namespace UserKernel.Kernel.Syscalls;
+
+/// <summary>open(2) and its relatives: the kernel resolves the name, the host opens the kernel's memfd.</summary>
+public static partial class Sys
+{
+    private const int NR_openat = 257;
+
+    /// <summary>open(2)</summary>
+    public static SyscallResult Open(SyscallContext ctx) => OpenAt(ctx, AtFlags.AT_FDCWD, 0, ctx.IntArg(1));
+
+    /// <summary>openat(2)</summary>
+    public static SyscallResult Openat(SyscallContext ctx) => OpenAt(ctx, ctx.IntArg(0), 1, ctx.IntArg(2));
+
+    /// <summary>creat(2): open with O_CREAT|O_WRONLY|O_TRUNC.</summary>
+    public static SyscallResult Creat(SyscallContext ctx) => OpenAt(ctx, AtFlags.AT_FDCWD, 0, O_CREAT | O_WRONLY | O_TRUNC);
+
+    /// <summary>openat2(2): struct open_how { u64 flags, mode, resolve }.</summary>
+    public static SyscallResult Openat2(SyscallContext ctx)
+    {
+        ulong size = ctx.Arg(3);
+        if (size < 24) return Errno.EINVAL;
+        Span<byte> how = stackalloc byte[24];
+        if (ctx.Memory.Read(ctx.PtrArg(2), how) != Errno.OK) return Errno.EFAULT;
+        ulong flags = BinaryPrimitives.ReadUInt64LittleEndian(how);
+        ulong resolve = BinaryPrimitives.ReadUInt64LittleEndian(how[16..]);
+        if (flags > uint.MaxValue) return Errno.EINVAL;
+        if (resolve != 0) return Errno.EINVAL; // RESOLVE_* restrictions are not implemented
+        return OpenAt(ctx, ctx.IntArg(0), 1, (int)flags);
+    }
+
+    private static SyscallResult OpenAt(SyscallContext ctx, int dirfd, int pathArg, int flags)
+    {
+        bool follow = (flags & O_NOFOLLOW) == 0;
+        bool creating = (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE;
+        int access = flags & O_ACCMODE;
+        bool writing = access != O_RDONLY || (flags & O_TRUNC) != 0;
+
+        if (!ResolveAt(ctx, dirfd, pathArg, follow).TryGet(out Dentry? found, out Errno e))
+        {
+            if (e == Errno.ENOENT && (flags & O_CREAT) != 0 && ParentExists(ctx, dirfd, pathArg)) return Errno.EROFS;
+            return e;
+        }
+        if (found == null) return Errno.ENOTDIR;
+        if ((flags & O_TMPFILE) == O_TMPFILE) return found.Inode.IsDirectory ? Errno.EROFS : Errno.ENOTDIR;
+        if ((flags & O_CREAT) != 0 && (flags & O_EXCL) != 0) return Errno.EEXIST;
+
+        Inode inode = found.Inode;
+        if (inode.IsSymlink && (flags & O_PATH) == 0) return Errno.ELOOP;
+        if ((flags & O_DIRECTORY) != 0 && !inode.IsDirectory) return Errno.ENOTDIR;
+        if (inode.IsDirectory && (writing || creating) && (flags & O_PATH) == 0) return Errno.EISDIR;
+
+        string? hostPath = inode.HostDevicePath;
+        int hostFlags = flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW | O_DIRECTORY);
+        if (hostPath == null)
+        {
+            if (writing && (flags & O_PATH) == 0) return Errno.EROFS;
+            if ((inode.Mode & FileMode.S_IFMT) is FileMode.S_IFIFO or FileMode.S_IFSOCK or FileMode.S_IFCHR or FileMode.S_IFBLK && (flags & O_PATH) == 0)
+                return Errno.ENXIO; // no host object stands behind image devices, FIFOs or sockets yet
+            if (!ctx.Kernel.HostFiles.PathFor(found).TryGet(out hostPath, out e)) return e;
+            hostFlags &= ~O_TRUNC;
+        }
+
+        ctx.RewriteNumber(NR_openat);
+        ctx.Rewrite(0, unchecked((ulong)AtFlags.AT_FDCWD));
+        if ((e = RewritePath(ctx, 1, hostPath)) != Errno.OK) return e;
+        ctx.Rewrite(2, (ulong)(uint)hostFlags);
+        ctx.Rewrite(3, 0);
+        return SyscallResult.RunOnHost;
+    }
+
+    private static bool ParentExists(SyscallContext ctx, int dirfd, int pathArg)
+    {
+        if (!ctx.ReadPath(pathArg).TryGet(out string? path, out _)) return false;
+        int slash = path.TrimEnd('/').LastIndexOf('/');
+        string parent = slash < 0 ? "." : slash == 0 ? "/" : path[..slash];
+        return ResolveAt(ctx, dirfd, parent, true).TryGet(out Dentry? d, out _) && d != null && d.Inode.IsDirectory;
+    }
+
+    /// <summary>
+    /// mkdir, unlink, rename, chmod, utimensat and the rest of the calls that change a name or its metadata:
+    /// the root is read-only, so each answers what Linux answers on a read-only mount, in Linux's order
+    /// (a missing name ENOENT, an existing one EEXIST when it would be created, otherwise EROFS).
+    /// </summary>
+    public static SyscallResult ReadOnlyPath(SyscallContext ctx)
+    {
+        string name = SyscallTable.Lookup(ctx.Number)!.Name;
+        // Which argument names the object the call would change or create.
+        (int dirfdArg, int pathArg, bool creates) = name switch
+        {
+            "mkdir" or "mknod" => (-1, 0, true),
+            "mkdirat" or "mknodat" => (0, 1, true),
+            "link" or "symlink" => (-1, 1, true),
+            "linkat" => (2, 3, true),
+            "symlinkat" => (1, 2, true),
+            "unlinkat" or "renameat" or "renameat2" or "fchmodat" or "fchmodat2" or "fchownat" or "futimesat" or "utimensat" => (0, 1, false),
+            _ => (-1, 0, false),
+        };
+        int dirfd = dirfdArg < 0 ? AtFlags.AT_FDCWD : ctx.IntArg(dirfdArg);
+        if (name == "utimensat" && ctx.Arg(1) == 0) return FileOf(ctx, dirfd) != null ? Errno.EROFS : SyscallResult.RunOnHost;
+
+        if (!ResolveAt(ctx, dirfd, pathArg, follow: false).TryGet(out Dentry? found, out Errno e))
+            return e == Errno.ENOENT && creates && ParentExists(ctx, dirfd, pathArg) ? Errno.EROFS : e;
+        if (creates) return Errno.EEXIST;
+        return found == null ? SyscallResult.RunOnHost : Errno.EROFS;
+    }
+
+    /// <summary>fchmod, fchown, fsetxattr, fremovexattr: EROFS on the kernel's files, the host's own answer otherwise.</summary>
+    public static SyscallResult ReadOnlyFd(SyscallContext ctx) =>
+        FileOf(ctx, ctx.IntArg(0)) != null ? Errno.EROFS : SyscallResult.RunOnHost;
+}

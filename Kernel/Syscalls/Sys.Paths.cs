@@ -1,0 +1,50 @@
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Vfs;
+
+namespace UserKernel.Kernel.Syscalls;
+
+/// <summary>The shared *at(2) logic: where a relative path starts, and how it resolves.</summary>
+public static partial class Sys
+{
+    /// <summary>
+    /// Resolves the path argument at <paramref name="pathArg"/> relative to <paramref name="dirfd"/>.
+    /// With AT_EMPTY_PATH and an empty path, the answer is the descriptor's own file.
+    /// Errors: EFAULT, ENAMETOOLONG, ENOENT, ENOTDIR, ELOOP, EBADF (a closed dirfd).
+    /// A <c>null</c> dentry with OK means "the descriptor is a host object": let the host answer.
+    /// </summary>
+    internal static Result<Dentry?> ResolveAt(SyscallContext ctx, int dirfd, int pathArg, bool follow, bool emptyPathAllowed = false)
+    {
+        if (!ctx.ReadPath(pathArg).TryGet(out string? path, out Errno e)) return e;
+        return ResolveAt(ctx, dirfd, path, follow, emptyPathAllowed);
+    }
+
+    internal static Result<Dentry?> ResolveAt(SyscallContext ctx, int dirfd, string path, bool follow, bool emptyPathAllowed = false)
+    {
+        if (path.Length == 0 && !emptyPathAllowed) return Errno.ENOENT;
+        Dentry start;
+        if (path.Length > 0 && path[0] == '/') start = ctx.Kernel.Mounts.Root;
+        else if (dirfd == AtFlags.AT_FDCWD) start = ctx.Task.Group.Cwd;
+        else
+        {
+            Dentry? d = ctx.Kernel.HostFiles.Identify(ctx.Task.HostTid, dirfd);
+            if (d == null) return HostFiles.IsOpen(ctx.Task.HostTid, dirfd) ? (path.Length == 0 ? Result<Dentry?>.Host : Errno.ENOTDIR) : Errno.EBADF;
+            if (path.Length == 0) return d;
+            if (!d.Inode.IsDirectory) return Errno.ENOTDIR;
+            start = d;
+        }
+        if (path.Length == 0) return start;
+        if (!ctx.Kernel.Walk.Resolve(start, path, follow).TryGet(out Dentry? found, out Errno e)) return e;
+        return found;
+    }
+
+    /// <summary>The VFS file behind a guest descriptor, or null for a host object (pipe, tty, socket).</summary>
+    internal static Dentry? FileOf(SyscallContext ctx, int fd) => ctx.Kernel.HostFiles.Identify(ctx.Task.HostTid, fd);
+
+    /// <summary>Writes a path the kernel made into scratch memory and points argument <paramref name="arg"/> at it.</summary>
+    internal static Errno RewritePath(SyscallContext ctx, int arg, string hostPath)
+    {
+        if (!ctx.PushString(hostPath).TryGet(out var at, out Errno e)) return e;
+        ctx.Rewrite(arg, at.Address);
+        return Errno.OK;
+    }
+}

@@ -1,0 +1,139 @@
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Tasks;
+
+namespace UserKernel.Kernel.Syscalls;
+
+/// <summary>Processes: guest pids in, host pids out, and back again when a result carries one.</summary>
+public static partial class Sys
+{
+    private const ulong CLONE_THREAD = 0x10000, CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_SETTID = 0x1000000;
+    private const ulong CLONE_NEW_ANY = 0x7E020000 | 0x80; // CLONE_NEWNS..NEWNET, NEWCGROUP, NEWTIME
+
+    /// <summary>getpid(2)</summary>
+    public static SyscallResult Getpid(SyscallContext ctx) => ctx.Task.Group.Tgid;
+
+    /// <summary>getppid(2): 0 for the first guest process, 1 for an orphan, as in a pid namespace.</summary>
+    public static SyscallResult Getppid(SyscallContext ctx)
+    {
+        ThreadGroup g = ctx.Task.Group;
+        return g.Parent?.Tgid ?? (g.Tgid == 1 ? 0 : 1);
+    }
+
+    /// <summary>gettid(2)</summary>
+    public static SyscallResult Gettid(SyscallContext ctx) => ctx.Task.Tid;
+
+    /// <summary>fork(2): a real host fork, followed by the tracer; the parent sees the guest pid.</summary>
+    public static SyscallResult Fork(SyscallContext ctx) => StartClone(ctx, 17 /* SIGCHLD */, 0);
+
+    /// <summary>vfork(2)</summary>
+    public static SyscallResult Vfork(SyscallContext ctx) => StartClone(ctx, 0x4111 /* CLONE_VM|CLONE_VFORK|SIGCHLD */, 0);
+
+    /// <summary>clone(2): x86-64 argument order is flags, stack, parent_tid, child_tid, tls.</summary>
+    public static SyscallResult Clone(SyscallContext ctx)
+    {
+        ulong flags = ctx.Arg(0);
+        if ((flags & CLONE_NEW_ANY) != 0) return Errno.EPERM; // namespaces inside the guest are not offered
+        return StartClone(ctx, flags, ctx.Arg(3));
+    }
+
+    private static SyscallResult StartClone(SyscallContext ctx, ulong flags, ulong childTid)
+    {
+        ctx.Task.PendingClone = new CloneRequest(flags, (flags & CLONE_CHILD_SETTID) != 0 ? childTid : 0);
+        ctx.OnExit = ExitAction.TranslatePid;
+        return SyscallResult.RunOnHost;
+    }
+
+    /// <summary>wait4(2)</summary>
+    public static SyscallResult Wait4(SyscallContext ctx)
+    {
+        if (!TranslateWaitTarget(ctx, (int)ctx.Arg(0), out long hostTarget)) return Errno.ECHILD;
+        ctx.Rewrite(0, (ulong)hostTarget);
+        ctx.OnExit = ExitAction.TranslatePid;
+        return SyscallResult.RunOnHost;
+    }
+
+    /// <summary>waitid(2): P_PID and P_PGID ids translated; si_pid translated on return.</summary>
+    public static SyscallResult Waitid(SyscallContext ctx)
+    {
+        int idtype = ctx.IntArg(0);
+        if (idtype is 1 or 2)
+        {
+            int host = ctx.Kernel.Pids.ToHost(ctx.IntArg(1));
+            if (host < 0) return Errno.ECHILD;
+            ctx.Rewrite(1, (ulong)host);
+        }
+        ctx.OnExit = ExitAction.TranslateWaitid;
+        return SyscallResult.RunOnHost;
+    }
+
+    private static bool TranslateWaitTarget(SyscallContext ctx, int pid, out long host)
+    {
+        host = pid;
+        if (pid == -1 || pid == 0) return true;
+        int h = ctx.Kernel.Pids.ToHost(pid > 0 ? pid : -pid);
+        if (h < 0) return false;
+        host = pid > 0 ? h : -h;
+        return true;
+    }
+
+    /// <summary>set_tid_address(2): the host records the address; the caller gets its guest tid.</summary>
+    public static SyscallResult SetTidAddress(SyscallContext ctx)
+    {
+        ctx.OnExit = ExitAction.TranslatePid;
+        return SyscallResult.RunOnHost;
+    }
+
+    /// <summary>kill(2). kill(-1) is sent by the kernel to every guest process but the caller and pid 1, never to the host's.</summary>
+    public static SyscallResult Kill(SyscallContext ctx)
+    {
+        int pid = ctx.IntArg(0), sig = ctx.IntArg(1);
+        if (sig < 0 || sig > 64) return Errno.EINVAL;
+        if (pid == -1) return ctx.Kernel.SignalAllGuests(ctx.Task.Group, sig);
+        if (pid == 0) return SyscallResult.RunOnHost; // the caller's own process group, which is a guest group
+        int host = ctx.Kernel.Pids.ToHost(pid > 0 ? pid : -pid);
+        if (host < 0) return Errno.ESRCH;
+        ctx.Rewrite(0, (ulong)(long)(pid > 0 ? host : -host));
+        return SyscallResult.RunOnHost;
+    }
+
+    /// <summary>tkill(2)</summary>
+    public static SyscallResult Tkill(SyscallContext ctx) => TranslateArgs(ctx, 0, -1);
+
+    /// <summary>tgkill(2)</summary>
+    public static SyscallResult Tgkill(SyscallContext ctx) => TranslateArgs(ctx, 0, 1);
+
+    /// <summary>getpgid(2)</summary>
+    public static SyscallResult Getpgid(SyscallContext ctx) => TranslateArgs(ctx, 0, -1, translateResult: true);
+
+    /// <summary>getsid(2)</summary>
+    public static SyscallResult Getsid(SyscallContext ctx) => TranslateArgs(ctx, 0, -1, translateResult: true);
+
+    /// <summary>getpgrp(2)</summary>
+    public static SyscallResult Getpgrp(SyscallContext ctx) => TranslateArgs(ctx, -1, -1, translateResult: true);
+
+    /// <summary>setsid(2): returns the new session id, which is the caller's pid.</summary>
+    public static SyscallResult Setsid(SyscallContext ctx) => TranslateArgs(ctx, -1, -1, translateResult: true);
+
+    /// <summary>setpgid(2)</summary>
+    public static SyscallResult Setpgid(SyscallContext ctx) => TranslateArgs(ctx, 0, 1);
+
+    /// <summary>sched_*, prlimit64: the first argument is a pid, 0 meaning the caller.</summary>
+    public static SyscallResult PidArgument(SyscallContext ctx) => TranslateArgs(ctx, 0, -1);
+
+    /// <summary>Rewrites the pid arguments at <paramref name="a"/> and <paramref name="b"/> (-1: none); 0 stays 0.</summary>
+    private static SyscallResult TranslateArgs(SyscallContext ctx, int a, int b, bool translateResult = false)
+    {
+        foreach (int arg in new[] { a, b })
+        {
+            if (arg < 0) continue;
+            int pid = ctx.IntArg(arg);
+            if (pid == 0) continue;
+            if (pid < 0) return Errno.EINVAL;
+            int host = ctx.Kernel.Pids.ToHost(pid);
+            if (host < 0) return Errno.ESRCH;
+            ctx.Rewrite(arg, (ulong)host);
+        }
+        if (translateResult) ctx.OnExit = ExitAction.TranslatePid;
+        return SyscallResult.RunOnHost;
+    }
+}

@@ -1,0 +1,93 @@
+using System;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Guest;
+using UserKernel.Kernel.Vfs;
+using Task = UserKernel.Kernel.Tasks.Task;
+
+namespace UserKernel.Kernel.Syscalls;
+
+/// <summary>
+/// One stopped syscall: its number, the arguments as the guest passed them (<see cref="Original"/>) and
+/// as the kernel rewrote them (<see cref="Current"/>), kept side by side so both can be printed.
+/// One instance per task, reused for every call, so the stop path allocates nothing.
+/// </summary>
+public sealed class SyscallContext
+{
+    private const ulong RedZone = 128;
+    private ulong scratchTop;
+
+    public SyscallContext(Task task) { Task = task; }
+
+    public Task Task { get; }
+    public GuestKernel Kernel { get; private set; } = null!;
+    public IGuestThread Thread { get; private set; } = null!;
+    public IGuestMemory Memory => Thread.Memory;
+
+    public int Number { get; private set; }
+    public int CurrentNumber { get; private set; }
+    public ulong[] Original { get; } = new ulong[6];
+    public ulong[] Current { get; } = new ulong[6];
+    public bool Rewritten { get; private set; }
+
+    /// <summary>What to do when the host has run the call.</summary>
+    public ExitAction OnExit { get; set; }
+    public long ExitValue { get; set; }
+
+    /// <summary>The tracer's rendering of the arguments, taken at entry (paths may change later).</summary>
+    public string? TracedArguments { get; set; }
+
+    /// <summary>Starts a new stop.</summary>
+    public void Begin(GuestKernel kernel, IGuestThread thread, int number, ReadOnlySpan<ulong> args)
+    {
+        Kernel = kernel;
+        Thread = thread;
+        Number = CurrentNumber = number;
+        args.CopyTo(Original);
+        args.CopyTo(Current);
+        Rewritten = false;
+        OnExit = ExitAction.None;
+        ExitValue = 0;
+        TracedArguments = null;
+        scratchTop = (thread.StackPointer - RedZone) & ~15UL;
+    }
+
+    public ulong Arg(int i) => Original[i];
+    public int IntArg(int i) => (int)Original[i];
+    public GuestPtr PtrArg(int i) => new(Original[i]);
+
+    public void Rewrite(int i, ulong value)
+    {
+        Current[i] = value;
+        Rewritten = true;
+    }
+
+    public void RewriteNumber(int number)
+    {
+        CurrentNumber = number;
+        Rewritten = true;
+    }
+
+    /// <summary>Reads a path argument: EFAULT, ENAMETOOLONG (PATH_MAX), as getname() answers.</summary>
+    public Result<string> ReadPath(int argIndex)
+    {
+        if (!Memory.ReadCString(PtrArg(argIndex)).TryGet(out byte[]? bytes, out Errno e)) return e;
+        return Names.FromBytes(bytes);
+    }
+
+    /// <summary>Copies bytes below the guest's stack (past the red zone) for a rewritten argument.</summary>
+    public Result<GuestPtr> PushScratch(ReadOnlySpan<byte> bytes)
+    {
+        scratchTop = (scratchTop - (ulong)bytes.Length) & ~15UL;
+        var at = new GuestPtr(scratchTop);
+        Errno e = Memory.Write(at, bytes);
+        return e == Errno.OK ? at : e;
+    }
+
+    /// <summary>Copies a string and its NUL below the guest's stack.</summary>
+    public Result<GuestPtr> PushString(string s)
+    {
+        byte[] bytes = new byte[s.Length + 1];
+        Names.ToBytes(s).CopyTo(bytes, 0);
+        return PushScratch(bytes);
+    }
+}

@@ -1,0 +1,43 @@
+using System.Collections.Generic;
+
+namespace UserKernel.Kernel.Tasks;
+
+/// <summary>
+/// Guest pids and host pids, both ways. Guest pids count from 1 like a fresh pid namespace.
+/// A task stays in the table after it exits until its parent has reaped it, so a wait4 result
+/// can still be translated.
+/// </summary>
+public sealed class PidTable
+{
+    private readonly Dictionary<int, Task> byGuest = new();
+    private readonly Dictionary<int, Task> byHost = new();
+    private int nextPid = 1;
+
+    public int Count => byHost.Count;
+
+    public IEnumerable<Task> All => byHost.Values;
+
+    public int AllocatePid() => nextPid++;
+
+    public void Add(Task task)
+    {
+        byGuest[task.Tid] = task;
+        byHost[task.HostTid] = task;
+    }
+
+    public void Remove(Task task)
+    {
+        if (byGuest.TryGetValue(task.Tid, out Task? g) && g == task) byGuest.Remove(task.Tid);
+        if (byHost.TryGetValue(task.HostTid, out Task? h) && h == task) byHost.Remove(task.HostTid);
+    }
+
+    public Task? ByGuest(int tid) => byGuest.TryGetValue(tid, out Task? t) ? t : null;
+
+    public Task? ByHost(int hostTid) => byHost.TryGetValue(hostTid, out Task? t) ? t : null;
+
+    /// <summary>Host id to guest id; 0 when the host id is no guest's (its parent is outside the guest).</summary>
+    public int ToGuest(int hostId) => byHost.TryGetValue(hostId, out Task? t) ? t.Tid : 0;
+
+    /// <summary>Guest id to host id; -1 when no such guest task exists.</summary>
+    public int ToHost(int guestId) => byGuest.TryGetValue(guestId, out Task? t) ? t.HostTid : -1;
+}

@@ -1,0 +1,35 @@
+using System.Collections.Generic;
+using UserKernel.Kernel.Vfs;
+
+namespace UserKernel.Kernel.Tasks;
+
+/// <summary>A guest process: the threads that share one pid, its working directory and identity.</summary>
+public sealed class ThreadGroup
+{
+    public ThreadGroup(int tgid, int hostTgid, ThreadGroup? parent, Dentry cwd, Credentials credentials)
+    {
+        Tgid = tgid;
+        HostTgid = hostTgid;
+        Parent = parent;
+        Cwd = cwd;
+        Credentials = credentials;
+    }
+
+    /// <summary>The guest pid.</summary>
+    public int Tgid { get; }
+
+    /// <summary>The host pid of the process that runs it.</summary>
+    public int HostTgid { get; }
+
+    /// <summary>The guest parent; null for the first guest process (pid 1) and for orphans.</summary>
+    public ThreadGroup? Parent { get; set; }
+
+    public Dentry Cwd { get; set; }
+
+    public Credentials Credentials { get; set; }
+
+    public List<Task> Threads { get; } = new();
+
+    /// <summary>Set when the last thread has gone; the entry stays until the parent reaps it.</summary>
+    public bool Exited { get; set; }
+}

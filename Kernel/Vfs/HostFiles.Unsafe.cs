@@ -1,0 +1,145 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+using Tmds.Linux;
+using UserKernel.Kernel.Abi;
+using static Tmds.Linux.LibC;
+
+namespace UserKernel.Kernel.Vfs;
+
+/// <summary>
+/// Every guest descriptor is a real host descriptor. For an inode of the kernel's VFS that host object is
+/// a memfd the kernel made: the file's bytes (sealed, so no guest can change them) or, for a directory,
+/// an empty memfd whose file offset is the getdents cursor. The guest opens it by the path
+/// /proc/KERNELPID/fd/N, and the memfd's host inode number tells the kernel which VFS inode a guest
+/// descriptor names, so dup, fork and close need no bookkeeping.
+/// </summary>
+public sealed unsafe class HostFiles
+{
+    private const uint MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
+    private const int F_ADD_SEALS = 1033, F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
+
+    private readonly Dictionary<Inode, (int Fd, string Path)> byInode = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<ulong, Dentry> byHostIno = new();
+    private readonly int kernelPid;
+
+    public HostFiles()
+    {
+        kernelPid = getpid();
+        int probe = CreateMemfd("probe", ReadOnlySpan<byte>.Empty, out _);
+        stat st;
+        fstat(probe, &st);
+        MemfdDevice = st.st_dev;
+        close(probe);
+    }
+
+    /// <summary>st_dev of every memfd on this host.</summary>
+    public ulong MemfdDevice { get; }
+
+    /// <summary>
+    /// The host path through which a guest opens <paramref name="dentry"/>'s inode: made on first use.
+    /// EIO if the content cannot be read from the image, ENOMEM if the host refuses a memfd.
+    /// </summary>
+    public Result<string> PathFor(Dentry dentry)
+    {
+        Inode inode = dentry.Inode;
+        if (byInode.TryGetValue(inode, out var known)) return known.Path;
+
+        int fd;
+        ulong hostIno;
+        if (inode.IsRegular || inode.IsSymlink)
+        {
+            if (!ReadAll(inode).TryGet(out byte[]? content, out Errno e)) return e;
+            fd = CreateMemfd(dentry.Name, content, out hostIno);
+        }
+        else
+        {
+            fd = CreateMemfd(dentry.Name, ReadOnlySpan<byte>.Empty, out hostIno);
+        }
+        if (fd < 0) return Errno.ENOMEM;
+
+        string path = $"/proc/{kernelPid}/fd/{fd}";
+        byInode[inode] = (fd, path);
+        byHostIno[hostIno] = dentry;
+        return path;
+    }
+
+    /// <summary>The VFS dentry a guest descriptor was opened through, or null if it is a host object (pipe, tty, socket).</summary>
+    public Dentry? Identify(int hostTid, int guestFd)
+    {
+        Span<byte> path = stackalloc byte[64];
+        int n = Encoding.ASCII.GetBytes($"/proc/{hostTid}/fd/{guestFd}", path);
+        path[n] = 0;
+        stat st;
+        fixed (byte* p = path)
+        {
+            if (stat(p, &st) != 0) return null;
+        }
+        if (st.st_dev != MemfdDevice) return null;
+        return byHostIno.TryGetValue(st.st_ino, out Dentry? d) ? d : null;
+    }
+
+    /// <summary>Whether a guest descriptor is open at all (EBADF otherwise).</summary>
+    public static bool IsOpen(int hostTid, int guestFd)
+    {
+        Span<byte> path = stackalloc byte[64];
+        int n = Encoding.ASCII.GetBytes($"/proc/{hostTid}/fd/{guestFd}", path);
+        path[n] = 0;
+        stat st;
+        fixed (byte* p = path) return lstat(p, &st) == 0;
+    }
+
+    /// <summary>The file offset of a guest descriptor, read from /proc/TID/fdinfo/FD.</summary>
+    public static long ReadOffset(int hostTid, int guestFd)
+    {
+        try
+        {
+            foreach (string line in System.IO.File.ReadLines($"/proc/{hostTid}/fdinfo/{guestFd}"))
+                if (line.StartsWith("pos:", StringComparison.Ordinal))
+                    return long.Parse(line.AsSpan(4).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (System.IO.IOException) { }
+        return -1;
+    }
+
+    private static Result<byte[]> ReadAll(Inode inode)
+    {
+        if (inode.IsSymlink) return inode.ReadLink();
+        if (inode.Size > int.MaxValue) return Errno.EFBIG;
+        var content = new byte[inode.Size];
+        int done = 0;
+        while (done < content.Length)
+        {
+            if (!inode.Read(done, content.AsSpan(done)).TryGet(out int n, out Errno e)) return e;
+            if (n == 0) break;
+            done += n;
+        }
+        return content;
+    }
+
+    private static int CreateMemfd(string name, ReadOnlySpan<byte> content, out ulong hostIno)
+    {
+        hostIno = 0;
+        Span<byte> cname = stackalloc byte[64];
+        int n = Encoding.Latin1.GetBytes(name.AsSpan(0, Math.Min(name.Length, 40)), cname);
+        cname[n] = 0;
+        int fd;
+        fixed (byte* p = cname) fd = memfd_create(p, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0) return -1;
+        fixed (byte* data = content)
+        {
+            long done = 0;
+            while (done < content.Length)
+            {
+                long w = pwrite(fd, data + done, (size_t)(int)(content.Length - done), done);
+                if (w <= 0) { close(fd); return -1; }
+                done += w;
+            }
+        }
+        fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
+        stat st;
+        fstat(fd, &st);
+        hostIno = st.st_ino;
+        return fd;
+    }
+}

@@ -1,0 +1,51 @@
+using System.Collections.Generic;
+using UserKernel.Kernel.Abi;
+
+namespace UserKernel.Kernel.Vfs;
+
+/// <summary>One entry of a directory listing, as getdents64 reports it.</summary>
+public readonly record struct DirectoryEntry(string Name, ulong Ino, byte Type);
+
+/// <summary>
+/// A file-system object: metadata, and for directories lookup and listing.
+/// Names are kept as Latin-1 strings, which map bytes one to one, so no file name is ever mangled.
+/// </summary>
+public abstract class Inode
+{
+    protected Inode(SuperBlock superBlock, ulong ino) { SuperBlock = superBlock; Ino = ino; }
+
+    public SuperBlock SuperBlock { get; }
+    public ulong Ino { get; }
+
+    public abstract uint Mode { get; }
+    public virtual uint Uid => 0;
+    public virtual uint Gid => 0;
+    public virtual ulong LinkCount => 1;
+    public virtual long Size => 0;
+    public virtual long Blocks512 => 0;
+    public virtual Timespec Atime => default;
+    public virtual Timespec Mtime => default;
+    public virtual Timespec Ctime => default;
+    /// <summary>Creation time, when the filesystem records one.</summary>
+    public virtual Timespec? Btime => null;
+    public virtual ulong Rdev => 0;
+
+    public bool IsDirectory => FileMode.IsDir(Mode);
+    public bool IsSymlink => FileMode.IsLnk(Mode);
+    public bool IsRegular => FileMode.IsReg(Mode);
+
+    /// <summary>Finds a child of a directory. ENOENT if absent; ENOTDIR if this is no directory; EIO if the image is corrupt.</summary>
+    public virtual Result<Inode> Lookup(string name) => Errno.ENOTDIR;
+
+    /// <summary>Lists a directory, "." and ".." included. ENOTDIR if this is no directory.</summary>
+    public virtual Result<IReadOnlyList<DirectoryEntry>> ReadDirectory() => Errno.ENOTDIR;
+
+    /// <summary>The target of a symlink. EINVAL if this is no symlink.</summary>
+    public virtual Result<byte[]> ReadLink() => Errno.EINVAL;
+
+    /// <summary>Reads file content; returns bytes read, 0 at the end.</summary>
+    public virtual Result<int> Read(long offset, System.Span<byte> buffer) => Errno.EINVAL;
+
+    /// <summary>For device nodes backed by a host device: the host path the guest's open is forwarded to.</summary>
+    public virtual string? HostDevicePath => null;
+}

@@ -1,0 +1,70 @@
+using UserKernel.Kernel.Abi;
+
+namespace UserKernel.Kernel.Vfs;
+
+/// <summary>
+/// Path resolution as path_resolution(7) describes it (Linux's namei): component by component from
+/// the root or a starting directory, following symlinks (absolute ones from the guest's root, at most
+/// 40 in one walk), ".." stopping at the root, mount points crossed, trailing slashes demanding a directory.
+/// </summary>
+public sealed class PathWalk
+{
+    public const int NAME_MAX = 255;
+    public const int MAXSYMLINKS = 40;
+
+    private readonly MountTable mounts;
+
+    public PathWalk(MountTable mounts) { this.mounts = mounts; }
+
+    /// <summary>
+    /// Resolves <paramref name="path"/> from <paramref name="start"/>.
+    /// Errors: ENOENT (missing component or empty path), ENOTDIR (a non-directory used as a directory),
+    /// ELOOP (too many symlinks), ENAMETOOLONG (a component over NAME_MAX), EIO (corrupt image).
+    /// </summary>
+    public Result<Dentry> Resolve(Dentry start, string path, bool followLastSymlink)
+    {
+        int symlinks = 0;
+        return Walk(start, path, followLastSymlink, ref symlinks);
+    }
+
+    private Result<Dentry> Walk(Dentry start, string path, bool followLast, ref int symlinks)
+    {
+        if (path.Length == 0) return Errno.ENOENT;
+        Dentry root = mounts.Root;
+        Dentry current = path[0] == '/' ? root : start;
+        bool trailingSlash = path[^1] == '/';
+        string[] components = path.Split('/', System.StringSplitOptions.RemoveEmptyEntries);
+
+        for (int i = 0; i < components.Length; i++)
+        {
+            string name = components[i];
+            bool last = i == components.Length - 1;
+            if (!current.Inode.IsDirectory) return Errno.ENOTDIR;
+            if (name.Length > NAME_MAX) return Errno.ENAMETOOLONG;
+            if (name == ".") continue;
+            if (name == "..")
+            {
+                current = current.Parent ?? root;
+                continue;
+            }
+
+            if (!current.Inode.Lookup(name).TryGet(out Inode? found, out Errno error)) return error;
+            found = mounts.Cross(found);
+            if (found.IsSymlink && (!last || followLast || trailingSlash))
+            {
+                if (++symlinks > MAXSYMLINKS) return Errno.ELOOP;
+                if (!found.ReadLink().TryGet(out byte[]? target, out error)) return error;
+                if (target.Length == 0) return Errno.ENOENT;
+                if (!Walk(current, Names.FromBytes(target), true, ref symlinks).TryGet(out Dentry? resolved, out error)) return error;
+                current = resolved;
+            }
+            else
+            {
+                current = new Dentry(name, current, found);
+            }
+        }
+
+        if (trailingSlash && !current.Inode.IsDirectory) return Errno.ENOTDIR;
+        return current;
+    }
+}
