@@ -1,0 +1,132 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Guest;
+using UserKernel.Kernel.Loader;
+using UserKernel.SyscallBridge.Interop;
+using UserKernel.SyscallBridge.Seccomp;
+using UserKernel.SyscallBridge.Tracing;
+
+namespace UserKernel.SyscallBridge.Launch;
+
+/// <summary>
+/// Starts the first guest process without forking the managed runtime: posix_spawn of the kernel's stub
+/// (which waits in pause()), PTRACE_SEIZE, then syscalls injected into it: no_new_privs and the seccomp
+/// filter. The guest's first program is then exec'd by an injected execve that stops like any other.
+/// </summary>
+internal static unsafe class GuestLauncher
+{
+    private const int NR_prctl = 157, NR_seccomp = 317, NR_execve = 59;
+    private const int PR_SET_NO_NEW_PRIVS = 38, PR_SET_CHILD_SUBREAPER = 36;
+    private const int Options = Libc.PTRACE_O_TRACESYSGOOD | Libc.PTRACE_O_TRACEFORK | Libc.PTRACE_O_TRACEVFORK |
+        Libc.PTRACE_O_TRACECLONE | Libc.PTRACE_O_TRACEEXEC | Libc.PTRACE_O_TRACESECCOMP | Libc.PTRACE_O_EXITKILL;
+
+    /// <summary>Spawns and seizes the stub; returns the tracee stopped, filter installed. Throws on host failure.</summary>
+    public static Tracee Start(string stubPath)
+    {
+        // Orphaned guests come back to the kernel rather than to the host's init.
+        Libc.Prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        int pid = Spawn(stubPath);
+        Errno e = Libc.Ptrace(Libc.PTRACE_SEIZE, pid, 0, Options);
+        if (e != Errno.OK) throw new GuestStartException($"cannot trace the guest (ptrace: {ErrnoNames.Message(e)}); is ptrace allowed on this host?");
+        Libc.Ptrace(Libc.PTRACE_INTERRUPT, pid, 0, 0);
+        Libc.WaitPid(pid, out int status, Libc.__WALL, out _);
+        if (PtraceStop.Decode(status).Kind is StopKind.Exited or StopKind.Killed)
+            throw new GuestStartException("the guest's first process died before it could be traced");
+
+        var tracee = new Tracee(pid);
+        tracee.LoadRegs();
+        long r = tracee.InjectSyscall(NR_prctl, PR_SET_NO_NEW_PRIVS, 1);
+        if (r != 0) throw new GuestStartException($"prctl(PR_SET_NO_NEW_PRIVS) failed in the guest: {r}");
+
+        byte[] filter = FilterBuilder.Encode(FilterBuilder.Build());
+        ulong filterAt = StubProgram.ScratchAddress + 64;
+        Span<byte> fprog = stackalloc byte[16];
+        fprog.Clear();
+        BitConverter.TryWriteBytes(fprog, (ushort)(filter.Length / 8));
+        BitConverter.TryWriteBytes(fprog[8..], filterAt);
+        if (tracee.Memory.Write(new GuestPtr(filterAt), filter) != Errno.OK || tracee.Memory.Write(new GuestPtr(StubProgram.ScratchAddress), fprog) != Errno.OK)
+            throw new GuestStartException("cannot write the seccomp filter into the guest");
+        r = tracee.InjectSyscall(NR_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, StubProgram.ScratchAddress);
+        if (r != 0) throw new GuestStartException($"seccomp() failed in the guest: {ErrnoNames.Name((Errno)(-r))}");
+        return tracee;
+    }
+
+    /// <summary>
+    /// Points the stopped stub at an execve of the guest's first program. The call stops in seccomp and is
+    /// served by the kernel's execve handler like any other.
+    /// </summary>
+    public static void BeginExec(Tracee tracee, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
+    {
+        var blob = new List<byte>();
+        ulong baseAt = StubProgram.ScratchAddress;
+        ulong Add(string s)
+        {
+            ulong at = baseAt + (ulong)blob.Count;
+            blob.AddRange(Encoding.UTF8.GetBytes(s));
+            blob.Add(0);
+            return at;
+        }
+        ulong pathAt = Add(path);
+        var argAt = new List<ulong>();
+        foreach (string a in argv) argAt.Add(Add(a));
+        var envAt = new List<ulong>();
+        foreach (string v in envp) envAt.Add(Add(v));
+        while (blob.Count % 8 != 0) blob.Add(0);
+        ulong argvAt = baseAt + (ulong)blob.Count;
+        foreach (ulong p in argAt) blob.AddRange(BitConverter.GetBytes(p));
+        blob.AddRange(BitConverter.GetBytes(0UL));
+        ulong envpAt = baseAt + (ulong)blob.Count;
+        foreach (ulong p in envAt) blob.AddRange(BitConverter.GetBytes(p));
+        blob.AddRange(BitConverter.GetBytes(0UL));
+        if (blob.Count > StubProgram.ScratchSize) throw new GuestStartException("the command line and environment are too long");
+        if (tracee.Memory.Write(new GuestPtr(baseAt), blob.ToArray()) != Errno.OK) throw new GuestStartException("cannot write the command line into the guest");
+
+        ref UserRegs regs = ref tracee.Regs;
+        regs.rip = StubProgram.TrampolineAddress;
+        regs.rax = NR_execve;
+        regs.orig_rax = ulong.MaxValue;
+        regs.rdi = pathAt;
+        regs.rsi = argvAt;
+        regs.rdx = envpAt;
+        tracee.StoreRegs();
+        tracee.StartingInit = true;
+        Libc.Ptrace(Libc.PTRACE_CONT, tracee.HostTid, 0, 0);
+    }
+
+    private static int Spawn(string path)
+    {
+        byte[] attr = new byte[1024];
+        byte[] allSignals = new byte[128];
+        byte[] noSignals = new byte[128];
+        // Every catchable signal back to its default: the runtime ignores SIGPIPE, and ignored signals survive exec.
+        for (int sig = 1; sig <= 64; sig++)
+            if (sig != Signals.SIGKILL && sig != Signals.SIGSTOP) allSignals[(sig - 1) / 8] |= (byte)(1 << ((sig - 1) % 8));
+        byte[] cpath = Encoding.UTF8.GetBytes(path + "\0");
+        byte[] arg0 = Encoding.UTF8.GetBytes("userkernel-init\0");
+        int pid;
+        fixed (byte* a = attr, all = allSignals, none = noSignals, p = cpath, a0 = arg0)
+        {
+            Libc.PosixSpawnattrInit(a);
+            Libc.PosixSpawnattrSetflags(a, Libc.POSIX_SPAWN_SETPGROUP | Libc.POSIX_SPAWN_SETSIGDEF | Libc.POSIX_SPAWN_SETSIGMASK);
+            Libc.PosixSpawnattrSetpgroup(a, 0);
+            Libc.PosixSpawnattrSetsigdefault(a, all);
+            Libc.PosixSpawnattrSetsigmask(a, none);
+            byte** argv = stackalloc byte*[2];
+            argv[0] = a0;
+            argv[1] = null;
+            byte** envp = stackalloc byte*[1];
+            envp[0] = null;
+            int r = Libc.PosixSpawn(&pid, p, null, a, argv, envp);
+            if (r != 0) throw new GuestStartException($"cannot start the guest's first process: {ErrnoNames.Message((Errno)r)}");
+        }
+        return pid;
+    }
+}
+
+/// <summary>The guest could not be started; the message is for the user.</summary>
+public sealed class GuestStartException : Exception
+{
+    public GuestStartException(string message) : base(message) { }
+}

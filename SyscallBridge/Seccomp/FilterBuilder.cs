@@ -1,0 +1,68 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using UserKernel.Kernel.Syscalls;
+
+namespace UserKernel.SyscallBridge.Seccomp;
+
+/// <summary>
+/// Makes the seccomp BPF program from the syscall table: passthrough syscalls are allowed and never stop,
+/// everything else (handled, unimplemented, or unknown to the table) stops the thread for the tracer.
+/// The program is a chain over runs of consecutive numbers with the same action.
+/// </summary>
+public static class FilterBuilder
+{
+    private const ushort BPF_LD_W_ABS = 0x20, BPF_JGE_K = 0x35, BPF_JEQ_K = 0x15, BPF_RET_K = 0x06;
+    private const uint AUDIT_ARCH_X86_64 = 0xC000003E;
+    public const uint SECCOMP_RET_KILL_PROCESS = 0x80000000, SECCOMP_RET_TRACE = 0x7FF00000, SECCOMP_RET_ALLOW = 0x7FFF0000;
+
+    /// <summary>One sock_filter instruction.</summary>
+    public readonly record struct Instruction(ushort Code, byte Jt, byte Jf, uint K);
+
+    /// <summary>The action for one syscall number.</summary>
+    public static uint ActionFor(long nr) =>
+        SyscallTable.Lookup(nr)?.Disposition == Disposition.Passthrough ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRACE;
+
+    public static List<Instruction> Build()
+    {
+        var program = new List<Instruction>
+        {
+            new(BPF_LD_W_ABS, 0, 0, 4),                        // A = seccomp_data.arch
+            new(BPF_JEQ_K, 1, 0, AUDIT_ARCH_X86_64),
+            new(BPF_RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS),    // no 32-bit syscalls: they would bypass the table
+            new(BPF_LD_W_ABS, 0, 0, 0),                        // A = seccomp_data.nr
+        };
+
+        // Runs [start, end] of numbers with one action, up to the last row; everything above stops.
+        int last = SyscallTable.Rows[^1].Number;
+        int runStart = 0;
+        uint runAction = ActionFor(0);
+        for (int nr = 1; nr <= last + 1; nr++)
+        {
+            uint action = nr <= last ? ActionFor(nr) : SECCOMP_RET_TRACE;
+            if (action == runAction) continue;
+            program.Add(new Instruction(BPF_JGE_K, 1, 0, (uint)nr)); // nr beyond this run: try the next
+            program.Add(new Instruction(BPF_RET_K, 0, 0, runAction));
+            runStart = nr;
+            runAction = action;
+        }
+        program.Add(new Instruction(BPF_RET_K, 0, 0, runAction));
+        _ = runStart;
+        return program;
+    }
+
+    /// <summary>The program as the bytes of a sock_filter array.</summary>
+    public static byte[] Encode(List<Instruction> program)
+    {
+        byte[] bytes = new byte[program.Count * 8];
+        for (int i = 0; i < program.Count; i++)
+        {
+            Span<byte> b = bytes.AsSpan(i * 8);
+            BinaryPrimitives.WriteUInt16LittleEndian(b, program[i].Code);
+            b[2] = program[i].Jt;
+            b[3] = program[i].Jf;
+            BinaryPrimitives.WriteUInt32LittleEndian(b[4..], program[i].K);
+        }
+        return bytes;
+    }
+}

@@ -1,0 +1,96 @@
+using System;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Guest;
+using UserKernel.Kernel.Loader;
+using UserKernel.SyscallBridge.Interop;
+using UserKernel.SyscallBridge.Memory;
+using Task = UserKernel.Kernel.Tasks.Task;
+
+namespace UserKernel.SyscallBridge.Tracing;
+
+/// <summary>
+/// One traced host thread: its registers at the current stop, its memory, and the kernel task it runs.
+/// Every method runs on the tracer thread, as ptrace requires.
+/// </summary>
+internal sealed class Tracee : IGuestThread
+{
+    private UserRegs regs;
+
+    public Tracee(int tid)
+    {
+        HostTid = tid;
+        Memory = new ProcessVmMemory(tid);
+    }
+
+    public int HostTid { get; }
+    public IGuestMemory Memory { get; }
+    public Task? Task { get; set; }
+
+    /// <summary>Resume with PTRACE_SYSCALL so the syscall's exit stops too.</summary>
+    public bool WantsSyscallExit { get; set; }
+
+    /// <summary>The first stop of an auto-attached child has not been seen yet.</summary>
+    public bool AwaitingFirstStop { get; set; }
+
+    /// <summary>The kernel-injected execve of pid 1's program has not finished.</summary>
+    public bool StartingInit { get; set; }
+
+    /// <summary>A signal that arrived while a syscall was being injected, to deliver afterwards.</summary>
+    public int DeferredSignal { get; set; }
+
+    public ref UserRegs Regs => ref regs;
+
+    public ulong StackPointer => regs.rsp;
+
+    public Errno LoadRegs() => Libc.GetRegs(HostTid, out regs);
+
+    public Errno StoreRegs() => Libc.SetRegs(HostTid, regs);
+
+    public long InjectSyscall(int number, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0)
+    {
+        UserRegs saved = regs;
+        UserRegs call = regs;
+        call.rip = StubProgram.TrampolineAddress;
+        call.rax = (ulong)number;
+        call.orig_rax = ulong.MaxValue;
+        call.rdi = a0; call.rsi = a1; call.rdx = a2; call.r10 = a3; call.r8 = a4; call.r9 = a5;
+        if (Libc.SetRegs(HostTid, call) != Errno.OK) return -(long)Errno.ESRCH;
+        if (Libc.Ptrace(Libc.PTRACE_CONT, HostTid, 0, 0) != Errno.OK) return -(long)Errno.ESRCH;
+
+        while (true)
+        {
+            if (Libc.WaitPid(HostTid, out int status, Libc.__WALL, out _) < 0) return -(long)Errno.ESRCH;
+            PtraceStop stop = PtraceStop.Decode(status);
+            switch (stop.Kind)
+            {
+                case StopKind.Exited or StopKind.Killed:
+                    return -(long)Errno.ESRCH;
+                case StopKind.SignalDelivery when stop.Signal == Signals.SIGTRAP:
+                    Libc.GetRegs(HostTid, out UserRegs after);
+                    regs = saved;
+                    Libc.SetRegs(HostTid, regs);
+                    return (long)after.rax;
+                case StopKind.SignalDelivery:
+                    DeferredSignal = stop.Signal;
+                    break;
+            }
+            // The injected call's own seccomp stop, or anything else: let it run on.
+            Libc.Ptrace(Libc.PTRACE_CONT, HostTid, 0, 0);
+        }
+    }
+
+    public void SetStartRegisters(ulong instructionPointer, ulong stackPointer)
+    {
+        UserRegs fresh = default;
+        fresh.cs = regs.cs;
+        fresh.ss = regs.ss;
+        fresh.ds = regs.ds;
+        fresh.es = regs.es;
+        fresh.eflags = 0x202;
+        fresh.rip = instructionPointer;
+        fresh.rsp = stackPointer;
+        fresh.orig_rax = ulong.MaxValue;
+        regs = fresh;
+        Libc.SetRegs(HostTid, regs);
+    }
+}

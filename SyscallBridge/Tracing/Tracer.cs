@@ -1,0 +1,232 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using UserKernel.Kernel;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Syscalls;
+using UserKernel.SyscallBridge.Interop;
+using UserKernel.SyscallBridge.Launch;
+using Task = UserKernel.Kernel.Tasks.Task;
+
+namespace UserKernel.SyscallBridge.Tracing;
+
+/// <summary>
+/// The one tracer thread. Every ptrace call and every waitpid comes from it. It never blocks on guest
+/// behaviour: a guest's blocking call (a pipe read, wait4) runs in the guest thread on the host.
+/// </summary>
+public sealed class Tracer
+{
+    private readonly GuestKernel kernel;
+    private readonly Dictionary<int, Tracee> tracees = new();
+    // Children whose first stop came before their parent's fork event: held stopped until it arrives.
+    private readonly HashSet<int> earlyChildren = new();
+    private int initHostPid;
+    private int exitStatus = -1;
+    private string? startError;
+
+    private Tracer(GuestKernel kernel) { this.kernel = kernel; }
+
+    /// <summary>
+    /// Runs a guest command to completion on a dedicated thread and returns its exit status
+    /// (the code, or 128 + the signal that killed it). Throws <see cref="GuestStartException"/> when the
+    /// guest cannot be started or its first program cannot be executed.
+    /// </summary>
+    public static int Run(GuestKernel kernel, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
+    {
+        var tracer = new Tracer(kernel);
+        Exception? failure = null;
+        int status = 0;
+        var thread = new Thread(() =>
+        {
+            try { status = tracer.RunOnThisThread(path, argv, envp); }
+            catch (Exception ex) { failure = ex; }
+        }, 16 * 1024 * 1024) { Name = "userkernel-tracer" };
+        thread.Start();
+        thread.Join();
+        if (failure != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        return status;
+    }
+
+    private int RunOnThisThread(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
+    {
+        Tracee init = GuestLauncher.Start(kernel.StubHostPath);
+        initHostPid = init.HostTid;
+        tracees[init.HostTid] = init;
+        if (!kernel.StartInit(init.HostTid).TryGet(out Task? task, out Errno e))
+        {
+            Tmds.Linux.LibC.kill(initHostPid, Signals.SIGKILL);
+            Drain();
+            throw new GuestStartException($"working directory {kernel.Options.WorkingDirectory}: {ErrnoNames.Message(e)}");
+        }
+        init.Task = task;
+        using (Terminal.GiveTo(initHostPid))
+        {
+            GuestLauncher.BeginExec(init, path, argv, envp);
+            Loop();
+        }
+        if (startError != null) throw new GuestStartException(startError);
+        return exitStatus < 0 ? 125 : exitStatus;
+    }
+
+    private void Loop()
+    {
+        while (true)
+        {
+            int tid = Libc.WaitPid(-1, out int status, Libc.__WALL, out Errno error);
+            if (tid < 0)
+            {
+                if (error == Errno.EINTR) continue;
+                return; // ECHILD: every guest is gone
+            }
+            PtraceStop stop = PtraceStop.Decode(status);
+            if (!tracees.TryGetValue(tid, out Tracee? tracee))
+            {
+                if (stop.Kind is StopKind.Exited or StopKind.Killed) continue; // a reaped orphan we never knew
+                earlyChildren.Add(tid);
+                continue;
+            }
+            Handle(tracee, stop);
+        }
+    }
+
+    private void Handle(Tracee t, PtraceStop stop)
+    {
+        switch (stop.Kind)
+        {
+            case StopKind.Exited or StopKind.Killed:
+                OnExit(t, stop);
+                return;
+            case StopKind.SeccompStop:
+                OnSeccompStop(t);
+                return;
+            case StopKind.SyscallExit:
+                OnSyscallExit(t);
+                return;
+            case StopKind.Fork or StopKind.Vfork or StopKind.Clone:
+                OnClone(t, (int)Libc.GetEventMessage(t.HostTid));
+                Resume(t, 0);
+                return;
+            case StopKind.Exec:
+                Resume(t, 0);
+                return;
+            case StopKind.EventStop when t.AwaitingFirstStop:
+                StartChild(t);
+                return;
+            case StopKind.GroupStop:
+                // Stay stopped until SIGCONT, as job control expects, yet keep reporting events.
+                Libc.Ptrace(Libc.PTRACE_LISTEN, t.HostTid, 0, 0);
+                return;
+            case StopKind.EventStop:
+                Resume(t, 0);
+                return;
+            case StopKind.SignalDelivery when t.StartingInit && stop.Signal == Signals.SIGTRAP:
+                FailInitialExec(t);
+                return;
+            case StopKind.SignalDelivery:
+                Resume(t, stop.Signal);
+                return;
+            default:
+                Console.Error.WriteLine($"userkernel: kernel bug: unexpected stop {stop} of host thread {t.HostTid}");
+                Resume(t, 0);
+                return;
+        }
+    }
+
+    private void OnSeccompStop(Tracee t)
+    {
+        if (t.LoadRegs() != Errno.OK) return; // killed meanwhile; its exit will be reported
+        ref UserRegs r = ref t.Regs;
+        Span<ulong> args = [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9];
+        SyscallResult result = kernel.Enter(t.Task!, t, (int)r.orig_rax, args);
+        SyscallContext ctx = t.Task!.Context;
+        if (!result.IsRunOnHost)
+        {
+            r.orig_rax = ulong.MaxValue; // skip the host call
+            r.rax = (ulong)result.Value;
+            t.StoreRegs();
+            t.WantsSyscallExit = false;
+        }
+        else
+        {
+            if (ctx.Rewritten)
+            {
+                r.orig_rax = (ulong)ctx.CurrentNumber;
+                r.rdi = ctx.Current[0]; r.rsi = ctx.Current[1]; r.rdx = ctx.Current[2];
+                r.r10 = ctx.Current[3]; r.r8 = ctx.Current[4]; r.r9 = ctx.Current[5];
+                t.StoreRegs();
+            }
+            t.WantsSyscallExit = ctx.OnExit != ExitAction.None;
+        }
+        Resume(t, 0);
+    }
+
+    private void OnSyscallExit(Tracee t)
+    {
+        t.WantsSyscallExit = false;
+        if (t.LoadRegs() != Errno.OK) return;
+        Task task = t.Task!;
+        bool wasExec = task.Context.OnExit == ExitAction.FinishExec;
+        long rax = (long)t.Regs.rax;
+        long result = kernel.Exit(task, t, rax, out bool kill);
+        if (kill)
+        {
+            Tmds.Linux.LibC.kill(t.HostTid, Signals.SIGKILL);
+            Resume(t, 0);
+            return;
+        }
+        if (wasExec && rax == 0) t.StartingInit = false;
+        else if (result != rax)
+        {
+            t.Regs.rax = (ulong)result;
+            t.StoreRegs();
+        }
+        int deferred = t.DeferredSignal;
+        t.DeferredSignal = 0;
+        Resume(t, deferred);
+    }
+
+    private void OnClone(Tracee parent, int childTid)
+    {
+        Task child = kernel.OnClone(parent.Task!, childTid);
+        var tracee = new Tracee(childTid) { Task = child, AwaitingFirstStop = true };
+        tracees[childTid] = tracee;
+        if (earlyChildren.Remove(childTid)) StartChild(tracee);
+    }
+
+    private void StartChild(Tracee t)
+    {
+        t.AwaitingFirstStop = false;
+        kernel.OnChildStarted(t.Task!, t);
+        Resume(t, 0);
+    }
+
+    private void OnExit(Tracee t, PtraceStop stop)
+    {
+        tracees.Remove(t.HostTid);
+        string how = stop.Kind == StopKind.Exited ? $"+++ exited with {stop.ExitCode} +++" : $"+++ killed by {Signals.Name(stop.Signal)} +++";
+        if (t.Task != null) kernel.OnTaskExit(t.Task, how);
+        if (t.HostTid != initHostPid) return;
+
+        exitStatus = stop.Kind == StopKind.Exited ? stop.ExitCode : 128 + stop.Signal;
+        // Like the end of a pid namespace's init: every other guest process goes too.
+        foreach (int tid in tracees.Keys) Tmds.Linux.LibC.kill(tid, Signals.SIGKILL);
+    }
+
+    private void FailInitialExec(Tracee t)
+    {
+        t.LoadRegs();
+        var e = (Errno)(-(long)t.Regs.rax);
+        startError = ErrnoNames.Message(e);
+        exitStatus = e == Errno.ENOENT ? 127 : 126;
+        Tmds.Linux.LibC.kill(t.HostTid, Signals.SIGKILL);
+        Resume(t, 0);
+    }
+
+    private void Resume(Tracee t, int signal) =>
+        Libc.Ptrace(t.WantsSyscallExit ? Libc.PTRACE_SYSCALL : Libc.PTRACE_CONT, t.HostTid, 0, signal);
+
+    private void Drain()
+    {
+        while (Libc.WaitPid(-1, out _, Libc.__WALL, out Errno e) >= 0 || e == Errno.EINTR) { }
+    }
+}

@@ -1,0 +1,57 @@
+using System;
+using UserKernel.RootFs.Image;
+using UserKernel.SyscallBridge.Launch;
+using UserKernel.Tools.Commands;
+
+namespace UserKernel.Tools;
+
+/// <summary>The userkernel command: `run` a guest command, list the `syscalls` table.</summary>
+public static class Program
+{
+    public const string Usage = """
+        usage: userkernel run [--image IMG] [--env K=V]... [--workdir DIR] [--hostname NAME] [--trace[=FILE]] -- COMMAND [ARG...]
+               userkernel syscalls [--format=text|markdown]
+               userkernel --help
+
+        run        runs COMMAND in a guest system whose root is the ext2/3/4 image IMG (read-only).
+                   Without --image, a default image made from the host's static busybox is built once and cached.
+          --image IMG       the root filesystem image
+          --env K=V         set a variable in the guest's environment (repeatable); the guest starts
+                            with PATH, HOME=/root and TERM only, never the host's environment
+          --workdir DIR     the guest working directory (default /)
+          --hostname NAME   the guest's host name (default userkernel)
+          --trace[=FILE]    print one line per mediated syscall to stderr (or FILE)
+        syscalls   prints the syscall table: number, name, disposition, handler, note
+
+        Exit status: the guest's own (128+N if it died of signal N), or 125 when userkernel itself fails.
+        """;
+
+    public static int Main(string[] args)
+    {
+        try
+        {
+            if (args.Length == 0) throw new UsageException("no command given; try 'userkernel --help'");
+            switch (args[0])
+            {
+                case "--help" or "-h" or "help":
+                    Console.Out.WriteLine(Usage);
+                    return 0;
+                case "run":
+                    return RunCommand.Execute(args.AsSpan(1).ToArray());
+                case "syscalls":
+                    return SyscallsCommand.Execute(args.AsSpan(1).ToArray());
+                default:
+                    throw new UsageException($"unknown command '{args[0]}'; try 'userkernel --help'");
+            }
+        }
+        catch (UsageException ex) { return Fail(ex.Message); }
+        catch (ImageFormatException ex) { return Fail(ex.Message); }
+        catch (GuestStartException ex) { return Fail(ex.Message); }
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine("userkernel: " + message);
+        return ExitCodes.RunnerError;
+    }
+}
