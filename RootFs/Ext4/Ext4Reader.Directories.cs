@@ -1,0 +1,153 @@
+using System;
+using System.Collections.Generic;
+using UserKernel.RootFs.Image;
+
+namespace UserKernel.RootFs.Ext4;
+
+// Directories: linear, hashed (htree) and inline. Hashed directories are read linearly: their
+// root block starts with real "." and ".." entries whose rec_len covers the index, and each
+// interior index block is one entry with inode 0, so a plain walk skips the index.
+public sealed partial class Ext4Reader
+{
+    private static ReadOnlySpan<byte> Dot => "."u8;
+    private static ReadOnlySpan<byte> DotDot => ".."u8;
+
+    /// <summary>Every live entry of directory <paramref name="dirIno"/>, "." and ".." included, in on-disk order.</summary>
+    public IReadOnlyList<DirEntry> ReadDirectory(uint dirIno)
+    {
+        var entries = new List<DirEntry>();
+        var blocks = new DirectoryBlocks(this, dirIno);
+        if (blocks.IsInline)
+        {
+            entries.Add(new DirEntry(dirIno, Dot.ToArray(), DirEntry2.TypeDirectory));
+            entries.Add(new DirEntry(blocks.InlineParent, DotDot.ToArray(), DirEntry2.TypeDirectory));
+        }
+        while (blocks.MoveNext())
+        {
+            var walker = new DirEntryWalker(blocks.Current, dirIno, blocks.Where, _sb);
+            while (walker.MoveNext())
+            {
+                var entry = walker.Current;
+                entries.Add(new DirEntry(entry.Inode, entry.Name.ToArray(), entry.FileType));
+            }
+        }
+        return entries;
+    }
+
+    /// <summary>The inode that <paramref name="name"/> (raw bytes) names in directory <paramref name="dirIno"/>, or null.</summary>
+    public uint? Lookup(uint dirIno, ReadOnlySpan<byte> name)
+    {
+        var blocks = new DirectoryBlocks(this, dirIno);
+        if (name.IsEmpty || name.Length > 255)
+        {
+            return null;
+        }
+        if (blocks.IsInline)
+        {
+            if (name.SequenceEqual(Dot))
+            {
+                return dirIno;
+            }
+            if (name.SequenceEqual(DotDot))
+            {
+                return blocks.InlineParent;
+            }
+        }
+        while (blocks.MoveNext())
+        {
+            var walker = new DirEntryWalker(blocks.Current, dirIno, blocks.Where, _sb);
+            while (walker.MoveNext())
+            {
+                if (walker.Current.Name.SequenceEqual(name))
+                {
+                    return walker.Current.Inode;
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The blocks holding a directory's entries, in logical order, holes skipped; for an inline
+    /// directory, its two entry areas (in i_block, then in system.data).
+    /// </summary>
+    private ref struct DirectoryBlocks
+    {
+        private readonly Ext4Reader _reader;
+        private readonly uint _ino;
+        private readonly ReadOnlySpan<byte> _raw;
+        private readonly ulong _blocks;
+        private ulong _logical;
+        private BlockRun _run;
+        private ulong _runStart;
+        private int _inlineArea;
+
+        public DirectoryBlocks(Ext4Reader reader, uint ino)
+        {
+            _reader = reader;
+            _ino = ino;
+            _raw = reader.RawInode(ino);
+            if ((Ext4Inode.ModeOf(_raw) & InodeMode.TypeMask) != InodeMode.Directory)
+            {
+                throw new ArgumentException($"inode {ino} is not a directory", nameof(ino));
+            }
+            IsInline = (Ext4Inode.FlagsOf(_raw) & InodeFlags.InlineData) != 0 && reader._sb.Has(IncompatFeatures.InlineData);
+            ulong size = Ext4Inode.SizeOf(_raw, reader._sb);
+            _blocks = (size + reader._sb.BlockSize - 1) >> reader._blockShift;
+            _logical = 0;
+            _run = default;
+            _runStart = 0;
+            _inlineArea = 0;
+            Current = default;
+            Where = 0;
+        }
+
+        public bool IsInline { get; }
+
+        public readonly uint InlineParent => InlineData.Parent(_raw);
+
+        public ReadOnlySpan<byte> Current { get; private set; }
+
+        /// <summary>The current block's logical number, or -1 for inline data (for messages).</summary>
+        public long Where { get; private set; }
+
+        public bool MoveNext()
+        {
+            if (IsInline)
+            {
+                Where = -1;
+                switch (_inlineArea++)
+                {
+                    case 0:
+                        Current = InlineData.DirEntries(_raw);
+                        return true;
+                    case 1:
+                        Current = InlineData.SystemData(_ino, _raw);
+                        return !Current.IsEmpty;
+                    default:
+                        return false;
+                }
+            }
+            var sb = _reader._sb;
+            while (_logical < _blocks)
+            {
+                if (_run.Count == 0 || _logical >= _runStart + _run.Count)
+                {
+                    _run = _reader.MapBlock(_ino, _raw, _logical);
+                    _runStart = _logical;
+                }
+                if (_run.IsZeros)
+                {
+                    _logical = _runStart + Math.Min(_run.Count, _blocks - _runStart);
+                    continue;
+                }
+                ulong physical = _run.Physical + (_logical - _runStart);
+                Current = _reader._image.Slice((long)(physical << _reader._blockShift), (int)sb.BlockSize);
+                Where = (long)_logical;
+                _logical++;
+                return true;
+            }
+            return false;
+        }
+    }
+}
