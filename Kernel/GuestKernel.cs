@@ -197,7 +197,7 @@ public sealed class GuestKernel
         if (trace != null)
         {
             SyscallEntry? entry = SyscallTable.Lookup(ctx.Number);
-            trace.Syscall(task.Tid, entry?.Name ?? $"syscall_{ctx.Number}", ctx.TracedArguments ?? "", result, ctx.Rewritten ? "forwarded" : "host");
+            trace.Syscall(task.Tid, entry?.Name ?? $"syscall_{ctx.Number}", ctx.TracedArguments ?? "", result, "forwarded");
         }
         return result;
     }

@@ -1,0 +1,67 @@
+// Micro-benchmarks run natively, under proot and under userkernel: each prints "name ns-per-op".
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static void report(const char *name, double t0, long n) { printf("%-14s %10.0f ns/op\n", name, (now() - t0) / n); }
+
+int main(int argc, char **argv) {
+    const char *what = argc > 1 ? argv[1] : "all";
+    int all = strcmp(what, "all") == 0;
+    long n;
+    double t0;
+    if (all || !strcmp(what, "getppid")) {
+        n = 200000; t0 = now();
+        for (long i = 0; i < n; i++) syscall(SYS_getppid);
+        report("getppid", t0, n);
+    }
+    if (all || !strcmp(what, "passthrough")) {
+        n = 200000; t0 = now();
+        for (long i = 0; i < n; i++) syscall(SYS_umask, 022);
+        report("umask", t0, n);
+    }
+    if (all || !strcmp(what, "open")) {
+        n = 20000; t0 = now();
+        for (long i = 0; i < n; i++) { int fd = open("/etc/passwd", O_RDONLY); close(fd); }
+        report("open+close", t0, n);
+    }
+    if (all || !strcmp(what, "stat")) {
+        struct stat st;
+        n = 20000; t0 = now();
+        for (long i = 0; i < n; i++) stat("/etc/passwd", &st);
+        report("stat", t0, n);
+    }
+    if (all || !strcmp(what, "spawn")) {
+        n = 300; t0 = now();
+        for (long i = 0; i < n; i++) {
+            pid_t p = fork();
+            if (p == 0) { execl("/bench/true", "true", (char *)0); _exit(127); }
+            int status;
+            waitpid(p, &status, 0);
+        }
+        report("fork+exec+wait", t0, n);
+    }
+    if (all || !strcmp(what, "read")) {
+        static char buf[1 << 16];
+        int fd = open("/bench/large", O_RDONLY);
+        long total = 0; ssize_t r;
+        t0 = now();
+        while ((r = read(fd, buf, sizeof buf)) > 0) total += r;
+        close(fd);
+        printf("%-14s %10.0f MB/s\n", "read 64MiB", total / ((now() - t0) / 1e9) / 1e6);
+    }
+    return 0;
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Prints the micro-benchmarks side by side: native, proot and userkernel, on the same files.
+# Needs gcc, mke2fs and (optionally) proot. Figures are for reading, never asserted.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+root="$work/root"
+mkdir -p "$root/bench" "$root/etc" "$root/dev"
+gcc -O2 -static -o "$root/bench/bench" "$here/bench.c"
+gcc -O2 -static -o "$root/bench/true" "$here/true.c"
+cp /etc/passwd "$root/etc/passwd"
+head -c $((64 * 1024 * 1024)) /dev/urandom > "$root/bench/large"
+mke2fs -q -F -t ext4 -d "$root" "$work/bench.img" 256M
+
+# Natively the program looks for /bench and /etc/passwd at the root: run it in a chroot when we can.
+if [ "$(id -u)" = 0 ]; then native=(chroot "$root" /bench/bench); else native=(); fi
+
+run() { printf '\n== %s\n' "$1"; shift; "$@"; }
+if [ ${#native[@]} -gt 0 ]; then run "native (chroot)" "${native[@]}"; else echo "native: skipped (needs root for chroot)"; fi
+if command -v proot >/dev/null; then run "proot" proot -r "$root" /bench/bench; else echo "proot: not installed (apt-get install proot)"; fi
+"$here/../userkernel" run --image "$work/bench.img" -- /bin/true 2>/dev/null || true   # build the launcher first
+run "userkernel" "$here/../userkernel" run --image "$work/bench.img" -- /bench/bench
