@@ -73,6 +73,16 @@ public sealed partial class Ext4Reader : IDisposable
         }
     }
 
+    /// <summary>Number of block groups.</summary>
+    public uint GroupCount => _sb.GroupCount;
+
+    /// <summary>Reads the descriptor of block group <paramref name="group"/> (for diagnostics and tools).</summary>
+    public GroupDescriptor ReadGroupDescriptor(uint group)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(group, _sb.GroupCount);
+        return Descriptor(group);
+    }
+
     /// <summary>
     /// Reads inode <paramref name="ino"/>. Throws <see cref="ImageFormatException"/> if it is 0,
     /// beyond <see cref="InodesCount"/>, not in use, or malformed.

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Net.Sockets;
 using System.Threading.Tasks;
 using Mono.Unix.Native;
 using UserKernel.TestSupport;
@@ -172,10 +171,8 @@ public sealed class SourceTree
 
         File.WriteAllText(tree.Full(HighOwner), "owned by 123456:654321\n");
         Directory.CreateDirectory(tree.Full("dev"));
-        using (var socket = new System.Net.Sockets.Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
-        {
-            socket.Bind(new UnixDomainSocketEndPoint(tree.Full(Socket)));
-        }
+        // mknod makes socket inodes without privilege (a bound .NET socket unlinks its file on dispose).
+        Check(Syscall.mknod(tree.Full(Socket), FilePermissions.S_IFSOCK | FilePermissions.S_IRUSR | FilePermissions.S_IWUSR, 0), "mknod socket");
         Check(Syscall.mkfifo(tree.Full(Fifo), FilePermissions.S_IRUSR | FilePermissions.S_IWUSR), "mkfifo");
         tree.RootProblem = TryRootOnlyParts(tree);
         return tree;
