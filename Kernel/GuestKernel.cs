@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Filesystems.Dev;
@@ -18,7 +20,10 @@ public sealed record KernelOptions
     public string Hostname { get; init; } = "userkernel";
     public string WorkingDirectory { get; init; } = "/";
     public Credentials Credentials { get; init; } = Credentials.Root;
-    public TraceLog? Trace { get; init; }
+    public KernelTrace? Trace { get; init; }
+
+    /// <summary>Syscall names whose handler calls Debugger.Break() (--break-on).</summary>
+    public IReadOnlySet<string> BreakOn { get; init; } = new HashSet<string>();
 }
 
 /// <summary>
@@ -28,7 +33,8 @@ public sealed record KernelOptions
 /// </summary>
 public sealed class GuestKernel
 {
-    private readonly TraceLog? trace;
+    private readonly KernelTrace? trace;
+    private bool breakHintShown;
 
     public GuestKernel(SuperBlock root, KernelOptions options)
     {
@@ -113,7 +119,7 @@ public sealed class GuestKernel
     /// <summary>A guest thread is gone. Its process stays in the table until its parent reaps it.</summary>
     public void OnTaskExit(Task task, string how)
     {
-        trace?.Event(task.Tid, how);
+        trace?.ProcessEvent(task.Tid, "exit", how);
         ThreadGroup group = task.Group;
         group.Threads.Remove(task);
         if (task.Tid != group.Tgid) Pids.Remove(task);
@@ -124,18 +130,26 @@ public sealed class GuestKernel
         if (group.Parent == null || group.Parent.Exited) Pids.Remove(task);
     }
 
+    /// <summary>Whether a tracer wants to hear about signals and syscalls.</summary>
+    public bool IsTracing => trace != null;
+
     /// <summary>Dispatches one syscall stop. The context says how the platform must resume the thread.</summary>
     public SyscallResult Enter(Task task, IGuestThread thread, int number, ReadOnlySpan<ulong> args)
     {
         SyscallContext ctx = task.Context;
         ctx.Begin(this, thread, number, args);
         SyscallEntry? entry = SyscallTable.Lookup(number);
-        if (trace != null && entry != null) ctx.TracedArguments = TraceFormatter.Arguments(entry, ctx);
+        if (trace != null)
+        {
+            ctx.TraceStart = Stopwatch.GetTimestamp();
+            ctx.TracedArguments = entry != null ? StraceFormatter.FormatInputs(entry, ctx) : [];
+        }
 
         SyscallResult result;
         if (entry?.Handler == null || entry.Disposition == Disposition.Unimplemented) result = Errno.ENOSYS;
         else
         {
+            if (Options.BreakOn.Count > 0 && Options.BreakOn.Contains(entry.Name)) BreakIntoDebugger(entry.Name, task);
             try
             {
                 result = entry.Handler(ctx);
@@ -150,12 +164,34 @@ public sealed class GuestKernel
         if (trace != null)
         {
             if (!result.IsRunOnHost)
-                trace.Syscall(task.Tid, entry?.Name ?? $"syscall_{number}", ctx.TracedArguments ?? "", result.Value,
-                    entry?.Handler == null || entry.Disposition == Disposition.Unimplemented ? "unimplemented" : "emulated");
+                Traced(task, ctx, entry, number, result.Value, entry?.Handler == null || entry.Disposition == Disposition.Unimplemented ? "unimplemented" : "emulated");
             else if (ctx.OnExit == ExitAction.None)
                 ctx.OnExit = ExitAction.Trace;
         }
         return result;
+    }
+
+    private void Traced(Task task, SyscallContext ctx, SyscallEntry? entry, int number, long result, string disposition)
+    {
+        string?[] args = ctx.TracedArguments ?? [];
+        if (entry != null) StraceFormatter.FormatOutputs(entry, ctx, result, args);
+        long ns = (long)Stopwatch.GetElapsedTime(ctx.TraceStart).TotalNanoseconds;
+        trace!.Syscall(new TraceEvent(KernelTrace.Now, task.Group.Tgid, task.Tid, number, entry?.Name ?? $"syscall_{number}", args, result, disposition, ns));
+    }
+
+    /// <summary>--break-on: stop in the debugger just before the handler runs, or say how to get one.</summary>
+    private void BreakIntoDebugger(string name, Task task)
+    {
+        if (Debugger.IsAttached)
+        {
+            // Step into the handler from here to follow the call (pid {task.Tid}).
+            Debugger.Break();
+            return;
+        }
+        if (breakHintShown) return;
+        breakHintShown = true;
+        Console.Error.WriteLine($"userkernel: --break-on={name}: no debugger is attached; attach one to process {Environment.ProcessId} " +
+            "(or start with --wait-for-debugger to wait for it)");
     }
 
     /// <summary>
@@ -194,12 +230,31 @@ public sealed class GuestKernel
                 break;
         }
 
+        if (trace != null) Traced(task, ctx, SyscallTable.Lookup(ctx.Number), ctx.Number, result, "forwarded");
+        return result;
+    }
+
+    /// <summary>
+    /// A signal is about to be delivered to a guest thread: its siginfo names a host pid where the
+    /// sender was a process (kill, SIGCHLD); give the guest the sender's guest pid. Returns whether changed.
+    /// </summary>
+    public bool TranslateSignalInfo(Task task, Span<byte> siginfo)
+    {
+        int signo = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo);
+        int code = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo[8..]);
+        bool hasPid = code is 0 /* SI_USER */ or -1 /* SI_QUEUE */ or -6 /* SI_TKILL */ || (signo == Signals.SIGCHLD && code > 0);
+        int hostPid = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo[16..]);
+        int guestPid = hasPid ? Pids.ToGuest(hostPid) : 0;
         if (trace != null)
         {
-            SyscallEntry? entry = SyscallTable.Lookup(ctx.Number);
-            trace.Syscall(task.Tid, entry?.Name ?? $"syscall_{ctx.Number}", ctx.TracedArguments ?? "", result, "forwarded");
+            string codeText = signo == Signals.SIGCHLD && code > 0 ? (code switch { 1 => "CLD_EXITED", 2 => "CLD_KILLED", 3 => "CLD_DUMPED", 4 => "CLD_TRAPPED", 5 => "CLD_STOPPED", _ => "CLD_CONTINUED" })
+                : code switch { 0 => "SI_USER", -1 => "SI_QUEUE", -6 => "SI_TKILL", 128 => "SI_KERNEL", _ => code.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            string pidText = hasPid ? $", si_pid={guestPid}" : "";
+            trace.ProcessEvent(task.Tid, "signal", $"--- {Signals.Name(signo)} {{si_signo={Signals.Name(signo)}, si_code={codeText}{pidText}}} ---");
         }
-        return result;
+        if (!hasPid || hostPid == 0) return false;
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(siginfo[16..], guestPid);
+        return true;
     }
 
     private int TranslateReapedPid(int hostPid, bool reaps)

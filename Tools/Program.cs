@@ -9,8 +9,10 @@ namespace UserKernel.Tools;
 public static class Program
 {
     public const string Usage = """
-        usage: userkernel run [--image IMG] [--env K=V]... [--workdir DIR] [--hostname NAME] [--trace[=FILE]] -- COMMAND [ARG...]
-               userkernel syscalls [--format=text|markdown]
+        usage: userkernel run [--image IMG] [--env K=V]... [--workdir DIR] [--hostname NAME]
+                              [--trace[=FILE]] [--trace-json=FILE] [--trace-filter=LIST] [--summary]
+                              [--break-on=NAME[,NAME]] [--wait-for-debugger] -- COMMAND [ARG...]
+               userkernel syscalls [--format=text|json|markdown]
                userkernel --help
 
         run        runs COMMAND in a guest system whose root is the ext2/3/4 image IMG (read-only).
@@ -20,8 +22,21 @@ public static class Program
                             with PATH, HOME=/root and TERM only, never the host's environment
           --workdir DIR     the guest working directory (default /)
           --hostname NAME   the guest's host name (default userkernel)
-          --trace[=FILE]    print one line per mediated syscall to stderr (or FILE)
-        syscalls   prints the syscall table: number, name, disposition, handler, note
+          --trace[=FILE]    print one line per mediated syscall, in strace's notation, to stderr (or FILE);
+                            passthrough syscalls never stop, so they never appear
+          --trace-json=FILE one JSON object per line per event (time, pid, tid, number, name, args,
+                            result, errno, disposition, duration_ns)
+          --trace-filter=LIST  only these: syscall names, classes (file, process, memory, signal, network,
+                            ipc, time, identity, other), dispositions (emulated, forwarded, unimplemented), pid=N
+          --summary         at exit, count, errors and time per syscall and per disposition (like strace -c)
+          --break-on=NAMES  call Debugger.Break() just before these syscalls' handlers run
+          --wait-for-debugger  wait until a debugger is attached before starting the guest
+        syscalls   prints the syscall table: for each syscall its number, name, disposition (emulated, forwarded,
+                   passthrough or unimplemented), class (file, process, memory, signal, network, ipc, time,
+                   identity or other), handler and note; then how many syscalls have each disposition and how
+                   many numbers have no syscall (they answer ENOSYS)
+          --format=FMT      text: aligned columns (the default); json: one document with "rows" and "totals";
+                            markdown: the table docs/syscalls.md is generated from
 
         Exit status: the guest's own (128+N if it died of signal N), or 125 when userkernel itself fails.
         """;

@@ -33,8 +33,11 @@ public sealed class SyscallContext
     public ExitAction OnExit { get; set; }
     public long ExitValue { get; set; }
 
-    /// <summary>The tracer's rendering of the arguments, taken at entry (paths may change later).</summary>
-    public string? TracedArguments { get; set; }
+    /// <summary>The tracer's rendering of the arguments: inputs taken at entry, outputs filled when done.</summary>
+    public string?[]? TracedArguments { get; set; }
+
+    /// <summary>When the stop began (Stopwatch ticks), for the trace's durations.</summary>
+    public long TraceStart { get; set; }
 
     /// <summary>Starts a new stop.</summary>
     public void Begin(GuestKernel kernel, IGuestThread thread, int number, ReadOnlySpan<ulong> args)

@@ -53,8 +53,10 @@ public enum ExitAction
     ReplaceResult,
 }
 
-/// <summary>How the tracer prints one argument.</summary>
+/// <summary>How the tracer prints one argument, in strace's notation. *Out formats are read after the call.</summary>
 public enum ArgFormat
 {
-    Int, Hex, Ptr, Fd, DirFd, Path, Str, OpenFlags, AtFlags, Mode, Signal, Pid, Size,
+    Int, Hex, Ptr, Fd, DirFd, Path, Str, OpenFlags, OpenMode, AtFlags, Mode, AccessMode, Signal, Pid, Size,
+    Argv, Envp, CloneFlags, WaitOptions, Resource, RlimitIn, StatxMask,
+    StatOut, StatxOut, StatfsOut, DirentsOut, StringOut, UtsOut, WaitStatusOut, RlimitOut,
 }

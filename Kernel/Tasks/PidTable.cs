@@ -11,6 +11,8 @@ public sealed class PidTable
 {
     private readonly Dictionary<int, Task> byGuest = new();
     private readonly Dictionary<int, Task> byHost = new();
+    // Reaped tasks, so a SIGCHLD delivered after the wait4 that reaped its sender still names it.
+    private readonly Dictionary<int, int> departed = new();
     private int nextPid = 1;
 
     public int Count => byHost.Count;
@@ -23,12 +25,15 @@ public sealed class PidTable
     {
         byGuest[task.Tid] = task;
         byHost[task.HostTid] = task;
+        departed.Remove(task.HostTid);
     }
 
     public void Remove(Task task)
     {
         if (byGuest.TryGetValue(task.Tid, out Task? g) && g == task) byGuest.Remove(task.Tid);
         if (byHost.TryGetValue(task.HostTid, out Task? h) && h == task) byHost.Remove(task.HostTid);
+        if (departed.Count > 4096) departed.Clear();
+        departed[task.HostTid] = task.Tid;
     }
 
     public Task? ByGuest(int tid) => byGuest.TryGetValue(tid, out Task? t) ? t : null;
@@ -36,7 +41,7 @@ public sealed class PidTable
     public Task? ByHost(int hostTid) => byHost.TryGetValue(hostTid, out Task? t) ? t : null;
 
     /// <summary>Host id to guest id; 0 when the host id is no guest's (its parent is outside the guest).</summary>
-    public int ToGuest(int hostId) => byHost.TryGetValue(hostId, out Task? t) ? t.Tid : 0;
+    public int ToGuest(int hostId) => byHost.TryGetValue(hostId, out Task? t) ? t.Tid : departed.TryGetValue(hostId, out int tid) ? tid : 0;
 
     /// <summary>Guest id to host id; -1 when no such guest task exists.</summary>
     public int ToHost(int guestId) => byGuest.TryGetValue(guestId, out Task? t) ? t.HostTid : -1;

@@ -123,6 +123,7 @@ public sealed class Tracer
                 FailInitialExec(t);
                 return;
             case StopKind.SignalDelivery:
+                TranslateSignalInfo(t);
                 Resume(t, stop.Signal);
                 return;
             default:
@@ -220,6 +221,15 @@ public sealed class Tracer
         exitStatus = e == Errno.ENOENT ? 127 : 126;
         Tmds.Linux.LibC.kill(t.HostTid, Signals.SIGKILL);
         Resume(t, 0);
+    }
+
+    /// <summary>The sender's pid in a siginfo (kill, SIGCHLD) is a host pid: the guest is given its guest pid.</summary>
+    private unsafe void TranslateSignalInfo(Tracee t)
+    {
+        byte* info = stackalloc byte[128];
+        if (Libc.Ptrace(Libc.PTRACE_GETSIGINFO, t.HostTid, 0, (nint)info) != Errno.OK) return;
+        if (kernel.TranslateSignalInfo(t.Task!, new Span<byte>(info, 128)))
+            Libc.Ptrace(Libc.PTRACE_SETSIGINFO, t.HostTid, 0, (nint)info);
     }
 
     private void Resume(Tracee t, int signal) =>

@@ -2,8 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using UserKernel.Kernel;
-using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Filesystems.Image;
+using UserKernel.Kernel.Syscalls;
 using UserKernel.Kernel.Trace;
 using UserKernel.Kernel.Vfs;
 using UserKernel.RootFs.Ext4;
@@ -17,7 +17,16 @@ public static class RunCommand
     /// <summary>The guest's PATH, which is also where a bare command name is looked up.</summary>
     public const string GuestPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-    private sealed record Options(string? Image, List<string> Env, string Workdir, string Hostname, string? Trace, bool TraceToStderr, List<string> Command);
+    private sealed record Options(string? Image, List<string> Env, string Workdir, string Hostname, List<string> Command)
+    {
+        public string? TraceFile { get; init; }
+        public bool TraceToStderr { get; init; }
+        public string? TraceJson { get; init; }
+        public string? TraceFilter { get; init; }
+        public bool Summary { get; init; }
+        public HashSet<string> BreakOn { get; init; } = new();
+        public bool WaitForDebugger { get; init; }
+    }
 
     public static int Execute(string[] args)
     {
@@ -26,14 +35,25 @@ public static class RunCommand
         using Ext4Reader reader = Ext4Reader.Open(image);
         var root = new ImageSuperBlock(reader, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30));
 
-        TextWriter? traceWriter = o.TraceToStderr ? Console.Error : o.Trace != null ? OpenTraceFile(o.Trace) : null;
+        var sinks = new List<ITraceSink>();
+        var files = new List<IDisposable>();
         try
         {
+            if (o.TraceToStderr) sinks.Add(new StraceWriter(Console.Error));
+            if (o.TraceFile != null) sinks.Add(new StraceWriter(Track(files, OpenTraceFile(o.TraceFile))));
+            if (o.TraceJson != null) sinks.Add(new JsonTraceWriter(Track(files, OpenTraceStream(o.TraceJson))));
+            if (o.Summary) sinks.Add(new SyscallSummary(Console.Error));
+            TraceFilter filter;
+            try { filter = o.TraceFilter != null ? TraceFilter.Parse(o.TraceFilter) : TraceFilter.All; }
+            catch (FormatException ex) { throw new UsageException("run: " + ex.Message); }
+            KernelTrace? trace = sinks.Count > 0 ? new KernelTrace(sinks, filter) : null;
+
             var kernel = new GuestKernel(root, new KernelOptions
             {
                 Hostname = o.Hostname,
                 WorkingDirectory = o.Workdir,
-                Trace = traceWriter != null ? new TraceLog(traceWriter) : null,
+                Trace = trace,
+                BreakOn = o.BreakOn,
             });
 
             string program = ResolveCommand(kernel, o.Command[0]);
@@ -44,12 +64,42 @@ public static class RunCommand
                 env.RemoveAll(e => e.StartsWith(key + "=", StringComparison.Ordinal));
                 env.Add(kv);
             }
-            return Tracer.Run(kernel, program, o.Command, env);
+            if (o.WaitForDebugger) WaitForDebugger();
+            try
+            {
+                return Tracer.Run(kernel, program, o.Command, env);
+            }
+            finally
+            {
+                trace?.Finish();
+            }
         }
         finally
         {
-            traceWriter?.Flush();
-            if (traceWriter != null && traceWriter != Console.Error) traceWriter.Dispose();
+            foreach (IDisposable f in files) f.Dispose();
+        }
+    }
+
+    private static T Track<T>(List<IDisposable> files, T file) where T : IDisposable
+    {
+        files.Add(file);
+        return file;
+    }
+
+    /// <summary>--wait-for-debugger: nothing of the guest runs until a debugger is attached to this process.</summary>
+    private static void WaitForDebugger()
+    {
+        Console.Error.WriteLine($"userkernel: waiting for a debugger to attach to process {Environment.ProcessId} (the guest has not started yet)...");
+        while (!System.Diagnostics.Debugger.IsAttached) System.Threading.Thread.Sleep(100);
+        Console.Error.WriteLine("userkernel: debugger attached; starting the guest");
+    }
+
+    private static Stream OpenTraceStream(string path)
+    {
+        try { return new FileStream(path, FileMode.Create, FileAccess.Write); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot write the trace to {path}: {ex.Message}");
         }
     }
 
@@ -77,8 +127,9 @@ public static class RunCommand
 
     private static Options Parse(string[] args)
     {
-        string? image = null, trace = null;
-        bool traceStderr = false;
+        string? image = null, trace = null, traceJson = null, traceFilter = null;
+        bool traceStderr = false, summary = false, waitForDebugger = false;
+        var breakOn = new HashSet<string>(StringComparer.Ordinal);
         string workdir = "/", hostname = "userkernel";
         var env = new List<string>();
         int i = 0;
@@ -99,10 +150,23 @@ public static class RunCommand
                 case "--workdir": workdir = Value(a); break;
                 case "--hostname": hostname = Value(a); break;
                 case "--trace": traceStderr = true; break;
+                case "--summary": summary = true; break;
+                case "--wait-for-debugger": waitForDebugger = true; break;
                 case "--help" or "-h": Console.Out.WriteLine(Program.Usage); Environment.Exit(0); break;
                 default:
                     if (a.StartsWith("--trace=", StringComparison.Ordinal)) { trace = a["--trace=".Length..]; break; }
                     if (a.StartsWith("--image=", StringComparison.Ordinal)) { image = a["--image=".Length..]; break; }
+                    if (a.StartsWith("--trace-json=", StringComparison.Ordinal)) { traceJson = a["--trace-json=".Length..]; break; }
+                    if (a.StartsWith("--trace-filter=", StringComparison.Ordinal)) { traceFilter = a["--trace-filter=".Length..]; break; }
+                    if (a.StartsWith("--break-on=", StringComparison.Ordinal))
+                    {
+                        foreach (string name in a["--break-on=".Length..].Split(',', StringSplitOptions.RemoveEmptyEntries))
+                        {
+                            if (!KnownSyscall(name)) throw new UsageException($"run: --break-on: no syscall is named '{name}'");
+                            breakOn.Add(name);
+                        }
+                        break;
+                    }
                     throw new UsageException($"run: unknown option '{a}'; try 'userkernel --help'");
             }
         }
@@ -113,6 +177,18 @@ public static class RunCommand
         if (!workdir.StartsWith('/')) throw new UsageException($"run: --workdir must be an absolute guest path, not '{workdir}'");
         if (hostname.Length is 0 or > 64) throw new UsageException("run: --hostname must be 1 to 64 characters");
         if (image != null && !File.Exists(image)) throw new UsageException($"image not found: {image}");
-        return new Options(image, env, workdir, hostname, trace, traceStderr, command);
+        if (traceFilter != null && !traceStderr && trace == null && traceJson == null && !summary) traceStderr = true;
+        return new Options(image, env, workdir, hostname, command)
+        {
+            TraceFile = trace, TraceToStderr = traceStderr, TraceJson = traceJson, TraceFilter = traceFilter,
+            Summary = summary, BreakOn = breakOn, WaitForDebugger = waitForDebugger,
+        };
+    }
+
+    private static bool KnownSyscall(string name)
+    {
+        foreach (SyscallEntry row in SyscallTable.Rows)
+            if (row.Name == name) return true;
+        return false;
     }
 }
