@@ -7,15 +7,34 @@ namespace UserKernel.Kernel.Syscalls;
 
 /// <summary>
 /// Sockets run on the host; only an address that is a path (AF_UNIX, not abstract) is a guest name.
-/// Mapping those to kernel-owned host paths is not implemented yet, so they answer ENOSYS rather than
-/// ever reaching the host's file system.
+/// connect() to such a path is answered from the VFS: no guest process can be listening on a socket
+/// file of the image, so a missing path is ENOENT and an existing one ECONNREFUSED, as on Linux.
+/// Binding or sending to path addresses needs kernel-owned host sockets, not implemented yet: ENOSYS.
 /// </summary>
 public static partial class Sys
 {
     private const ushort AF_UNIX = 1;
 
     /// <summary>connect(2)</summary>
-    public static SyscallResult Connect(SyscallContext ctx) => RefusePathAddress(ctx, ctx.PtrArg(1), ctx.Arg(2));
+    public static SyscallResult Connect(SyscallContext ctx)
+    {
+        if (!UnixPath(ctx, ctx.PtrArg(1), ctx.Arg(2)).TryGet(out string? path, out Errno e)) return e;
+        if (path == null) return SyscallResult.RunOnHost;
+        if (!ResolveAt(ctx, Abi.AtFlags.AT_FDCWD, path, follow: true).TryGet(out _, out e)) return e;
+        return Errno.ECONNREFUSED;
+    }
+
+    /// <summary>The path of an AF_UNIX address; null for any other address (or an abstract one).</summary>
+    private static Result<string?> UnixPath(SyscallContext ctx, GuestPtr address, ulong length)
+    {
+        if (address.IsNull || length < 3) return (string?)null;
+        length = Math.Min(length, 110);
+        byte[] sun = new byte[length];
+        if (ctx.Memory.Read(address, sun) != Errno.OK) return Errno.EFAULT;
+        if (BinaryPrimitives.ReadUInt16LittleEndian(sun) != AF_UNIX || sun[2] == 0) return (string?)null;
+        int end = Array.IndexOf(sun, (byte)0, 2);
+        return Vfs.Names.FromBytes(sun.AsSpan(2, (end < 0 ? sun.Length : end) - 2));
+    }
 
     /// <summary>bind(2)</summary>
     public static SyscallResult Bind(SyscallContext ctx) => RefusePathAddress(ctx, ctx.PtrArg(1), ctx.Arg(2));
@@ -33,10 +52,7 @@ public static partial class Sys
 
     private static SyscallResult RefusePathAddress(SyscallContext ctx, GuestPtr address, ulong length)
     {
-        if (address.IsNull || length < 3) return SyscallResult.RunOnHost;
-        Span<byte> head = stackalloc byte[3];
-        if (ctx.Memory.Read(address, head) != Errno.OK) return SyscallResult.RunOnHost;
-        bool pathName = BinaryPrimitives.ReadUInt16LittleEndian(head) == AF_UNIX && head[2] != 0;
-        return pathName ? Errno.ENOSYS : SyscallResult.RunOnHost;
+        if (!UnixPath(ctx, address, length).TryGet(out string? path, out _)) return SyscallResult.RunOnHost; // the host reports EFAULT
+        return path != null ? Errno.ENOSYS : SyscallResult.RunOnHost;
     }
 }

@@ -67,7 +67,7 @@ public static class SyscallTable
             Row(39, "getpid", Disposition.Emulate, Sys.Getpid, [], "guest pid"),
             Row(40, "sendfile", Disposition.Passthrough, null, [], ""),
             Row(41, "socket", Disposition.Passthrough, null, [], ""),
-            Row(42, "connect", Disposition.Emulate, Sys.Connect, [ArgFormat.Fd, ArgFormat.Ptr, ArgFormat.Size], "AF_UNIX paths not mapped yet: ENOSYS"),
+            Row(42, "connect", Disposition.Emulate, Sys.Connect, [ArgFormat.Fd, ArgFormat.Ptr, ArgFormat.Size], "AF_UNIX path: resolved in the VFS, ENOENT or ECONNREFUSED; other families forwarded"),
             Row(43, "accept", Disposition.Passthrough, null, [], ""),
             Row(44, "sendto", Disposition.Emulate, Sys.Sendto, [ArgFormat.Fd, ArgFormat.Ptr, ArgFormat.Size, ArgFormat.Hex, ArgFormat.Ptr, ArgFormat.Size], "AF_UNIX paths not mapped yet: ENOSYS"),
             Row(45, "recvfrom", Disposition.Passthrough, null, [], ""),
