@@ -1,0 +1,75 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+using System.Threading.Tasks;
+using UserKernel.TestSupport;
+using Xunit;
+
+namespace UserKernel.EndToEnd.Tests;
+
+/// <summary>
+/// The shared ext4 test image (see <see cref="TestTree"/>, with the compiled guest programs in /guest),
+/// also loop-mounted read-only so the same bytes can be run natively under chroot.
+/// </summary>
+public sealed class GuestImage : ImageFixture, IAsyncLifetime
+{
+    public GuestImage() : base("e2e")
+    {
+    }
+
+    /// <summary>The source tree the image was made from.</summary>
+    public string SourceDir => Dir.Combine("tree");
+
+    /// <summary>The ext4 image.</summary>
+    public string Image { get; private set; } = "";
+
+    /// <summary>Where <see cref="Image"/> is mounted read-only (empty until mounted).</summary>
+    public string MountPoint { get; private set; } = "";
+
+    /// <summary>The image file's sha256 right after mke2fs made it.</summary>
+    public string ImageSha256 { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(SourceDir);
+        await TestTree.BuildAsync(SourceDir, withGuestPrograms: true);
+        Image = await MakeExtImageAsync("root.ext4", SourceDir, "ext4", "64M");
+        ImageSha256 = Sha256Of(Image);
+        string mnt = Dir.CreateDirectory("mnt");
+        await HostTool.RunAsync("mount", "mount", ["-o", "loop,ro", Image, mnt]);
+        MountPoint = mnt;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (MountPoint.Length != 0)
+        {
+            await HostTool.RunAsync("umount", "mount", [MountPoint]);
+            MountPoint = "";
+        }
+    }
+
+    /// <summary>Unmounts (if DisposeAsync did not) before the base class deletes the directory.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            DisposeAsync().GetAwaiter().GetResult();
+        }
+        base.Dispose(disposing);
+    }
+
+    /// <summary>sha256 of a host file, lower-case hex.</summary>
+    public static string Sha256Of(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}
+
+/// <summary>Tests that share <see cref="GuestImage"/>.</summary>
+[CollectionDefinition(Name)]
+public sealed class GuestImageCollection : ICollectionFixture<GuestImage>
+{
+    public const string Name = "guest image";
+}
