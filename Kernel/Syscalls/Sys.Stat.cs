@@ -55,10 +55,12 @@ public static partial class Sys
         Inode i = d.Inode;
         Span<byte> b = stackalloc byte[Abi.Statx.Size];
         Timespec? btime = i.Btime;
-        uint mask = Abi.Statx.STATX_BASIC_STATS | (btime != null ? Abi.Statx.STATX_BTIME : 0) | Abi.Statx.STATX_MNT_ID;
+        // Like ext4, the creation time is reported only when asked for.
+        bool wantsBtime = btime != null && (ctx.Arg(3) & Abi.Statx.STATX_BTIME) != 0;
+        uint mask = Abi.Statx.STATX_BASIC_STATS | (wantsBtime ? Abi.Statx.STATX_BTIME : 0) | Abi.Statx.STATX_MNT_ID;
         Abi.Statx.WriteHeader(b, mask, (uint)i.SuperBlock.BlockSize, (uint)i.LinkCount, i.Uid, i.Gid, (ushort)i.Mode, i.Ino, (ulong)i.Size, (ulong)i.Blocks512);
         Abi.Statx.WriteTime(b, Abi.Statx.Atime, i.Atime.Seconds, i.Atime.Nanoseconds);
-        if (btime != null) Abi.Statx.WriteTime(b, Abi.Statx.Btime, btime.Value.Seconds, btime.Value.Nanoseconds);
+        if (wantsBtime && btime is { } born) Abi.Statx.WriteTime(b, Abi.Statx.Btime, born.Seconds, born.Nanoseconds);
         Abi.Statx.WriteTime(b, Abi.Statx.Ctime, i.Ctime.Seconds, i.Ctime.Nanoseconds);
         Abi.Statx.WriteTime(b, Abi.Statx.Mtime, i.Mtime.Seconds, i.Mtime.Nanoseconds);
         Abi.Statx.WriteDevices(b, DevT.Major(i.Rdev), DevT.Minor(i.Rdev), DevT.Major(i.SuperBlock.Device), DevT.Minor(i.SuperBlock.Device),

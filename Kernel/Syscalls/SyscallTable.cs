@@ -357,7 +357,7 @@ public static class SyscallTable
             Row(329, "pkey_mprotect", Disposition.Passthrough, null, [], ""),
             Row(330, "pkey_alloc", Disposition.Passthrough, null, [], ""),
             Row(331, "pkey_free", Disposition.Passthrough, null, [], ""),
-            Row(332, "statx", Disposition.Emulate, Sys.Statx, [ArgFormat.DirFd, ArgFormat.Path, ArgFormat.AtFlags, ArgFormat.StatxMask, ArgFormat.StatxOut], ""),
+            Row(332, "statx", Disposition.Emulate, Sys.Statx, [ArgFormat.DirFd, ArgFormat.Path, ArgFormat.StatxFlags, ArgFormat.StatxMask, ArgFormat.StatxOut], ""),
             Row(333, "io_pgetevents", Disposition.Passthrough, null, [], ""),
             Row(334, "rseq", Disposition.Passthrough, null, [], ""),
             Row(424, "pidfd_send_signal", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),

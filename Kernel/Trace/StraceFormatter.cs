@@ -57,6 +57,7 @@ public static class StraceFormatter
             ArgFormat.Signal => v == 0 ? "0" : Signals.Name((int)v),
             ArgFormat.OpenFlags => OpenFlagsText((int)v),
             ArgFormat.AtFlags => Flags((int)v, AtFlagNames, "0"),
+            ArgFormat.StatxFlags => ((v & 0x6000) == 0 ? "AT_STATX_SYNC_AS_STAT" + ((v & ~0x6000UL) != 0 ? "|" : "") : "") + Flags((int)v, AtFlagNames, ""),
             ArgFormat.AccessMode => v == 0 ? "F_OK" : Flags((int)v, AccessNames, "0"),
             ArgFormat.WaitOptions => Flags((int)v, WaitOptionNames, "0"),
             ArgFormat.StatxMask => Flags((int)v, StatxMaskNames, "0"),
