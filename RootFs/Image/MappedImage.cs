@@ -110,10 +110,6 @@ public sealed partial class MappedImage : IDisposable
         return View(offset, length);
     }
 
-    /// <summary>Whether the whole range lies inside the image.</summary>
-    public bool Contains(long offset, long length) =>
-        offset >= 0 && length >= 0 && offset <= Length - length;
-
     private ImageFormatException OutOfRange(long offset, int length) =>
         new($"image is truncated: {length} bytes at offset {offset} lie beyond its end ({ImageFormatException.FormatSize(Length)})");
 

@@ -17,6 +17,10 @@ public sealed record ImageSpec(string Name, string FsType, uint BlockSize, int I
     public bool Is64Bit => Extents && !Options.Contains("^64bit") && !Options.Any(o => o.Contains("^64bit", StringComparison.Ordinal));
     public bool InlineData => Options.Any(o => o.Contains("inline_data", StringComparison.Ordinal));
     public bool HasExtraFields => InodeSize > 128;
+    /// <summary>Revision 0 predates the filetype and dir_index features.</summary>
+    public bool Revision0 => Options.Contains("-r");
+    public bool HasFileType => !Revision0;
+    public bool HasDirIndex => !Revision0;
     public override string ToString() => Name;
 }
 
@@ -28,6 +32,7 @@ public sealed class ExtImages : ImageFixture, IAsyncLifetime
 {
     public static readonly ImageSpec[] Specs =
     [
+        new("ext2-rev0", "ext2", 1024, 128, "-r", "0", "-b", "1024"),
         new("ext2-1k", "ext2", 1024, 128, "-b", "1024", "-I", "128"),
         new("ext2-4k", "ext2", 4096, 256, "-b", "4096", "-I", "256"),
         new("ext3-1k", "ext3", 1024, 256, "-b", "1024", "-I", "256"),
