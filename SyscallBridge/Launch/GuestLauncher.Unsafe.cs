@@ -32,7 +32,17 @@ internal static unsafe class GuestLauncher
         if (e != Errno.OK) throw new GuestStartException($"cannot trace the guest (ptrace: {ErrnoNames.Message(e)}); is ptrace allowed on this host?");
         Libc.Ptrace(Libc.PTRACE_INTERRUPT, pid, 0, 0);
         Libc.WaitPid(pid, out int status, Libc.__WALL, out _);
-        if (PtraceStop.Decode(status).Kind is StopKind.Exited or StopKind.Killed)
+        PtraceStop stop = PtraceStop.Decode(status);
+        // posix_spawn returns once the stub's exec has replaced its memory, which can be before that exec
+        // has finished: the seize then first sees PTRACE_EVENT_EXEC, inside execve, where execve's return
+        // value would overwrite an injected call's number. Let it finish; the interrupt is still pending.
+        while (stop.Kind == StopKind.Exec)
+        {
+            Libc.Ptrace(Libc.PTRACE_CONT, pid, 0, 0);
+            Libc.WaitPid(pid, out status, Libc.__WALL, out _);
+            stop = PtraceStop.Decode(status);
+        }
+        if (stop.Kind is StopKind.Exited or StopKind.Killed)
             throw new GuestStartException("the guest's first process died before it could be traced");
 
         var tracee = new Tracee(pid);
