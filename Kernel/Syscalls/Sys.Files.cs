@@ -52,8 +52,9 @@ public static partial class Sys
         if ((flags & O_CREAT) != 0 && (flags & O_EXCL) != 0) return Errno.EEXIST;
 
         Inode inode = found.Inode;
-        if (inode.IsSymlink && (flags & O_PATH) == 0) return Errno.ELOOP;
+        // Linux checks O_DIRECTORY (do_open) before refusing a symlink (may_open).
         if ((flags & O_DIRECTORY) != 0 && !inode.IsDirectory) return Errno.ENOTDIR;
+        if (inode.IsSymlink && (flags & O_PATH) == 0) return Errno.ELOOP;
         if (inode.IsDirectory && (writing || creating) && (flags & O_PATH) == 0) return Errno.EISDIR;
 
         string? hostPath = inode.HostDevicePath;
@@ -87,6 +88,8 @@ public static partial class Sys
     /// mkdir, unlink, rename, chmod, utimensat and the rest of the calls that change a name or its metadata:
     /// the root is read-only, so each answers what Linux answers on a read-only mount, in Linux's order
     /// (a missing name ENOENT, an existing one EEXIST when it would be created, otherwise EROFS).
+    /// The calls that remove or rename a name ask for write access right after finding the parent
+    /// (do_unlinkat, do_renameat2), so a missing last component in an existing directory is EROFS too.
     /// </summary>
     public static SyscallResult ReadOnlyPath(SyscallContext ctx)
     {
@@ -102,11 +105,12 @@ public static partial class Sys
             "unlinkat" or "renameat" or "renameat2" or "fchmodat" or "fchmodat2" or "fchownat" or "futimesat" or "utimensat" => (0, 1, false),
             _ => (-1, 0, false),
         };
+        bool removes = name is "unlink" or "unlinkat" or "rmdir" or "rename" or "renameat" or "renameat2";
         int dirfd = dirfdArg < 0 ? AtFlags.AT_FDCWD : ctx.IntArg(dirfdArg);
         if (name == "utimensat" && ctx.Arg(1) == 0) return FileOf(ctx, dirfd) != null ? Errno.EROFS : SyscallResult.RunOnHost;
 
         if (!ResolveAt(ctx, dirfd, pathArg, follow: false).TryGet(out Dentry? found, out Errno e))
-            return e == Errno.ENOENT && creates && ParentExists(ctx, dirfd, pathArg) ? Errno.EROFS : e;
+            return e == Errno.ENOENT && (creates || removes) && ParentExists(ctx, dirfd, pathArg) ? Errno.EROFS : e;
         if (creates) return Errno.EEXIST;
         return found == null ? SyscallResult.RunOnHost : Errno.EROFS;
     }
