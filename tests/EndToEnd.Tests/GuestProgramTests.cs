@@ -54,11 +54,24 @@ public sealed class GuestProgramTests(GuestImage image)
     [Fact]
     public async Task Shell_started_by_a_guest_sees_guest_pids()
     {
-        // Act: $$ of the first shell, and a child shell's parent.
-        RunResult guest = await Runner.GuestAsync(image.Image, "/bin/sh", "-c", "echo $$; sh -c 'echo $PPID'");
+        // Act: $$ of the first shell, and a child shell's parent (not the last command, which sh would exec).
+        RunResult guest = await Runner.GuestAsync(image.Image, "/bin/sh", "-c", "echo $$; sh -c 'echo $PPID'; echo end");
 
         // Assert
-        Assert.Equal("1\n1\n", guest.StandardOutput);
+        Assert.Equal("1\n1\nend\n", guest.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Background_jobs_are_waited_for_by_guest_pid()
+    {
+        // Act: natively this cannot be compared, as sh opens /dev/null for a background job's stdin
+        // and the image's /dev is empty, while userkernel mounts its devfs there.
+        RunResult guest = await Runner.GuestAsync(image.Image, "/bin/sh", "-c",
+            "sleep 0 & wait $!; echo waited=$?; (sleep 0; exit 9) & echo pid=$!; wait $!; echo waited=$?");
+
+        // Assert
+        Assert.Equal("waited=0\npid=3\nwaited=9\n", guest.StandardOutput);
+        Assert.Equal("", guest.StandardError);
     }
 
     private static RunResult Comparable(RunResult result) => result with
