@@ -35,10 +35,12 @@ internal static unsafe class GuestLauncher
         PtraceStop stop = PtraceStop.Decode(status);
         // posix_spawn returns once the stub's exec has replaced its memory, which can be before that exec
         // has finished: the seize then first sees PTRACE_EVENT_EXEC, inside execve, where execve's return
-        // value would overwrite an injected call's number. Let it finish; the interrupt is still pending.
+        // value would overwrite an injected call's number. Let it finish and interrupt it again (the exec
+        // stop may have consumed the first interrupt; a still-pending one is the same flag, so one stop follows).
         while (stop.Kind == StopKind.Exec)
         {
             Libc.Ptrace(Libc.PTRACE_CONT, pid, 0, 0);
+            Libc.Ptrace(Libc.PTRACE_INTERRUPT, pid, 0, 0);
             Libc.WaitPid(pid, out status, Libc.__WALL, out _);
             stop = PtraceStop.Decode(status);
         }
