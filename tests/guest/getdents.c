@@ -33,7 +33,7 @@ static int list(int fd, struct entry *out, size_t bufsize)
     char buf[65536];
     int n = 0;
     for (;;) {
-        long got = getdents64(fd, buf, bufsize);
+        long got = getdents64(fd, (void *)buf, bufsize);
         if (got < 0) return -errno;
         if (got == 0) return n;
         for (long pos = 0; pos < got;) {
@@ -83,7 +83,7 @@ static void run(const char *path, int print)
     }
     char tiny[8];
     lseek(fd, 0, SEEK_SET);
-    CHECK("  getdents64 with an 8-byte buffer", getdents64(fd, tiny, sizeof tiny));
+    CHECK("  getdents64 with an 8-byte buffer", getdents64(fd, (void *)tiny, sizeof tiny));
     close(fd);
 }
 
@@ -97,8 +97,8 @@ int main(void)
     run("/", 1);
     int fd = open("/data/text.txt", O_RDONLY);
     char buf[4096];
-    CHECK("getdents64 on a file", getdents64(fd, buf, sizeof buf));
-    CHECK("getdents64 on a bad fd", getdents64(999, buf, sizeof buf));
+    CHECK("getdents64 on a file", getdents64(fd, (void *)buf, sizeof buf));
+    CHECK("getdents64 on a bad fd", getdents64(999, (void *)buf, sizeof buf));
     CHECK("open file O_DIRECTORY", open("/data/text.txt", O_RDONLY | O_DIRECTORY));
     return 0;
 }
