@@ -105,5 +105,6 @@ public sealed class BusyboxCorpusTests(GuestImage image)
 
         // Assert
         Assert.True(expected == actual, $"line: {line}\n=== native ===\n{expected}\n=== userkernel ===\n{actual}");
+        Assert.Equal(image.ImageSha256, GuestImage.Sha256Of(image.Image));
     }
 }

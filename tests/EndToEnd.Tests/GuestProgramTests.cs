@@ -36,6 +36,7 @@ public sealed class GuestProgramTests(GuestImage image)
         // Assert
         Assert.True(native.ExitCode == 0, $"{program} failed natively:\n{native}");
         Assert.True(Comparable(native) == Comparable(guest), $"{program}\n=== native ===\n{native}\n=== userkernel ===\n{guest}");
+        Assert.Equal(image.ImageSha256, GuestImage.Sha256Of(image.Image));
     }
 
     [Theory]
