@@ -12,7 +12,7 @@ namespace UserKernel.EndToEnd.Tests;
 [Collection(GuestImageCollection.Name)]
 public sealed class BusyboxCorpusTests(GuestImage image)
 {
-    public static readonly TheoryData<string> Lines = new()
+    public static readonly TheoryData<CorpusLine> Lines = new()
     {
         // Listings: ls sorts, so order is the filesystem's only under -f.
         "ls -la /data",
@@ -95,8 +95,9 @@ public sealed class BusyboxCorpusTests(GuestImage image)
 
     [Theory]
     [MemberData(nameof(Lines))]
-    public async Task Line_behaves_as_under_native_chroot(string line)
+    public async Task Line_behaves_as_under_native_chroot(CorpusLine corpusLine)
     {
+        string line = corpusLine.Text;
         // Arrange
         RunResult expected = await Runner.NativeAsync(image.MountPoint, "/bin/sh", "-c", line);
 
