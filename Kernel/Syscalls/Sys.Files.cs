@@ -76,12 +76,16 @@ public static partial class Sys
         return SyscallResult.RunOnHost;
     }
 
-    private static bool ParentExists(SyscallContext ctx, int dirfd, int pathArg)
+    private static bool ParentExists(SyscallContext ctx, int dirfd, int pathArg) => ParentError(ctx, dirfd, pathArg) == Errno.OK;
+
+    /// <summary>What looking up the directory that would hold the path's last component answers: OK, or the lookup's errno.</summary>
+    private static Errno ParentError(SyscallContext ctx, int dirfd, int pathArg)
     {
-        if (!ctx.ReadPath(pathArg).TryGet(out string? path, out _)) return false;
+        if (!ctx.ReadPath(pathArg).TryGet(out string? path, out Errno e)) return e;
         int slash = path.TrimEnd('/').LastIndexOf('/');
         string parent = slash < 0 ? "." : slash == 0 ? "/" : path[..slash];
-        return ResolveAt(ctx, dirfd, parent, true).TryGet(out Dentry? d, out _) && d != null && d.Inode.IsDirectory;
+        if (!ResolveAt(ctx, dirfd, parent, true).TryGet(out Dentry? d, out e)) return e;
+        return d != null && d.Inode.IsDirectory ? Errno.OK : Errno.ENOTDIR;
     }
 
     /// <summary>
@@ -105,8 +109,24 @@ public static partial class Sys
             "unlinkat" or "renameat" or "renameat2" or "fchmodat" or "fchmodat2" or "fchownat" or "futimesat" or "utimensat" => (0, 1, false),
             _ => (-1, 0, false),
         };
-        bool removes = name is "unlink" or "unlinkat" or "rmdir" or "rename" or "renameat" or "renameat2";
+        bool removes = name is "unlink" or "unlinkat" or "rmdir";
         int dirfd = dirfdArg < 0 ? AtFlags.AT_FDCWD : ctx.IntArg(dirfdArg);
+        if (name is "rename" or "renameat" or "renameat2")
+        {
+            // do_renameat2 finds both parents, then asks for write access, then looks up the names.
+            (int newDirfd, int newPathArg) = name == "rename" ? (AtFlags.AT_FDCWD, 1) : (ctx.IntArg(2), 3);
+            Errno pe = ParentError(ctx, dirfd, pathArg);
+            if (pe == Errno.OK) pe = ParentError(ctx, newDirfd, newPathArg);
+            return pe == Errno.OK ? Errno.EROFS : pe;
+        }
+        if (name is "link" or "linkat")
+        {
+            // do_linkat finds the existing file before it creates the new name.
+            (int oldDirfd, int oldPathArg, bool follow) = name == "link"
+                ? (AtFlags.AT_FDCWD, 0, false)
+                : (ctx.IntArg(0), 1, (ctx.IntArg(4) & AtFlags.AT_SYMLINK_FOLLOW) != 0);
+            if (!ResolveAt(ctx, oldDirfd, oldPathArg, follow).TryGet(out _, out Errno le)) return le;
+        }
         if (name == "utimensat" && ctx.Arg(1) == 0) return FileOf(ctx, dirfd) != null ? Errno.EROFS : SyscallResult.RunOnHost;
 
         if (!ResolveAt(ctx, dirfd, pathArg, follow: false).TryGet(out Dentry? found, out Errno e))

@@ -55,6 +55,11 @@ int main(void)
     CHECK("link new", link("/data/text.txt", "/data/newhard"));
     CHECK("rename", rename("/data/text.txt", "/data/renamed"));
     CHECK("rename missing", rename("/data/missing", "/data/renamed"));
+    CHECK("rename into a missing dir", rename("/data/text.txt", "/data/missing/renamed"));
+    CHECK("rename into a file", rename("/data/text.txt", "/data/words/renamed"));
+    CHECK("link missing", link("/data/missing", "/data/newhard"));
+    CHECK("link into a missing dir", link("/data/text.txt", "/data/missing/newhard"));
+    CHECK("link onto an existing name", link("/data/text.txt", "/data/words"));
     CHECK("chmod", chmod("/data/text.txt", 0600));
     CHECK("chown", chown("/data/text.txt", 1, 1));
     CHECK("truncate", truncate("/data/text.txt", 0));
