@@ -31,7 +31,7 @@ public sealed record KernelOptions
 /// stopped syscall to its handler. It never touches ptrace; the platform calls <see cref="Enter"/> at a
 /// syscall stop and <see cref="Exit"/> when a call the kernel let the host run comes back.
 /// </summary>
-public sealed class GuestKernel
+public sealed class GuestKernel : IDisposable
 {
     private readonly KernelTrace? trace;
     private bool breakHintShown;
@@ -289,6 +289,9 @@ public sealed class GuestKernel
         }
         return sent > 0 ? 0 : Errno.ESRCH;
     }
+
+    /// <summary>Removes what the kernel made on the host (its FIFOs); memfds go with the process.</summary>
+    public void Dispose() => HostFiles.Dispose();
 
     private static string? ReadHostFile(string path)
     {

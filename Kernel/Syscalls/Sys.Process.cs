@@ -117,6 +117,9 @@ public static partial class Sys
     /// <summary>setpgid(2)</summary>
     public static SyscallResult Setpgid(SyscallContext ctx) => TranslateArgs(ctx, 0, 1);
 
+    /// <summary>getpriority(2), setpriority(2): "who" is a pid or a process group for PRIO_PROCESS and PRIO_PGRP.</summary>
+    public static SyscallResult Priority(SyscallContext ctx) => ctx.IntArg(0) is 0 or 1 ? TranslateArgs(ctx, 1, -1) : SyscallResult.RunOnHost;
+
     /// <summary>sched_*, prlimit64: the first argument is a pid, 0 meaning the caller.</summary>
     public static SyscallResult PidArgument(SyscallContext ctx) => TranslateArgs(ctx, 0, -1);
 

@@ -10,18 +10,20 @@ namespace UserKernel.Kernel.Vfs;
 /// <summary>
 /// Every guest descriptor is a real host descriptor. For an inode of the kernel's VFS that host object is
 /// a memfd the kernel made: the file's bytes (sealed, so no guest can change them) or, for a directory,
-/// an empty memfd whose file offset is the getdents cursor. The guest opens it by the path
-/// /proc/KERNELPID/fd/N, and the memfd's host inode number tells the kernel which VFS inode a guest
-/// descriptor names, so dup, fork and close need no bookkeeping.
+/// an empty memfd whose file offset is the getdents cursor; for a FIFO, a host FIFO in a directory only the
+/// kernel knows. The guest opens it by the path /proc/KERNELPID/fd/N (or the FIFO's path), and the host
+/// object's device and inode numbers tell the kernel which VFS inode a guest descriptor names, so dup,
+/// fork and close need no bookkeeping.
 /// </summary>
-public sealed unsafe class HostFiles
+public sealed unsafe class HostFiles : IDisposable
 {
     private const uint MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
     private const int F_ADD_SEALS = 1033, F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
 
     private readonly Dictionary<Inode, (int Fd, string Path)> byInode = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<ulong, Dentry> byHostIno = new();
+    private readonly Dictionary<(ulong Dev, ulong Ino), Dentry> byHostObject = new();
     private readonly int kernelPid;
+    private string? fifoDirectory;
 
     public HostFiles()
     {
@@ -45,6 +47,8 @@ public sealed unsafe class HostFiles
         Inode inode = dentry.Inode;
         if (byInode.TryGetValue(inode, out var known)) return known.Path;
 
+        if ((inode.Mode & FileMode.S_IFMT) == FileMode.S_IFIFO) return FifoFor(dentry);
+
         int fd;
         ulong hostIno;
         if (inode.IsRegular || inode.IsSymlink)
@@ -60,8 +64,36 @@ public sealed unsafe class HostFiles
 
         string path = $"/proc/{kernelPid}/fd/{fd}";
         byInode[inode] = (fd, path);
-        byHostIno[hostIno] = dentry;
+        byHostObject[(MemfdDevice, hostIno)] = dentry;
         return path;
+    }
+
+    /// <summary>
+    /// A FIFO of the image is a real host FIFO in a directory only the kernel knows, one per inode, so
+    /// guests that open the same name meet in the same pipe and block as they would on Linux.
+    /// </summary>
+    private Result<string> FifoFor(Dentry dentry)
+    {
+        fifoDirectory ??= System.IO.Directory.CreateTempSubdirectory($"userkernel-{kernelPid}-").FullName;
+        string path = System.IO.Path.Combine(fifoDirectory, "fifo-" + dentry.Inode.Ino.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        byte[] cpath = Encoding.UTF8.GetBytes(path + "\0");
+        stat st;
+        fixed (byte* p = cpath)
+        {
+            if (mkfifo(p, 0x180 /* 0600 */) != 0 || stat(p, &st) != 0) return Errno.ENOMEM;
+        }
+        byInode[dentry.Inode] = (-1, path);
+        byHostObject[(st.st_dev, st.st_ino)] = dentry;
+        return path;
+    }
+
+    /// <summary>Removes the kernel's host FIFOs; the memfds go with the process.</summary>
+    public void Dispose()
+    {
+        if (fifoDirectory == null) return;
+        try { System.IO.Directory.Delete(fifoDirectory, recursive: true); }
+        catch (System.IO.IOException) { }
+        fifoDirectory = null;
     }
 
     /// <summary>The VFS dentry a guest descriptor was opened through, or null if it is a host object (pipe, tty, socket).</summary>
@@ -75,8 +107,7 @@ public sealed unsafe class HostFiles
         {
             if (stat(p, &st) != 0) return null;
         }
-        if (st.st_dev != MemfdDevice) return null;
-        return byHostIno.TryGetValue(st.st_ino, out Dentry? d) ? d : null;
+        return byHostObject.TryGetValue((st.st_dev, st.st_ino), out Dentry? d) ? d : null;
     }
 
     /// <summary>Whether a guest descriptor is open at all (EBADF otherwise).</summary>

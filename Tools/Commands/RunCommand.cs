@@ -48,7 +48,7 @@ public static class RunCommand
             catch (FormatException ex) { throw new UsageException("run: " + ex.Message); }
             KernelTrace? trace = sinks.Count > 0 ? new KernelTrace(sinks, filter) : null;
 
-            var kernel = new GuestKernel(root, new KernelOptions
+            using var kernel = new GuestKernel(root, new KernelOptions
             {
                 Hostname = o.Hostname,
                 WorkingDirectory = o.Workdir,
