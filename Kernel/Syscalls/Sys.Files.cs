@@ -44,8 +44,7 @@ public static partial class Sys
 
         if (!ResolveAt(ctx, dirfd, pathArg, follow).TryGet(out Dentry? found, out Errno e))
         {
-            if (e == Errno.ENOENT && (flags & O_CREAT) != 0 && ParentExists(ctx, dirfd, pathArg)) return Errno.EROFS;
-            return e;
+            return e == Errno.ENOENT && (flags & O_CREAT) != 0 ? CreateError(ctx, dirfd, pathArg, flags) : e;
         }
         if (found == null) return Errno.ENOTDIR;
         if ((flags & O_TMPFILE) == O_TMPFILE) return found.Inode.IsDirectory ? Errno.EROFS : Errno.ENOTDIR;
@@ -76,6 +75,25 @@ public static partial class Sys
         return SyscallResult.RunOnHost;
     }
 
+    /// <summary>
+    /// open(O_CREAT) of a name that does not resolve, on the read-only root. O_EXCL refuses an existing
+    /// (dangling) symlink with EEXIST; otherwise the file would be made where the symlink points, so that
+    /// directory must exist for EROFS, as on Linux; a plain missing name needs its parent.
+    /// </summary>
+    private static Errno CreateError(SyscallContext ctx, int dirfd, int pathArg, int flags)
+    {
+        if (!ResolveAt(ctx, dirfd, pathArg, follow: false).TryGet(out Dentry? link, out _) || link == null || !link.Inode.IsSymlink)
+            return ParentExists(ctx, dirfd, pathArg) ? Errno.EROFS : Errno.ENOENT;
+        if ((flags & O_EXCL) != 0) return Errno.EEXIST;
+        if (!link.Inode.ReadLink().TryGet(out byte[]? raw, out Errno e)) return e;
+        string target = UserKernel.Kernel.Vfs.Names.FromBytes(raw);
+        int slash = target.TrimEnd('/').LastIndexOf('/');
+        if (slash < 0) return Errno.EROFS; // in the link's own directory
+        Dentry start = target.StartsWith('/') ? ctx.Kernel.Mounts.Root : link.Parent ?? ctx.Kernel.Mounts.Root;
+        if (!ctx.Kernel.Walk.Resolve(start, slash == 0 ? "/" : target[..slash], true).TryGet(out Dentry? dir, out e)) return e;
+        return dir.Inode.IsDirectory ? Errno.EROFS : Errno.ENOTDIR;
+    }
+
     private static bool ParentExists(SyscallContext ctx, int dirfd, int pathArg) => ParentError(ctx, dirfd, pathArg) == Errno.OK;
 
     /// <summary>What looking up the directory that would hold the path's last component answers: OK, or the lookup's errno.</summary>
@@ -93,7 +111,7 @@ public static partial class Sys
     /// the root is read-only, so each answers what Linux answers on a read-only mount, in Linux's order
     /// (a missing name ENOENT, an existing one EEXIST when it would be created, otherwise EROFS).
     /// The calls that remove or rename a name ask for write access right after finding the parent
-    /// (do_unlinkat, do_renameat2), so a missing last component in an existing directory is EROFS too.
+    /// (<see cref="RemoveError"/>, <see cref="RenameError"/>).
     /// </summary>
     public static SyscallResult ReadOnlyPath(SyscallContext ctx)
     {
@@ -109,16 +127,9 @@ public static partial class Sys
             "unlinkat" or "renameat" or "renameat2" or "fchmodat" or "fchmodat2" or "fchownat" or "futimesat" or "utimensat" => (0, 1, false),
             _ => (-1, 0, false),
         };
-        bool removes = name is "unlink" or "unlinkat" or "rmdir";
         int dirfd = dirfdArg < 0 ? AtFlags.AT_FDCWD : ctx.IntArg(dirfdArg);
-        if (name is "rename" or "renameat" or "renameat2")
-        {
-            // do_renameat2 finds both parents, then asks for write access, then looks up the names.
-            (int newDirfd, int newPathArg) = name == "rename" ? (AtFlags.AT_FDCWD, 1) : (ctx.IntArg(2), 3);
-            Errno pe = ParentError(ctx, dirfd, pathArg);
-            if (pe == Errno.OK) pe = ParentError(ctx, newDirfd, newPathArg);
-            return pe == Errno.OK ? Errno.EROFS : pe;
-        }
+        if (name is "rename" or "renameat" or "renameat2") return RenameError(ctx, name, dirfd, pathArg);
+        if (name is "unlink" or "unlinkat" or "rmdir") return RemoveError(ctx, name, dirfd, pathArg);
         if (name is "link" or "linkat")
         {
             // do_linkat finds the existing file before it creates the new name.
@@ -130,9 +141,38 @@ public static partial class Sys
         if (name == "utimensat" && ctx.Arg(1) == 0) return FileOf(ctx, dirfd) != null ? Errno.EROFS : SyscallResult.RunOnHost;
 
         if (!ResolveAt(ctx, dirfd, pathArg, follow: false).TryGet(out Dentry? found, out Errno e))
-            return e == Errno.ENOENT && (creates || removes) && ParentExists(ctx, dirfd, pathArg) ? Errno.EROFS : e;
+            return e == Errno.ENOENT && creates && ParentExists(ctx, dirfd, pathArg) ? Errno.EROFS : e;
         if (creates) return Errno.EEXIST;
         return found == null ? SyscallResult.RunOnHost : Errno.EROFS;
+    }
+
+    /// <summary>
+    /// do_renameat2 on a read-only mount: both parents are found (their errno first), then write access
+    /// is refused before either name is looked up.
+    /// </summary>
+    private static Errno RenameError(SyscallContext ctx, string name, int dirfd, int pathArg)
+    {
+        (int newDirfd, int newPathArg) = name == "rename" ? (AtFlags.AT_FDCWD, 1) : (ctx.IntArg(2), 3);
+        Errno e = ParentError(ctx, dirfd, pathArg);
+        if (e == Errno.OK) e = ParentError(ctx, newDirfd, newPathArg);
+        return e == Errno.OK ? Errno.EROFS : e;
+    }
+
+    /// <summary>
+    /// do_unlinkat and do_rmdir on a read-only mount: the parent is found, a last component of "." or ".."
+    /// refused, then write access refused before the name is looked up, so a missing name or a trailing
+    /// slash on a file is EROFS too.
+    /// </summary>
+    private static Errno RemoveError(SyscallContext ctx, string name, int dirfd, int pathArg)
+    {
+        if (!ctx.ReadPath(pathArg).TryGet(out string? path, out Errno e)) return e;
+        if (path.Length == 0) return Errno.ENOENT;
+        if ((e = ParentError(ctx, dirfd, pathArg)) != Errno.OK) return e;
+        string trimmed = path.TrimEnd('/');
+        string last = trimmed[(trimmed.LastIndexOf('/') + 1)..];
+        bool rmdir = name == "rmdir" || (name == "unlinkat" && (ctx.IntArg(2) & AtFlags.AT_REMOVEDIR) != 0);
+        if (last is "." or "..") return !rmdir ? Errno.EISDIR : last == "." ? Errno.EINVAL : Errno.ENOTEMPTY;
+        return Errno.EROFS;
     }
 
     /// <summary>fchmod, fchown, fsetxattr, fremovexattr: EROFS on the kernel's files, the host's own answer otherwise.</summary>

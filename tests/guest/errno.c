@@ -37,6 +37,15 @@ int main(void)
     CHECK("open dir O_WRONLY", open("/data/nested", O_WRONLY));
     CHECK("open dir O_RDONLY", open("/data/nested", O_RDONLY));
     CHECK("open missing dir/new O_CREAT", open("/data/missing/new", O_WRONLY | O_CREAT, 0644));
+    CHECK("open existing dir O_CREAT", open("/data/nested", O_RDONLY | O_CREAT, 0644));
+    CHECK("open dir/ O_CREAT", open("/data/nested/", O_WRONLY | O_CREAT, 0644));
+    CHECK("open dangling O_CREAT", open("/data/links/dangling", O_WRONLY | O_CREAT, 0644));
+    CHECK("open dangling O_CREAT|O_EXCL", open("/data/links/dangling", O_WRONLY | O_CREAT | O_EXCL, 0644));
+    CHECK("open loop O_CREAT", open("/data/links/loop_a", O_WRONLY | O_CREAT, 0644));
+    CHECK("open file/. ", open("/data/text.txt/.", O_RDONLY));
+    CHECK("open dir/.", open("/data/nested/.", O_RDONLY));
+    CHECK("open symlinked dir/.. physically", open("/data/links/dirlink/../text.txt", O_RDONLY));
+    CHECK("open symlinked dir/.. (not lexically)", open("/data/links/dirlink/../top.txt", O_RDONLY));
     CHECK("openat bad fd", openat(987, "x", O_RDONLY));
     int filefd = open("/data/text.txt", O_RDONLY);
     CHECK("openat file fd", openat(filefd, "x", O_RDONLY));
@@ -45,6 +54,12 @@ int main(void)
     CHECK("mkdir existing", mkdir("/data/nested", 0755));
     CHECK("mkdir new", mkdir("/data/newdir", 0755));
     CHECK("mkdir in missing", mkdir("/data/missing/newdir", 0755));
+    CHECK("mkdir over a dangling symlink", mkdir("/data/links/dangling", 0755));
+    CHECK("mkdir with trailing slash", mkdir("/data/newdir/", 0755));
+    CHECK("mkdir under a file", mkdir("/data/text.txt/newdir", 0755));
+    CHECK("rmdir .", rmdir("/data/nested/."));
+    CHECK("rmdir ..", rmdir("/data/nested/.."));
+    CHECK("unlink with trailing slash", unlink("/data/text.txt/"));
     CHECK("rmdir non-empty", rmdir("/data/nested"));
     CHECK("rmdir file", rmdir("/data/text.txt"));
     CHECK("unlink file", unlink("/data/text.txt"));
@@ -75,6 +90,9 @@ int main(void)
     char buf[64];
     CHECK("readlink of a file", readlink("/data/text.txt", buf, sizeof buf));
     CHECK("readlink missing", readlink("/data/missing", buf, sizeof buf));
+    CHECK("readlink with size 0", readlink("/data/links/rel", buf, 0));
+    CHECK("access through a loop", access("/data/links/loop_a", F_OK));
+    CHECK("faccessat AT_SYMLINK_NOFOLLOW on a loop", faccessat(AT_FDCWD, "/data/links/loop_a", F_OK, AT_SYMLINK_NOFOLLOW));
 
     char *argv[] = { "x", NULL }, *envp[] = { NULL };
     CHECK("execve non-executable", execve("/data/exec/noexec.sh", argv, envp));
