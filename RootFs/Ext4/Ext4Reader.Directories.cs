@@ -16,22 +16,77 @@ public sealed partial class Ext4Reader
     public IReadOnlyList<DirEntry> ReadDirectory(uint dirIno)
     {
         var entries = new List<DirEntry>();
+        Walk(dirIno, (entry, _) => entries.Add(entry));
+        return entries;
+    }
+
+    /// <summary>
+    /// Every live entry of directory <paramref name="dirIno"/> in on-disk order, each with its
+    /// position as Linux's linear readdir counts it: the byte offset of the entry in the directory
+    /// file. An inline directory counts as if "." (at 0) and ".." (at 12) were real 12-byte entries
+    /// in front of its stored ones, as ext4_read_inline_dir does.
+    /// </summary>
+    public IReadOnlyList<(DirEntry Entry, long Offset)> ReadDirectoryWithOffsets(uint dirIno)
+    {
+        var entries = new List<(DirEntry, long)>();
+        Walk(dirIno, (entry, offset) => entries.Add((entry, offset)));
+        return entries;
+    }
+
+    /// <summary>
+    /// Linear readdir's position past the last entry: the directory's size, or for an inline
+    /// directory the end of its inline data shifted as <see cref="ReadDirectoryWithOffsets"/> shifts it.
+    /// </summary>
+    public long LinearEndOffset(uint dirIno)
+    {
+        var blocks = new DirectoryBlocks(this, dirIno);
+        if (!blocks.IsInline)
+        {
+            return (long)blocks.Size;
+        }
+        long end = Ext4Inode.IBlockSize;
+        while (blocks.MoveNext())
+        {
+            if (blocks.Where == -2)
+            {
+                end += blocks.Current.Length;
+            }
+        }
+        return end + InlineShift;
+    }
+
+    /// <summary>
+    /// How far an inline directory's stored entries move in readdir positions: "." and ".." count as
+    /// two 12-byte entries (EXT4_DIR_REC_LEN of 1 and 2 bytes) where i_block keeps only a 4-byte parent.
+    /// </summary>
+    private const int InlineShift = 2 * DirEntry2.MinRecLen - InlineData.DotDotSize;
+
+    private void Walk(uint dirIno, Action<DirEntry, long> add)
+    {
         var blocks = new DirectoryBlocks(this, dirIno);
         if (blocks.IsInline)
         {
-            entries.Add(new DirEntry(dirIno, Dot.ToArray(), DirEntry2.TypeDirectory));
-            entries.Add(new DirEntry(blocks.InlineParent, DotDot.ToArray(), DirEntry2.TypeDirectory));
+            add(new DirEntry(dirIno, Dot.ToArray(), DirEntry2.TypeDirectory), 0);
+            add(new DirEntry(blocks.InlineParent, DotDot.ToArray(), DirEntry2.TypeDirectory), DirEntry2.MinRecLen);
         }
         while (blocks.MoveNext())
         {
-            var walker = new DirEntryWalker(blocks.Current, dirIno, blocks.Where, _sb);
+            ReadOnlySpan<byte> area = blocks.Current;
+            long start = blocks.Where switch
+            {
+                -1 => InlineData.DotDotSize + InlineShift,
+                -2 => Ext4Inode.IBlockSize + InlineShift,
+                _ => blocks.Where * _sb.BlockSize,
+            };
+            var walker = new DirEntryWalker(area, dirIno, blocks.Where, _sb);
             while (walker.MoveNext())
             {
                 var entry = walker.Current;
-                entries.Add(new DirEntry(entry.Inode, entry.Name.ToArray(), entry.FileType));
+                // The name is a slice of the area; where it starts gives the entry's offset.
+                area.Overlaps(entry.Name, out int nameAt);
+                add(new DirEntry(entry.Inode, entry.Name.ToArray(), entry.FileType), start + nameAt - DirEntry2.HeaderSize);
             }
         }
-        return entries;
     }
 
     /// <summary>The inode that <paramref name="name"/> (raw bytes) names in directory <paramref name="dirIno"/>, or null.</summary>
@@ -92,8 +147,8 @@ public sealed partial class Ext4Reader
                 throw new ArgumentException($"inode {ino} is not a directory", nameof(ino));
             }
             IsInline = (Ext4Inode.FlagsOf(_raw) & InodeFlags.InlineData) != 0 && reader._sb.Has(IncompatFeatures.InlineData);
-            ulong size = Ext4Inode.SizeOf(_raw, reader._sb);
-            _blocks = (size + reader._sb.BlockSize - 1) >> reader._blockShift;
+            Size = Ext4Inode.SizeOf(_raw, reader._sb);
+            _blocks = (Size + reader._sb.BlockSize - 1) >> reader._blockShift;
             _logical = 0;
             _run = default;
             _runStart = 0;
@@ -104,11 +159,16 @@ public sealed partial class Ext4Reader
 
         public bool IsInline { get; }
 
+        /// <summary>i_size.</summary>
+        public ulong Size { get; }
+
+        public readonly InodeFlags Flags => Ext4Inode.FlagsOf(_raw);
+
         public readonly uint InlineParent => InlineData.Parent(_raw);
 
         public ReadOnlySpan<byte> Current { get; private set; }
 
-        /// <summary>The current block's logical number, or -1 for inline data (for messages).</summary>
+        /// <summary>The current block's logical number; for inline data -1 (i_block) or -2 (system.data).</summary>
         public long Where { get; private set; }
 
         public bool MoveNext()
@@ -122,6 +182,7 @@ public sealed partial class Ext4Reader
                         Current = InlineData.DirEntries(_raw);
                         return true;
                     case 1:
+                        Where = -2;
                         Current = InlineData.SystemData(_ino, _raw);
                         return !Current.IsEmpty;
                     default:

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Collections.Generic;
 using System.Text;
 using UserKernel.RootFs.Image;
 
@@ -43,6 +44,12 @@ public sealed class SuperBlock
     public uint FirstMetaBg { get; private init; }
     public uint BackupBg0 { get; private init; }
     public uint BackupBg1 { get; private init; }
+    /// <summary>s_hash_seed: the four words that seed the directory hash (all zero: the default seed).</summary>
+    public IReadOnlyList<uint> HashSeed { get; private init; } = new uint[4];
+    /// <summary>s_def_hash_version: the hash of new htree directories and of readdir in one-block directories (DX_HASH_*).</summary>
+    public byte DefHashVersion { get; private init; }
+    /// <summary>s_flags: EXT2_FLAGS_SIGNED_HASH (0x1), EXT2_FLAGS_UNSIGNED_HASH (0x2), EXT2_FLAGS_TEST_FILESYS (0x4).</summary>
+    public uint Flags { get; private init; }
 
     /// <summary>Block size in bytes: 2 ^ (10 + s_log_block_size).</summary>
     public uint BlockSize => 1024u << (int)LogBlockSize;
@@ -99,6 +106,9 @@ public sealed class SuperBlock
             FirstMetaBg = U32(raw, 0x104),
             BackupBg0 = U32(raw, 0x24C),
             BackupBg1 = U32(raw, 0x250),
+            HashSeed = DirHash.ParseSeed(raw.Slice(0xEC, 16)),
+            DefHashVersion = raw[0xFC],
+            Flags = U32(raw, 0x160),
         };
     }
 
