@@ -20,8 +20,10 @@ public static partial class Sys
 
     /// <summary>
     /// The cursor of a directory descriptor is the host file offset of its memfd, so dup and fork share
-    /// it and lseek/rewinddir work natively: read it, fill the buffer from the VFS, then have the host
-    /// lseek to the new cursor and report the byte count when that returns.
+    /// it and lseek/rewinddir work natively. It holds a directory position (for an image directory the
+    /// one Linux's ext4 uses: a hash position or a byte offset): read it, fill the buffer from the first
+    /// entry at or past it, then have the host lseek to the last entry's d_off and report the byte
+    /// count when that returns. At the end nothing is written and the cursor stays.
     /// </summary>
     private static SyscallResult Getdents(SyscallContext ctx, bool wide)
     {
@@ -31,36 +33,26 @@ public static partial class Sys
         if (!d.Inode.IsDirectory) return Errno.ENOTDIR;
         if (!d.Inode.ReadDirectory().TryGet(out IReadOnlyList<DirectoryEntry>? entries, out Errno e)) return e;
 
-        long position = HostFiles.ReadOffset(ctx.Task.HostTid, fd);
-        if (position < 0) return Errno.EBADF;
+        long cursor = HostFiles.ReadOffset(ctx.Task.HostTid, fd);
+        if (cursor < 0) return Errno.EBADF;
         int count = (int)Math.Min(ctx.Arg(2), 1 << 20);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(count, 1));
         try
         {
+            int index = FirstAtOrAfter(entries, cursor);
+            int first = index;
             int used = 0;
-            long index = position;
             for (; index < entries.Count; index++)
             {
-                DirectoryEntry entry = entries[(int)index];
-                int nameLength = entry.Name.Length;
-                int header = wide ? 19 : 18;
-                int length = (header + nameLength + (wide ? 1 : 2) + 7) & ~7;
-                if (used + length > count) break;
-                Span<byte> rec = buffer.AsSpan(used, length);
-                rec.Clear();
-                BinaryPrimitives.WriteUInt64LittleEndian(rec, entry.Ino);
-                BinaryPrimitives.WriteInt64LittleEndian(rec[8..], index + 1);
-                BinaryPrimitives.WriteUInt16LittleEndian(rec[16..], (ushort)length);
-                if (wide) rec[18] = entry.Type;
-                else rec[length - 1] = entry.Type;
-                Names.ToBytes(entry.Name).CopyTo(rec[header..]);
+                int length = WriteDirent(buffer.AsSpan(used), count - used, entries[index], wide);
+                if (length == 0) break;
                 used += length;
             }
-            if (used == 0) return index < entries.Count ? Errno.EINVAL : 0;
+            if (used == 0) return first < entries.Count ? Errno.EINVAL : 0;
             if (ctx.Memory.Write(ctx.PtrArg(1), buffer.AsSpan(0, used)) != Errno.OK) return Errno.EFAULT;
 
             ctx.RewriteNumber(NR_lseek);
-            ctx.Rewrite(1, (ulong)index);
+            ctx.Rewrite(1, (ulong)entries[index - 1].NextPosition);
             ctx.Rewrite(2, 0); // SEEK_SET
             ctx.OnExit = ExitAction.ReplaceResult;
             ctx.ExitValue = used;
@@ -70,6 +62,39 @@ public static partial class Sys
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>The index of the first entry whose position is at least <paramref name="cursor"/> (positions rise).</summary>
+    private static int FirstAtOrAfter(IReadOnlyList<DirectoryEntry> entries, long cursor)
+    {
+        int low = 0, high = entries.Count;
+        while (low < high)
+        {
+            int mid = (low + high) >>> 1;
+            if (entries[mid].Position < cursor) low = mid + 1;
+            else high = mid;
+        }
+        return low;
+    }
+
+    /// <summary>
+    /// Writes one struct linux_dirent64 (or, not <paramref name="wide"/>, the old struct linux_dirent
+    /// with d_type in its last byte) and returns its length, or 0 if it needs more than <paramref name="room"/>.
+    /// </summary>
+    private static int WriteDirent(Span<byte> into, int room, DirectoryEntry entry, bool wide)
+    {
+        int header = wide ? 19 : 18;
+        int length = (header + entry.Name.Length + (wide ? 1 : 2) + 7) & ~7;
+        if (length > room) return 0;
+        Span<byte> rec = into[..length];
+        rec.Clear();
+        BinaryPrimitives.WriteUInt64LittleEndian(rec, entry.Ino);
+        BinaryPrimitives.WriteInt64LittleEndian(rec[8..], entry.NextPosition);
+        BinaryPrimitives.WriteUInt16LittleEndian(rec[16..], (ushort)length);
+        if (wide) rec[18] = entry.Type;
+        else rec[length - 1] = entry.Type;
+        Names.ToBytes(entry.Name).CopyTo(rec[header..]);
+        return length;
     }
 
     /// <summary>getcwd(2): the length written, NUL included.</summary>

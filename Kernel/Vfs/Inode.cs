@@ -3,8 +3,22 @@ using UserKernel.Kernel.Abi;
 
 namespace UserKernel.Kernel.Vfs;
 
-/// <summary>One entry of a directory listing, as getdents64 reports it.</summary>
-public readonly record struct DirectoryEntry(string Name, ulong Ino, byte Type);
+/// <summary>
+/// One entry of a directory listing, as getdents64 reports it. <paramref name="Position"/> is the
+/// directory cursor at which the entry is read and <paramref name="NextPosition"/> its d_off, the
+/// cursor after it; positions rise through a listing. A filesystem without positions of its own
+/// numbers entries 0, 1, 2 … (<see cref="InListOrder"/>).
+/// </summary>
+public readonly record struct DirectoryEntry(string Name, ulong Ino, byte Type, long Position = 0, long NextPosition = 0)
+{
+    /// <summary>The entries with positions by index: entry i is at i and its d_off is i + 1.</summary>
+    public static DirectoryEntry[] InListOrder(IReadOnlyList<DirectoryEntry> entries)
+    {
+        var list = new DirectoryEntry[entries.Count];
+        for (int i = 0; i < list.Length; i++) list[i] = entries[i] with { Position = i, NextPosition = i + 1 };
+        return list;
+    }
+}
 
 /// <summary>
 /// A file-system object: metadata, and for directories lookup and listing.

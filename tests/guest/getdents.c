@@ -1,4 +1,4 @@
-/* getdents64 over directories: names and d_type in the order the filesystem gives them,
+/* getdents64 over directories: names, d_type and d_off in the order the filesystem gives them,
  * lseek(fd, 0, SEEK_SET) restarting the listing, small buffers, and seeking to a d_off. */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -63,7 +63,7 @@ static void run(const char *path, int print)
     int n = list(fd, first, 65536);
     printf("%s: %d entries\n", path, n);
     if (print)
-        for (int i = 0; i < n; i++) printf("  %s %s ino=%lu\n", type_name(first[i].type), first[i].name, first[i].ino);
+        for (int i = 0; i < n; i++) printf("  %s %s ino=%lu d_off=%ld\n", type_name(first[i].type), first[i].name, first[i].ino, first[i].off);
     int distinct = 1;
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n && j < i + 64; j++)

@@ -52,7 +52,7 @@ public sealed class DevSuperBlock : SuperBlock
         {
             var list = new List<DirectoryEntry> { new(".", Ino, 4), new("..", Ino, 4) };
             foreach ((string name, Inode inode) in children) list.Add(new DirectoryEntry(name, inode.Ino, FileMode.ToDirentType(inode.Mode)));
-            return list;
+            return DirectoryEntry.InListOrder(list);
         }
     }
 

@@ -64,9 +64,10 @@ public sealed class ImageInode : Inode
         if (!IsDirectory) return Errno.ENOTDIR;
         try
         {
+            // Linux's order and d_off values (hash order for most directories), so listings match a native run.
             var list = new List<DirectoryEntry>();
-            foreach (DirEntry e in image.Reader.ReadDirectory(disk.Number))
-                list.Add(new DirectoryEntry(Names.FromBytes(e.Name), e.Inode, DirentType(e.FileType)));
+            foreach (ReaddirEntry r in image.Reader.ReadDirectoryForReaddir(disk.Number))
+                list.Add(new DirectoryEntry(Names.FromBytes(r.Entry.Name), r.Entry.Inode, DirentType(r.Entry.FileType), r.Position, r.NextPosition));
             return list;
         }
         catch (ImageFormatException)
