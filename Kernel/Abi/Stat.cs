@@ -39,6 +39,14 @@ public static class Statx
     public const uint STATX_BASIC_STATS = 0x7ff;
     public const uint STATX_BTIME = 0x800;
     public const uint STATX_MNT_ID = 0x1000;
+    public const ulong STATX_ATTR_AUTOMOUNT = 0x1000, STATX_ATTR_MOUNT_ROOT = 0x2000, STATX_ATTR_DAX = 0x200000;
+
+    /// <summary>stx_attributes and stx_attributes_mask.</summary>
+    public static void WriteAttributes(Span<byte> b, ulong attributes, ulong mask)
+    {
+        BinaryPrimitives.WriteUInt64LittleEndian(b[0x08..], attributes);
+        BinaryPrimitives.WriteUInt64LittleEndian(b[0x38..], mask);
+    }
 
     public static void WriteHeader(Span<byte> b, uint mask, uint blksize, uint nlink, uint uid, uint gid, ushort mode, ulong ino, ulong size, ulong blocks)
     {

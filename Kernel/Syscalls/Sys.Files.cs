@@ -56,13 +56,20 @@ public static partial class Sys
         if (inode.IsSymlink && (flags & O_PATH) == 0) return Errno.ELOOP;
         if (inode.IsDirectory && (writing || creating) && (flags & O_PATH) == 0) return Errno.EISDIR;
 
-        string? hostPath = inode.HostDevicePath;
+        uint type = inode.Mode & FileMode.S_IFMT;
         int hostFlags = flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW | O_DIRECTORY);
-        if (hostPath == null)
+        string? hostPath;
+        if ((flags & O_PATH) == 0 && type is FileMode.S_IFCHR or FileMode.S_IFBLK)
         {
-            if (writing && (flags & O_PATH) == 0) return Errno.EROFS;
-            if ((inode.Mode & FileMode.S_IFMT) is FileMode.S_IFIFO or FileMode.S_IFSOCK or FileMode.S_IFCHR or FileMode.S_IFBLK && (flags & O_PATH) == 0)
-                return Errno.ENXIO; // no host object stands behind image devices, FIFOs or sockets yet
+            // Writing to a device changes no file system, so a read-only root does not refuse it.
+            string? device = inode.HostDevicePath ?? (type == FileMode.S_IFCHR ? Filesystems.Dev.HostDevices.PathFor(inode.Rdev) : null);
+            if (device == null) return Errno.EPERM;
+            hostPath = inode.HostDevicePath ?? ctx.Kernel.HostFiles.DevicePathFor(found, device);
+        }
+        else
+        {
+            if ((flags & O_PATH) == 0 && type == FileMode.S_IFSOCK) return Errno.ENXIO;
+            if ((flags & O_PATH) == 0 && writing && type != FileMode.S_IFIFO && inode.SuperBlock.ReadOnly) return Errno.EROFS;
             if (!ctx.Kernel.HostFiles.PathFor(found).TryGet(out hostPath, out e)) return e;
             hostFlags &= ~O_TRUNC;
         }

@@ -42,7 +42,7 @@ public static partial class Sys
         if (d == null) return SyscallResult.RunOnHost;
         Inode inode = d.Inode;
         if (!Permissions.May(ctx.Task.Group.Credentials, inode, mode)) return Errno.EACCES;
-        if ((mode & AccessMode.W_OK) != 0 && inode.SuperBlock.ReadOnly && inode.HostDevicePath == null) return Errno.EROFS;
+        if ((mode & AccessMode.W_OK) != 0 && inode.SuperBlock.ReadOnly && (inode.IsRegular || inode.IsDirectory || inode.IsSymlink)) return Errno.EROFS;
         return 0;
     }
 }

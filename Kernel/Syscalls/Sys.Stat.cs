@@ -59,6 +59,10 @@ public static partial class Sys
         bool wantsBtime = btime != null && (ctx.Arg(3) & Abi.Statx.STATX_BTIME) != 0;
         uint mask = Abi.Statx.STATX_BASIC_STATS | (wantsBtime ? Abi.Statx.STATX_BTIME : 0) | Abi.Statx.STATX_MNT_ID;
         Abi.Statx.WriteHeader(b, mask, (uint)i.SuperBlock.BlockSize, (uint)i.LinkCount, i.Uid, i.Gid, (ushort)i.Mode, i.Ino, (ulong)i.Size, (ulong)i.Blocks512);
+        // As the VFS does: the root of a mount says so, and AUTOMOUNT and DAX are always known attributes.
+        ulong mountRoot = ReferenceEquals(i, i.SuperBlock.Root) ? Abi.Statx.STATX_ATTR_MOUNT_ROOT : 0;
+        Abi.Statx.WriteAttributes(b, i.StatxAttributes | mountRoot,
+            i.StatxAttributesMask | Abi.Statx.STATX_ATTR_AUTOMOUNT | Abi.Statx.STATX_ATTR_DAX | Abi.Statx.STATX_ATTR_MOUNT_ROOT);
         Abi.Statx.WriteTime(b, Abi.Statx.Atime, i.Atime.Seconds, i.Atime.Nanoseconds);
         if (wantsBtime && btime is { } born) Abi.Statx.WriteTime(b, Abi.Statx.Btime, born.Seconds, born.Nanoseconds);
         Abi.Statx.WriteTime(b, Abi.Statx.Ctime, i.Ctime.Seconds, i.Ctime.Nanoseconds);

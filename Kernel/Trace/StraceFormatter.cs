@@ -97,7 +97,8 @@ public static class StraceFormatter
                 uint mask = BinaryPrimitives.ReadUInt32LittleEndian(b);
                 ushort mode = BinaryPrimitives.ReadUInt16LittleEndian(b[0x1c..]);
                 ulong size = BinaryPrimitives.ReadUInt64LittleEndian(b[0x28..]);
-                return "{stx_mask=" + Flags((int)mask, StatxMaskNames, "0") + ", stx_attributes=0, stx_mode=" + ModeText(mode) + ", stx_size=" + size.ToString(Inv) + ", ...}";
+                ulong attributes = BinaryPrimitives.ReadUInt64LittleEndian(b[0x08..]);
+                return "{stx_mask=" + Flags((int)mask, StatxMaskNames, "0") + ", stx_attributes=" + Flags((int)attributes, StatxAttributeNames, "0") + ", stx_mode=" + ModeText(mode) + ", stx_size=" + size.ToString(Inv) + ", ...}";
             }
             case ArgFormat.StatfsOut:
             {
@@ -316,6 +317,13 @@ public static class StraceFormatter
         (0xfff, "STATX_ALL"), (0x7ff, "STATX_BASIC_STATS"), (1, "STATX_TYPE"), (2, "STATX_MODE"), (4, "STATX_NLINK"), (8, "STATX_UID"), (0x10, "STATX_GID"),
         (0x20, "STATX_ATIME"), (0x40, "STATX_MTIME"), (0x80, "STATX_CTIME"), (0x100, "STATX_INO"), (0x200, "STATX_SIZE"), (0x400, "STATX_BLOCKS"),
         (0x800, "STATX_BTIME"), (0x1000, "STATX_MNT_ID"),
+    ];
+
+    private static readonly (int, string)[] StatxAttributeNames =
+    [
+        (0x4, "STATX_ATTR_COMPRESSED"), (0x10, "STATX_ATTR_IMMUTABLE"), (0x20, "STATX_ATTR_APPEND"), (0x40, "STATX_ATTR_NODUMP"),
+        (0x800, "STATX_ATTR_ENCRYPTED"), (0x1000, "STATX_ATTR_AUTOMOUNT"), (0x2000, "STATX_ATTR_MOUNT_ROOT"), (0x100000, "STATX_ATTR_VERITY"),
+        (0x200000, "STATX_ATTR_DAX"),
     ];
 
     private static readonly string[] Resources =

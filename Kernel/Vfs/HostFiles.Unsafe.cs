@@ -74,8 +74,7 @@ public sealed unsafe class HostFiles : IDisposable
     /// </summary>
     private Result<string> FifoFor(Dentry dentry)
     {
-        fifoDirectory ??= System.IO.Directory.CreateTempSubdirectory($"userkernel-{kernelPid}-").FullName;
-        string path = System.IO.Path.Combine(fifoDirectory, "fifo-" + dentry.Inode.Ino.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        string path = System.IO.Path.Combine(KernelDirectory(), "fifo-" + dentry.Inode.Ino.ToString(System.Globalization.CultureInfo.InvariantCulture));
         byte[] cpath = Encoding.UTF8.GetBytes(path + "\0");
         stat st;
         fixed (byte* p = cpath)
@@ -87,7 +86,31 @@ public sealed unsafe class HostFiles : IDisposable
         return path;
     }
 
-    /// <summary>Removes the kernel's host FIFOs; the memfds go with the process.</summary>
+    /// <summary>
+    /// The host path through which a guest opens the device node <paramref name="dentry"/>, whose host device is
+    /// <paramref name="hostDevice"/>. Where the kernel may make device nodes (it runs as root), each VFS node gets
+    /// its own host node of the same number in the kernel's directory, so fstat of the descriptor names the
+    /// guest's inode; otherwise the guest opens the host's device itself and fstat shows the host's node.
+    /// </summary>
+    public string DevicePathFor(Dentry dentry, string hostDevice)
+    {
+        if (byInode.TryGetValue(dentry.Inode, out var known)) return known.Path;
+        if (geteuid() != 0) return hostDevice;
+        string path = System.IO.Path.Combine(KernelDirectory(), "dev-" + dentry.Inode.Ino.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        byte[] cpath = Encoding.UTF8.GetBytes(path + "\0");
+        stat st;
+        fixed (byte* p = cpath)
+        {
+            if (mknod(p, (mode_t)(int)(FileMode.S_IFCHR | 0x180), (dev_t)dentry.Inode.Rdev) != 0 || stat(p, &st) != 0) return hostDevice;
+        }
+        byInode[dentry.Inode] = (-1, path);
+        byHostObject[(st.st_dev, st.st_ino)] = dentry;
+        return path;
+    }
+
+    private string KernelDirectory() => fifoDirectory ??= System.IO.Directory.CreateTempSubdirectory($"userkernel-{kernelPid}-").FullName;
+
+    /// <summary>Removes the kernel's host FIFOs and device nodes; the memfds go with the process.</summary>
     public void Dispose()
     {
         if (fifoDirectory == null) return;

@@ -44,6 +44,12 @@ public abstract class Inode
     public virtual Timespec? Btime => null;
     public virtual ulong Rdev => 0;
 
+    /// <summary>statx's stx_attributes that come from the filesystem (immutable, append-only...).</summary>
+    public virtual ulong StatxAttributes => 0;
+
+    /// <summary>Which stx_attributes bits this filesystem knows about.</summary>
+    public virtual ulong StatxAttributesMask => 0;
+
     public bool IsDirectory => FileMode.IsDir(Mode);
     public bool IsSymlink => FileMode.IsLnk(Mode);
     public bool IsRegular => FileMode.IsReg(Mode);

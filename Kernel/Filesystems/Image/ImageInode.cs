@@ -30,6 +30,11 @@ public sealed class ImageInode : Inode
     public override Timespec Mtime => new(disk.MtimeSec, disk.MtimeNsec);
     public override Timespec Ctime => new(disk.CtimeSec, disk.CtimeNsec);
     public override Timespec? Btime => disk.HasCrtime ? new Timespec(disk.CrtimeSec, disk.CrtimeNsec) : null;
+    // ext4's inode flags COMPR, IMMUTABLE, APPEND, NODUMP, ENCRYPT and VERITY have the same bits as the STATX_ATTR_ values.
+    private const ulong Ext4StatxAttributes = 0x4 | 0x10 | 0x20 | 0x40 | 0x800 | 0x100000;
+
+    public override ulong StatxAttributes => disk.Flags & Ext4StatxAttributes;
+    public override ulong StatxAttributesMask => Ext4StatxAttributes;
     public override ulong Rdev => UserKernel.Kernel.Vfs.SuperBlock.MakeDev(disk.RdevMajor, disk.RdevMinor);
 
     public override Result<Inode> Lookup(string name)
