@@ -67,6 +67,7 @@ public static class StraceFormatter
             ArgFormat.Argv => StringArray(m, v),
             ArgFormat.Envp => v == 0 ? "NULL" : Pointer(v) + " /* " + Count(m, v).ToString(Inv) + " vars */",
             ArgFormat.CloneFlags => CloneFlagsText(v),
+            ArgFormat.Sockaddr => SockaddrText(m, v, ctx.Original[i + 1]),
             _ => Pointer(v),
         };
     }
@@ -167,6 +168,35 @@ public static class StraceFormatter
         if ((flags & 0x1200000) != 0) sb.Append(", child_tidptr=").Append(Pointer(ctx.Original[3]));
         if ((flags & 0x80000) != 0) sb.Append(", tls=").Append(Pointer(ctx.Original[4]));
         return sb.ToString();
+    }
+
+    /// <summary>A socket address as strace decodes it: AF_UNIX paths, IPv4 and IPv6 addresses and ports.</summary>
+    private static string SockaddrText(IGuestMemory m, ulong at, ulong length)
+    {
+        if (at == 0) return "NULL";
+        int n = (int)Math.Min(length, 128);
+        byte[] a = new byte[n];
+        if (n < 2 || m.Read(new GuestPtr(at), a) != Errno.OK) return Pointer(at);
+        ushort family = BinaryPrimitives.ReadUInt16LittleEndian(a);
+        switch (family)
+        {
+            case 1 when n > 2:
+                bool abstractName = a[2] == 0;
+                ReadOnlySpan<byte> path = a.AsSpan(abstractName ? 3 : 2);
+                int nul = path.IndexOf((byte)0);
+                if (!abstractName && nul >= 0) path = path[..nul];
+                return "{sa_family=AF_UNIX, sun_path=" + (abstractName ? "@" : "") + Quote(path, 108, false) + "}";
+            case 2 when n >= 8:
+                return "{sa_family=AF_INET, sin_port=htons(" + BinaryPrimitives.ReadUInt16BigEndian(a.AsSpan(2)).ToString(Inv) +
+                    "), sin_addr=inet_addr(\"" + new System.Net.IPAddress(a.AsSpan(4, 4)) + "\")}";
+            case 10 when n >= 28:
+                return "{sa_family=AF_INET6, sin6_port=htons(" + BinaryPrimitives.ReadUInt16BigEndian(a.AsSpan(2)).ToString(Inv) +
+                    "), sin6_flowinfo=htonl(" + BinaryPrimitives.ReadUInt32BigEndian(a.AsSpan(4)).ToString(Inv) +
+                    "), inet_pton(AF_INET6, \"" + new System.Net.IPAddress(a.AsSpan(8, 16)) + "\", &sin6_addr), sin6_scope_id=" +
+                    BinaryPrimitives.ReadUInt32LittleEndian(a.AsSpan(24)).ToString(Inv) + "}";
+            default:
+                return "{sa_family=" + family.ToString(Inv) + ", ...}";
+        }
     }
 
     private static string Pointer(ulong v) => v == 0 ? "NULL" : "0x" + v.ToString("x", Inv);
