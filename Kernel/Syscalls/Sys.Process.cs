@@ -126,17 +126,22 @@ public static partial class Sys
     /// <summary>Rewrites the pid arguments at <paramref name="a"/> and <paramref name="b"/> (-1: none); 0 stays 0.</summary>
     private static SyscallResult TranslateArgs(SyscallContext ctx, int a, int b, bool translateResult = false)
     {
-        foreach (int arg in new[] { a, b })
-        {
-            if (arg < 0) continue;
-            int pid = ctx.IntArg(arg);
-            if (pid == 0) continue;
-            if (pid < 0) return Errno.EINVAL;
-            int host = ctx.Kernel.Pids.ToHost(pid);
-            if (host < 0) return Errno.ESRCH;
-            ctx.Rewrite(arg, (ulong)host);
-        }
+        Errno e = TranslatePidArg(ctx, a);
+        if (e == Errno.OK) e = TranslatePidArg(ctx, b);
+        if (e != Errno.OK) return e;
         if (translateResult) ctx.OnExit = ExitAction.TranslatePid;
         return SyscallResult.RunOnHost;
+    }
+
+    private static Errno TranslatePidArg(SyscallContext ctx, int arg)
+    {
+        if (arg < 0) return Errno.OK;
+        int pid = ctx.IntArg(arg);
+        if (pid == 0) return Errno.OK;
+        if (pid < 0) return Errno.EINVAL;
+        int host = ctx.Kernel.Pids.ToHost(pid);
+        if (host < 0) return Errno.ESRCH;
+        ctx.Rewrite(arg, (ulong)host);
+        return Errno.OK;
     }
 }
