@@ -35,7 +35,6 @@ public static class FilterBuilder
 
         // Runs [start, end] of numbers with one action, up to the last row; everything above stops.
         int last = SyscallTable.Rows[^1].Number;
-        int runStart = 0;
         uint runAction = ActionFor(0);
         for (int nr = 1; nr <= last + 1; nr++)
         {
@@ -43,11 +42,9 @@ public static class FilterBuilder
             if (action == runAction) continue;
             program.Add(new Instruction(BPF_JGE_K, 1, 0, (uint)nr)); // nr beyond this run: try the next
             program.Add(new Instruction(BPF_RET_K, 0, 0, runAction));
-            runStart = nr;
             runAction = action;
         }
         program.Add(new Instruction(BPF_RET_K, 0, 0, runAction));
-        _ = runStart;
         return program;
     }
 
