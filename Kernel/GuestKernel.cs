@@ -51,6 +51,7 @@ public sealed class GuestKernel : IDisposable
         StubDentry = new Dentry("userkernel-stub", null, new MemoryInode(kernelFiles, 1, StubProgram.Build(), Abi.FileMode.S_IFREG | 0x16D));
         if (Walk.Resolve(Mounts.Root, "/dev", true).TryGet(out Dentry? dev, out _) && dev.Inode.IsDirectory)
             Mounts.Mount(dev, new DevSuperBlock(SuperBlock.MakeDev(0, 5)));
+        HostFiles.GuestHostPids = () => System.Linq.Enumerable.Select(Pids.All, t => t.HostTid);
     }
 
     public KernelOptions Options { get; }
@@ -161,6 +162,7 @@ public sealed class GuestKernel : IDisposable
             }
         }
 
+        CloseKernelFdsAfter(ctx, result);
         if (trace != null)
         {
             if (!result.IsRunOnHost)
@@ -169,6 +171,24 @@ public sealed class GuestKernel : IDisposable
                 ctx.OnExit = ExitAction.Trace;
         }
         return result;
+    }
+
+    /// <summary>
+    /// A volatile memfd (procfs) made for this call is opened by the guest through the kernel's descriptor, which
+    /// must stay open until the host's openat has returned; if the host will not run the call, close it now.
+    /// </summary>
+    private void CloseKernelFdsAfter(SyscallContext ctx, SyscallResult result)
+    {
+        int[] fds = HostFiles.TakeKernelFdsToClose();
+        for (int i = 0; i < fds.Length; i++)
+        {
+            if (i == fds.Length - 1 && result.IsRunOnHost && ctx.OnExit == ExitAction.None)
+            {
+                ctx.OnExit = ExitAction.CloseKernelFd;
+                ctx.ExitValue = fds[i];
+            }
+            else HostFiles.CloseKernelFd(fds[i]);
+        }
     }
 
     private void Traced(Task task, SyscallContext ctx, SyscallEntry? entry, int number, long result, string disposition)
@@ -213,6 +233,9 @@ public sealed class GuestKernel : IDisposable
                 break;
             case ExitAction.ReplaceResult when rax >= 0:
                 result = ctx.ExitValue;
+                break;
+            case ExitAction.CloseKernelFd:
+                HostFiles.CloseKernelFd((int)ctx.ExitValue);
                 break;
             case ExitAction.FinishExec:
                 ExecPlan? plan = task.PendingExec;

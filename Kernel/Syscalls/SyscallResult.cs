@@ -51,6 +51,8 @@ public enum ExitAction
     FinishExec,
     /// <summary>The host call was a helper (the lseek after getdents): report ExitValue if it succeeded.</summary>
     ReplaceResult,
+    /// <summary>The guest opened a volatile memfd (procfs) by the kernel's path: the kernel closes its own descriptor ExitValue.</summary>
+    CloseKernelFd,
 }
 
 /// <summary>How the tracer prints one argument, in strace's notation. *Out formats are read after the call.</summary>

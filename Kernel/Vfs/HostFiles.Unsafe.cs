@@ -22,6 +22,9 @@ public sealed unsafe class HostFiles : IDisposable
 
     private readonly Dictionary<Inode, (int Fd, string Path)> byInode = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(ulong Dev, ulong Ino), Dentry> byHostObject = new();
+    private readonly HashSet<(ulong Dev, ulong Ino)> volatileObjects = new();
+    private readonly List<int> kernelFdsToClose = new();
+    private int pruneVolatileAt = 4096;
     private readonly int kernelPid;
     private string? fifoDirectory;
 
@@ -45,6 +48,7 @@ public sealed unsafe class HostFiles : IDisposable
     public Result<string> PathFor(Dentry dentry)
     {
         Inode inode = dentry.Inode;
+        if (inode.IsVolatile) return VolatilePathFor(dentry);
         if (byInode.TryGetValue(inode, out var known)) return known.Path;
 
         if ((inode.Mode & FileMode.S_IFMT) == FileMode.S_IFIFO) return FifoFor(dentry);
@@ -67,6 +71,79 @@ public sealed unsafe class HostFiles : IDisposable
         byHostObject[(MemfdDevice, hostIno)] = dentry;
         return path;
     }
+
+    /// <summary>
+    /// A memfd made for this one open of a volatile inode (procfs), its content rendered now. The kernel keeps
+    /// its descriptor only until the guest's open has returned (<see cref="TakeKernelFdsToClose"/>); the host
+    /// object stays known for fstat and getdents while any guest holds it.
+    /// </summary>
+    private Result<string> VolatilePathFor(Dentry dentry)
+    {
+        Inode inode = dentry.Inode;
+        byte[] content = [];
+        if (inode.IsRegular || inode.IsSymlink)
+        {
+            if (!ReadToEnd(inode).TryGet(out byte[]? rendered, out Errno e)) return e;
+            content = rendered;
+        }
+        if (volatileObjects.Count >= pruneVolatileAt) PruneVolatile();
+        int fd = CreateMemfd(dentry.Name, content, out ulong hostIno);
+        if (fd < 0) return Errno.ENOMEM;
+        byHostObject[(MemfdDevice, hostIno)] = dentry;
+        volatileObjects.Add((MemfdDevice, hostIno));
+        kernelFdsToClose.Add(fd);
+        return $"/proc/{kernelPid}/fd/{fd}";
+    }
+
+    /// <summary>
+    /// The kernel's descriptors of volatile memfds made during the current syscall, which it must close once the
+    /// guest's open has returned (or now, if the host will not run it). Empties the list.
+    /// </summary>
+    public int[] TakeKernelFdsToClose()
+    {
+        if (kernelFdsToClose.Count == 0) return [];
+        int[] fds = kernelFdsToClose.ToArray();
+        kernelFdsToClose.Clear();
+        return fds;
+    }
+
+    /// <summary>Closes one of the kernel's own descriptors (a volatile memfd the guest now holds).</summary>
+    public static void CloseKernelFd(int fd) => close(fd);
+
+    /// <summary>The host processes whose descriptors may hold volatile memfds (the guests), for pruning.</summary>
+    public Func<IEnumerable<int>>? GuestHostPids { get; set; }
+
+    /// <summary>Forgets the volatile memfds no guest holds any more, so a long run does not grow without bound.</summary>
+    private void PruneVolatile()
+    {
+        var live = new HashSet<(ulong, ulong)>();
+        foreach (int pid in GuestHostPids?.Invoke() ?? [])
+        {
+            string[] fds;
+            try { fds = System.IO.Directory.GetFileSystemEntries($"/proc/{pid}/fd"); }
+            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException) { continue; }
+            foreach (string fdPath in fds)
+            {
+                byte[] cpath = Encoding.ASCII.GetBytes(fdPath + "\0");
+                stat st;
+                fixed (byte* p = cpath)
+                {
+                    if (stat(p, &st) == 0 && st.st_dev == MemfdDevice) live.Add((st.st_dev, st.st_ino));
+                }
+            }
+        }
+        volatileObjects.RemoveWhere(key =>
+        {
+            if (live.Contains(key)) return false;
+            byHostObject.Remove(key);
+            return true;
+        });
+        pruneVolatileAt = Math.Max(4096, 2 * volatileObjects.Count);
+    }
+
+    /// <summary>The VFS dentry a host object (device and inode numbers, as /proc/PID/maps shows them) was made for, if any.</summary>
+    public Dentry? IdentifyHostObject(ulong device, ulong ino) =>
+        byHostObject.TryGetValue((device, ino), out Dentry? d) ? d : null;
 
     /// <summary>
     /// A FIFO of the image is a real host FIFO in a directory only the kernel knows, one per inode, so
@@ -169,6 +246,22 @@ public sealed unsafe class HostFiles : IDisposable
             done += n;
         }
         return content;
+    }
+
+    /// <summary>A volatile inode's content: it reports no size (as procfs), so read until the end.</summary>
+    private static Result<byte[]> ReadToEnd(Inode inode)
+    {
+        if (inode.IsSymlink) return inode.ReadLink();
+        var content = new byte[4096];
+        int done = 0;
+        while (true)
+        {
+            if (done == content.Length) Array.Resize(ref content, content.Length * 2);
+            if (!inode.Read(done, content.AsSpan(done)).TryGet(out int n, out Errno e)) return e;
+            if (n == 0) break;
+            done += n;
+        }
+        return content[..done];
     }
 
     private static int CreateMemfd(string name, ReadOnlySpan<byte> content, out ulong hostIno)

@@ -68,4 +68,10 @@ public abstract class Inode
 
     /// <summary>For device nodes backed by a host device: the host path the guest's open is forwarded to.</summary>
     public virtual string? HostDevicePath => null;
+
+    /// <summary>
+    /// Content made when the file is opened (procfs): every open gets a memfd of its own, rendered then,
+    /// which the kernel closes once the guest holds it, instead of one memfd per inode kept for good.
+    /// </summary>
+    public virtual bool IsVolatile => false;
 }
