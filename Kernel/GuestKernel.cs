@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Filesystems.Dev;
+using UserKernel.Kernel.Filesystems.Proc;
 using UserKernel.Kernel.Guest;
 using UserKernel.Kernel.Loader;
 using UserKernel.Kernel.Syscalls;
@@ -51,6 +52,8 @@ public sealed class GuestKernel : IDisposable
         StubDentry = new Dentry("userkernel-stub", null, new MemoryInode(kernelFiles, 1, StubProgram.Build(), Abi.FileMode.S_IFREG | 0x16D));
         if (Walk.Resolve(Mounts.Root, "/dev", true).TryGet(out Dentry? dev, out _) && dev.Inode.IsDirectory)
             Mounts.Mount(dev, new DevSuperBlock(SuperBlock.MakeDev(0, 5)));
+        if (Walk.Resolve(Mounts.Root, "/proc", true).TryGet(out Dentry? proc, out _) && proc.Inode.IsDirectory)
+            Mounts.Mount(proc, new ProcSuperBlock(this, SuperBlock.MakeDev(0, 21)));
         HostFiles.GuestHostPids = () => System.Linq.Enumerable.Select(Pids.All, t => t.HostTid);
     }
 
@@ -66,6 +69,9 @@ public sealed class GuestKernel : IDisposable
 
     /// <summary>The host path the platform spawns the first process from.</summary>
     public string StubHostPath => HostFiles.PathFor(StubDentry).Value;
+
+    /// <summary>The task whose syscall is being handled (who /proc/self is).</summary>
+    public Task? CurrentTask { get; private set; }
 
     /// <summary>The first guest process, pid 1.</summary>
     public ThreadGroup? Init { get; private set; }
@@ -100,7 +106,11 @@ public sealed class GuestKernel : IDisposable
         else
         {
             ThreadGroup? guestParent = (request.Flags & CLONE_PARENT) != 0 ? parent.Group.Parent : parent.Group;
-            group = new ThreadGroup(Pids.AllocatePid(), childHostTid, guestParent, parent.Group.Cwd, parent.Group.Credentials);
+            group = new ThreadGroup(Pids.AllocatePid(), childHostTid, guestParent, parent.Group.Cwd, parent.Group.Credentials)
+            {
+                Executable = parent.Group.Executable, Comm = parent.Group.Comm,
+                ArgumentArea = parent.Group.ArgumentArea, EnvironmentArea = parent.Group.EnvironmentArea,
+            };
         }
         int tid = (request.Flags & CLONE_THREAD) != 0 ? Pids.AllocatePid() : group.Tgid;
         var child = new Task(tid, childHostTid, group) { PendingClone = request };
@@ -138,6 +148,7 @@ public sealed class GuestKernel : IDisposable
     public SyscallResult Enter(Task task, IGuestThread thread, int number, ReadOnlySpan<ulong> args)
     {
         SyscallContext ctx = task.Context;
+        CurrentTask = task;
         ctx.Begin(this, thread, number, args);
         SyscallEntry? entry = SyscallTable.Lookup(number);
         if (trace != null)
@@ -248,6 +259,7 @@ public sealed class GuestKernel : IDisposable
                         Console.Error.WriteLine($"userkernel: exec of {plan.Program.Path} failed after the point of no return: {ErrnoNames.Name(e)}");
                         kill = true;
                     }
+                    else ExecCompleted(task.Group, plan, thread);
                     result = 0;
                 }
                 break;
@@ -255,6 +267,38 @@ public sealed class GuestKernel : IDisposable
 
         if (trace != null) Traced(task, ctx, SyscallTable.Lookup(ctx.Number), ctx.Number, result, "forwarded");
         return result;
+    }
+
+    /// <summary>What /proc shows of a process after exec: the program's path and, as its name, the last component of the path exec was given.</summary>
+    private static void ExecCompleted(ThreadGroup group, ExecPlan plan, IGuestThread thread)
+    {
+        group.Executable = plan.Program;
+        string given = Names.FromBytes(plan.ExecFn);
+        string name = given[(given.LastIndexOf('/') + 1)..];
+        group.Comm = name.Length > 15 ? name[..15] : name;
+        group.ArgumentArea = StringArea(thread.Memory, thread.StackPointer + 8, out ulong envpAt);
+        group.EnvironmentArea = StringArea(thread.Memory, envpAt, out _);
+    }
+
+    /// <summary>
+    /// The strings of a NULL-terminated pointer vector of the initial stack at <paramref name="vector"/>, which the
+    /// loader lays out contiguously (see <see cref="InitialStack"/>): from the first string to the end of the last.
+    /// </summary>
+    private static (ulong Start, ulong End) StringArea(IGuestMemory memory, ulong vector, out ulong after)
+    {
+        ulong first = 0, last = 0;
+        Span<byte> word = stackalloc byte[8];
+        for (after = vector; ; after += 8)
+        {
+            if (memory.Read(new GuestPtr(after), word) != Errno.OK) return (0, 0);
+            ulong p = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(word);
+            if (p == 0) break;
+            if (first == 0) first = p;
+            last = p;
+        }
+        after += 8;
+        if (first == 0 || !memory.ReadCString(new GuestPtr(last), 128 * 1024).TryGet(out byte[]? lastString, out _)) return (0, 0);
+        return (first, last + (ulong)lastString.Length + 1);
     }
 
     /// <summary>

@@ -32,4 +32,16 @@ public sealed class ThreadGroup
 
     /// <summary>Set when the last thread has gone; the entry stays until the parent reaps it.</summary>
     public bool Exited { get; set; }
+
+    /// <summary>The program the process runs (/proc/PID/exe), set when an exec completes; inherited across fork.</summary>
+    public Dentry? Executable { get; set; }
+
+    /// <summary>The process's name (/proc/PID/comm): the last component of the path given to exec, at most 15 bytes.</summary>
+    public string Comm { get; set; } = "";
+
+    /// <summary>Where exec laid out the argument strings in the guest's memory (/proc/PID/cmdline): start and end addresses.</summary>
+    public (ulong Start, ulong End) ArgumentArea { get; set; }
+
+    /// <summary>Where exec laid out the environment strings (/proc/PID/environ).</summary>
+    public (ulong Start, ulong End) EnvironmentArea { get; set; }
 }

@@ -1,0 +1,190 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Tasks;
+using UserKernel.Kernel.Vfs;
+using Task = UserKernel.Kernel.Tasks.Task;
+
+namespace UserKernel.Kernel.Filesystems.Proc;
+
+/// <summary>
+/// /proc/PID and /proc/PID/task/TID: a guest process (or thread) seen through the host process that runs it.
+/// Ids, names, paths and credentials are the guest's; what only the host knows (memory, times, descriptors)
+/// is read from /proc/HOSTPID and translated where it names something of the guest's.
+/// </summary>
+internal static class ProcPidDirectory
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>Entries of a pid directory, in Linux's order (tgid_base_stuff).</summary>
+    private enum Kind
+    {
+        Directory, Task, Fd, FdInfo, Environ, Status, Comm, Cmdline, Stat, Statm, Maps, Cwd, Root, Exe, Mounts, MountInfo,
+        FdLink, FdInfoFile,
+    }
+
+    /// <summary>Inode numbers: the id in the high half, the entry kind and a descriptor number below.</summary>
+    public static ulong Ino(int id, int kind, int fd = 0) => ((ulong)(uint)id << 32) | ((ulong)kind << 24) | (uint)(fd & 0xFFFFFF);
+
+    /// <summary>The directory of <paramref name="group"/> (and, for a thread's, of <paramref name="task"/>).</summary>
+    public static Inode Make(ProcSuperBlock sb, ThreadGroup group, Task? task, ulong parentIno, bool isThread)
+    {
+        int id = isThread && task != null ? task.Tid : group.Tgid;
+        int hostId = isThread && task != null ? task.HostTid : group.HostTgid;
+        uint uid = group.Credentials.Uid, gid = group.Credentials.Gid;
+        ulong dirIno = Ino(id, (int)Kind.Directory);
+        var view = new View(sb, group, id, hostId, uid, gid);
+        return new ProcDirectory(sb, dirIno, parentIno, uid, gid, () => view.Entries(dirIno, isThread));
+    }
+
+    /// <summary>What every entry of one pid directory needs to render itself.</summary>
+    private sealed class View(ProcSuperBlock sb, ThreadGroup group, int id, int hostId, uint uid, uint gid)
+    {
+        private GuestKernel Kernel => sb.Kernel;
+
+        private string HostDir => "/proc/" + hostId.ToString(Inv);
+
+        public IReadOnlyList<ProcEntry> Entries(ulong dirIno, bool isThread)
+        {
+            var list = new List<ProcEntry>();
+            void Add(Kind kind, string name, byte type, Func<ulong, Inode> make)
+            {
+                ulong ino = Ino(id, (int)kind);
+                list.Add(new ProcEntry(name, ino, type, 2 + list.Count, () => make(ino)));
+            }
+            ProcFile File(ulong ino, Func<string> render, uint permissions = 0x124) => new(sb, ino, uid, gid, render, permissions);
+            ProcSymlink Link(ulong ino, Func<Result<string>> target) => new(sb, ino, uid, gid, target);
+
+            if (!isThread) Add(Kind.Task, "task", ProcSuperBlock.DT_DIR, ino => TaskDirectory(ino, dirIno));
+            Add(Kind.Fd, "fd", ProcSuperBlock.DT_DIR, ino => new ProcDirectory(sb, ino, dirIno, uid, gid, () => Descriptors(ino)));
+            Add(Kind.FdInfo, "fdinfo", ProcSuperBlock.DT_DIR, ino => new ProcDirectory(sb, ino, dirIno, uid, gid, () => DescriptorInfos()));
+            Add(Kind.Environ, "environ", ProcSuperBlock.DT_REG, ino => File(ino, () => ReadGuestMemory(group.EnvironmentArea), 0x100 /* 0400 */));
+            Add(Kind.Status, "status", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Status(ProcSuperBlock.ReadHost(HostDir + "/status"), Name(), Ids())));
+            Add(Kind.Comm, "comm", ProcSuperBlock.DT_REG, ino => File(ino, () => Name() + "\n"));
+            Add(Kind.Cmdline, "cmdline", ProcSuperBlock.DT_REG, ino => File(ino, () => ReadGuestMemory(group.ArgumentArea)));
+            Add(Kind.Stat, "stat", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Stat(ProcSuperBlock.ReadHost(HostDir + "/stat"), Name(), Ids())));
+            Add(Kind.Statm, "statm", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcSuperBlock.ReadHost(HostDir + "/statm")));
+            Add(Kind.Maps, "maps", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Maps(ProcSuperBlock.ReadHost(HostDir + "/maps"), Kernel.HostFiles.IdentifyHostObject)));
+            Add(Kind.Cwd, "cwd", ProcSuperBlock.DT_LNK, ino => Link(ino, () => group.Cwd.Path));
+            Add(Kind.Root, "root", ProcSuperBlock.DT_LNK, ino => Link(ino, () => "/"));
+            Add(Kind.Exe, "exe", ProcSuperBlock.DT_LNK, ino => Link(ino, () => group.Executable is { } exe ? exe.Path : Errno.ENOENT));
+            Add(Kind.Mounts, "mounts", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Mounts(Kernel.Mounts.Mounts)));
+            Add(Kind.MountInfo, "mountinfo", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.MountInfo(Kernel.Mounts.Mounts)));
+            return list;
+        }
+
+        /// <summary>/proc/PID/task: one directory per live thread of the process.</summary>
+        private ProcDirectory TaskDirectory(ulong taskIno, ulong dirIno) => new(sb, taskIno, dirIno, uid, gid, () =>
+        {
+            var entries = new List<ProcEntry>();
+            var threads = new List<Task>(group.Threads);
+            threads.Sort((a, b) => a.Tid.CompareTo(b.Tid));
+            foreach (Task t in threads)
+            {
+                Task thread = t;
+                entries.Add(new ProcEntry(t.Tid.ToString(Inv), Ino(t.Tid, (int)Kind.Directory), ProcSuperBlock.DT_DIR, 2 + t.Tid,
+                    () => Make(sb, group, thread, taskIno, isThread: true)));
+            }
+            return entries;
+        });
+
+        /// <summary>The guest's name of the task: what exec gave it, unless the program renamed itself (prctl PR_SET_NAME).</summary>
+        private string Name()
+        {
+            string hostComm = ProcSuperBlock.ReadHost(HostDir + "/comm").TrimEnd('\n');
+            // The host process was made by exec of the kernel's stub, whose host name means nothing to the guest.
+            return hostComm.Length == 0 || hostComm == StubComm() ? group.Comm : hostComm;
+        }
+
+        private string StubComm()
+        {
+            string path = Kernel.StubHostPath;
+            string name = path[(path.LastIndexOf('/') + 1)..];
+            return name.Length > 15 ? name[..15] : name;
+        }
+
+        private ProcIds Ids()
+        {
+            (int pgrp, int session, int tpgid) = ProcRender.HostGroupIds(ProcSuperBlock.ReadHost(HostDir + "/stat"));
+            int ppid = group.Parent?.Tgid ?? (group.Tgid == 1 ? 0 : 1);
+            return new ProcIds(group.Tgid, id, ppid, Kernel.Pids.ToGuest(pgrp), Kernel.Pids.ToGuest(session),
+                tpgid <= 0 ? tpgid : Kernel.Pids.ToGuest(tpgid), uid, gid, Math.Max(group.Threads.Count, 1),
+                IsCaller: Kernel.CurrentTask?.HostTid == hostId);
+        }
+
+        /// <summary>
+        /// The argument or environment strings where exec put them, read live from the process's memory (a program
+        /// may rewrite them, as setproctitle does). The host's own cmdline names the stub's, not the loader's, area.
+        /// </summary>
+        private string ReadGuestMemory((ulong Start, ulong End) area)
+        {
+            if (area.Start == 0 || area.End <= area.Start || area.End - area.Start > 1 << 20) return "";
+            try
+            {
+                using Microsoft.Win32.SafeHandles.SafeFileHandle mem = System.IO.File.OpenHandle($"/proc/{group.HostTgid.ToString(Inv)}/mem");
+                byte[] bytes = new byte[area.End - area.Start];
+                int done = 0;
+                while (done < bytes.Length)
+                {
+                    int n = RandomAccess.Read(mem, bytes.AsSpan(done), (long)area.Start + done);
+                    if (n <= 0) break;
+                    done += n;
+                }
+                return Names.FromBytes(bytes.AsSpan(0, done));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return ""; }
+        }
+
+        /// <summary>The host descriptors of the process, in numeric order.</summary>
+        private List<int> HostFds()
+        {
+            var fds = new List<int>();
+            try
+            {
+                foreach (string path in Directory.EnumerateFileSystemEntries(HostDir + "/fd"))
+                    if (int.TryParse(Path.GetFileName(path), NumberStyles.None, Inv, out int fd)) fds.Add(fd);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+            fds.Sort();
+            return fds;
+        }
+
+        /// <summary>/proc/PID/fd: a symlink per descriptor, to the guest path of a VFS file or to what the host shows (pipe:[N]).</summary>
+        private IReadOnlyList<ProcEntry> Descriptors(ulong fdDirIno)
+        {
+            var entries = new List<ProcEntry>();
+            foreach (int fd in HostFds())
+            {
+                int n = fd;
+                ulong ino = Ino(id, (int)Kind.FdLink, fd);
+                entries.Add(new ProcEntry(fd.ToString(Inv), ino, ProcSuperBlock.DT_LNK, 2 + fd, () => new ProcSymlink(sb, ino, uid, gid, () => DescriptorTarget(n))));
+            }
+            return entries;
+        }
+
+        private Result<string> DescriptorTarget(int fd)
+        {
+            if (Kernel.HostFiles.Identify(hostId, fd) is { } dentry) return dentry.Path;
+            try
+            {
+                return new FileInfo($"{HostDir}/fd/{fd.ToString(Inv)}").LinkTarget ?? (Result<string>)Errno.ENOENT;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return Errno.ENOENT; }
+        }
+
+        /// <summary>/proc/PID/fdinfo: the host's position, flags and the rest for each descriptor.</summary>
+        private IReadOnlyList<ProcEntry> DescriptorInfos()
+        {
+            var entries = new List<ProcEntry>();
+            foreach (int fd in HostFds())
+            {
+                string hostPath = $"{HostDir}/fdinfo/{fd.ToString(Inv)}";
+                ulong ino = Ino(id, (int)Kind.FdInfoFile, fd);
+                entries.Add(new ProcEntry(fd.ToString(Inv), ino, ProcSuperBlock.DT_REG, 2 + fd, () => new ProcFile(sb, ino, uid, gid, () => ProcSuperBlock.ReadHost(hostPath))));
+            }
+            return entries;
+        }
+    }
+}

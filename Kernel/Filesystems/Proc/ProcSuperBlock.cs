@@ -1,0 +1,125 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Syscalls;
+using UserKernel.Kernel.Tasks;
+using UserKernel.Kernel.Vfs;
+using Task = UserKernel.Kernel.Tasks.Task;
+
+namespace UserKernel.Kernel.Filesystems.Proc;
+
+/// <summary>
+/// The guest's /proc: synthetic files rendered at open time from the kernel's state. A directory per live
+/// guest process (by guest pid), /proc/self and /proc/thread-self naming the caller, the host-wide facts
+/// (cpuinfo, meminfo, uptime, loadavg, version, filesystems, stat) passed through from the host, and
+/// /proc/sys/kernel's names from the guest's utsname.
+/// </summary>
+public sealed class ProcSuperBlock : SuperBlock
+{
+    internal const byte DT_DIR = 4, DT_REG = 8, DT_LNK = 10;
+
+    /// <summary>Host-wide files shown as the host has them.</summary>
+    private static readonly string[] HostFilesPassedThrough = ["cpuinfo", "filesystems", "loadavg", "meminfo", "stat", "uptime", "version"];
+
+    private readonly ProcDirectory root;
+
+    public ProcSuperBlock(GuestKernel kernel, ulong device) : base(device)
+    {
+        Kernel = kernel;
+        MountTime = new Timespec(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 0);
+        root = new ProcDirectory(this, RootIno, RootIno, 0, 0, RootEntries, LookupPid);
+    }
+
+    internal GuestKernel Kernel { get; }
+    internal Timespec MountTime { get; }
+
+    public override Inode Root => root;
+    public override string TypeName => "proc";
+    public override long Magic => 0x9fa0; // PROC_SUPER_MAGIC
+
+    private const ulong RootIno = 1;
+
+    /// <summary>Inode numbers of the global names (and the sys tree) are small; a process's are derived from its pid.</summary>
+    private static ulong GlobalIno(int index) => 2 + (ulong)index;
+
+    private IReadOnlyList<ProcEntry> RootEntries()
+    {
+        var list = new List<ProcEntry>();
+        int index = 0;
+        foreach (string name in HostFilesPassedThrough)
+        {
+            string hostPath = "/proc/" + name;
+            ulong ino = GlobalIno(index++);
+            list.Add(new ProcEntry(name, ino, DT_REG, 0, () => new ProcFile(this, ino, 0, 0, () => ReadHost(hostPath))));
+        }
+        ulong mountsIno = GlobalIno(index++), sysIno = GlobalIno(index++), selfIno = GlobalIno(index++), threadSelfIno = GlobalIno(index++);
+        list.Add(new ProcEntry("mounts", mountsIno, DT_LNK, 0, () => new ProcSymlink(this, mountsIno, 0, 0, () => "self/mounts")));
+        list.Add(new ProcEntry("sys", sysIno, DT_DIR, 0, () => SysDirectory(sysIno)));
+        list.Add(new ProcEntry("self", selfIno, DT_LNK, 0, () => new ProcSymlink(this, selfIno, 0, 0, SelfTarget)));
+        list.Add(new ProcEntry("thread-self", threadSelfIno, DT_LNK, 0, () => new ProcSymlink(this, threadSelfIno, 0, 0, ThreadSelfTarget)));
+        // Fixed names in alphabetical order, at positions 2, 3, ... after "." and "..".
+        list.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        for (int i = 0; i < list.Count; i++) list[i] = list[i] with { Position = 2 + i };
+
+        // Linux lists the processes after the fixed names, at positions past them derived from the pid.
+        var leaders = new SortedDictionary<int, ThreadGroup>();
+        foreach (Task t in Kernel.Pids.All)
+            if (t.Tid == t.Group.Tgid) leaders[t.Group.Tgid] = t.Group;
+        foreach ((int tgid, ThreadGroup g) in leaders)
+        {
+            ThreadGroup group = g;
+            list.Add(new ProcEntry(tgid.ToString(CultureInfo.InvariantCulture), ProcPidDirectory.Ino(tgid, 0), DT_DIR, PidPosition + tgid,
+                () => ProcPidDirectory.Make(this, group, group.Threads.Count > 0 ? group.Threads[0] : null, RootIno, isThread: false)));
+        }
+        return list;
+    }
+
+    private const long PidPosition = 256; // TGID_OFFSET-like: every fixed name comes before the first pid
+
+    /// <summary>/proc/N for a guest pid N, or a thread id (Linux finds those too, though it does not list them).</summary>
+    private Inode? LookupPid(string name)
+    {
+        if (name.Length == 0 || name[0] is < '1' or > '9' || !int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out int id)) return null;
+        Task? task = Kernel.Pids.ByGuest(id);
+        if (task == null) return null;
+        return ProcPidDirectory.Make(this, task.Group, task, RootIno, isThread: task.Tid != task.Group.Tgid);
+    }
+
+    private Result<string> SelfTarget() =>
+        Kernel.CurrentTask is { } t ? t.Group.Tgid.ToString(CultureInfo.InvariantCulture) : Errno.ENOENT;
+
+    private Result<string> ThreadSelfTarget() =>
+        Kernel.CurrentTask is { } t ? $"{t.Group.Tgid.ToString(CultureInfo.InvariantCulture)}/task/{t.Tid.ToString(CultureInfo.InvariantCulture)}" : Errno.ENOENT;
+
+    /// <summary>/proc/sys/kernel: hostname, osrelease, ostype and version from the guest's utsname.</summary>
+    private ProcDirectory SysDirectory(ulong sysIno)
+    {
+        ulong kernelIno = GlobalIno(100);
+        ProcEntry kernelEntry = new("kernel", kernelIno, DT_DIR, 2, () => new ProcDirectory(this, kernelIno, sysIno, 0, 0, () =>
+        {
+            UtsName uts = Kernel.UtsName;
+            (string Name, Func<string> Value)[] files =
+            [
+                ("hostname", () => uts.Nodename), ("osrelease", () => uts.Release), ("ostype", () => uts.Sysname), ("version", () => uts.Version),
+            ];
+            var entries = new List<ProcEntry>();
+            for (int i = 0; i < files.Length; i++)
+            {
+                ulong ino = GlobalIno(101 + i);
+                Func<string> value = files[i].Value;
+                entries.Add(new ProcEntry(files[i].Name, ino, DT_REG, 2 + i, () => new ProcFile(this, ino, 0, 0, () => value() + "\n")));
+            }
+            return entries;
+        }));
+        return new ProcDirectory(this, sysIno, RootIno, 0, 0, () => [kernelEntry]);
+    }
+
+    /// <summary>A host file's text, or "" if the host does not have it (a process that has just gone).</summary>
+    internal static string ReadHost(string path)
+    {
+        try { return Names.FromBytes(File.ReadAllBytes(path)); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return ""; }
+    }
+}

@@ -1,0 +1,233 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Filesystems.Proc;
+using UserKernel.Kernel.Tasks;
+using UserKernel.Kernel.Vfs;
+using Xunit;
+
+namespace UserKernel.Kernel.Tests;
+
+public class ProcRenderTests
+{
+    private const string HostStatus =
+        "Name:\t3\nUmask:\t0022\nState:\tt (tracing stop)\nTgid:\t4242\nNgid:\t0\nPid:\t4242\nPPid:\t4200\nTracerPid:\t4100\n" +
+        "Uid:\t1000\t1000\t1000\t1000\nGid:\t1000\t1000\t1000\t1000\nFDSize:\t64\nGroups:\t27 1000 \nNStgid:\t4242\nNSpid:\t4242\n" +
+        "NSpgid:\t4242\nNSsid:\t4100\nVmRSS:\t    1024 kB\nThreads:\t1\nSeccomp:\t2\n";
+
+    private static readonly ProcIds Ids = new(Tgid: 3, Pid: 3, PPid: 1, Pgrp: 3, Session: 1, Tpgid: 3, Uid: 0, Gid: 0, Threads: 2);
+
+    [Fact]
+    public void Status_names_guest_ids_name_and_credentials_and_no_tracer()
+    {
+        // Act
+        string status = ProcRender.Status(HostStatus, "sh", Ids);
+
+        // Assert
+        string[] lines = status.Split('\n');
+        Assert.Contains("Name:\tsh", lines);
+        Assert.Contains("Tgid:\t3", lines);
+        Assert.Contains("Pid:\t3", lines);
+        Assert.Contains("PPid:\t1", lines);
+        Assert.Contains("TracerPid:\t0", lines);
+        Assert.Contains("Uid:\t0\t0\t0\t0", lines);
+        Assert.Contains("Gid:\t0\t0\t0\t0", lines);
+        Assert.Contains("NSpgid:\t3", lines);
+        Assert.Contains("NSsid:\t1", lines);
+        Assert.Contains("Threads:\t2", lines);
+        Assert.Contains("VmRSS:\t    1024 kB", lines);
+        Assert.Contains("State:\tT (stopped)", lines);
+    }
+
+    [Fact]
+    public void Status_of_the_caller_says_running_where_the_host_says_tracing_stop()
+    {
+        // Act
+        string status = ProcRender.Status(HostStatus, "sh", Ids with { IsCaller = true });
+
+        // Assert
+        Assert.Contains("State:\tR (running)", status.Split('\n'));
+    }
+
+    [Fact]
+    public void Stat_replaces_pid_comm_and_process_group_fields_after_the_last_parenthesis()
+    {
+        // Arrange: a comm with a space and a parenthesis, as a program may name itself.
+        string host = "4242 (a) b) S 4200 4242 4100 34816 4242 4194560 124 0 0 0 0 0 0 0 20 0 1 0 408176 2392064 316\n";
+
+        // Act
+        string stat = ProcRender.Stat(host, "sh", Ids);
+
+        // Assert
+        Assert.Equal("3 (sh) S 1 3 1 34816 3 4194560 124 0 0 0 0 0 0 0 20 0 1 0 408176 2392064 316\n", stat);
+    }
+
+    [Fact]
+    public void Stat_keeps_a_tpgid_of_minus_one_for_a_process_without_a_terminal()
+    {
+        // Act
+        string stat = ProcRender.Stat("10 (x) t 9 10 10 0 -1 0\n", "x", Ids with { IsCaller = true });
+
+        // Assert
+        Assert.Equal("3 (x) R 1 3 1 0 -1 0\n", stat);
+    }
+
+    [Fact]
+    public void Host_group_ids_are_fields_5_6_and_8()
+    {
+        Assert.Equal((4242, 4100, 4243), ProcRender.HostGroupIds("4242 (a b) S 4200 4242 4100 34816 4243 0"));
+    }
+
+    [Fact]
+    public void Mounts_and_mountinfo_list_the_kernels_mounts()
+    {
+        // Arrange
+        var root = new TreeFileSystem();
+        var mounts = new List<Mount> { new("/", root, true), new("/proc", new TreeFileSystem(), true), new("/data/with space", root, false) };
+
+        // Act
+        string text = ProcRender.Mounts(mounts);
+        string info = ProcRender.MountInfo(mounts);
+
+        // Assert
+        Assert.Equal("/dev/root / test ro,relatime 0 0\ntest /proc test ro,relatime 0 0\ntest /data/with\\040space test rw,relatime 0 0\n", text);
+        string[] infoLines = info.TrimEnd('\n').Split('\n');
+        Assert.StartsWith("1 1 0:1 / / ro,relatime - test /dev/root ro", infoLines[0]);
+        Assert.StartsWith("2 1 0:1 / /proc ", infoLines[1]);
+        Assert.Equal(3, infoLines.Length);
+    }
+
+    [Fact]
+    public void Maps_names_the_guest_file_of_a_kernel_memfd_and_keeps_every_other_line()
+    {
+        // Arrange
+        var fs = new TreeFileSystem();
+        fs.Dir("bin");
+        TreeFileSystem.Node busybox = fs.File("bin/busybox");
+        var dentry = new Dentry("busybox", new Dentry("bin", new MountTable(fs).Root, fs.Root), busybox);
+        string host =
+            "00400000-00401000 r--p 00000000 00:01 77                                 /memfd:busybox (deleted)\n" +
+            "7ffd0000-7ffd2000 rw-p 00000000 00:00 0                                  [stack]\n";
+
+        // Act
+        string maps = ProcRender.Maps(host, (dev, ino) => dev == SuperBlock.MakeDev(0, 1) && ino == 77 ? dentry : null);
+
+        // Assert
+        string[] lines = maps.TrimEnd('\n').Split('\n');
+        Assert.StartsWith($"00400000-00401000 r--p 00000000 00:01 {busybox.Ino} ", lines[0]);
+        Assert.EndsWith(" /bin/busybox", lines[0]);
+        Assert.Equal(host.Split('\n')[1], lines[1]);
+    }
+}
+
+/// <summary>The procfs tree over a kernel whose pid 1 is this test process (so the host's /proc has something to show).</summary>
+public sealed class ProcFsTests : IDisposable
+{
+    private readonly GuestKernel kernel;
+
+    public ProcFsTests()
+    {
+        var fs = new TreeFileSystem();
+        fs.Dir("proc");
+        fs.Dir("bin");
+        kernel = new GuestKernel(fs, new KernelOptions { Hostname = "guesthost" });
+        Assert.True(kernel.StartInit(Environment.ProcessId).TryGet(out _, out Errno e), e.ToString());
+    }
+
+    public void Dispose() => kernel.Dispose();
+
+    private Inode Resolve(string path, bool follow = true)
+    {
+        Assert.True(kernel.Walk.Resolve(kernel.Mounts.Root, path, follow).TryGet(out Dentry? d, out Errno e), $"{path}: {e}");
+        return d.Inode;
+    }
+
+    private static string ReadAll(Inode inode)
+    {
+        var bytes = new List<byte>();
+        byte[] buffer = new byte[512];
+        while (inode.Read(bytes.Count, buffer).TryGet(out int n, out _) && n > 0) bytes.AddRange(buffer.AsSpan(0, n).ToArray());
+        return Encoding.Latin1.GetString(bytes.ToArray());
+    }
+
+    [Fact]
+    public void Proc_is_mounted_where_the_image_has_a_proc_directory()
+    {
+        Assert.Contains(kernel.Mounts.Mounts, m => m.MountPoint == "/proc" && m.SuperBlock.TypeName == "proc");
+    }
+
+    [Fact]
+    public void Listing_shows_the_fixed_names_and_the_guest_pids()
+    {
+        // Act
+        Assert.True(Resolve("/proc").ReadDirectory().TryGet(out IReadOnlyList<DirectoryEntry>? entries, out _));
+
+        // Assert
+        string[] names = entries.Select(e => e.Name).ToArray();
+        Assert.Contains("1", names);
+        Assert.Contains("self", names);
+        Assert.Contains("cpuinfo", names);
+        Assert.Contains("mounts", names);
+        Assert.True(entries.Zip(entries.Skip(1)).All(p => p.First.Position < p.Second.Position && p.First.NextPosition == p.Second.Position));
+    }
+
+    [Fact]
+    public void Status_of_pid_1_is_rendered_with_guest_ids()
+    {
+        // Act
+        Inode status = Resolve("/proc/1/status");
+        string text = ReadAll(status);
+
+        // Assert
+        Assert.True(status.IsVolatile);
+        Assert.Equal(0, status.Size);
+        Assert.Equal(FileMode.S_IFREG | 0x124u, status.Mode);
+        Assert.Contains("\nPid:\t1\n", text);
+        Assert.Contains("\nPPid:\t0\n", text);
+        Assert.Contains("\nTracerPid:\t0\n", text);
+    }
+
+    [Fact]
+    public void Each_lookup_renders_afresh()
+    {
+        Assert.NotSame(Resolve("/proc/1/status"), Resolve("/proc/1/status"));
+    }
+
+    [Fact]
+    public void Links_name_guest_paths_and_directories_are_0555()
+    {
+        Assert.Equal("/", Encoding.Latin1.GetString(Resolve("/proc/1/cwd", follow: false).ReadLink().Value));
+        Assert.Equal("/", Encoding.Latin1.GetString(Resolve("/proc/1/root", follow: false).ReadLink().Value));
+        Assert.Equal("self/mounts", Encoding.Latin1.GetString(Resolve("/proc/mounts", follow: false).ReadLink().Value));
+        Assert.Equal(FileMode.S_IFDIR | 0x16Du, Resolve("/proc/1/fd").Mode);
+        Assert.Equal(FileMode.S_IFLNK | 0x1FFu, Resolve("/proc/1/cwd", follow: false).Mode);
+    }
+
+    [Fact]
+    public void Self_without_a_calling_task_is_ENOENT()
+    {
+        Assert.Equal(Errno.ENOENT, kernel.Walk.Resolve(kernel.Mounts.Root, "/proc/self/status", true).Error);
+    }
+
+    [Fact]
+    public void Sys_kernel_hostname_is_the_guests()
+    {
+        Assert.Equal("guesthost\n", ReadAll(Resolve("/proc/sys/kernel/hostname")));
+        Assert.Equal("Linux\n", ReadAll(Resolve("/proc/sys/kernel/ostype")));
+    }
+
+    [Fact]
+    public void Fd_directory_lists_the_processes_descriptors()
+    {
+        Assert.True(Resolve("/proc/1/fd").ReadDirectory().TryGet(out IReadOnlyList<DirectoryEntry>? entries, out _));
+        Assert.Contains(entries, e => e.Name == "0");
+    }
+
+    [Fact]
+    public void A_pid_that_is_no_guests_is_ENOENT()
+    {
+        Assert.Equal(Errno.ENOENT, kernel.Walk.Resolve(kernel.Mounts.Root, "/proc/99999", true).Error);
+    }
+}
