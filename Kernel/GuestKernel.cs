@@ -55,6 +55,11 @@ public sealed class GuestKernel : IDisposable
         if (Walk.Resolve(Mounts.Root, "/proc", true).TryGet(out Dentry? proc, out _) && proc.Inode.IsDirectory)
             Mounts.Mount(proc, new ProcSuperBlock(this, SuperBlock.MakeDev(0, 21)));
         HostFiles.GuestHostPids = () => System.Linq.Enumerable.Select(Pids.All, t => t.HostTid);
+        // A writable root gets a tmpfs on /tmp and /dev/shm, as a booted distribution has.
+        uint tmpfsMinor = 0x32;
+        foreach (string tmp in root.ReadOnly ? [] : new[] { "/tmp", "/dev/shm" })
+            if (Walk.Resolve(Mounts.Root, tmp, true).TryGet(out Dentry? dir, out _) && dir.Inode.IsDirectory)
+                Mounts.Mount(dir, new Filesystems.Tmpfs.TmpfsSuperBlock(SuperBlock.MakeDev(0, tmpfsMinor++)));
     }
 
     public KernelOptions Options { get; }

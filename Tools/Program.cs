@@ -11,11 +11,13 @@ public static class Program
     public const string Usage = """
         usage: userkernel run [--image IMG] [--env K=V]... [--workdir DIR] [--hostname NAME]
                               [--trace[=FILE]] [--trace-json=FILE] [--trace-filter=LIST] [--summary]
-                              [--break-on=NAME[,NAME]] [--wait-for-debugger] -- COMMAND [ARG...]
+                              [--break-on=NAME[,NAME]] [--wait-for-debugger] [--read-only] -- COMMAND [ARG...]
                userkernel syscalls [--format=text|json|markdown]
                userkernel --help
 
-        run        runs COMMAND in a guest system whose root is the ext2/3/4 image IMG (read-only).
+        run        runs COMMAND in a guest system whose root is the ext2/3/4 image IMG. The image is never
+                   written: the guest's changes go to an overlay held in memory, gone when the run ends,
+                   and /tmp and /dev/shm are tmpfs.
                    Without --image, a default image made from the host's static busybox is built once and cached.
           --image IMG       the root filesystem image
           --env K=V         set a variable in the guest's environment (repeatable); the guest starts
@@ -31,6 +33,8 @@ public static class Program
           --summary         at exit, count, errors and time per syscall and per disposition (like strace -c)
           --break-on=NAMES  call Debugger.Break() just before these syscalls' handlers run
           --wait-for-debugger  wait until a debugger is attached before starting the guest
+          --read-only       the root is the image itself, read-only: calls that would change it fail
+                            with EROFS (or EEXIST, ENOENT, as Linux orders them on a read-only mount)
         syscalls   prints the syscall table: for each syscall its number, name, disposition (emulated, forwarded,
                    passthrough or unimplemented), class (file, process, memory, signal, network, ipc, time,
                    identity or other), handler and note; then how many syscalls have each disposition and how

@@ -13,13 +13,13 @@ public static partial class Sys
     private const int NR_openat = 257;
 
     /// <summary>open(2)</summary>
-    public static SyscallResult Open(SyscallContext ctx) => OpenAt(ctx, AtFlags.AT_FDCWD, 0, ctx.IntArg(1));
+    public static SyscallResult Open(SyscallContext ctx) => OpenAt(ctx, AtFlags.AT_FDCWD, 0, ctx.IntArg(1), (uint)ctx.Arg(2));
 
     /// <summary>openat(2)</summary>
-    public static SyscallResult Openat(SyscallContext ctx) => OpenAt(ctx, ctx.IntArg(0), 1, ctx.IntArg(2));
+    public static SyscallResult Openat(SyscallContext ctx) => OpenAt(ctx, ctx.IntArg(0), 1, ctx.IntArg(2), (uint)ctx.Arg(3));
 
     /// <summary>creat(2): open with O_CREAT|O_WRONLY|O_TRUNC.</summary>
-    public static SyscallResult Creat(SyscallContext ctx) => OpenAt(ctx, AtFlags.AT_FDCWD, 0, O_CREAT | O_WRONLY | O_TRUNC);
+    public static SyscallResult Creat(SyscallContext ctx) => OpenAt(ctx, AtFlags.AT_FDCWD, 0, O_CREAT | O_WRONLY | O_TRUNC, (uint)ctx.Arg(1));
 
     /// <summary>openat2(2): struct open_how { u64 flags, mode, resolve }.</summary>
     public static SyscallResult Openat2(SyscallContext ctx)
@@ -29,13 +29,14 @@ public static partial class Sys
         Span<byte> how = stackalloc byte[24];
         if (ctx.Memory.Read(ctx.PtrArg(2), how) != Errno.OK) return Errno.EFAULT;
         ulong flags = BinaryPrimitives.ReadUInt64LittleEndian(how);
+        ulong mode = BinaryPrimitives.ReadUInt64LittleEndian(how[8..]);
         ulong resolve = BinaryPrimitives.ReadUInt64LittleEndian(how[16..]);
         if (flags > uint.MaxValue) return Errno.EINVAL;
         if (resolve != 0) return Errno.EINVAL; // RESOLVE_* restrictions are not implemented
-        return OpenAt(ctx, ctx.IntArg(0), 1, (int)flags);
+        return OpenAt(ctx, ctx.IntArg(0), 1, (int)flags, (uint)mode);
     }
 
-    private static SyscallResult OpenAt(SyscallContext ctx, int dirfd, int pathArg, int flags)
+    private static SyscallResult OpenAt(SyscallContext ctx, int dirfd, int pathArg, int flags, uint mode)
     {
         bool follow = (flags & O_NOFOLLOW) == 0;
         bool creating = (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE;
@@ -44,10 +45,20 @@ public static partial class Sys
 
         if (!ResolveAt(ctx, dirfd, pathArg, follow).TryGet(out Dentry? found, out Errno e))
         {
-            return e == Errno.ENOENT && (flags & O_CREAT) != 0 ? CreateError(ctx, dirfd, pathArg, flags) : e;
+            if (e != Errno.ENOENT || (flags & O_CREAT) == 0) return e;
+            if (ReadOnlyRoot(ctx)) return CreateError(ctx, dirfd, pathArg, flags);
+            if (!CreateForOpen(ctx, dirfd, pathArg, flags, mode).TryGet(out found, out e)) return e;
+            flags &= ~O_EXCL;
         }
         if (found == null) return Errno.ENOTDIR;
-        if ((flags & O_TMPFILE) == O_TMPFILE) return found.Inode.IsDirectory ? Errno.EROFS : Errno.ENOTDIR;
+        if ((flags & O_TMPFILE) == O_TMPFILE)
+        {
+            if (ReadOnlyRoot(ctx)) return found.Inode.IsDirectory ? Errno.EROFS : Errno.ENOTDIR;
+            if (!CreateUnnamed(ctx, found, flags, mode).TryGet(out Dentry? unnamed, out e)) return e;
+            found = unnamed;
+            flags &= ~O_TMPFILE;
+            creating = false;
+        }
         if ((flags & O_CREAT) != 0 && (flags & O_EXCL) != 0) return Errno.EEXIST;
 
         Inode inode = found.Inode;
@@ -70,6 +81,7 @@ public static partial class Sys
         {
             if ((flags & O_PATH) == 0 && type == FileMode.S_IFSOCK) return Errno.ENXIO;
             if ((flags & O_PATH) == 0 && writing && type != FileMode.S_IFIFO && inode.SuperBlock.ReadOnly) return Errno.EROFS;
+            if ((flags & O_PATH) == 0 && writing && type == FileMode.S_IFREG && (e = PrepareWrite(ctx, inode, flags)) != Errno.OK) return e;
             if (!ctx.Kernel.HostFiles.PathFor(found).TryGet(out hostPath, out e)) return e;
             hostFlags &= ~O_TRUNC;
         }
@@ -80,6 +92,59 @@ public static partial class Sys
         ctx.Rewrite(2, (ulong)(uint)hostFlags);
         ctx.Rewrite(3, 0);
         return SyscallResult.RunOnHost;
+    }
+
+    /// <summary>
+    /// open(O_CREAT) of a name that does not resolve: a new regular file, made where a dangling symlink points
+    /// (unless O_EXCL, which refuses the symlink with EEXIST). A trailing slash asks for a directory: EISDIR.
+    /// </summary>
+    private static Result<Dentry?> CreateForOpen(SyscallContext ctx, int dirfd, int pathArg, int flags, uint mode)
+    {
+        if (!ctx.ReadPath(pathArg).TryGet(out string? path, out Errno e)) return e;
+        for (int links = 0; ; links++)
+        {
+            if (!ParentOf(ctx, dirfd, path).TryGet(out LastName at, out e)) return e;
+            if (!at.IsNormal || at.TrailingSlash) return Errno.EISDIR;
+            if (!Child(at).TryGet(out Inode? existing, out _))
+            {
+                if ((e = MayChangeDirectory(ctx, at.Parent.Inode)) != Errno.OK) return e;
+                Inode dir = at.Parent.Inode;
+                uint bits = FileMode.S_IFREG | (mode & 0xFFF & ~Umask(ctx));
+                if (!dir.Create(at.Name, bits, Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out e)) return e;
+                return new Dentry(at.Name, at.Parent, made);
+            }
+            // The name is a symlink to nowhere: the file is made at its target.
+            if (!existing.IsSymlink || (flags & O_EXCL) != 0) return Errno.EEXIST;
+            if ((flags & O_NOFOLLOW) != 0 || links >= PathWalk.MAXSYMLINKS) return Errno.ELOOP;
+            if (!existing.ReadLink().TryGet(out byte[]? target, out e)) return e;
+            path = UserKernel.Kernel.Vfs.Names.FromBytes(target);
+            if (path.Length == 0) return Errno.ENOENT;
+            if (path[0] != '/') path = at.Parent.Path.TrimEnd('/') + "/" + path;
+        }
+    }
+
+    /// <summary>open(O_TMPFILE): an unnamed regular file in the directory's filesystem; it needs write access.</summary>
+    private static Result<Dentry> CreateUnnamed(SyscallContext ctx, Dentry dir, int flags, uint mode)
+    {
+        if (!dir.Inode.IsDirectory) return Errno.ENOTDIR;
+        if ((flags & O_ACCMODE) == O_RDONLY) return Errno.EINVAL;
+        Errno e = MayChangeDirectory(ctx, dir.Inode);
+        if (e != Errno.OK) return e;
+        if (!dir.Inode.CreateUnnamed(mode & 0xFFF & ~Umask(ctx), Caller(ctx).Uid, NewGid(ctx, dir.Inode)).TryGet(out Inode? made, out e))
+            return e == Errno.EPERM ? Errno.EOPNOTSUPP : e;
+        return new Dentry("#" + made.Ino.ToString(System.Globalization.CultureInfo.InvariantCulture), dir, made);
+    }
+
+    /// <summary>
+    /// Opening a regular file for writing: write permission, then the file's bytes become a writable memfd
+    /// (the overlay's copy-up); O_TRUNC empties it here, since the host opens the memfd without it.
+    /// </summary>
+    private static Errno PrepareWrite(SyscallContext ctx, Inode inode, int flags)
+    {
+        if ((flags & O_ACCMODE) != O_RDONLY && !Permissions.May(Caller(ctx), inode, AccessMode.W_OK)) return Errno.EACCES;
+        Errno e = inode.PrepareWrite();
+        if (e == Errno.OK && (flags & O_TRUNC) != 0 && inode.Size != 0) e = inode.SetAttributes(size: 0);
+        return e;
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ namespace UserKernel.Kernel.Vfs;
 /// object's device and inode numbers tell the kernel which VFS inode a guest descriptor names, so dup,
 /// fork and close need no bookkeeping.
 /// </summary>
-public sealed unsafe class HostFiles : IDisposable
+public sealed unsafe partial class HostFiles : IDisposable
 {
     private const uint MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
     private const int F_ADD_SEALS = 1033, F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
@@ -49,6 +49,7 @@ public sealed unsafe class HostFiles : IDisposable
     {
         Inode inode = dentry.Inode;
         if (inode.IsVolatile) return VolatilePathFor(dentry);
+        if (inode.ContentFd >= 0) return ContentPathFor(dentry, inode.ContentFd);
         if (byInode.TryGetValue(inode, out var known)) return known.Path;
 
         if ((inode.Mode & FileMode.S_IFMT) == FileMode.S_IFIFO) return FifoFor(dentry);
@@ -151,7 +152,7 @@ public sealed unsafe class HostFiles : IDisposable
     /// </summary>
     private Result<string> FifoFor(Dentry dentry)
     {
-        string path = System.IO.Path.Combine(KernelDirectory(), "fifo-" + dentry.Inode.Ino.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        string path = System.IO.Path.Combine(KernelDirectory(), $"fifo-{dentry.Inode.SuperBlock.Device}-{dentry.Inode.Ino}");
         byte[] cpath = Encoding.UTF8.GetBytes(path + "\0");
         stat st;
         fixed (byte* p = cpath)

@@ -24,7 +24,7 @@ public readonly record struct DirectoryEntry(string Name, ulong Ino, byte Type, 
 /// A file-system object: metadata, and for directories lookup and listing.
 /// Names are kept as Latin-1 strings, which map bytes one to one, so no file name is ever mangled.
 /// </summary>
-public abstract class Inode
+public abstract partial class Inode
 {
     protected Inode(SuperBlock superBlock, ulong ino) { SuperBlock = superBlock; Ino = ino; }
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using UserKernel.Kernel;
 using UserKernel.Kernel.Filesystems.Image;
+using UserKernel.Kernel.Filesystems.Overlay;
 using UserKernel.Kernel.Syscalls;
 using UserKernel.Kernel.Trace;
 using UserKernel.Kernel.Vfs;
@@ -26,14 +27,17 @@ public static class RunCommand
         public bool Summary { get; init; }
         public HashSet<string> BreakOn { get; init; } = new();
         public bool WaitForDebugger { get; init; }
+        public bool ReadOnly { get; init; }
     }
 
     public static int Execute(string[] args)
     {
         Options o = Parse(args);
-        string image = o.Image ?? DefaultImage.EnsureBuilt();
-        using Ext4Reader reader = Ext4Reader.Open(image);
-        var root = new ImageSuperBlock(reader, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30));
+        string imagePath = o.Image ?? DefaultImage.EnsureBuilt();
+        using Ext4Reader reader = Ext4Reader.Open(imagePath);
+        var image = new ImageSuperBlock(reader, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30));
+        // The image is never written: by default the guest's changes go to an overlay held in memory.
+        Kernel.Vfs.SuperBlock root = o.ReadOnly ? image : new OverlaySuperBlock(image, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30));
 
         var sinks = new List<ITraceSink>();
         var files = new List<IDisposable>();
@@ -128,7 +132,7 @@ public static class RunCommand
     private static Options Parse(string[] args)
     {
         string? image = null, trace = null, traceJson = null, traceFilter = null;
-        bool traceStderr = false, summary = false, waitForDebugger = false;
+        bool traceStderr = false, summary = false, waitForDebugger = false, readOnly = false;
         var breakOn = new HashSet<string>(StringComparer.Ordinal);
         string workdir = "/", hostname = "userkernel";
         var env = new List<string>();
@@ -152,6 +156,7 @@ public static class RunCommand
                 case "--trace": traceStderr = true; break;
                 case "--summary": summary = true; break;
                 case "--wait-for-debugger": waitForDebugger = true; break;
+                case "--read-only": readOnly = true; break;
                 case "--help" or "-h": Console.Out.WriteLine(Program.Usage); Environment.Exit(0); break;
                 default:
                     if (a.StartsWith("--trace=", StringComparison.Ordinal)) { trace = a["--trace=".Length..]; break; }
@@ -181,7 +186,7 @@ public static class RunCommand
         return new Options(image, env, workdir, hostname, command)
         {
             TraceFile = trace, TraceToStderr = traceStderr, TraceJson = traceJson, TraceFilter = traceFilter,
-            Summary = summary, BreakOn = breakOn, WaitForDebugger = waitForDebugger,
+            Summary = summary, BreakOn = breakOn, WaitForDebugger = waitForDebugger, ReadOnly = readOnly,
         };
     }
 

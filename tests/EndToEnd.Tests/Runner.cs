@@ -50,8 +50,15 @@ public static class Runner
         RunAsync(Cli.Wrap("dotnet").WithArguments(["exec", UserKernelDll, .. userkernelArguments])
             .WithEnvironmentVariables(e => e.Set("TERM", "dumb")));
 
-    /// <summary>Runs COMMAND as the guest's first process of a fresh userkernel over <paramref name="image"/>.</summary>
+    /// <summary>
+    /// Runs COMMAND as the guest's first process of a fresh userkernel over <paramref name="image"/> with a
+    /// read-only root (--read-only), the match of <see cref="NativeAsync"/>'s read-only mount.
+    /// </summary>
     public static Task<RunResult> GuestAsync(string image, params string[] command) =>
+        UserKernelAsync(["run", "--read-only", "--image", image, "--", .. command]);
+
+    /// <summary>Runs COMMAND under userkernel with its default writable root (the image under an in-memory overlay).</summary>
+    public static Task<RunResult> WritableGuestAsync(string image, params string[] command) =>
         UserKernelAsync(["run", "--image", image, "--", .. command]);
 
     /// <summary>Runs COMMAND natively, chrooted into <paramref name="mountPoint"/>, with the guest's environment.</summary>

@@ -65,7 +65,7 @@ public sealed class StraceComparisonTests
             .WithArguments(["-f", "-qq", "-o", nativeLog, HostTool.Locate("env", "coreutils"), "-i", "PATH=" + Runner.GuestPath, "HOME=/root", "TERM=dumb",
                 HostTool.Locate("chroot", "coreutils"), image.MountPoint, .. command])
             .WithValidation(CommandResultValidation.None).WithWorkingDirectory("/").ExecuteBufferedAsync();
-        RunResult guest = await Runner.UserKernelAsync(["run", "--hostname", hostname, "--trace=" + guestLog, "--image", image.Image, "--", .. command]);
+        RunResult guest = await Runner.UserKernelAsync(["run", "--read-only", "--hostname", hostname, "--trace=" + guestLog, "--image", image.Image, "--", .. command]);
         Assert.True(native.ExitCode == guest.ExitCode, $"exit status {guest.ExitCode} under userkernel, {native.ExitCode} natively\n{guest}");
 
         // Processes are matched by what they did, not by the order they happened to start in.

@@ -1,0 +1,134 @@
+using System;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Vfs;
+
+namespace UserKernel.Kernel.Filesystems.Overlay;
+
+/// <summary>
+/// An inode of the overlay: a lower inode seen through the upper layer, or one made in the upper layer.
+/// Metadata (mode, owner, link count, times) is the overlay's own from the start, copied from the lower
+/// inode, so chmod or chown never touch the lower layer. A regular file's bytes stay the lower file's until
+/// the first write, which copies them into a memfd (copy-up); from then on size and times come from it,
+/// since guests write to it natively.
+/// </summary>
+public sealed partial class OverlayInode : Inode
+{
+    private const int CopyChunk = 1 << 16;
+
+    private readonly OverlaySuperBlock fs;
+    private readonly Inode? lower;
+    private uint mode, uid, gid;
+    private ulong links;
+    private Timespec atime, mtime, ctime;
+    private readonly Timespec? btime;
+    private MemfdContent? content;
+    private readonly byte[]? target;
+
+    /// <summary>The overlay's view of <paramref name="lower"/>, with its number and metadata.</summary>
+    internal OverlayInode(OverlaySuperBlock fs, Inode lower) : base(fs, lower.Ino)
+    {
+        this.fs = fs;
+        this.lower = lower;
+        (mode, uid, gid, links) = (lower.Mode, lower.Uid, lower.Gid, lower.LinkCount);
+        (atime, mtime, ctime, btime) = (lower.Atime, lower.Mtime, lower.Ctime, lower.Btime);
+        if (IsDirectory) lowerDir = lower;
+    }
+
+    /// <summary>A new inode of the upper layer; a directory starts empty (which makes it opaque).</summary>
+    internal OverlayInode(OverlaySuperBlock fs, ulong ino, uint mode, uint uid, uint gid, byte[]? target = null) : base(fs, ino)
+    {
+        this.fs = fs;
+        (this.mode, this.uid, this.gid) = (mode, uid, gid);
+        links = IsDirectory ? 2UL : 1UL;
+        atime = mtime = ctime = Timespec.Now();
+        btime = atime;
+        this.target = target;
+    }
+
+    public override uint Mode => mode;
+    public override uint Uid => uid;
+    public override uint Gid => gid;
+    public override ulong LinkCount => links;
+    public override Timespec? Btime => btime;
+    public override ulong Rdev => lower?.Rdev ?? 0;
+    public override string? HostDevicePath => lower?.HostDevicePath;
+    public override ulong StatxAttributes => lower?.StatxAttributes ?? 0;
+    public override ulong StatxAttributesMask => lower?.StatxAttributesMask ?? 0;
+    public override int ContentFd => content?.Fd ?? -1;
+
+    public override long Size =>
+        content != null ? content.Stat().Size : target != null ? target.Length : lower?.Size ?? (IsDirectory ? 4096 : 0);
+
+    public override long Blocks512 => content != null ? content.Stat().Blocks512 : lower?.Blocks512 ?? (IsDirectory ? 8 : 0);
+    public override Timespec Atime => content != null ? content.Stat().Atime : atime;
+    public override Timespec Mtime => content != null ? content.Stat().Mtime : mtime;
+    public override Timespec Ctime => content != null ? Timespec.Max(content.Stat().Ctime, ctime) : ctime;
+
+    public override Result<int> Read(long offset, Span<byte> buffer)
+    {
+        if (content != null) return content.Read(offset, buffer);
+        return lower != null ? lower.Read(offset, buffer) : 0;
+    }
+
+    public override Result<byte[]> ReadLink()
+    {
+        if (!IsSymlink) return Errno.EINVAL;
+        return target ?? lower?.ReadLink() ?? Errno.EINVAL;
+    }
+
+    /// <summary>Copy-up: the lower file's bytes and times into a memfd of the overlay's own.</summary>
+    public override Errno PrepareWrite()
+    {
+        if (!IsRegular) return Errno.EINVAL;
+        if (content != null) return Errno.OK;
+        if (!MemfdContent.Create("overlay").TryGet(out MemfdContent? made, out Errno e)) return e;
+        if (lower != null)
+        {
+            byte[] chunk = new byte[CopyChunk];
+            for (long offset = 0; ; )
+            {
+                if (!lower.Read(offset, chunk).TryGet(out int n, out e)) return e;
+                if (n == 0) break;
+                if ((e = made.Write(offset, chunk.AsSpan(0, n))) != Errno.OK) return e;
+                offset += n;
+            }
+            made.SetTimes(atime, mtime);
+        }
+        content = made;
+        return Errno.OK;
+    }
+
+    public override Errno SetAttributes(uint? mode = null, uint? uid = null, uint? gid = null,
+        Timespec? atime = null, Timespec? mtime = null, long? size = null)
+    {
+        Errno e;
+        if (size is long length)
+        {
+            if ((e = PrepareWrite()) != Errno.OK) return e;
+            if ((e = content!.Truncate(length)) != Errno.OK) return e;
+        }
+        if (mode is uint m) this.mode = (this.mode & FileMode.S_IFMT) | (m & 0xFFF);
+        if (uid is uint u) this.uid = u;
+        if (gid is uint g) this.gid = g;
+        if (atime != null || mtime != null)
+        {
+            if (content != null) content.SetTimes(atime, mtime);
+            this.atime = atime ?? this.atime;
+            this.mtime = mtime ?? this.mtime;
+        }
+        ctime = Timespec.Now();
+        return Errno.OK;
+    }
+
+    /// <summary>Gives a new regular file its (empty) memfd at once: there are no lower bytes to keep.</summary>
+    internal Errno MakeContent() => PrepareWrite();
+
+    /// <summary>One more or one fewer name (or, for a directory, subdirectory) leads here.</summary>
+    internal void AddLinks(int delta)
+    {
+        links = (ulong)Math.Max(0, (long)links + delta);
+        ctime = Timespec.Now();
+    }
+
+    internal void TouchChanged() => mtime = ctime = Timespec.Now();
+}

@@ -1,0 +1,68 @@
+using UserKernel.Kernel.Abi;
+
+namespace UserKernel.Kernel.Vfs;
+
+/// <summary>
+/// The write operations of an inode (Linux's inode_operations). The VFS (the syscall handlers) has already
+/// resolved the parent, checked that the name is free or present as the call needs, the types of the
+/// objects, the caller's permissions and that the mount is writable; what is left is the filesystem's own
+/// answer. A filesystem that cannot change answers EROFS (EPERM if it is writable but has no such object).
+/// </summary>
+public abstract partial class Inode
+{
+    private Errno Unchangeable => SuperBlock.ReadOnly ? Errno.EROFS : Errno.EPERM;
+
+    /// <summary>
+    /// A kernel-owned, writable host descriptor (a memfd) holding a regular file's bytes, or -1 while the
+    /// bytes are still the read-only image's. A guest that opens the file gets this memfd, so its reads and
+    /// writes run natively and land in the kernel's copy.
+    /// </summary>
+    public virtual int ContentFd => -1;
+
+    /// <summary>
+    /// Makes a new regular file, FIFO or socket named <paramref name="name"/> in this directory; <paramref name="mode"/>
+    /// holds the type and the permission bits. Errors: EROFS, EPERM, ENOSPC, ENOMEM.
+    /// </summary>
+    public virtual Result<Inode> Create(string name, uint mode, uint uid, uint gid) => Unchangeable;
+
+    /// <summary>
+    /// An unnamed regular file in this directory's filesystem (open's O_TMPFILE): link count 0 until
+    /// <see cref="Link"/> gives it a name. Errors: EROFS, EOPNOTSUPP, ENOMEM.
+    /// </summary>
+    public virtual Result<Inode> CreateUnnamed(uint mode, uint uid, uint gid) => Unchangeable;
+
+    /// <summary>mkdir: a new directory in this one. Errors: EROFS, EPERM, ENOSPC, EMLINK.</summary>
+    public virtual Result<Inode> Mkdir(string name, uint mode, uint uid, uint gid) => Unchangeable;
+
+    /// <summary>symlink: a new symbolic link to <paramref name="target"/>. Errors: EROFS, EPERM, ENOSPC.</summary>
+    public virtual Result<Inode> Symlink(string name, byte[] target, uint uid, uint gid) => Unchangeable;
+
+    /// <summary>link: a new name for <paramref name="existing"/>, which is no directory. Errors: EROFS, EPERM, EXDEV, EMLINK.</summary>
+    public virtual Errno Link(string name, Inode existing) => Unchangeable;
+
+    /// <summary>unlink: removes the name of a non-directory. Errors: EROFS, EPERM.</summary>
+    public virtual Errno Unlink(string name) => Unchangeable;
+
+    /// <summary>rmdir: removes the name of a directory. Errors: ENOTEMPTY, EROFS, EPERM.</summary>
+    public virtual Errno Rmdir(string name) => Unchangeable;
+
+    /// <summary>
+    /// rename: moves <paramref name="name"/> of this directory to <paramref name="newName"/> in <paramref name="newDir"/>
+    /// (the same filesystem), replacing what is there, or with <paramref name="exchange"/> swapping the two.
+    /// Errors: ENOTEMPTY (a directory to be replaced has entries), EXDEV, EROFS, EPERM.
+    /// </summary>
+    public virtual Errno Rename(string name, Inode newDir, string newName, bool exchange) => Unchangeable;
+
+    /// <summary>
+    /// setattr: changes the permission and set-id bits, the owner, the times, or the size of a regular
+    /// file (null leaves a field as it is; the change time becomes now). Errors: EROFS, EPERM, EFBIG, ENOMEM.
+    /// </summary>
+    public virtual Errno SetAttributes(uint? mode = null, uint? uid = null, uint? gid = null,
+        Timespec? atime = null, Timespec? mtime = null, long? size = null) => Unchangeable;
+
+    /// <summary>
+    /// Makes a regular file's bytes writable (the overlay's copy-up): afterwards <see cref="ContentFd"/> is a
+    /// writable memfd. Errors: EROFS, ENOMEM, EIO.
+    /// </summary>
+    public virtual Errno PrepareWrite() => Unchangeable;
+}
