@@ -244,6 +244,10 @@ public sealed class GuestKernel : IDisposable
             case ExitAction.TranslatePid when rax > 0:
                 result = TranslateReapedPid((int)rax, reaps: SyscallTable.Lookup(ctx.Number)?.Name == "wait4");
                 break;
+            case ExitAction.TranslatePidAtPointer when rax == 0:
+                GuestPtr at = ctx.PtrArg((int)ctx.ExitValue);
+                if (ctx.Memory.ReadInt32(at).TryGet(out int hostId, out _)) ctx.Memory.WriteInt32(at, Pids.ToGuest(hostId));
+                break;
             case ExitAction.TranslateWaitid when rax == 0:
                 TranslateWaitidInfo(ctx);
                 break;

@@ -20,6 +20,13 @@ public static class GuestMemoryExtensions
         return e != Errno.OK ? e : BinaryPrimitives.ReadUInt64LittleEndian(b);
     }
 
+    public static Result<int> ReadInt32(this IGuestMemory memory, GuestPtr at)
+    {
+        Span<byte> b = stackalloc byte[4];
+        Errno e = memory.Read(at, b);
+        return e != Errno.OK ? e : BinaryPrimitives.ReadInt32LittleEndian(b);
+    }
+
     public static Errno WriteInt32(this IGuestMemory memory, GuestPtr at, int value)
     {
         Span<byte> b = stackalloc byte[4];

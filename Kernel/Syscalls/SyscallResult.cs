@@ -45,6 +45,8 @@ public enum ExitAction
     Trace,
     /// <summary>rax is a host pid (fork, wait4, getpgid...): give the guest's.</summary>
     TranslatePid,
+    /// <summary>The call wrote a host pid where argument ExitValue points (TIOCGPGRP): translate it there.</summary>
+    TranslatePidAtPointer,
     /// <summary>waitid filled a siginfo_t: translate its si_pid.</summary>
     TranslateWaitid,
     /// <summary>The host exec of the stub returned: load the guest program.</summary>

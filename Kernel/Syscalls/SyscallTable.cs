@@ -41,7 +41,10 @@ public static class SyscallTable
             Row(13, "rt_sigaction", Disposition.Passthrough, null, [], ""),
             Row(14, "rt_sigprocmask", Disposition.Passthrough, null, [], ""),
             Row(15, "rt_sigreturn", Disposition.Passthrough, null, [], ""),
-            Row(16, "ioctl", Disposition.Passthrough, null, [], ""),
+            Row(16, "ioctl", Disposition.Forward, Sys.Ioctl, [ArgFormat.Fd, ArgFormat.Hex, ArgFormat.Ptr], "stops only for TIOCGPGRP, TIOCSPGRP and TIOCGSID, whose process group ids are translated; every other request runs on the host") with
+            {
+                StopWhen = new StopWhen(1, [Sys.TIOCGPGRP, Sys.TIOCSPGRP, Sys.TIOCGSID]),
+            },
             Row(17, "pread64", Disposition.Passthrough, null, [], ""),
             Row(18, "pwrite64", Disposition.Passthrough, null, [], ""),
             Row(19, "readv", Disposition.Passthrough, null, [], ""),

@@ -33,19 +33,36 @@ public static class FilterBuilder
             new(BPF_LD_W_ABS, 0, 0, 0),                        // A = seccomp_data.nr
         };
 
-        // Runs [start, end] of numbers with one action, up to the last row; everything above stops.
+        // Runs of consecutive numbers with one action, up to the last row; everything above stops.
+        // A row that stops only for some argument values is a run of its own with a small test block.
         int last = SyscallTable.Rows[^1].Number;
-        uint runAction = ActionFor(0);
-        for (int nr = 1; nr <= last + 1; nr++)
+        int nr = 0;
+        while (nr <= last + 1)
         {
+            StopWhen? narrowed = nr <= last ? SyscallTable.Lookup(nr)?.StopWhen : null;
+            int end = nr;
             uint action = nr <= last ? ActionFor(nr) : SECCOMP_RET_TRACE;
-            if (action == runAction) continue;
-            program.Add(new Instruction(BPF_JGE_K, 1, 0, (uint)nr)); // nr beyond this run: try the next
-            program.Add(new Instruction(BPF_RET_K, 0, 0, runAction));
-            runAction = action;
+            if (narrowed == null)
+                while (end + 1 <= last && SyscallTable.Lookup(end + 1)?.StopWhen == null && ActionFor(end + 1) == action) end++;
+            List<Instruction> block = narrowed != null ? ArgumentTest(narrowed) : [new Instruction(BPF_RET_K, 0, 0, action)];
+            if (nr > last) { program.AddRange(block); break; }
+            program.Add(new Instruction(BPF_JGE_K, (byte)block.Count, 0, (uint)(end + 1))); // beyond this run: skip its block
+            program.AddRange(block);
+            nr = end + 1;
         }
-        program.Add(new Instruction(BPF_RET_K, 0, 0, runAction));
         return program;
+    }
+
+    /// <summary>Stops when the argument's low 32 bits are one of the values; allows otherwise. A is reloaded with nr after.</summary>
+    private static List<Instruction> ArgumentTest(StopWhen when)
+    {
+        // seccomp_data: nr(4) arch(4) instruction_pointer(8) args[6](8 each), little endian.
+        var block = new List<Instruction> { new(BPF_LD_W_ABS, 0, 0, (uint)(16 + 8 * when.Arg)) };
+        for (int i = 0; i < when.Values.Length; i++)
+            block.Add(new Instruction(BPF_JEQ_K, (byte)(when.Values.Length - i), 0, when.Values[i]));
+        block.Add(new Instruction(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW));
+        block.Add(new Instruction(BPF_RET_K, 0, 0, SECCOMP_RET_TRACE));
+        return block;
     }
 
     /// <summary>The program as the bytes of a sock_filter array.</summary>
