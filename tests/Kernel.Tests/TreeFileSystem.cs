@@ -48,5 +48,14 @@ internal sealed class TreeFileSystem : SuperBlock
             !IsDirectory ? Errno.ENOTDIR : Children.TryGetValue(name, out Node? n) ? n : Errno.ENOENT;
 
         public override Result<byte[]> ReadLink() => target != null ? Names.ToBytes(target) : Errno.EINVAL;
+
+        /// <summary>".", ".." (this directory's own number) and the children, at positions 0, 1, 2 ….</summary>
+        public override Result<IReadOnlyList<DirectoryEntry>> ReadDirectory()
+        {
+            if (!IsDirectory) return Errno.ENOTDIR;
+            var list = new List<DirectoryEntry> { new(".", Ino, 4), new("..", Ino, 4) };
+            foreach ((string name, Node node) in Children) list.Add(new DirectoryEntry(name, node.Ino, FileMode.ToDirentType(node.Mode)));
+            return DirectoryEntry.InListOrder(list);
+        }
     }
 }
