@@ -101,10 +101,15 @@ public sealed class GuestKernel : IDisposable
         return task;
     }
 
-    /// <summary>A fork/clone of <paramref name="parent"/> produced host thread <paramref name="childHostTid"/>.</summary>
-    public Task OnClone(Task parent, int childHostTid)
+    /// <summary>
+    /// A fork/clone of <paramref name="parent"/> produced host thread <paramref name="childHostTid"/> (the
+    /// parent's clone event; the child has not run yet). The host wrote the host tid where CLONE_PARENT_SETTID
+    /// asked; the guest finds its guest tid there.
+    /// </summary>
+    public Task OnClone(Task parent, IGuestThread parentThread, int childHostTid)
     {
         CloneRequest request = parent.PendingClone ?? new CloneRequest(17, 0);
+        parent.PendingClone = null;
         const ulong CLONE_THREAD = 0x10000, CLONE_PARENT = 0x8000;
         ThreadGroup group;
         if ((request.Flags & CLONE_THREAD) != 0) group = parent.Group;
@@ -121,7 +126,29 @@ public sealed class GuestKernel : IDisposable
         var child = new Task(tid, childHostTid, group) { PendingClone = request };
         group.Threads.Add(child);
         Pids.Add(child);
+        if (request.ParentTidAddress != 0) parentThread.Memory.WriteInt32(new GuestPtr(request.ParentTidAddress), tid);
         return child;
+    }
+
+    /// <summary>
+    /// A thread that is not its process's leader has exec'd: Linux has ended the other threads and given it
+    /// the leader's tid, on the host and in the guest. The old leader is gone without an exit report; the
+    /// other threads' exits are reported on their own.
+    /// </summary>
+    public void OnExecByOtherThread(Task execing)
+    {
+        ThreadGroup group = execing.Group;
+        if (execing.Tid == group.Tgid) return;
+        Task? leader = group.Threads.Find(t => t.Tid == group.Tgid);
+        if (leader != null)
+        {
+            group.Threads.Remove(leader);
+            Pids.Remove(leader);
+        }
+        Pids.Remove(execing);
+        execing.Tid = group.Tgid;
+        execing.HostTid = group.HostTgid;
+        Pids.Add(execing);
     }
 
     /// <summary>The child's first stop: write its guest tid where CLONE_CHILD_SETTID asked for it.</summary>
@@ -318,7 +345,8 @@ public sealed class GuestKernel : IDisposable
     {
         int signo = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo);
         int code = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo[8..]);
-        bool hasPid = code is 0 /* SI_USER */ or -1 /* SI_QUEUE */ or -6 /* SI_TKILL */ || (signo == Signals.SIGCHLD && code > 0);
+        // SI_QUEUE's si_pid is whatever the sender wrote (sigqueue writes its getpid, a guest pid): Linux passes it on as is.
+        bool hasPid = code is 0 /* SI_USER */ or -6 /* SI_TKILL */ || (signo == Signals.SIGCHLD && code > 0);
         int hostPid = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo[16..]);
         int guestPid = hasPid ? Pids.ToGuest(hostPid) : 0;
         if (trace != null)
@@ -336,7 +364,8 @@ public sealed class GuestKernel : IDisposable
     private int TranslateReapedPid(int hostPid, bool reaps)
     {
         Task? t = Pids.ByHost(hostPid);
-        if (t == null) return hostPid == Init?.HostTgid ? 1 : 0;
+        // A process group or session whose leader is gone keeps its id (getpgid, getsid).
+        if (t == null) return hostPid == Init?.HostTgid ? 1 : Pids.ToGuest(hostPid);
         if (reaps && t.Group.Exited) Pids.Remove(t);
         return t.Tid;
     }

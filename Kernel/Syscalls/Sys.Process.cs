@@ -1,4 +1,7 @@
+using System;
+using System.Buffers.Binary;
 using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Guest;
 using UserKernel.Kernel.Tasks;
 
 namespace UserKernel.Kernel.Syscalls;
@@ -7,6 +10,7 @@ namespace UserKernel.Kernel.Syscalls;
 public static partial class Sys
 {
     private const ulong CLONE_THREAD = 0x10000, CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_SETTID = 0x1000000;
+    private const uint WaitThreadFlags = 0x20000000 | 0x40000000 | 0x80000000; // __WNOTHREAD, __WALL, __WCLONE
     private const ulong CLONE_NEW_ANY = 0x7E020000 | 0x80; // CLONE_NEWNS..NEWNET, NEWCGROUP, NEWTIME
 
     /// <summary>getpid(2)</summary>
@@ -33,12 +37,38 @@ public static partial class Sys
     {
         ulong flags = ctx.Arg(0);
         if ((flags & CLONE_NEW_ANY) != 0) return Errno.EPERM; // namespaces inside the guest are not offered
-        return StartClone(ctx, flags, ctx.Arg(3));
+        return StartClone(ctx, flags, ctx.Arg(3), ctx.Arg(2));
     }
 
-    private static SyscallResult StartClone(SyscallContext ctx, ulong flags, ulong childTid)
+    /// <summary>
+    /// clone3(2): the same as clone, its arguments in a struct clone_args (flags, pidfd, child_tid, parent_tid,
+    /// exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup). The host reads the struct itself.
+    /// </summary>
+    public static SyscallResult Clone3(SyscallContext ctx)
     {
-        ctx.Task.PendingClone = new CloneRequest(flags, (flags & CLONE_CHILD_SETTID) != 0 ? childTid : 0);
+        const int CLONE_ARGS_SIZE_VER0 = 64;
+        const ulong CLONE_INTO_CGROUP = 0x200000000;
+        ulong size = ctx.Arg(1);
+        if (size < CLONE_ARGS_SIZE_VER0 || size > 4096) return size > 4096 ? Errno.E2BIG : Errno.EINVAL;
+        Span<byte> args = stackalloc byte[88];
+        args.Clear();
+        int length = (int)Math.Min(size, (ulong)args.Length);
+        if (ctx.Memory.Read(ctx.PtrArg(0), args[..length]) != Errno.OK) return Errno.EFAULT;
+        ulong flags = BinaryPrimitives.ReadUInt64LittleEndian(args);
+        ulong childTid = BinaryPrimitives.ReadUInt64LittleEndian(args[16..]);
+        ulong parentTid = BinaryPrimitives.ReadUInt64LittleEndian(args[24..]);
+        ulong exitSignal = BinaryPrimitives.ReadUInt64LittleEndian(args[32..]);
+        ulong setTidSize = length >= 80 ? BinaryPrimitives.ReadUInt64LittleEndian(args[72..]) : 0;
+        if ((flags & CLONE_NEW_ANY) != 0) return Errno.EPERM;
+        // set_tid names pids of the pid namespace, which are guest pids the host cannot honour; cgroups are the host's.
+        if (setTidSize != 0 || (flags & CLONE_INTO_CGROUP) != 0) return Errno.EPERM;
+        return StartClone(ctx, flags | (exitSignal & 0xff), childTid, parentTid);
+    }
+
+    private static SyscallResult StartClone(SyscallContext ctx, ulong flags, ulong childTid, ulong parentTid = 0)
+    {
+        ctx.Task.PendingClone = new CloneRequest(flags, (flags & CLONE_CHILD_SETTID) != 0 ? childTid : 0,
+            (flags & CLONE_PARENT_SETTID) != 0 ? parentTid : 0);
         ctx.OnExit = ExitAction.TranslatePid;
         return SyscallResult.RunOnHost;
     }
@@ -46,31 +76,43 @@ public static partial class Sys
     /// <summary>wait4(2)</summary>
     public static SyscallResult Wait4(SyscallContext ctx)
     {
+        const uint WNOHANG = 1, WUNTRACED = 2, WCONTINUED = 8;
+        if (((uint)ctx.Arg(2) & ~(WNOHANG | WUNTRACED | WCONTINUED | WaitThreadFlags)) != 0) return Errno.EINVAL;
         if (!TranslateWaitTarget(ctx, (int)ctx.Arg(0), out long hostTarget)) return Errno.ECHILD;
         ctx.Rewrite(0, (ulong)hostTarget);
         ctx.OnExit = ExitAction.TranslatePid;
         return SyscallResult.RunOnHost;
     }
 
-    /// <summary>waitid(2): P_PID and P_PGID ids translated; si_pid translated on return.</summary>
+    /// <summary>
+    /// waitid(2): P_PID and P_PGID ids translated (P_PGID 0 is the caller's group, as on the host); P_ALL and
+    /// P_PIDFD (a host pidfd) as they are; si_pid translated on return.
+    /// </summary>
     public static SyscallResult Waitid(SyscallContext ctx)
     {
-        int idtype = ctx.IntArg(0);
-        if (idtype is 1 or 2)
+        const int P_PID = 1, P_PGID = 2;
+        const uint WNOHANG = 1, WSTOPPED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000;
+        uint options = (uint)ctx.Arg(3);
+        if ((options & ~(WNOHANG | WSTOPPED | WEXITED | WCONTINUED | WNOWAIT | WaitThreadFlags)) != 0) return Errno.EINVAL;
+        if ((options & (WSTOPPED | WEXITED | WCONTINUED)) == 0) return Errno.EINVAL;
+        int idtype = ctx.IntArg(0), id = ctx.IntArg(1);
+        if (idtype == P_PID && id <= 0) return Errno.EINVAL;
+        if (idtype == P_PID || (idtype == P_PGID && id != 0))
         {
-            int host = ctx.Kernel.Pids.ToHost(ctx.IntArg(1));
-            if (host < 0) return Errno.ECHILD;
+            int host = idtype == P_PID ? ctx.Kernel.Pids.ToHost(id) : ctx.Kernel.Pids.ToHostGroup(id);
+            if (host < 0) return id < 0 ? Errno.EINVAL : Errno.ECHILD;
             ctx.Rewrite(1, (ulong)host);
         }
         ctx.OnExit = ExitAction.TranslateWaitid;
         return SyscallResult.RunOnHost;
     }
 
+    /// <summary>wait4's pid: a pid, -1 (any child), 0 (the caller's group) or -pgid; a group outlives its leader.</summary>
     private static bool TranslateWaitTarget(SyscallContext ctx, int pid, out long host)
     {
         host = pid;
-        if (pid == -1 || pid == 0) return true;
-        int h = ctx.Kernel.Pids.ToHost(pid > 0 ? pid : -pid);
+        if (pid == -1 || pid == 0 || pid == int.MinValue) return true;
+        int h = pid > 0 ? ctx.Kernel.Pids.ToHost(pid) : ctx.Kernel.Pids.ToHostGroup(-pid);
         if (h < 0) return false;
         host = pid > 0 ? h : -h;
         return true;
@@ -90,7 +132,7 @@ public static partial class Sys
         if (sig < 0 || sig > 64) return Errno.EINVAL;
         if (pid == -1) return ctx.Kernel.SignalAllGuests(ctx.Task.Group, sig);
         if (pid == 0) return SyscallResult.RunOnHost; // the caller's own process group, which is a guest group
-        int host = ctx.Kernel.Pids.ToHost(pid > 0 ? pid : -pid);
+        int host = pid > 0 ? ctx.Kernel.Pids.ToHost(pid) : ctx.Kernel.Pids.ToHostGroup(-pid);
         if (host < 0) return Errno.ESRCH;
         ctx.Rewrite(0, (ulong)(long)(pid > 0 ? host : -host));
         return SyscallResult.RunOnHost;
@@ -114,8 +156,19 @@ public static partial class Sys
     /// <summary>setsid(2): returns the new session id, which is the caller's pid.</summary>
     public static SyscallResult Setsid(SyscallContext ctx) => TranslateArgs(ctx, -1, -1, translateResult: true);
 
-    /// <summary>setpgid(2)</summary>
-    public static SyscallResult Setpgid(SyscallContext ctx) => TranslateArgs(ctx, 0, 1);
+    /// <summary>setpgid(2): EINVAL for a negative group, ESRCH for no such process, EPERM for no such group.</summary>
+    public static SyscallResult Setpgid(SyscallContext ctx)
+    {
+        int pgid = ctx.IntArg(1);
+        if (pgid < 0) return Errno.EINVAL;
+        Errno e = TranslatePidArg(ctx, 0);
+        if (e != Errno.OK) return e;
+        if (pgid == 0) return SyscallResult.RunOnHost;
+        int host = ctx.Kernel.Pids.ToHostGroup(pgid);
+        if (host < 0) return Errno.EPERM;
+        ctx.Rewrite(1, (ulong)host);
+        return SyscallResult.RunOnHost;
+    }
 
     /// <summary>getpriority(2), setpriority(2): "who" is a pid or a process group for PRIO_PROCESS and PRIO_PGRP.</summary>
     public static SyscallResult Priority(SyscallContext ctx) => ctx.IntArg(0) is 0 or 1 ? TranslateArgs(ctx, 1, -1) : SyscallResult.RunOnHost;

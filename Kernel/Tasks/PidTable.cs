@@ -13,6 +13,8 @@ public sealed class PidTable
     private readonly Dictionary<int, Task> byHost = new();
     // Reaped tasks, so a SIGCHLD delivered after the wait4 that reaped its sender still names it.
     private readonly Dictionary<int, int> departed = new();
+    // The same, guest to host: a process group or session keeps its id after its leader is reaped.
+    private readonly Dictionary<int, int> departedGuests = new();
     private int nextPid = 1;
 
     public int Count => byHost.Count;
@@ -26,6 +28,7 @@ public sealed class PidTable
         byGuest[task.Tid] = task;
         byHost[task.HostTid] = task;
         departed.Remove(task.HostTid);
+        departedGuests.Remove(task.Tid);
     }
 
     public void Remove(Task task)
@@ -33,7 +36,9 @@ public sealed class PidTable
         if (byGuest.TryGetValue(task.Tid, out Task? g) && g == task) byGuest.Remove(task.Tid);
         if (byHost.TryGetValue(task.HostTid, out Task? h) && h == task) byHost.Remove(task.HostTid);
         if (departed.Count > 4096) departed.Clear();
+        if (departedGuests.Count > 4096) departedGuests.Clear();
         departed[task.HostTid] = task.Tid;
+        departedGuests[task.Tid] = task.HostTid;
     }
 
     public Task? ByGuest(int tid) => byGuest.TryGetValue(tid, out Task? t) ? t : null;
@@ -45,4 +50,10 @@ public sealed class PidTable
 
     /// <summary>Guest id to host id; -1 when no such guest task exists.</summary>
     public int ToHost(int guestId) => byGuest.TryGetValue(guestId, out Task? t) ? t.HostTid : -1;
+
+    /// <summary>
+    /// A process group or session id, guest to host: the id of its leader, which may be gone while the group
+    /// lives on (the host then answers ESRCH or ECHILD if it is empty too); -1 when no guest ever had it.
+    /// </summary>
+    public int ToHostGroup(int guestId) => ToHost(guestId) is int host and >= 0 ? host : departedGuests.TryGetValue(guestId, out int h) ? h : -1;
 }

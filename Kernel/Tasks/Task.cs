@@ -14,10 +14,11 @@ public sealed class Task
         Context = new SyscallContext(this);
     }
 
-    /// <summary>The guest thread id.</summary>
-    public int Tid { get; }
+    /// <summary>The guest thread id. An execve by a thread that is not the leader gives it the leader's.</summary>
+    public int Tid { get; internal set; }
 
-    public int HostTid { get; }
+    /// <summary>The host thread id; changes with <see cref="Tid"/> when a non-leader thread execs.</summary>
+    public int HostTid { get; internal set; }
 
     public ThreadGroup Group { get; }
 
@@ -27,9 +28,13 @@ public sealed class Task
     /// <summary>Set by execve between the rewritten host exec and its completion at syscall exit.</summary>
     public ExecPlan? PendingExec { get; set; }
 
-    /// <summary>The flags and child-tid address of a clone in progress, read back when the child appears.</summary>
+    /// <summary>The flags and tid addresses of a clone in progress, read back when the child appears.</summary>
     public CloneRequest? PendingClone { get; set; }
 }
 
-/// <summary>What a fork/clone asked for that the kernel must fix up in the child (its tid word).</summary>
-public sealed record CloneRequest(ulong Flags, ulong ChildTidAddress);
+/// <summary>
+/// What a fork/clone/clone3 asked for that the kernel must fix up: the host writes host tids where
+/// CLONE_PARENT_SETTID and CLONE_CHILD_SETTID point, and the guest must find its guest tid there.
+/// An address is 0 when its flag was not given.
+/// </summary>
+public sealed record CloneRequest(ulong Flags, ulong ChildTidAddress, ulong ParentTidAddress = 0);

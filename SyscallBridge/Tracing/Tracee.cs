@@ -40,6 +40,13 @@ internal sealed class Tracee : IGuestThread
 
     public ref UserRegs Regs => ref regs;
 
+    /// <summary>This thread under a new host tid (an exec by a non-leader thread takes the leader's), with its state.</summary>
+    public Tracee MoveTo(int tid) => new(tid)
+    {
+        Task = Task, WantsSyscallExit = WantsSyscallExit, AwaitingFirstStop = AwaitingFirstStop,
+        StartingInit = StartingInit, DeferredSignal = DeferredSignal, regs = regs,
+    };
+
     public ulong StackPointer => regs.rsp;
 
     public Errno LoadRegs() => Libc.GetRegs(HostTid, out regs);

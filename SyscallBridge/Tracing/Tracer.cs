@@ -79,6 +79,7 @@ public sealed class Tracer
                 return; // ECHILD: every guest is gone
             }
             PtraceStop stop = PtraceStop.Decode(status);
+            if (stop.Kind == StopKind.Exec) TakeOverLeader(tid);
             if (!tracees.TryGetValue(tid, out Tracee? tracee))
             {
                 if (stop.Kind is StopKind.Exited or StopKind.Killed) continue; // a reaped orphan we never knew
@@ -176,6 +177,7 @@ public sealed class Tracer
             return;
         }
         if (wasExec && rax == 0) t.StartingInit = false;
+        else if (IsRestart(rax) && task.Context.Rewritten) RestoreOriginalArguments(t, task.Context);
         else if (result != rax)
         {
             t.Regs.rax = (ulong)result;
@@ -186,9 +188,40 @@ public sealed class Tracer
         Resume(t, deferred);
     }
 
+    /// <summary>ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND: a signal interrupted the call, which the host may restart.</summary>
+    private static bool IsRestart(long rax) => rax is -512 or -513 or -514;
+
+    /// <summary>
+    /// The host restarts an interrupted call with the registers as they are at its exit: give them back the
+    /// guest's own arguments, so the restarted call stops again and is translated afresh (a wait4 that a
+    /// SIGCHLD interrupted must not come back with the host pid as a guest pid).
+    /// </summary>
+    private static void RestoreOriginalArguments(Tracee t, SyscallContext ctx)
+    {
+        ref UserRegs r = ref t.Regs;
+        r.orig_rax = (ulong)ctx.Number;
+        r.rdi = ctx.Original[0]; r.rsi = ctx.Original[1]; r.rdx = ctx.Original[2];
+        r.r10 = ctx.Original[3]; r.r8 = ctx.Original[4]; r.r9 = ctx.Original[5];
+        t.StoreRegs();
+    }
+
+    /// <summary>
+    /// An exec stop on <paramref name="tid"/>: if a thread other than the leader exec'd, Linux has given it the
+    /// leader's tid (ptrace(2), "execve(2) under ptrace"); the event message holds its former tid. The tracee,
+    /// its task and its pending exec move to the leader's tid; the leader's death is never reported.
+    /// </summary>
+    private void TakeOverLeader(int tid)
+    {
+        int former = (int)Libc.GetEventMessage(tid);
+        if (former == tid || former <= 0 || !tracees.Remove(former, out Tracee? execing)) return;
+        Tracee moved = execing.MoveTo(tid);
+        tracees[tid] = moved;
+        if (moved.Task != null) kernel.OnExecByOtherThread(moved.Task);
+    }
+
     private void OnClone(Tracee parent, int childTid)
     {
-        Task child = kernel.OnClone(parent.Task!, childTid);
+        Task child = kernel.OnClone(parent.Task!, parent, childTid);
         var tracee = new Tracee(childTid) { Task = child, AwaitingFirstStop = true };
         tracees[childTid] = tracee;
         if (earlyChildren.Remove(childTid)) StartChild(tracee);
