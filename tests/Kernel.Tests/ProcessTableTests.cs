@@ -1,0 +1,134 @@
+using System;
+using System.Buffers.Binary;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Guest;
+using UserKernel.Kernel.Syscalls;
+using UserKernel.Kernel.Tasks;
+using Xunit;
+using Task = UserKernel.Kernel.Tasks.Task;
+
+namespace UserKernel.Kernel.Tests;
+
+/// <summary>The kernel's task table through clone, clone3 and an exec by a thread that is not the leader.</summary>
+public sealed class ProcessTableTests : IDisposable
+{
+    private const int InitHostPid = 5000;
+    private const ulong CLONE_VM = 0x100, CLONE_SIGHAND = 0x800, CLONE_THREAD = 0x10000, CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_SETTID = 0x1000000;
+    private readonly GuestKernel kernel;
+    private readonly Task init;
+    private readonly FakeThread thread = new(InitHostPid);
+
+    public ProcessTableTests()
+    {
+        var fs = new TreeFileSystem();
+        fs.Dir("bin");
+        kernel = new GuestKernel(fs, new KernelOptions());
+        Assert.True(kernel.StartInit(InitHostPid).TryGet(out Task? task, out Errno e), e.ToString());
+        init = task;
+    }
+
+    public void Dispose() => kernel.Dispose();
+
+    [Fact]
+    public void A_thread_joins_its_process_with_a_new_guest_tid_written_where_CLONE_PARENT_SETTID_points()
+    {
+        // Arrange
+        ulong ptid = FakeGuestMemory.Base + 64;
+        init.PendingClone = new CloneRequest(CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_PARENT_SETTID, 0, ptid);
+
+        // Act
+        Task child = kernel.OnClone(init, thread, 5001);
+
+        // Assert
+        Assert.Same(init.Group, child.Group);
+        Assert.Equal(2, child.Tid);
+        Assert.Equal(1, child.Group.Tgid);
+        Assert.Equal(5001, kernel.Pids.ToHost(2));
+        Assert.Equal(2, BinaryPrimitives.ReadInt32LittleEndian(thread.Fake.Bytes.AsSpan(64)));
+        Assert.Null(init.PendingClone);
+    }
+
+    [Fact]
+    public void Clone3_reads_clone_args_and_asks_for_both_tid_words()
+    {
+        // Arrange: struct clone_args { flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls }.
+        ulong args = FakeGuestMemory.Base + 256;
+        Span<byte> a = thread.Fake.Bytes.AsSpan(256, 64);
+        BinaryPrimitives.WriteUInt64LittleEndian(a, CLONE_PARENT_SETTID | CLONE_CHILD_SETTID);
+        BinaryPrimitives.WriteUInt64LittleEndian(a[16..], 0x1111);
+        BinaryPrimitives.WriteUInt64LittleEndian(a[24..], 0x2222);
+        BinaryPrimitives.WriteUInt64LittleEndian(a[32..], (ulong)Signals.SIGCHLD);
+        init.Context.Begin(kernel, thread, 435, [args, 64, 0, 0, 0, 0]);
+
+        // Act
+        SyscallResult result = Sys.Clone3(init.Context);
+
+        // Assert
+        Assert.True(result.IsRunOnHost);
+        Assert.Equal(new CloneRequest(CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | (ulong)Signals.SIGCHLD, 0x1111, 0x2222), init.PendingClone);
+        Assert.Equal(ExitAction.TranslatePid, init.Context.OnExit);
+    }
+
+    [Theory]
+    [InlineData(32, 0, (int)Errno.EINVAL)]   // smaller than CLONE_ARGS_SIZE_VER0
+    [InlineData(88, 1, (int)Errno.EPERM)]    // set_tid names guest pids the host cannot give
+    public void Clone3_refuses_what_it_cannot_honour(int size, int setTidSize, int errno)
+    {
+        // Arrange
+        ulong args = FakeGuestMemory.Base + 512;
+        BinaryPrimitives.WriteUInt64LittleEndian(thread.Fake.Bytes.AsSpan(512 + 72), (ulong)setTidSize);
+        init.Context.Begin(kernel, thread, 435, [args, (ulong)size, 0, 0, 0, 0]);
+
+        // Act
+        SyscallResult result = Sys.Clone3(init.Context);
+
+        // Assert
+        Assert.False(result.IsRunOnHost);
+        Assert.Equal(-errno, result.Value);
+    }
+
+    [Fact]
+    public void Exec_by_a_thread_gives_it_the_leaders_tid_and_forgets_the_leader()
+    {
+        // Arrange
+        init.PendingClone = new CloneRequest(CLONE_VM | CLONE_SIGHAND | CLONE_THREAD, 0);
+        Task second = kernel.OnClone(init, thread, 5001);
+
+        // Act
+        kernel.OnExecByOtherThread(second);
+
+        // Assert
+        Assert.Equal(1, second.Tid);
+        Assert.Equal(InitHostPid, second.HostTid);
+        Assert.Same(second, kernel.Pids.ByGuest(1));
+        Assert.Same(second, kernel.Pids.ByHost(InitHostPid));
+        Assert.Null(kernel.Pids.ByGuest(2));
+        Assert.Equal([second], second.Group.Threads);
+    }
+
+    [Fact]
+    public void A_process_group_keeps_its_id_after_its_leader_is_reaped()
+    {
+        // Arrange
+        init.PendingClone = new CloneRequest((ulong)Signals.SIGCHLD, 0);
+        Task leader = kernel.OnClone(init, thread, 5002);
+
+        // Act
+        kernel.Pids.Remove(leader);
+
+        // Assert
+        Assert.Equal(-1, kernel.Pids.ToHost(leader.Tid));
+        Assert.Equal(5002, kernel.Pids.ToHostGroup(leader.Tid));
+        Assert.Equal(leader.Tid, kernel.Pids.ToGuest(5002));
+    }
+
+    private sealed class FakeThread(int hostTid) : IGuestThread
+    {
+        public FakeGuestMemory Fake { get; } = new();
+        public int HostTid => hostTid;
+        public IGuestMemory Memory => Fake;
+        public ulong StackPointer => FakeGuestMemory.Base + 60 * 1024;
+        public long InjectSyscall(int number, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0) => -(long)Errno.ENOSYS;
+        public void SetStartRegisters(ulong instructionPointer, ulong stackPointer) { }
+    }
+}
