@@ -70,7 +70,11 @@ public static partial class Sys
         uint type = inode.Mode & FileMode.S_IFMT;
         int hostFlags = flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW | O_DIRECTORY);
         string? hostPath;
-        if ((flags & O_PATH) == 0 && type is FileMode.S_IFCHR or FileMode.S_IFBLK)
+        if ((flags & O_PATH) == 0 && inode is HostObjectInode)
+        {
+            hostPath = inode.HostDevicePath!; // a pipe, socket or host file reached through /proc/PID/fd/N
+        }
+        else if ((flags & O_PATH) == 0 && type is FileMode.S_IFCHR or FileMode.S_IFBLK)
         {
             // Writing to a device changes no file system, so a read-only root does not refuse it.
             string? device = inode.HostDevicePath ?? (type == FileMode.S_IFCHR ? Filesystems.Dev.HostDevices.PathFor(inode.Rdev) : null);

@@ -66,6 +66,12 @@ public abstract partial class Inode
     /// <summary>Reads file content; returns bytes read, 0 at the end.</summary>
     public virtual Result<int> Read(long offset, System.Span<byte> buffer) => Errno.EINVAL;
 
+    /// <summary>
+    /// For a magic link (/proc/PID/fd/N of a pipe or socket): the object it leads to, which has no path.
+    /// The path walk jumps to it instead of reading the link's text.
+    /// </summary>
+    public virtual Inode? LinkedObject => null;
+
     /// <summary>For device nodes backed by a host device: the host path the guest's open is forwarded to.</summary>
     public virtual string? HostDevicePath => null;
 

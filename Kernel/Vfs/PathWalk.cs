@@ -53,6 +53,11 @@ public sealed class PathWalk
             if (found.IsSymlink && (!last || followLast || trailingSlash))
             {
                 if (++symlinks > MAXSYMLINKS) return Errno.ELOOP;
+                if (found.LinkedObject is { } jump)
+                {
+                    current = new Dentry(name, current, jump);
+                    continue;
+                }
                 if (!found.ReadLink().TryGet(out byte[]? target, out error)) return error;
                 if (target.Length == 0) return Errno.ENOENT;
                 if (!Walk(current, Names.FromBytes(target), true, ref symlinks).TryGet(out Dentry? resolved, out error)) return error;

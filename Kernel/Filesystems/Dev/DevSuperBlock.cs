@@ -7,7 +7,9 @@ namespace UserKernel.Kernel.Filesystems.Dev;
 
 /// <summary>
 /// The guest's /dev: a small fixed directory of character devices, each of which opens the host device
-/// of the same Linux-wide number (devices.txt fixes them: null is 1:3 everywhere).
+/// of the same Linux-wide number (devices.txt fixes them: null is 1:3 everywhere); the usual links to
+/// /proc/self/fd; and ptmx with a pts directory that shows the host's pseudo-terminals, so a guest can
+/// open a new terminal pair.
 /// </summary>
 public sealed class DevSuperBlock : SuperBlock
 {
@@ -20,9 +22,13 @@ public sealed class DevSuperBlock : SuperBlock
         ulong ino = 2;
         foreach ((string name, uint major, uint minor) in new[]
         {
-            ("full", 1u, 7u), ("null", 1u, 3u), ("random", 1u, 8u), ("tty", 5u, 0u), ("urandom", 1u, 9u), ("zero", 1u, 5u),
+            ("full", 1u, 7u), ("null", 1u, 3u), ("ptmx", 5u, 2u), ("random", 1u, 8u), ("tty", 5u, 0u), ("urandom", 1u, 9u), ("zero", 1u, 5u),
         })
             root.Add(name, new DevNode(this, ++ino, "/dev/" + name, MakeDev(major, minor), now));
+        foreach ((string name, string target) in new[] { ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2") })
+            root.Add(name, new DevLink(this, ++ino, target, now));
+        root.Add("pts", new PtsDirectory(this, ++ino, now));
+        root.Add("shm", new DevDirectory(this, now, ++ino));
     }
 
     public override Inode Root => root;
@@ -35,7 +41,7 @@ public sealed class DevSuperBlock : SuperBlock
         private readonly SortedDictionary<string, Inode> children = new(StringComparer.Ordinal);
         private readonly Timespec time;
 
-        public DevDirectory(SuperBlock sb, Timespec time) : base(sb, 2) { this.time = time; }
+        public DevDirectory(SuperBlock sb, Timespec time, ulong ino = 2) : base(sb, ino) { this.time = time; }
 
         public void Add(string name, Inode inode) => children[name] = inode;
 
@@ -52,6 +58,59 @@ public sealed class DevSuperBlock : SuperBlock
         {
             var list = new List<DirectoryEntry> { new(".", Ino, 4), new("..", Ino, 4) };
             foreach ((string name, Inode inode) in children) list.Add(new DirectoryEntry(name, inode.Ino, FileMode.ToDirentType(inode.Mode)));
+            return DirectoryEntry.InListOrder(list);
+        }
+    }
+
+    private sealed class DevLink : Inode
+    {
+        private readonly string target;
+        private readonly Timespec time;
+
+        public DevLink(SuperBlock sb, ulong ino, string target, Timespec time) : base(sb, ino)
+        {
+            this.target = target;
+            this.time = time;
+        }
+
+        public override uint Mode => FileMode.S_IFLNK | 0x1FF;
+        public override long Size => target.Length;
+        public override Timespec Atime => time;
+        public override Timespec Mtime => time;
+        public override Timespec Ctime => time;
+        public override Result<byte[]> ReadLink() => Names.ToBytes(target);
+    }
+
+    /// <summary>/dev/pts: the host's pseudo-terminal slaves, each opening the host's node of the same name.</summary>
+    private sealed class PtsDirectory : Inode
+    {
+        private readonly Timespec time;
+
+        public PtsDirectory(SuperBlock sb, ulong ino, Timespec time) : base(sb, ino) { this.time = time; }
+
+        public override uint Mode => FileMode.S_IFDIR | 0x1ED;
+        public override ulong LinkCount => 2;
+        public override Timespec Atime => time;
+        public override Timespec Mtime => time;
+        public override Timespec Ctime => time;
+
+        public override Result<Inode> Lookup(string name)
+        {
+            if (!uint.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out uint n) ||
+                !System.IO.File.Exists("/dev/pts/" + name)) return Errno.ENOENT;
+            // Unix98 slaves are char major 136 onwards, minor n (mod 256 per major).
+            return new DevNode(SuperBlock, 1000 + n, "/dev/pts/" + name, MakeDev(136 + n / 256, n % 256), time);
+        }
+
+        public override Result<IReadOnlyList<DirectoryEntry>> ReadDirectory()
+        {
+            var list = new List<DirectoryEntry> { new(".", Ino, 4), new("..", 2, 4) };
+            foreach (string path in System.IO.Directory.EnumerateFileSystemEntries("/dev/pts"))
+            {
+                string name = System.IO.Path.GetFileName(path);
+                if (uint.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out uint n))
+                    list.Add(new DirectoryEntry(name, 1000 + n, 2 /* DT_CHR */));
+            }
             return DirectoryEntry.InListOrder(list);
         }
     }

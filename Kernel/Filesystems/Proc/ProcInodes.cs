@@ -60,13 +60,17 @@ internal sealed class ProcFile : ProcInode
 internal sealed class ProcSymlink : ProcInode
 {
     private readonly Func<Result<string>> target;
+    private readonly Func<Inode?>? linked;
 
-    public ProcSymlink(ProcSuperBlock sb, ulong ino, uint uid, uint gid, Func<Result<string>> target) : base(sb, ino, uid, gid)
+    public ProcSymlink(ProcSuperBlock sb, ulong ino, uint uid, uint gid, Func<Result<string>> target, Func<Inode?>? linked = null) : base(sb, ino, uid, gid)
     {
         this.target = target;
+        this.linked = linked;
     }
 
     public override uint Mode => FileMode.S_IFLNK | 0x1FF; // 0777
+
+    public override Inode? LinkedObject => linked?.Invoke();
 
     public override Result<byte[]> ReadLink()
     {

@@ -159,10 +159,14 @@ internal static class ProcPidDirectory
             {
                 int n = fd;
                 ulong ino = Ino(id, (int)Kind.FdLink, fd);
-                entries.Add(new ProcEntry(fd.ToString(Inv), ino, ProcSuperBlock.DT_LNK, 2 + fd, () => new ProcSymlink(sb, ino, uid, gid, () => DescriptorTarget(n))));
+                entries.Add(new ProcEntry(fd.ToString(Inv), ino, ProcSuperBlock.DT_LNK, 2 + fd, () => new ProcSymlink(sb, ino, uid, gid, () => DescriptorTarget(n), () => DescriptorObject(n))));
             }
             return entries;
         }
+
+        /// <summary>A descriptor that is no VFS file is a magic link to the host object itself.</summary>
+        private Inode? DescriptorObject(int fd) =>
+            Kernel.HostFiles.Identify(hostId, fd) == null ? HostObjectInode.Of(sb, hostId, fd) : null;
 
         private Result<string> DescriptorTarget(int fd)
         {
