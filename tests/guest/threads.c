@@ -119,12 +119,14 @@ static void *exec_from_thread(void *arg)
     exit(99);
 }
 
-static void exec_by_a_thread(void)
+/* The thread execs while the leader waits in pause(), or after the leader has exited (a zombie leader). */
+static void exec_by_a_thread(int leader_exits)
 {
     pid_t child = fork();
     if (child == 0) {
-        pthread_t t[3];
-        pthread_create(&t[0], NULL, exec_from_thread, NULL);
+        pthread_t t;
+        pthread_create(&t, NULL, exec_from_thread, NULL);
+        if (leader_exits) pthread_exit(NULL);
         for (;;) pause();
     }
     int status = 0;
@@ -197,6 +199,7 @@ int main(int argc, char **argv)
 
     raw_clone();
     leader_exits_first();
-    exec_by_a_thread();
+    exec_by_a_thread(0);
+    exec_by_a_thread(1);
     return 0;
 }
