@@ -57,6 +57,19 @@ public static partial class Sys
     }
 
     /// <summary>
+    /// may_delete's sticky check: in a directory with the sticky bit (/tmp), only root, the directory's
+    /// owner and the file's owner may remove or replace the file (EPERM).
+    /// </summary>
+    private static Errno MayRemoveFrom(SyscallContext ctx, Inode dir, Inode victim)
+    {
+        Errno e = MayChangeDirectory(ctx, dir);
+        if (e != Errno.OK) return e;
+        uint uid = Caller(ctx).Uid;
+        bool sticky = (dir.Mode & 0x200) != 0;
+        return sticky && uid != 0 && uid != dir.Uid && uid != victim.Uid ? Errno.EPERM : Errno.OK;
+    }
+
+    /// <summary>
     /// filename_create: the parent of a name about to be made. EEXIST if the name exists (a dangling symlink
     /// included) or is "." or ".."; ENOENT for a trailing slash unless a directory is made; then EROFS, EACCES.
     /// </summary>
@@ -187,7 +200,7 @@ public static partial class Sys
         if (at.Parent.Inode.SuperBlock.ReadOnly) return Errno.EROFS;
         if (!Child(at).TryGet(out Inode? child, out e)) return e;
         if (!rmdir && at.TrailingSlash) return child.IsDirectory ? Errno.EISDIR : Errno.ENOTDIR;
-        if ((e = MayChangeDirectory(ctx, at.Parent.Inode)) != Errno.OK) return e;
+        if ((e = MayRemoveFrom(ctx, at.Parent.Inode, child)) != Errno.OK) return e;
         if (rmdir)
         {
             if (!child.IsDirectory) return Errno.ENOTDIR;
@@ -234,8 +247,8 @@ public static partial class Sys
         if (exchange && !target!.IsDirectory && to.TrailingSlash) return Errno.ENOTDIR;
         if (ReferenceEquals(moving, target)) return 0;
 
-        if ((e = MayChangeDirectory(ctx, from.Parent.Inode)) != Errno.OK) return e;
-        if ((e = MayChangeDirectory(ctx, to.Parent.Inode)) != Errno.OK) return e;
+        if ((e = MayRemoveFrom(ctx, from.Parent.Inode, moving)) != Errno.OK) return e;
+        if ((e = targetExists ? MayRemoveFrom(ctx, to.Parent.Inode, target!) : MayChangeDirectory(ctx, to.Parent.Inode)) != Errno.OK) return e;
         // A directory cannot move below itself; a target that is an ancestor of the source is not empty.
         if (IsAncestor(moving, to.Parent)) return Errno.EINVAL;
         if (targetExists && IsAncestor(target!, from.Parent)) return exchange ? Errno.EINVAL : Errno.ENOTEMPTY;

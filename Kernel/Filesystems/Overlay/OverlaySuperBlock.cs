@@ -39,10 +39,15 @@ public class OverlaySuperBlock : Vfs.SuperBlock
     public override long Magic => 0x794c7630; // OVERLAYFS_SUPER_MAGIC
     public override bool ReadOnly => false;
     public override long BlockSize => lower?.BlockSize ?? 4096;
-    public override ulong TotalBlocks => lower?.TotalBlocks ?? 0;
-    public override ulong FreeBlocks => lower?.FreeBlocks ?? 0;
-    public override ulong TotalInodes => lower?.TotalInodes ?? 0;
-    public override ulong FreeInodes => lower?.FreeInodes ?? 0;
+
+    // statfs reports the upper layer, as overlayfs does: it lives in memory, so its room is half the memory
+    // (tmpfs's default size), counted on top of what the lower layer already holds.
+    public override ulong TotalBlocks => (lower != null ? lower.TotalBlocks - lower.FreeBlocks : 0) + MemoryBlocks;
+    public override ulong FreeBlocks => MemoryBlocks;
+    public override ulong TotalInodes => (lower != null ? lower.TotalInodes - lower.FreeInodes : 0) + MemoryBlocks / 2;
+    public override ulong FreeInodes => MemoryBlocks / 2;
+
+    private ulong MemoryBlocks => (ulong)(System.GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2 / BlockSize);
 
     /// <summary>The one overlay inode that shows <paramref name="lowerInode"/>; it keeps the lower inode's number.</summary>
     internal OverlayInode Wrap(Inode lowerInode)
