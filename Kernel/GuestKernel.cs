@@ -50,15 +50,15 @@ public sealed class GuestKernel : IDisposable
 
         var kernelFiles = new DevSuperBlock(SuperBlock.MakeDev(0, 2));
         StubDentry = new Dentry("userkernel-stub", null, new MemoryInode(kernelFiles, 1, StubProgram.Build(), Abi.FileMode.S_IFREG | 0x16D));
-        if (Walk.Resolve(Mounts.Root, "/dev", true).TryGet(out Dentry? dev, out _) && dev.Inode.IsDirectory)
+        if (Walk.Resolve(Credentials.Root, Mounts.Root, "/dev", true).TryGet(out Dentry? dev, out _) && dev.Inode.IsDirectory)
             Mounts.Mount(dev, new DevSuperBlock(SuperBlock.MakeDev(0, 5)));
-        if (Walk.Resolve(Mounts.Root, "/proc", true).TryGet(out Dentry? proc, out _) && proc.Inode.IsDirectory)
+        if (Walk.Resolve(Credentials.Root, Mounts.Root, "/proc", true).TryGet(out Dentry? proc, out _) && proc.Inode.IsDirectory)
             Mounts.Mount(proc, new ProcSuperBlock(this, SuperBlock.MakeDev(0, 21)));
         HostFiles.GuestHostPids = () => System.Linq.Enumerable.Select(Pids.All, t => t.HostTid);
         // A writable root gets a tmpfs on /tmp and /dev/shm, as a booted distribution has.
         uint tmpfsMinor = 0x32;
         foreach (string tmp in root.ReadOnly ? [] : new[] { "/tmp", "/dev/shm" })
-            if (Walk.Resolve(Mounts.Root, tmp, true).TryGet(out Dentry? dir, out _) && dir.Inode.IsDirectory)
+            if (Walk.Resolve(Credentials.Root, Mounts.Root, tmp, true).TryGet(out Dentry? dir, out _) && dir.Inode.IsDirectory)
                 Mounts.Mount(dir, new Filesystems.Tmpfs.TmpfsSuperBlock(SuperBlock.MakeDev(0, tmpfsMinor++)));
     }
 
@@ -91,7 +91,7 @@ public sealed class GuestKernel : IDisposable
     /// <summary>Registers the first guest process. ENOENT/ENOTDIR if the working directory does not resolve.</summary>
     public Result<Task> StartInit(int hostPid)
     {
-        if (!Walk.Resolve(Mounts.Root, Options.WorkingDirectory, true).TryGet(out Dentry? cwd, out Errno e)) return e;
+        if (!Walk.Resolve(Credentials.Root, Mounts.Root, Options.WorkingDirectory, true).TryGet(out Dentry? cwd, out Errno e)) return e;
         if (!cwd.Inode.IsDirectory) return Errno.ENOTDIR;
         var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, cwd, Options.Credentials);
         var task = new Task(group.Tgid, hostPid, group);

@@ -9,7 +9,7 @@ namespace UserKernel.Tools;
 public static class Program
 {
     public const string Usage = """
-        usage: userkernel run [--image IMG] [--env K=V]... [--workdir DIR] [--hostname NAME]
+        usage: userkernel run [--image IMG] [--env K=V]... [--workdir DIR] [--hostname NAME] [--user UID[:GID]]
                               [--trace[=FILE]] [--trace-json=FILE] [--trace-filter=LIST] [--summary]
                               [--break-on=NAME[,NAME]] [--wait-for-debugger] [--read-only] -- COMMAND [ARG...]
                userkernel syscalls [--format=text|json|markdown]
@@ -24,6 +24,10 @@ public static class Program
                             with PATH, HOME=/root and TERM only, never the host's environment
           --workdir DIR     the guest working directory (default /)
           --hostname NAME   the guest's host name (default userkernel)
+          --user UID[:GID]  run as this user (a number or a name in the image's /etc/passwd) instead of root;
+                            GID defaults to the user's primary group in /etc/passwd, else UID, and the
+                            supplementary groups are the user's in /etc/group. Files are checked against
+                            these ids; set-user-ID and set-group-ID bits are ignored (as on a nosuid mount)
           --trace[=FILE]    print one line per mediated syscall, in strace's notation, to stderr (or FILE);
                             passthrough syscalls never stop, so they never appear
           --trace-json=FILE one JSON object per line per event (time, pid, tid, number, name, args,

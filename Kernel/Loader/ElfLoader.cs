@@ -63,10 +63,10 @@ public static class ElfLoader
         auxv.Add((Auxv.AT_BASE, interpBase));
         auxv.Add((Auxv.AT_FLAGS, 0));
         auxv.Add((Auxv.AT_ENTRY, plan.Elf.Entry + bias));
-        auxv.Add((Auxv.AT_UID, credentials.Uid));
-        auxv.Add((Auxv.AT_EUID, credentials.Uid));
-        auxv.Add((Auxv.AT_GID, credentials.Gid));
-        auxv.Add((Auxv.AT_EGID, credentials.Gid));
+        auxv.Add((Auxv.AT_UID, credentials.Ruid));
+        auxv.Add((Auxv.AT_EUID, credentials.Euid));
+        auxv.Add((Auxv.AT_GID, credentials.Rgid));
+        auxv.Add((Auxv.AT_EGID, credentials.Egid));
         auxv.Add((Auxv.AT_SECURE, 0));
         auxv.Add((Auxv.AT_RANDOM, 0));
         CopyHost(Auxv.AT_HWCAP2);

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers.Binary;
 using System.Text;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Guest;
@@ -9,30 +10,138 @@ namespace UserKernel.Kernel.Syscalls;
 /// <summary>Who the guest is: its credentials and its host name.</summary>
 public static partial class Sys
 {
+    private static Credentials Cred(SyscallContext ctx) => ctx.Task.Group.Credentials;
+    private static uint IdArg(SyscallContext ctx, int i) => (uint)ctx.Arg(i);
+
     /// <summary>getuid(2)</summary>
-    public static SyscallResult Getuid(SyscallContext ctx) => ctx.Task.Group.Credentials.Uid;
+    public static SyscallResult Getuid(SyscallContext ctx) => Cred(ctx).Ruid;
     /// <summary>geteuid(2)</summary>
-    public static SyscallResult Geteuid(SyscallContext ctx) => ctx.Task.Group.Credentials.Uid;
+    public static SyscallResult Geteuid(SyscallContext ctx) => Cred(ctx).Euid;
     /// <summary>getgid(2)</summary>
-    public static SyscallResult Getgid(SyscallContext ctx) => ctx.Task.Group.Credentials.Gid;
+    public static SyscallResult Getgid(SyscallContext ctx) => Cred(ctx).Rgid;
     /// <summary>getegid(2)</summary>
-    public static SyscallResult Getegid(SyscallContext ctx) => ctx.Task.Group.Credentials.Gid;
+    public static SyscallResult Getegid(SyscallContext ctx) => Cred(ctx).Egid;
 
     /// <summary>getresuid(2)</summary>
-    public static SyscallResult Getresuid(SyscallContext ctx) => WriteThreeIds(ctx, ctx.Task.Group.Credentials.Uid);
+    public static SyscallResult Getresuid(SyscallContext ctx) => WriteThreeIds(ctx, Cred(ctx).Ruid, Cred(ctx).Euid, Cred(ctx).Suid);
 
     /// <summary>getresgid(2)</summary>
-    public static SyscallResult Getresgid(SyscallContext ctx) => WriteThreeIds(ctx, ctx.Task.Group.Credentials.Gid);
+    public static SyscallResult Getresgid(SyscallContext ctx) => WriteThreeIds(ctx, Cred(ctx).Rgid, Cred(ctx).Egid, Cred(ctx).Sgid);
 
-    private static SyscallResult WriteThreeIds(SyscallContext ctx, uint id)
+    private static SyscallResult WriteThreeIds(SyscallContext ctx, uint r, uint e, uint s)
     {
+        uint[] ids = [r, e, s];
         for (int i = 0; i < 3; i++)
-            if (Guest.GuestMemoryExtensions.WriteInt32(ctx.Memory, ctx.PtrArg(i), (int)id) != Errno.OK) return Errno.EFAULT;
+            if (ctx.Memory.WriteInt32(ctx.PtrArg(i), (int)ids[i]) != Errno.OK) return Errno.EFAULT;
         return 0;
     }
 
-    /// <summary>getgroups(2): the guest has no supplementary groups.</summary>
-    public static SyscallResult Getgroups(SyscallContext ctx) => ctx.IntArg(0) < 0 ? Errno.EINVAL : 0;
+    /// <summary>setuid(2)</summary>
+    public static SyscallResult Setuid(SyscallContext ctx) => Commit(ctx, Cred(ctx).SetUid(IdArg(ctx, 0)));
+    /// <summary>setgid(2)</summary>
+    public static SyscallResult Setgid(SyscallContext ctx) => Commit(ctx, Cred(ctx).SetGid(IdArg(ctx, 0)));
+    /// <summary>setreuid(2)</summary>
+    public static SyscallResult Setreuid(SyscallContext ctx) => Commit(ctx, Cred(ctx).SetReUid(IdArg(ctx, 0), IdArg(ctx, 1)));
+    /// <summary>setregid(2)</summary>
+    public static SyscallResult Setregid(SyscallContext ctx) => Commit(ctx, Cred(ctx).SetReGid(IdArg(ctx, 0), IdArg(ctx, 1)));
+    /// <summary>setresuid(2)</summary>
+    public static SyscallResult Setresuid(SyscallContext ctx) => Commit(ctx, Cred(ctx).SetResUid(IdArg(ctx, 0), IdArg(ctx, 1), IdArg(ctx, 2)));
+    /// <summary>setresgid(2)</summary>
+    public static SyscallResult Setresgid(SyscallContext ctx) => Commit(ctx, Cred(ctx).SetResGid(IdArg(ctx, 0), IdArg(ctx, 1), IdArg(ctx, 2)));
+
+    /// <summary>setfsuid(2): returns the previous filesystem uid, whether or not it changed.</summary>
+    public static SyscallResult Setfsuid(SyscallContext ctx)
+    {
+        (uint previous, Credentials next) = Cred(ctx).SetFsUid(IdArg(ctx, 0));
+        ctx.Task.Group.Credentials = next;
+        return previous;
+    }
+
+    /// <summary>setfsgid(2): returns the previous filesystem gid, whether or not it changed.</summary>
+    public static SyscallResult Setfsgid(SyscallContext ctx)
+    {
+        (uint previous, Credentials next) = Cred(ctx).SetFsGid(IdArg(ctx, 0));
+        ctx.Task.Group.Credentials = next;
+        return previous;
+    }
+
+    private static SyscallResult Commit(SyscallContext ctx, Result<Credentials> next)
+    {
+        if (!next.TryGet(out Credentials? c, out Errno e)) return e;
+        ctx.Task.Group.Credentials = c;
+        return 0;
+    }
+
+    /// <summary>getgroups(2): size 0 asks for the count; a smaller nonzero size is EINVAL.</summary>
+    public static SyscallResult Getgroups(SyscallContext ctx)
+    {
+        int size = ctx.IntArg(0);
+        var groups = Cred(ctx).Groups;
+        if (size < 0) return Errno.EINVAL;
+        if (size == 0) return groups.Length;
+        if (size < groups.Length) return Errno.EINVAL;
+        byte[] b = new byte[4 * groups.Length];
+        for (int i = 0; i < groups.Length; i++) BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(4 * i), groups[i]);
+        if (b.Length > 0 && ctx.Memory.Write(ctx.PtrArg(1), b) != Errno.OK) return Errno.EFAULT;
+        return groups.Length;
+    }
+
+    /// <summary>setgroups(2): needs privilege; EINVAL over NGROUPS_MAX.</summary>
+    public static SyscallResult Setgroups(SyscallContext ctx)
+    {
+        ulong size = ctx.Arg(0);
+        if (size > Credentials.NGROUPS_MAX) return Errno.EINVAL;
+        if (!Cred(ctx).Privileged) return Errno.EPERM;
+        byte[] b = new byte[4 * (int)size];
+        if (b.Length > 0 && ctx.Memory.Read(ctx.PtrArg(1), b) != Errno.OK) return Errno.EFAULT;
+        uint[] groups = new uint[size];
+        for (int i = 0; i < groups.Length; i++) groups[i] = BinaryPrimitives.ReadUInt32LittleEndian(b.AsSpan(4 * i));
+        return Commit(ctx, Cred(ctx).SetGroups(groups));
+    }
+
+    /// <summary>
+    /// capget(2): root (euid 0) holds every capability in its effective, permitted and inheritable sets;
+    /// other users hold none. Versions 1 (32 bits) and 2/3 (64 bits); an unknown version is EINVAL,
+    /// with the preferred version written back. The pid must be 0, the caller's or a guest process's.
+    /// </summary>
+    public static SyscallResult Capget(SyscallContext ctx)
+    {
+        // struct __user_cap_header_struct { u32 version; int pid; }
+        Span<byte> header = stackalloc byte[8];
+        if (ctx.Memory.Read(ctx.PtrArg(0), header) != Errno.OK) return Errno.EFAULT;
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(header);
+        int words = version switch { LINUX_CAPABILITY_VERSION_1 => 1, LINUX_CAPABILITY_VERSION_2 or LINUX_CAPABILITY_VERSION_3 => 2, _ => 0 };
+        if (words == 0)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(header, LINUX_CAPABILITY_VERSION_3);
+            if (ctx.Memory.Write(ctx.PtrArg(0), header[..4]) != Errno.OK) return Errno.EFAULT;
+            return ctx.Arg(1) == 0 ? 0 : Errno.EINVAL;
+        }
+        int pid = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
+        if (pid < 0) return Errno.EINVAL;
+        Credentials who = Cred(ctx);
+        if (pid != 0 && pid != ctx.Task.Group.Tgid)
+        {
+            Task? target = ctx.Kernel.Pids.ByGuest(pid);
+            if (target == null) return Errno.ESRCH;
+            who = target.Group.Credentials;
+        }
+        if (ctx.Arg(1) == 0) return 0;
+        // struct __user_cap_data_struct { u32 effective, permitted, inheritable; } per 32-bit word.
+        byte[] data = new byte[12 * words];
+        if (who.Euid == 0)
+        {
+            uint[] full = [0xFFFF_FFFF, (1u << (CAP_LAST_CAP + 1 - 32)) - 1];
+            for (int w = 0; w < words; w++)
+                for (int k = 0; k < 3; k++) BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(12 * w + 4 * k), full[w]);
+        }
+        return ctx.Memory.Write(ctx.PtrArg(1), data) == Errno.OK ? 0 : Errno.EFAULT;
+    }
+
+    private const uint LINUX_CAPABILITY_VERSION_1 = 0x19980330;
+    private const uint LINUX_CAPABILITY_VERSION_2 = 0x20071026;
+    private const uint LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+    private const int CAP_LAST_CAP = 40; // CAP_CHECKPOINT_RESTORE, Linux 5.9 and later
 
     /// <summary>uname(2): Linux, the guest's host name, the host kernel's release.</summary>
     public static SyscallResult Uname(SyscallContext ctx)
@@ -54,7 +163,7 @@ public static partial class Sys
 
     private static SyscallResult SetUtsField(SyscallContext ctx, Action<UtsName, string> set)
     {
-        if (ctx.Task.Group.Credentials.Uid != 0) return Errno.EPERM;
+        if (!Cred(ctx).Privileged) return Errno.EPERM;
         ulong length = ctx.Arg(1);
         if (length > 64) return Errno.EINVAL;
         byte[] name = new byte[length];

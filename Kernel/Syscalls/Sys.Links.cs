@@ -1,5 +1,6 @@
 using System;
 using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Vfs;
 
 namespace UserKernel.Kernel.Syscalls;
@@ -41,7 +42,8 @@ public static partial class Sys
         if (!ResolveAt(ctx, dirfd, pathArg, follow, (flags & AtFlags.AT_EMPTY_PATH) != 0).TryGet(out Dentry? d, out Errno e)) return e;
         if (d == null) return SyscallResult.RunOnHost;
         Inode inode = d.Inode;
-        if (!Permissions.May(ctx.Task.Group.Credentials, inode, mode)) return Errno.EACCES;
+        Credentials who = (flags & AtFlags.AT_EACCESS) != 0 ? ctx.Task.Group.Credentials : ctx.Task.Group.Credentials.ForAccess();
+        if (!Permissions.May(who, inode, mode)) return Errno.EACCES;
         if ((mode & AccessMode.W_OK) != 0 && inode.SuperBlock.ReadOnly && (inode.IsRegular || inode.IsDirectory || inode.IsSymlink)) return Errno.EROFS;
         return 0;
     }

@@ -33,7 +33,7 @@ public static partial class Sys
             start = d;
         }
         if (path.Length == 0) return start;
-        if (!ctx.Kernel.Walk.Resolve(start, path, follow).TryGet(out Dentry? found, out Errno e)) return e;
+        if (!ctx.Kernel.Walk.Resolve(ctx.Task.Group.Credentials, start, path, follow).TryGet(out Dentry? found, out Errno e)) return e;
         return found;
     }
 

@@ -1,4 +1,5 @@
 using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Tasks;
 
 namespace UserKernel.Kernel.Vfs;
 
@@ -17,17 +18,20 @@ public sealed class PathWalk
     public PathWalk(MountTable mounts) { this.mounts = mounts; }
 
     /// <summary>
-    /// Resolves <paramref name="path"/> from <paramref name="start"/>.
+    /// Resolves <paramref name="path"/> from <paramref name="start"/> as <paramref name="who"/>, who needs
+    /// search permission on every directory the walk looks a name up in (the kernel's own lookups pass
+    /// <see cref="Credentials.Root"/>).
     /// Errors: ENOENT (missing component or empty path), ENOTDIR (a non-directory used as a directory),
-    /// ELOOP (too many symlinks), ENAMETOOLONG (a component over NAME_MAX), EIO (corrupt image).
+    /// EACCES (a directory without search permission), ELOOP (too many symlinks),
+    /// ENAMETOOLONG (a component over NAME_MAX), EIO (corrupt image).
     /// </summary>
-    public Result<Dentry> Resolve(Dentry start, string path, bool followLastSymlink)
+    public Result<Dentry> Resolve(Credentials who, Dentry start, string path, bool followLastSymlink)
     {
         int symlinks = 0;
-        return Walk(start, path, followLastSymlink, ref symlinks);
+        return Walk(who, start, path, followLastSymlink, ref symlinks);
     }
 
-    private Result<Dentry> Walk(Dentry start, string path, bool followLast, ref int symlinks)
+    private Result<Dentry> Walk(Credentials who, Dentry start, string path, bool followLast, ref int symlinks)
     {
         if (path.Length == 0) return Errno.ENOENT;
         Dentry root = mounts.Root;
@@ -40,6 +44,7 @@ public sealed class PathWalk
             string name = components[i];
             bool last = i == components.Length - 1;
             if (!current.Inode.IsDirectory) return Errno.ENOTDIR;
+            if (!Permissions.MaySearch(who, current.Inode)) return Errno.EACCES;
             if (name.Length > NAME_MAX) return Errno.ENAMETOOLONG;
             if (name == ".") continue;
             if (name == "..")
@@ -60,7 +65,7 @@ public sealed class PathWalk
                 }
                 if (!found.ReadLink().TryGet(out byte[]? target, out error)) return error;
                 if (target.Length == 0) return Errno.ENOENT;
-                if (!Walk(current, Names.FromBytes(target), true, ref symlinks).TryGet(out Dentry? resolved, out error)) return error;
+                if (!Walk(who, current, Names.FromBytes(target), true, ref symlinks).TryGet(out Dentry? resolved, out error)) return error;
                 current = resolved;
             }
             else

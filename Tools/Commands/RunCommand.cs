@@ -5,6 +5,7 @@ using UserKernel.Kernel;
 using UserKernel.Kernel.Filesystems.Image;
 using UserKernel.Kernel.Filesystems.Overlay;
 using UserKernel.Kernel.Syscalls;
+using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Trace;
 using UserKernel.Kernel.Vfs;
 using UserKernel.RootFs.Ext4;
@@ -28,6 +29,7 @@ public static class RunCommand
         public HashSet<string> BreakOn { get; init; } = new();
         public bool WaitForDebugger { get; init; }
         public bool ReadOnly { get; init; }
+        public string? User { get; init; }
     }
 
     public static int Execute(string[] args)
@@ -50,12 +52,14 @@ public static class RunCommand
             TraceFilter filter;
             try { filter = o.TraceFilter != null ? TraceFilter.Parse(o.TraceFilter) : TraceFilter.All; }
             catch (FormatException ex) { throw new UsageException("run: " + ex.Message); }
+            Credentials credentials = o.User != null ? GuestUser.Parse(root, o.User) : Credentials.Root;
             KernelTrace? trace = sinks.Count > 0 ? new KernelTrace(sinks, filter) : null;
 
             using var kernel = new GuestKernel(root, new KernelOptions
             {
                 Hostname = o.Hostname,
                 WorkingDirectory = o.Workdir,
+                Credentials = credentials,
                 Trace = trace,
                 BreakOn = o.BreakOn,
             });
@@ -123,7 +127,7 @@ public static class RunCommand
         foreach (string dir in GuestPath.Split(':'))
         {
             string candidate = dir + "/" + command;
-            if (kernel.Walk.Resolve(kernel.Mounts.Root, candidate, true).TryGet(out Dentry? d, out _) && d.Inode.IsRegular)
+            if (kernel.Walk.Resolve(Credentials.Root, kernel.Mounts.Root, candidate, true).TryGet(out Dentry? d, out _) && d.Inode.IsRegular)
                 return candidate;
         }
         throw new UsageException($"{command}: command not found in the image");
@@ -131,7 +135,7 @@ public static class RunCommand
 
     private static Options Parse(string[] args)
     {
-        string? image = null, trace = null, traceJson = null, traceFilter = null;
+        string? image = null, user = null, trace = null, traceJson = null, traceFilter = null;
         bool traceStderr = false, summary = false, waitForDebugger = false, readOnly = false;
         var breakOn = new HashSet<string>(StringComparer.Ordinal);
         string workdir = "/", hostname = "userkernel";
@@ -153,6 +157,7 @@ public static class RunCommand
                 case "--env": env.Add(Value(a)); break;
                 case "--workdir": workdir = Value(a); break;
                 case "--hostname": hostname = Value(a); break;
+                case "--user": user = Value(a); break;
                 case "--trace": traceStderr = true; break;
                 case "--summary": summary = true; break;
                 case "--wait-for-debugger": waitForDebugger = true; break;
@@ -161,6 +166,7 @@ public static class RunCommand
                 default:
                     if (a.StartsWith("--trace=", StringComparison.Ordinal)) { trace = a["--trace=".Length..]; break; }
                     if (a.StartsWith("--image=", StringComparison.Ordinal)) { image = a["--image=".Length..]; break; }
+                    if (a.StartsWith("--user=", StringComparison.Ordinal)) { user = a["--user=".Length..]; break; }
                     if (a.StartsWith("--trace-json=", StringComparison.Ordinal)) { traceJson = a["--trace-json=".Length..]; break; }
                     if (a.StartsWith("--trace-filter=", StringComparison.Ordinal)) { traceFilter = a["--trace-filter=".Length..]; break; }
                     if (a.StartsWith("--break-on=", StringComparison.Ordinal))
@@ -186,7 +192,7 @@ public static class RunCommand
         return new Options(image, env, workdir, hostname, command)
         {
             TraceFile = trace, TraceToStderr = traceStderr, TraceJson = traceJson, TraceFilter = traceFilter,
-            Summary = summary, BreakOn = breakOn, WaitForDebugger = waitForDebugger, ReadOnly = readOnly,
+            Summary = summary, BreakOn = breakOn, WaitForDebugger = waitForDebugger, ReadOnly = readOnly, User = user,
         };
     }
 

@@ -1,4 +1,5 @@
 using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Vfs;
 using Xunit;
 
@@ -27,7 +28,7 @@ public class PathWalkTests
         walk = new PathWalk(mounts);
     }
 
-    private Result<Dentry> Walk(string path, bool follow = true) => walk.Resolve(mounts.Root, path, follow);
+    private Result<Dentry> Walk(string path, bool follow = true) => walk.Resolve(Credentials.Root, mounts.Root, path, follow);
 
     [Theory]
     [InlineData("/etc/passwd", "/etc/passwd")]

@@ -140,7 +140,7 @@ public sealed class ProcFsTests : IDisposable
 
     private Inode Resolve(string path, bool follow = true)
     {
-        Assert.True(kernel.Walk.Resolve(kernel.Mounts.Root, path, follow).TryGet(out Dentry? d, out Errno e), $"{path}: {e}");
+        Assert.True(kernel.Walk.Resolve(Credentials.Root, kernel.Mounts.Root, path, follow).TryGet(out Dentry? d, out Errno e), $"{path}: {e}");
         return d.Inode;
     }
 
@@ -208,7 +208,7 @@ public sealed class ProcFsTests : IDisposable
     [Fact]
     public void Self_without_a_calling_task_is_ENOENT()
     {
-        Assert.Equal(Errno.ENOENT, kernel.Walk.Resolve(kernel.Mounts.Root, "/proc/self/status", true).Error);
+        Assert.Equal(Errno.ENOENT, kernel.Walk.Resolve(Credentials.Root, kernel.Mounts.Root, "/proc/self/status", true).Error);
     }
 
     [Fact]
@@ -228,6 +228,6 @@ public sealed class ProcFsTests : IDisposable
     [Fact]
     public void A_pid_that_is_no_guests_is_ENOENT()
     {
-        Assert.Equal(Errno.ENOENT, kernel.Walk.Resolve(kernel.Mounts.Root, "/proc/99999", true).Error);
+        Assert.Equal(Errno.ENOENT, kernel.Walk.Resolve(Credentials.Root, kernel.Mounts.Root, "/proc/99999", true).Error);
     }
 }
