@@ -18,6 +18,8 @@ internal sealed class TreeFileSystem : SuperBlock
     public override long Magic => 1;
 
     public Node Dir(string path) => Add(path, FileMode.S_IFDIR | 0x1ED, null);
+    /// <summary>A root-owned directory with permission bits <paramref name="perm"/>.</summary>
+    public Node Dir(string path, uint perm) => Add(path, FileMode.S_IFDIR | perm, null);
     public Node File(string path) => Add(path, FileMode.S_IFREG | 0x1A4, null);
     public Node Symlink(string path, string target) => Add(path, FileMode.S_IFLNK | 0x1FF, target);
 
