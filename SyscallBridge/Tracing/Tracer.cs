@@ -177,10 +177,12 @@ public sealed class Tracer
             return;
         }
         if (wasExec && rax == 0) t.StartingInit = false;
-        else if (IsRestart(rax) && task.Context.Rewritten) RestoreOriginalArguments(t, task.Context);
-        else if (result != rax)
+        else if (task.Context.Rewritten || result != rax)
         {
-            t.Regs.rax = (ulong)result;
+            // The host preserves the argument registers across a call and the guest's compiler relies on it:
+            // the guest gets back what it passed, not the kernel's rewriting.
+            if (task.Context.Rewritten) RestoreOriginalArguments(ref t.Regs, task.Context);
+            if (!IsRestart(rax)) t.Regs.rax = (ulong)result;
             t.StoreRegs();
         }
         int deferred = t.DeferredSignal;
@@ -192,17 +194,16 @@ public sealed class Tracer
     private static bool IsRestart(long rax) => rax is -512 or -513 or -514;
 
     /// <summary>
-    /// The host restarts an interrupted call with the registers as they are at its exit: give them back the
-    /// guest's own arguments, so the restarted call stops again and is translated afresh (a wait4 that a
-    /// SIGCHLD interrupted must not come back with the host pid as a guest pid).
+    /// Puts the guest's own syscall number and arguments back at a syscall exit. The host also restarts an
+    /// interrupted call (<see cref="IsRestart"/>) with the registers as they are then, so the restarted call
+    /// stops again and is translated afresh: a wait4 that a SIGCHLD interrupted must not come back with the
+    /// host pid taken for a guest pid.
     /// </summary>
-    private static void RestoreOriginalArguments(Tracee t, SyscallContext ctx)
+    private static void RestoreOriginalArguments(ref UserRegs r, SyscallContext ctx)
     {
-        ref UserRegs r = ref t.Regs;
         r.orig_rax = (ulong)ctx.Number;
         r.rdi = ctx.Original[0]; r.rsi = ctx.Original[1]; r.rdx = ctx.Original[2];
         r.r10 = ctx.Original[3]; r.r8 = ctx.Original[4]; r.r9 = ctx.Original[5];
-        t.StoreRegs();
     }
 
     /// <summary>
