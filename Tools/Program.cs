@@ -11,7 +11,8 @@ public static class Program
     public const string Usage = """
         usage: userkernel run [--image IMG] [--env K=V]... [--workdir DIR] [--hostname NAME] [--user UID[:GID]]
                               [--trace[=FILE]] [--trace-json=FILE] [--trace-filter=LIST] [--summary]
-                              [--break-on=NAME[,NAME]] [--wait-for-debugger] [--read-only] -- COMMAND [ARG...]
+                              [--break-on=NAME[,NAME]] [--wait-for-debugger] [--read-only]
+                              [--bind HOST:GUEST[:ro]]... -- COMMAND [ARG...]
                userkernel syscalls [--format=text|json|markdown]
                userkernel --help
 
@@ -39,6 +40,11 @@ public static class Program
           --wait-for-debugger  wait until a debugger is attached before starting the guest
           --read-only       the root is the image itself, read-only: calls that would change it fail
                             with EROFS (or EEXIST, ENOENT, as Linux orders them on a read-only mount)
+          --bind HOST:GUEST[:ro]  mount the host directory HOST on the guest directory GUEST, which must exist
+                            (repeatable). Its files are the host's; host symlinks are the guest's symlinks,
+                            resolved in the guest's tree, so nothing outside HOST is reached through it.
+                            :ro refuses changes with EROFS; otherwise creating, writing, removing and renaming
+                            within it reach the host (with --read-only, only writing to existing files does)
         syscalls   prints the syscall table: for each syscall its number, name, disposition (emulated, forwarded,
                    passthrough or unimplemented), class (file, process, memory, signal, network, ipc, time,
                    identity or other), handler and note; then how many syscalls have each disposition and how

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using UserKernel.Kernel;
+using UserKernel.Kernel.Filesystems.HostBind;
 using UserKernel.Kernel.Filesystems.Image;
 using UserKernel.Kernel.Filesystems.Overlay;
 using UserKernel.Kernel.Syscalls;
@@ -30,7 +31,11 @@ public static class RunCommand
         public bool WaitForDebugger { get; init; }
         public bool ReadOnly { get; init; }
         public string? User { get; init; }
+        public List<Bind> Binds { get; init; } = new();
     }
+
+    /// <summary>--bind HOST:GUEST[:ro]: a host directory mounted on a guest directory.</summary>
+    private sealed record Bind(string Host, string Guest, bool ReadOnly);
 
     public static int Execute(string[] args)
     {
@@ -63,6 +68,7 @@ public static class RunCommand
                 Trace = trace,
                 BreakOn = o.BreakOn,
             });
+            MountBinds(kernel, o.Binds);
 
             string program = ResolveCommand(kernel, o.Command[0]);
             var env = new List<string> { "PATH=" + GuestPath, "HOME=/root", "TERM=" + (Environment.GetEnvironmentVariable("TERM") ?? "dumb") };
@@ -133,6 +139,33 @@ public static class RunCommand
         throw new UsageException($"{command}: command not found in the image");
     }
 
+    /// <summary>Mounts each --bind in order; a guest directory that does not exist is the user's error (125).</summary>
+    private static void MountBinds(GuestKernel kernel, List<Bind> binds)
+    {
+        uint minor = 0x40;
+        foreach (Bind b in binds)
+        {
+            if (!kernel.Walk.Resolve(Credentials.Root, kernel.Mounts.Root, b.Guest, true).TryGet(out Dentry? at, out _) || !at.Inode.IsDirectory)
+                throw new UsageException($"run: --bind: {b.Guest} is no directory in the guest's tree");
+            if (!HostBindSuperBlock.Open(b.Host, b.ReadOnly, Kernel.Vfs.SuperBlock.MakeDev(0, minor++)).TryGet(out HostBindSuperBlock? fs, out Kernel.Abi.Errno e))
+                throw new UsageException($"run: --bind: cannot open the host directory {b.Host}: {e}");
+            kernel.Mounts.Mount(at, fs);
+        }
+    }
+
+    /// <summary>Splits HOST:GUEST[:ro|:rw]; the guest directory must be an absolute path.</summary>
+    private static Bind ParseBind(string spec)
+    {
+        bool readOnly = false;
+        if (spec.EndsWith(":ro", StringComparison.Ordinal)) { readOnly = true; spec = spec[..^3]; }
+        else if (spec.EndsWith(":rw", StringComparison.Ordinal)) spec = spec[..^3];
+        int colon = spec.IndexOf(':');
+        if (colon <= 0 || colon == spec.Length - 1) throw new UsageException($"run: --bind wants HOST:GUEST[:ro], not '{spec}'");
+        string host = spec[..colon], guest = spec[(colon + 1)..];
+        if (!guest.StartsWith('/')) throw new UsageException($"run: --bind: the guest directory must be an absolute path, not '{guest}'");
+        return new Bind(Path.GetFullPath(host), guest, readOnly);
+    }
+
     private static Options Parse(string[] args)
     {
         string? image = null, user = null, trace = null, traceJson = null, traceFilter = null;
@@ -140,6 +173,7 @@ public static class RunCommand
         var breakOn = new HashSet<string>(StringComparer.Ordinal);
         string workdir = "/", hostname = "userkernel";
         var env = new List<string>();
+        var binds = new List<Bind>();
         int i = 0;
         string Value(string name)
         {
@@ -162,11 +196,13 @@ public static class RunCommand
                 case "--summary": summary = true; break;
                 case "--wait-for-debugger": waitForDebugger = true; break;
                 case "--read-only": readOnly = true; break;
+                case "--bind": binds.Add(ParseBind(Value(a))); break;
                 case "--help" or "-h": Console.Out.WriteLine(Program.Usage); Environment.Exit(0); break;
                 default:
                     if (a.StartsWith("--trace=", StringComparison.Ordinal)) { trace = a["--trace=".Length..]; break; }
                     if (a.StartsWith("--image=", StringComparison.Ordinal)) { image = a["--image=".Length..]; break; }
                     if (a.StartsWith("--user=", StringComparison.Ordinal)) { user = a["--user=".Length..]; break; }
+                    if (a.StartsWith("--bind=", StringComparison.Ordinal)) { binds.Add(ParseBind(a["--bind=".Length..])); break; }
                     if (a.StartsWith("--trace-json=", StringComparison.Ordinal)) { traceJson = a["--trace-json=".Length..]; break; }
                     if (a.StartsWith("--trace-filter=", StringComparison.Ordinal)) { traceFilter = a["--trace-filter=".Length..]; break; }
                     if (a.StartsWith("--break-on=", StringComparison.Ordinal))
@@ -192,7 +228,7 @@ public static class RunCommand
         return new Options(image, env, workdir, hostname, command)
         {
             TraceFile = trace, TraceToStderr = traceStderr, TraceJson = traceJson, TraceFilter = traceFilter,
-            Summary = summary, BreakOn = breakOn, WaitForDebugger = waitForDebugger, ReadOnly = readOnly, User = user,
+            Summary = summary, BreakOn = breakOn, WaitForDebugger = waitForDebugger, ReadOnly = readOnly, User = user, Binds = binds,
         };
     }
 
