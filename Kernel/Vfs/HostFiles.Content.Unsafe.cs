@@ -9,7 +9,12 @@ namespace UserKernel.Kernel.Vfs;
 /// <summary>Writable files: their bytes live in a memfd the filesystem owns, which guests open directly.</summary>
 public sealed unsafe partial class HostFiles
 {
+    private const int PruneContentEvery = 128;
+    private static readonly long OrphanGraceTicks = 2 * System.Diagnostics.Stopwatch.Frequency;
+
     private readonly Dictionary<Inode, int> contentRegistered = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Inode, long> orphanSeenAt = new(ReferenceEqualityComparer.Instance);
+    private int registrationsSincePrune;
 
     /// <summary>
     /// The path of a writable file's own memfd (<see cref="Inode.ContentFd"/>). It replaces any sealed copy
@@ -19,6 +24,7 @@ public sealed unsafe partial class HostFiles
     {
         if (!contentRegistered.TryGetValue(dentry.Inode, out int known) || known != fd)
         {
+            if (++registrationsSincePrune >= PruneContentEvery) PruneContent();
             stat st;
             fstat(fd, &st);
             byHostObject[(st.st_dev, st.st_ino)] = dentry;
@@ -26,13 +32,61 @@ public sealed unsafe partial class HostFiles
         }
         return $"/proc/{kernelPid}/fd/{fd}";
     }
+
+    /// <summary>
+    /// Frees the memfds of files that lost their last name (unlink, rename over them) and that no guest holds
+    /// open any more, so a guest that makes and removes many files (a compiler's temporaries) does not keep
+    /// their bytes in memory for good. A file is released only if it was already nameless at an earlier prune
+    /// at least two seconds before, so an open that was on its way to the host when the name went is not cut off.
+    /// </summary>
+    private void PruneContent()
+    {
+        registrationsSincePrune = 0;
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        HashSet<(ulong, ulong)>? held = null;
+        foreach ((Inode inode, int fd) in new List<KeyValuePair<Inode, int>>(contentRegistered))
+        {
+            if (inode.LinkCount != 0 || inode.ContentFd != fd) { orphanSeenAt.Remove(inode); continue; }
+            if (!orphanSeenAt.TryGetValue(inode, out long seen)) { orphanSeenAt[inode] = now; continue; }
+            if (now - seen < OrphanGraceTicks) continue;
+            held ??= ObjectsHeldByGuests();
+            stat st;
+            if (fstat(fd, &st) != 0 || held.Contains((st.st_dev, st.st_ino))) continue;
+            byHostObject.Remove((st.st_dev, st.st_ino));
+            contentRegistered.Remove(inode);
+            orphanSeenAt.Remove(inode);
+            inode.ReleaseContent();
+        }
+    }
+
+    /// <summary>The host objects (device, inode) of every descriptor the guests hold.</summary>
+    private HashSet<(ulong, ulong)> ObjectsHeldByGuests()
+    {
+        var held = new HashSet<(ulong, ulong)>();
+        foreach (int pid in GuestHostPids?.Invoke() ?? [])
+        {
+            string[] fds;
+            try { fds = System.IO.Directory.GetFileSystemEntries($"/proc/{pid}/fd"); }
+            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException) { continue; }
+            foreach (string fdPath in fds)
+            {
+                byte[] cpath = System.Text.Encoding.ASCII.GetBytes(fdPath + "\0");
+                stat st;
+                fixed (byte* p = cpath)
+                {
+                    if (stat(p, &st) == 0) held.Add((st.st_dev, st.st_ino));
+                }
+            }
+        }
+        return held;
+    }
 }
 
 /// <summary>
 /// A memfd holding a writable file's bytes. The filesystem owns it; guests open it by the kernel's path and
 /// read, write, truncate and map it natively, so size and times for stat are read back from the host.
 /// </summary>
-public sealed unsafe class MemfdContent
+public sealed unsafe class MemfdContent : IDisposable
 {
     private const uint MFD_CLOEXEC = 1;
     private const long UTIME_OMIT = 0x3ffffffe;
@@ -90,6 +144,9 @@ public sealed unsafe class MemfdContent
         times[1].tv_nsec = (long_t)(mtime is { } m ? m.Nanoseconds : UTIME_OMIT);
         futimens(Fd, times);
     }
+
+    /// <summary>Closes the kernel's descriptor: the bytes live on only while a guest holds the memfd.</summary>
+    public void Dispose() => close(Fd);
 
     /// <summary>Size, 512-byte blocks and times as the host keeps them.</summary>
     public (long Size, long Blocks512, Timespec Atime, Timespec Mtime, Timespec Ctime) Stat()

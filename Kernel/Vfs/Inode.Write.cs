@@ -65,4 +65,10 @@ public abstract partial class Inode
     /// writable memfd. Errors: EROFS, ENOMEM, EIO.
     /// </summary>
     public virtual Errno PrepareWrite() => Unchangeable;
+
+    /// <summary>
+    /// Drops the bytes of a regular file that has no name left and that no guest holds open: the kernel's
+    /// own descriptor of its memfd was the last reference. Called by <see cref="HostFiles"/> when it prunes.
+    /// </summary>
+    public virtual void ReleaseContent() { }
 }

@@ -26,6 +26,8 @@ public sealed class OverlayTests(GuestImage image)
         "sed -i s/top/TOP/ /data/nested/top.txt; cat /data/nested/top.txt; ls /data/nested",
         "touch -d '2001-02-03 04:05:06' /data/nested/top.txt; stat -c '%Y %s' /data/nested/top.txt; touch /new; stat -c '%s %F' /new",
         "cd /data/nested; for i in 1 2 3; do echo $i >> log; done; cat log; : > log; stat -c %s log; mkfifo p; stat -c %F p",
+        // Many files made and removed across prunes (every 128 opens, 2 s apart) while one unlinked file stays open.
+        "echo kept > /tmp/keep; exec 3< /tmp/keep; rm /tmp/keep; for r in 1 2 3; do i=0; while [ $i -lt 150 ]; do echo $i > /tmp/f$i; read x < /tmp/f$i; rm /tmp/f$i; i=$((i+1)); done; sleep 2; done; echo $x; cat <&3; ls /tmp",
     };
 
     [Theory]

@@ -144,6 +144,37 @@ public sealed class OverlayFileSystemTests
     }
 
     [Fact]
+    public void Memfd_of_a_nameless_file_no_guest_holds_is_released_at_a_later_prune()
+    {
+        // Arrange: no guests, so nothing is held; every 128 new files opened, HostFiles prunes.
+        var tmpfs = new TmpfsSuperBlock(9);
+        using var host = new HostFiles { GuestHostPids = () => [] };
+        var root = new Dentry("", null, tmpfs.Root);
+        Inode doomed = tmpfs.Root.Create("doomed", FileMode.S_IFREG | 0x1A4, 0, 0).Value;
+        Assert.True(host.PathFor(new Dentry("doomed", root, doomed)).Ok);
+        Assert.Equal(Errno.OK, tmpfs.Root.Unlink("doomed"));
+        void OpenNewFiles(string prefix)
+        {
+            for (int i = 0; i < 128; i++)
+            {
+                Inode f = tmpfs.Root.Create(prefix + i, FileMode.S_IFREG | 0x1A4, 0, 0).Value;
+                Assert.True(host.PathFor(new Dentry(prefix + i, root, f)).Ok);
+            }
+        }
+
+        // Act
+        OpenNewFiles("first");
+        bool keptAtFirstPrune = doomed.ContentFd >= 0;
+        System.Threading.Thread.Sleep(2100);
+        OpenNewFiles("second");
+
+        // Assert
+        Assert.True(keptAtFirstPrune);
+        Assert.Equal(-1, doomed.ContentFd);
+        Assert.True(tmpfs.Root.Lookup("first0").Value.ContentFd >= 0);
+    }
+
+    [Fact]
     public void Chmod_and_chown_are_the_overlays_own()
     {
         // Arrange

@@ -120,6 +120,13 @@ public sealed partial class OverlayInode : Inode
         return Errno.OK;
     }
 
+    public override void ReleaseContent()
+    {
+        if (links != 0 || content == null) return;
+        content.Dispose();
+        content = null;
+    }
+
     /// <summary>Gives a new regular file its (empty) memfd at once: there are no lower bytes to keep.</summary>
     internal Errno MakeContent() => PrepareWrite();
 
