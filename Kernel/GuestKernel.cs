@@ -54,6 +54,8 @@ public sealed class GuestKernel : IDisposable
             Mounts.Mount(dev, new DevSuperBlock(SuperBlock.MakeDev(0, 5)));
         if (Walk.Resolve(Credentials.Root, Mounts.Root, "/proc", true).TryGet(out Dentry? proc, out _) && proc.Inode.IsDirectory)
             Mounts.Mount(proc, new ProcSuperBlock(this, SuperBlock.MakeDev(0, 21)));
+        if (Walk.Resolve(Credentials.Root, Mounts.Root, "/sys", true).TryGet(out Dentry? sys, out _) && sys.Inode.IsDirectory)
+            Mounts.Mount(sys, new Filesystems.Sys.SysSuperBlock(SuperBlock.MakeDev(0, 20)));
         HostFiles.GuestHostPids = () => System.Linq.Enumerable.Select(Pids.All, t => t.HostTid);
         // A writable root gets a tmpfs on /tmp and /dev/shm, as a booted distribution has.
         uint tmpfsMinor = 0x32;
