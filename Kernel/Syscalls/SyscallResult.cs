@@ -61,6 +61,6 @@ public enum ExitAction
 public enum ArgFormat
 {
     Int, Hex, Ptr, Fd, DirFd, Path, Str, OpenFlags, OpenMode, AtFlags, Mode, AccessMode, Signal, Pid, Size,
-    Argv, Envp, CloneFlags, WaitOptions, Resource, RlimitIn, StatxMask, StatxFlags, Sockaddr,
+    Argv, Envp, CloneFlags, WaitOptions, Resource, RlimitIn, StatxMask, StatxFlags, Sockaddr, IoctlRequest,
     StatOut, StatxOut, StatfsOut, DirentsOut, StringOut, UtsOut, WaitStatusOut, RlimitOut,
 }

@@ -41,7 +41,7 @@ public static class SyscallTable
             Row(13, "rt_sigaction", Disposition.Passthrough, null, [], ""),
             Row(14, "rt_sigprocmask", Disposition.Passthrough, null, [], ""),
             Row(15, "rt_sigreturn", Disposition.Passthrough, null, [], ""),
-            Row(16, "ioctl", Disposition.Forward, Sys.Ioctl, [ArgFormat.Fd, ArgFormat.Hex, ArgFormat.Ptr], "stops only for TIOCGPGRP, TIOCSPGRP and TIOCGSID, whose process group ids are translated; every other request runs on the host") with
+            Row(16, "ioctl", Disposition.Forward, Sys.Ioctl, [ArgFormat.Fd, ArgFormat.IoctlRequest, ArgFormat.Ptr], "stops only for TIOCGPGRP, TIOCSPGRP and TIOCGSID, whose process group ids are translated; every other request runs on the host") with
             {
                 StopWhen = new StopWhen(1, [Sys.TIOCGPGRP, Sys.TIOCSPGRP, Sys.TIOCGSID]),
             },
@@ -113,7 +113,7 @@ public static class SyscallTable
             Row(82, "rename", Disposition.Emulate, Sys.Rename, [ArgFormat.Path, ArgFormat.Path], "the overlay moves the name; whiteouts hide lower names (--read-only: as a read-only mount)"),
             Row(83, "mkdir", Disposition.Emulate, Sys.Mkdir, [ArgFormat.Path, ArgFormat.Mode], "made in the overlay's upper layer (--read-only: as a read-only mount)"),
             Row(84, "rmdir", Disposition.Emulate, Sys.Rmdir, [ArgFormat.Path], "whiteout over a lower directory (--read-only: as a read-only mount)"),
-            Row(85, "creat", Disposition.Emulate, Sys.Creat, [ArgFormat.Path, ArgFormat.Mode], "open with O_CREAT|O_WRONLY|O_TRUNC"),
+            Row(85, "creat", Disposition.Emulate, Sys.Creat, [ArgFormat.Path, ArgFormat.Mode], "open with O_CREAT, O_WRONLY and O_TRUNC"),
             Row(86, "link", Disposition.Emulate, Sys.Link, [ArgFormat.Path, ArgFormat.Path], "a new name in the overlay (--read-only: as a read-only mount)"),
             Row(87, "unlink", Disposition.Emulate, Sys.Unlink, [ArgFormat.Path], "whiteout over a lower name; open descriptors keep the memfd (--read-only: as a read-only mount)"),
             Row(88, "symlink", Disposition.Emulate, Sys.Symlink, [ArgFormat.Str, ArgFormat.Path], "made in the overlay's upper layer (--read-only: as a read-only mount)"),

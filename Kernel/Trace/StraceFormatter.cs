@@ -68,6 +68,10 @@ public static class StraceFormatter
             ArgFormat.Envp => v == 0 ? "NULL" : Pointer(v) + " /* " + Count(m, v).ToString(Inv) + " vars */",
             ArgFormat.CloneFlags => CloneFlagsText(v),
             ArgFormat.Sockaddr => SockaddrText(m, v, ctx.Original[i + 1]),
+            ArgFormat.IoctlRequest => (uint)v switch
+            {
+                0x540F => "TIOCGPGRP", 0x5410 => "TIOCSPGRP", 0x5429 => "TIOCGSID", 0x5413 => "TIOCGWINSZ", _ => "0x" + v.ToString("x", Inv),
+            },
             _ => Pointer(v),
         };
     }
@@ -143,6 +147,14 @@ public static class StraceFormatter
     /// <summary>"3", or "-1 ENOENT (No such file or directory)".</summary>
     public static string Result(long value)
     {
+        // The kernel-internal restart codes: the call is interrupted and will be restarted.
+        switch (value)
+        {
+            case -512: return "? ERESTARTSYS (To be restarted if SA_RESTART is set)";
+            case -513: return "? ERESTARTNOINTR (To be restarted)";
+            case -514: return "? ERESTARTNOHAND (To be restarted if no handler)";
+            case -516: return "? ERESTART_RESTARTBLOCK (Interrupted by signal)";
+        }
         if (value < 0 && value > -4096)
         {
             var e = (Errno)(-value);

@@ -167,6 +167,10 @@ internal static class StraceLog
                 started = true;
             }
             if (!Mediated.Contains(name)) continue;
+            // A call interrupted by a signal and restarted shows twice, whenever the signal happens to land.
+            if (call.Groups["result"].Value.StartsWith("? ERESTART", StringComparison.Ordinal)) continue;
+            // ioctl stops only for the terminal requests that carry process groups (the table's StopWhen).
+            if (name == "ioctl" && !Regex.IsMatch(call.Groups["args"].Value, "TIOC[GS]PGRP|TIOCGSID")) continue;
             if (!calls.TryGetValue(pid, out List<string>? list)) { calls[pid] = list = new(); order.Add(pid); }
             list.Add(Normalize(name, call.Groups["args"].Value, call.Groups["result"].Value));
         }
