@@ -15,6 +15,13 @@ using Task = UserKernel.Kernel.Tasks.Task;
 
 namespace UserKernel.Kernel;
 
+/// <summary>The guest's network: --net host (sockets are the host's) or --net none.</summary>
+public enum NetworkMode
+{
+    Host,
+    None,
+}
+
 /// <summary>What the guest is started with.</summary>
 public sealed record KernelOptions
 {
@@ -22,6 +29,9 @@ public sealed record KernelOptions
     public string WorkingDirectory { get; init; } = "/";
     public Credentials Credentials { get; init; } = Credentials.Root;
     public KernelTrace? Trace { get; init; }
+
+    /// <summary>The guest's network (--net): the host's, or none (AF_UNIX sockets only).</summary>
+    public NetworkMode Network { get; init; } = NetworkMode.Host;
 
     /// <summary>Syscall names whose handler calls Debugger.Break() (--break-on).</summary>
     public IReadOnlySet<string> BreakOn { get; init; } = new HashSet<string>();

@@ -12,7 +12,7 @@ public static class Program
         usage: userkernel run [--image IMG] [--env K=V]... [--workdir DIR] [--hostname NAME] [--user UID[:GID]]
                               [--trace[=FILE]] [--trace-json=FILE] [--trace-filter=LIST] [--summary]
                               [--break-on=NAME[,NAME]] [--wait-for-debugger] [--read-only]
-                              [--bind HOST:GUEST[:ro]]... -- COMMAND [ARG...]
+                              [--bind HOST:GUEST[:ro]]... [--net host|none] -- COMMAND [ARG...]
                userkernel syscalls [--format=text|json|markdown]
                userkernel --help
 
@@ -45,6 +45,9 @@ public static class Program
                             resolved in the guest's tree, so nothing outside HOST is reached through it.
                             :ro refuses changes with EROFS; otherwise creating, writing, removing and renaming
                             within it reach the host (with --read-only, only writing to existing files does)
+          --net host|none   host (the default): the guest's sockets are the host's. none: only AF_UNIX
+                            sockets; socket() of any other family (inet, inet6, packet, netlink) fails with
+                            EAFNOSUPPORT (Linux's empty network namespace would offer a loopback instead)
         syscalls   prints the syscall table: for each syscall its number, name, disposition (emulated, forwarded,
                    passthrough or unimplemented), class (file, process, memory, signal, network, ipc, time,
                    identity or other), handler and note; then how many syscalls have each disposition and how

@@ -15,6 +15,16 @@ public static partial class Sys
 {
     private const ushort AF_UNIX = 1;
 
+    private const int AF_UNIX_DOMAIN = 1;
+
+    /// <summary>
+    /// socket(2): made by the host, unless the guest has no network (--net none), where only AF_UNIX sockets
+    /// exist: every other family (inet, inet6, packet, netlink...) answers EAFNOSUPPORT. Linux in an empty
+    /// network namespace would still make them, with only a loopback device; refusing them is simpler and says so.
+    /// </summary>
+    public static SyscallResult Socket(SyscallContext ctx) =>
+        ctx.Kernel.Options.Network == NetworkMode.None && ctx.IntArg(0) != AF_UNIX_DOMAIN ? Errno.EAFNOSUPPORT : SyscallResult.RunOnHost;
+
     /// <summary>connect(2)</summary>
     public static SyscallResult Connect(SyscallContext ctx)
     {

@@ -69,7 +69,7 @@ public static class SyscallTable
             Row(38, "setitimer", Disposition.Passthrough, null, [], ""),
             Row(39, "getpid", Disposition.Emulate, Sys.Getpid, [], "guest pid"),
             Row(40, "sendfile", Disposition.Passthrough, null, [], ""),
-            Row(41, "socket", Disposition.Passthrough, null, [], ""),
+            Row(41, "socket", Disposition.Forward, Sys.Socket, [ArgFormat.Int, ArgFormat.Int, ArgFormat.Int], "runs on the host; with --net none every family but AF_UNIX answers EAFNOSUPPORT"),
             Row(42, "connect", Disposition.Emulate, Sys.Connect, [ArgFormat.Fd, ArgFormat.Sockaddr, ArgFormat.Size], "AF_UNIX path: resolved in the VFS, ENOENT or ECONNREFUSED; other families forwarded"),
             Row(43, "accept", Disposition.Passthrough, null, [], ""),
             Row(44, "sendto", Disposition.Emulate, Sys.Sendto, [ArgFormat.Fd, ArgFormat.Ptr, ArgFormat.Size, ArgFormat.Hex, ArgFormat.Sockaddr, ArgFormat.Size], "AF_UNIX paths not mapped yet: ENOSYS"),

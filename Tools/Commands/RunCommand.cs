@@ -32,6 +32,7 @@ public static class RunCommand
         public bool ReadOnly { get; init; }
         public string? User { get; init; }
         public List<Bind> Binds { get; init; } = new();
+        public NetworkMode Network { get; init; } = NetworkMode.Host;
     }
 
     /// <summary>--bind HOST:GUEST[:ro]: a host directory mounted on a guest directory.</summary>
@@ -67,6 +68,7 @@ public static class RunCommand
                 Credentials = credentials,
                 Trace = trace,
                 BreakOn = o.BreakOn,
+                Network = o.Network,
             });
             MountBinds(kernel, o.Binds);
 
@@ -166,6 +168,13 @@ public static class RunCommand
         return new Bind(Path.GetFullPath(host), guest, readOnly);
     }
 
+    private static NetworkMode ParseNetwork(string value) => value switch
+    {
+        "host" => NetworkMode.Host,
+        "none" => NetworkMode.None,
+        _ => throw new UsageException($"run: --net wants host or none, not '{value}'"),
+    };
+
     private static Options Parse(string[] args)
     {
         string? image = null, user = null, trace = null, traceJson = null, traceFilter = null;
@@ -174,6 +183,7 @@ public static class RunCommand
         string workdir = "/", hostname = "userkernel";
         var env = new List<string>();
         var binds = new List<Bind>();
+        NetworkMode network = NetworkMode.Host;
         int i = 0;
         string Value(string name)
         {
@@ -197,12 +207,14 @@ public static class RunCommand
                 case "--wait-for-debugger": waitForDebugger = true; break;
                 case "--read-only": readOnly = true; break;
                 case "--bind": binds.Add(ParseBind(Value(a))); break;
+                case "--net": network = ParseNetwork(Value(a)); break;
                 case "--help" or "-h": Console.Out.WriteLine(Program.Usage); Environment.Exit(0); break;
                 default:
                     if (a.StartsWith("--trace=", StringComparison.Ordinal)) { trace = a["--trace=".Length..]; break; }
                     if (a.StartsWith("--image=", StringComparison.Ordinal)) { image = a["--image=".Length..]; break; }
                     if (a.StartsWith("--user=", StringComparison.Ordinal)) { user = a["--user=".Length..]; break; }
                     if (a.StartsWith("--bind=", StringComparison.Ordinal)) { binds.Add(ParseBind(a["--bind=".Length..])); break; }
+                    if (a.StartsWith("--net=", StringComparison.Ordinal)) { network = ParseNetwork(a["--net=".Length..]); break; }
                     if (a.StartsWith("--trace-json=", StringComparison.Ordinal)) { traceJson = a["--trace-json=".Length..]; break; }
                     if (a.StartsWith("--trace-filter=", StringComparison.Ordinal)) { traceFilter = a["--trace-filter=".Length..]; break; }
                     if (a.StartsWith("--break-on=", StringComparison.Ordinal))
@@ -228,7 +240,7 @@ public static class RunCommand
         return new Options(image, env, workdir, hostname, command)
         {
             TraceFile = trace, TraceToStderr = traceStderr, TraceJson = traceJson, TraceFilter = traceFilter,
-            Summary = summary, BreakOn = breakOn, WaitForDebugger = waitForDebugger, ReadOnly = readOnly, User = user, Binds = binds,
+            Summary = summary, BreakOn = breakOn, WaitForDebugger = waitForDebugger, ReadOnly = readOnly, User = user, Binds = binds, Network = network,
         };
     }
 
