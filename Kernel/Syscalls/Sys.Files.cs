@@ -42,6 +42,7 @@ public static partial class Sys
         bool creating = (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE;
         int access = flags & O_ACCMODE;
         bool writing = access != O_RDONLY || (flags & O_TRUNC) != 0;
+        bool made = false;
 
         if (!ResolveAt(ctx, dirfd, pathArg, follow).TryGet(out Dentry? found, out Errno e))
         {
@@ -49,6 +50,7 @@ public static partial class Sys
             if (ReadOnlyRoot(ctx)) return CreateError(ctx, dirfd, pathArg, flags);
             if (!CreateForOpen(ctx, dirfd, pathArg, flags, mode).TryGet(out found, out e)) return e;
             flags &= ~O_EXCL;
+            made = true;
         }
         if (found == null) return Errno.ENOTDIR;
         if ((flags & O_TMPFILE) == O_TMPFILE)
@@ -58,6 +60,7 @@ public static partial class Sys
             found = unnamed;
             flags &= ~O_TMPFILE;
             creating = false;
+            made = true;
         }
         if ((flags & O_CREAT) != 0 && (flags & O_EXCL) != 0) return Errno.EEXIST;
 
@@ -66,6 +69,7 @@ public static partial class Sys
         if ((flags & O_DIRECTORY) != 0 && !inode.IsDirectory) return Errno.ENOTDIR;
         if (inode.IsSymlink && (flags & O_PATH) == 0) return Errno.ELOOP;
         if (inode.IsDirectory && (writing || creating) && (flags & O_PATH) == 0) return Errno.EISDIR;
+        if ((flags & O_PATH) == 0 && !made && inode is not HostObjectInode && !MayOpen(ctx, inode, access, writing)) return Errno.EACCES;
 
         uint type = inode.Mode & FileMode.S_IFMT;
         int hostFlags = flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW | O_DIRECTORY);
@@ -137,6 +141,18 @@ public static partial class Sys
         if (!dir.Inode.CreateUnnamed(mode & 0xFFF & ~Umask(ctx), Caller(ctx).Uid, NewGid(ctx, dir.Inode)).TryGet(out Inode? made, out e))
             return e == Errno.EPERM ? Errno.EOPNOTSUPP : e;
         return new Dentry("#" + made.Ino.ToString(System.Globalization.CultureInfo.InvariantCulture), dir, made);
+    }
+
+    /// <summary>
+    /// may_open: read permission for O_RDONLY and O_RDWR, write permission for O_WRONLY, O_RDWR and O_TRUNC,
+    /// checked with the filesystem ids. A file this open made needs neither. A write to a regular file or
+    /// directory of a read-only filesystem is left to answer EROFS, which Linux checks first.
+    /// </summary>
+    private static bool MayOpen(SyscallContext ctx, Inode inode, int access, bool writing)
+    {
+        int want = access == O_WRONLY ? 0 : AccessMode.R_OK;
+        if (writing && !(inode.SuperBlock.ReadOnly && (inode.IsRegular || inode.IsDirectory))) want |= AccessMode.W_OK;
+        return Permissions.May(Caller(ctx), inode, want);
     }
 
     /// <summary>

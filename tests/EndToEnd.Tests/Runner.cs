@@ -66,6 +66,14 @@ public static class Runner
         RunAsync(Cli.Wrap(HostTool.Locate("env", "coreutils"))
             .WithArguments(["-i", "PATH=" + GuestPath, "HOME=/root", "TERM=dumb", HostTool.Locate("chroot", "coreutils"), mountPoint, .. command]));
 
+    /// <summary>
+    /// Runs COMMAND natively under chroot with chroot's own arguments first (options such as --userspec and
+    /// --groups, then the mount point), with the guest's environment.
+    /// </summary>
+    public static Task<RunResult> NativeChrootAsync(string[] chrootArguments, params string[] command) =>
+        RunAsync(Cli.Wrap(HostTool.Locate("env", "coreutils"))
+            .WithArguments(["-i", "PATH=" + GuestPath, "HOME=/root", "TERM=dumb", HostTool.Locate("chroot", "coreutils"), .. chrootArguments, .. command]));
+
     private static async Task<RunResult> RunAsync(Command command)
     {
         using var timeout = new CancellationTokenSource(Timeout);
