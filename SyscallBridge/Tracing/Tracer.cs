@@ -157,7 +157,9 @@ public sealed class Tracer
                 r.r10 = ctx.Current[3]; r.r8 = ctx.Current[4]; r.r9 = ctx.Current[5];
                 t.StoreRegs();
             }
-            t.WantsSyscallExit = ctx.OnExit != ExitAction.None;
+            // A rewritten call always stops at its exit, to give the guest its own registers back (the syscall
+            // ABI preserves them) and so that a restarted call is translated afresh, not rerun with host values.
+            t.WantsSyscallExit = ctx.OnExit != ExitAction.None || ctx.Rewritten;
         }
         Resume(t, 0);
     }

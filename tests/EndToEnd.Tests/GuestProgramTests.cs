@@ -21,6 +21,7 @@ public sealed class GuestProgramTests(GuestImage image)
         "/guest/stat",
         "/guest/getdents", "/guest/getdents.musl",
         "/guest/paths", "/guest/paths.musl",
+        "/guest/regs",
     };
 
     [Theory]
