@@ -38,6 +38,9 @@ public sealed class CredentialsImage : ImageFixture, IAsyncLifetime
         File.Copy(Path.Combine(tree, "bin", "busybox"), Path.Combine(tree, "opt", "true"));
         File.SetUnixFileMode(Path.Combine(tree, "opt", "true"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
+        // The set*id family, run from root and from the user (tests/guest/credentials.c).
+        await GuestCompiler.CompileGlibcAsync(Path.Combine(AppContext.BaseDirectory, "guest", "credentials.c"), Path.Combine(tree, "opt", "credentials"));
+
         string vault = Directory.CreateDirectory(Path.Combine(tree, "vault")).FullName;
         File.WriteAllText(Path.Combine(vault, "inside"), "in the vault\n");
         File.SetUnixFileMode(vault, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -128,6 +131,22 @@ public sealed class CredentialsTests(CredentialsImage image) : IClassFixture<Cre
         Assert.Equal(native.ToString(), guest.ToString());
         Assert.Contains("cat secret: 1", guest.StandardOutput);
         Assert.Contains("Permission denied", guest.StandardError);
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("1000:1000", "1000,100")]
+    public async Task Set_id_calls_answer_as_natively(string? user, string? groups)
+    {
+        // Act
+        RunResult native = await Runner.NativeChrootAsync(user == null ? [image.MountPoint] : ["--userspec=" + user, "--groups=" + groups, image.MountPoint], "/opt/credentials");
+        RunResult guest = await Runner.UserKernelAsync(user == null
+            ? ["run", "--read-only", "--image", image.Image, "--", "/opt/credentials"]
+            : ["run", "--read-only", "--image", image.Image, "--user", user, "--", "/opt/credentials"]);
+
+        // Assert
+        Assert.Equal(native.ToString(), guest.ToString());
+        Assert.Contains(user == null ? "setuid(0) = -1 EPERM" : "setgroups(0) = -1 EPERM", guest.StandardOutput);
     }
 
     [Fact]
