@@ -39,10 +39,11 @@ public static partial class Sys
         if ((mode & ~7) != 0) return Errno.EINVAL;
         if ((flags & ~(AtFlags.AT_EACCESS | AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH)) != 0) return Errno.EINVAL;
         bool follow = (flags & AtFlags.AT_SYMLINK_NOFOLLOW) == 0;
-        if (!ResolveAt(ctx, dirfd, pathArg, follow, (flags & AtFlags.AT_EMPTY_PATH) != 0).TryGet(out Dentry? d, out Errno e)) return e;
+        // access(2) checks, path walk included, with the real ids; AT_EACCESS with the effective ones.
+        Credentials who = (flags & AtFlags.AT_EACCESS) != 0 ? ctx.Task.Group.Credentials : ctx.Task.Group.Credentials.ForAccess();
+        if (!ResolveAt(ctx, dirfd, pathArg, follow, (flags & AtFlags.AT_EMPTY_PATH) != 0, who).TryGet(out Dentry? d, out Errno e)) return e;
         if (d == null) return SyscallResult.RunOnHost;
         Inode inode = d.Inode;
-        Credentials who = (flags & AtFlags.AT_EACCESS) != 0 ? ctx.Task.Group.Credentials : ctx.Task.Group.Credentials.ForAccess();
         if (!Permissions.May(who, inode, mode)) return Errno.EACCES;
         if ((mode & AccessMode.W_OK) != 0 && inode.SuperBlock.ReadOnly && (inode.IsRegular || inode.IsDirectory || inode.IsSymlink)) return Errno.EROFS;
         return 0;

@@ -1,4 +1,5 @@
 using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Vfs;
 
 namespace UserKernel.Kernel.Syscalls;
@@ -11,14 +12,16 @@ public static partial class Sys
     /// With AT_EMPTY_PATH and an empty path, the answer is the descriptor's own file.
     /// Errors: EFAULT, ENAMETOOLONG, ENOENT, ENOTDIR, ELOOP, EBADF (a closed dirfd).
     /// A <c>null</c> dentry with OK means "the descriptor is a host object": let the host answer.
+    /// The walk searches directories as <paramref name="who"/>: the caller's credentials unless given (access(2)
+    /// gives its real ids).
     /// </summary>
-    internal static Result<Dentry?> ResolveAt(SyscallContext ctx, int dirfd, int pathArg, bool follow, bool emptyPathAllowed = false)
+    internal static Result<Dentry?> ResolveAt(SyscallContext ctx, int dirfd, int pathArg, bool follow, bool emptyPathAllowed = false, Credentials? who = null)
     {
         if (!ctx.ReadPath(pathArg).TryGet(out string? path, out Errno e)) return e;
-        return ResolveAt(ctx, dirfd, path, follow, emptyPathAllowed);
+        return ResolveAt(ctx, dirfd, path, follow, emptyPathAllowed, who);
     }
 
-    internal static Result<Dentry?> ResolveAt(SyscallContext ctx, int dirfd, string path, bool follow, bool emptyPathAllowed = false)
+    internal static Result<Dentry?> ResolveAt(SyscallContext ctx, int dirfd, string path, bool follow, bool emptyPathAllowed = false, Credentials? who = null)
     {
         if (path.Length == 0 && !emptyPathAllowed) return Errno.ENOENT;
         Dentry start;
@@ -33,7 +36,7 @@ public static partial class Sys
             start = d;
         }
         if (path.Length == 0) return start;
-        if (!ctx.Kernel.Walk.Resolve(ctx.Task.Group.Credentials, start, path, follow).TryGet(out Dentry? found, out Errno e)) return e;
+        if (!ctx.Kernel.Walk.Resolve(who ?? ctx.Task.Group.Credentials, start, path, follow).TryGet(out Dentry? found, out Errno e)) return e;
         return found;
     }
 

@@ -169,3 +169,21 @@ public sealed class CredentialsTests(CredentialsImage image) : IClassFixture<Cre
         Assert.Equal("1000\n100\n1000\n", user.StandardOutput);
     }
 }
+
+/// <summary>/proc/PID/status shows the four user and group ids and the supplementary groups (no native match: the chroot has no procfs).</summary>
+public sealed class CredentialsProcTests(ProcImage image) : IClassFixture<ProcImage>
+{
+    [Fact]
+    public async Task Status_shows_real_effective_saved_and_filesystem_ids_and_groups()
+    {
+        // Act
+        RunResult result = await Runner.UserKernelAsync(["run", "--read-only", "--image", image.Image, "--user", "1000", "--", "cat", "/proc/self/status"]);
+
+        // Assert
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string[] lines = result.StandardOutput.Split('\n');
+        Assert.Contains("Uid:\t1000\t1000\t1000\t1000", lines);
+        Assert.Contains("Gid:\t1000\t1000\t1000\t1000", lines);
+        Assert.Contains("Groups:\t100 1000 ", lines);
+    }
+}

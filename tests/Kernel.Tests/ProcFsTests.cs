@@ -17,7 +17,7 @@ public class ProcRenderTests
         "Uid:\t1000\t1000\t1000\t1000\nGid:\t1000\t1000\t1000\t1000\nFDSize:\t64\nGroups:\t27 1000 \nNStgid:\t4242\nNSpid:\t4242\n" +
         "NSpgid:\t4242\nNSsid:\t4100\nVmRSS:\t    1024 kB\nThreads:\t1\nSeccomp:\t2\n";
 
-    private static readonly ProcIds Ids = new(Tgid: 3, Pid: 3, PPid: 1, Pgrp: 3, Session: 1, Tpgid: 3, Uid: 0, Gid: 0, Threads: 2);
+    private static readonly ProcIds Ids = new(Tgid: 3, Pid: 3, PPid: 1, Pgrp: 3, Session: 1, Tpgid: 3, Credentials: Credentials.Root, Threads: 2);
 
     [Fact]
     public void Status_names_guest_ids_name_and_credentials_and_no_tracer()
@@ -34,6 +34,7 @@ public class ProcRenderTests
         Assert.Contains("TracerPid:\t0", lines);
         Assert.Contains("Uid:\t0\t0\t0\t0", lines);
         Assert.Contains("Gid:\t0\t0\t0\t0", lines);
+        Assert.Contains("Groups:\t ", lines);
         Assert.Contains("NSpgid:\t3", lines);
         Assert.Contains("NSsid:\t1", lines);
         Assert.Contains("Threads:\t2", lines);

@@ -110,7 +110,7 @@ internal static class ProcPidDirectory
             (int pgrp, int session, int tpgid) = ProcRender.HostGroupIds(ProcSuperBlock.ReadHost(HostDir + "/stat"));
             int ppid = group.Parent?.Tgid ?? (group.Tgid == 1 ? 0 : 1);
             return new ProcIds(group.Tgid, id, ppid, Kernel.Pids.ToGuest(pgrp), Kernel.Pids.ToGuest(session),
-                tpgid <= 0 ? tpgid : Kernel.Pids.ToGuest(tpgid), uid, gid, Math.Max(group.Threads.Count, 1),
+                tpgid <= 0 ? tpgid : Kernel.Pids.ToGuest(tpgid), group.Credentials, Math.Max(group.Threads.Count, 1),
                 IsCaller: Kernel.CurrentTask?.HostTid == hostId);
         }
 

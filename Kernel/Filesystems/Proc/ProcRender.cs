@@ -2,13 +2,14 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
+using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Vfs;
 
 namespace UserKernel.Kernel.Filesystems.Proc;
 
 /// <summary>The guest's ids of one task, as /proc/PID/stat and status print them (0 where the host's lies outside the guest).</summary>
 /// <param name="IsCaller">The task is the one reading: the host sees it stopped for the kernel ("t"), the guest sees it running.</param>
-public readonly record struct ProcIds(int Tgid, int Pid, int PPid, int Pgrp, int Session, int Tpgid, uint Uid, uint Gid, int Threads, bool IsCaller = false);
+public readonly record struct ProcIds(int Tgid, int Pid, int PPid, int Pgrp, int Session, int Tpgid, Credentials Credentials, int Threads, bool IsCaller = false);
 
 /// <summary>
 /// The text of the per-process files. Most fields are host-wide facts about the host process that runs the
@@ -41,9 +42,9 @@ public static class ProcRender
                 "Pid" => I(ids.Pid),
                 "PPid" => I(ids.PPid),
                 "TracerPid" => "0",
-                "Uid" => $"{ids.Uid}\t{ids.Uid}\t{ids.Uid}\t{ids.Uid}",
-                "Gid" => $"{ids.Gid}\t{ids.Gid}\t{ids.Gid}\t{ids.Gid}",
-                "Groups" => "",
+                "Uid" => $"{ids.Credentials.Ruid}\t{ids.Credentials.Euid}\t{ids.Credentials.Suid}\t{ids.Credentials.Fsuid}",
+                "Gid" => $"{ids.Credentials.Rgid}\t{ids.Credentials.Egid}\t{ids.Credentials.Sgid}\t{ids.Credentials.Fsgid}",
+                "Groups" => string.Join(' ', ids.Credentials.Groups) + " ", // Linux ends the list with a space
                 "NStgid" => I(ids.Tgid),
                 "NSpid" => I(ids.Pid),
                 "NSpgid" => I(ids.Pgrp),
