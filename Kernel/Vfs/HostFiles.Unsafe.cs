@@ -201,8 +201,7 @@ public sealed unsafe partial class HostFiles : IDisposable
     public Dentry? Identify(int hostTid, int guestFd)
     {
         Span<byte> path = stackalloc byte[64];
-        int n = Encoding.ASCII.GetBytes($"/proc/{hostTid}/fd/{guestFd}", path);
-        path[n] = 0;
+        ProcPath(path, hostTid, "fd", guestFd);
         stat st;
         fixed (byte* p = path)
         {
@@ -215,23 +214,32 @@ public sealed unsafe partial class HostFiles : IDisposable
     public static bool IsOpen(int hostTid, int guestFd)
     {
         Span<byte> path = stackalloc byte[64];
-        int n = Encoding.ASCII.GetBytes($"/proc/{hostTid}/fd/{guestFd}", path);
-        path[n] = 0;
+        ProcPath(path, hostTid, "fd", guestFd);
         stat st;
         fixed (byte* p = path) return lstat(p, &st) == 0;
     }
 
-    /// <summary>The file offset of a guest descriptor, read from /proc/TID/fdinfo/FD.</summary>
+    /// <summary>The file offset of a guest descriptor, read from the "pos:" line of /proc/TID/fdinfo/FD; -1 if it is closed.</summary>
     public static long ReadOffset(int hostTid, int guestFd)
     {
-        try
-        {
-            foreach (string line in System.IO.File.ReadLines($"/proc/{hostTid}/fdinfo/{guestFd}"))
-                if (line.StartsWith("pos:", StringComparison.Ordinal))
-                    return long.Parse(line.AsSpan(4).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (System.IO.IOException) { }
-        return -1;
+        Span<byte> path = stackalloc byte[64];
+        ProcPath(path, hostTid, "fdinfo", guestFd);
+        Span<byte> text = stackalloc byte[256];
+        int fd, n;
+        fixed (byte* p = path) fd = open(p, 0x80000 /* O_RDONLY|O_CLOEXEC */, default);
+        if (fd < 0) return -1;
+        fixed (byte* t = text) n = (int)read(fd, t, (size_t)text.Length);
+        close(fd);
+        if (n <= 4 || !text.StartsWith("pos:"u8)) return -1;
+        ReadOnlySpan<byte> digits = text[4..n].TrimStart("\t "u8);
+        int end = digits.IndexOf((byte)'\n');
+        return System.Buffers.Text.Utf8Parser.TryParse(end < 0 ? digits : digits[..end], out long pos, out _) ? pos : -1;
+    }
+
+    /// <summary>Writes "/proc/TID/KIND/FD" and a NUL into <paramref name="into"/> without allocating.</summary>
+    private static void ProcPath(Span<byte> into, int tid, string kind, int fd)
+    {
+        System.Text.Unicode.Utf8.TryWrite(into, $"/proc/{tid}/{kind}/{fd}\0", out _);
     }
 
     private static Result<byte[]> ReadAll(Inode inode)
