@@ -13,12 +13,12 @@ namespace UserKernel.Kernel.Filesystems.Dev;
 /// </summary>
 public sealed class DevSuperBlock : SuperBlock
 {
-    private readonly DevDirectory root;
+    private readonly FixedDirectory root;
 
     public DevSuperBlock(ulong device) : base(device)
     {
         var now = new Timespec(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 0);
-        root = new DevDirectory(this, now);
+        root = new FixedDirectory(this, 2, now);
         ulong ino = 2;
         foreach ((string name, uint major, uint minor) in new[]
         {
@@ -28,39 +28,13 @@ public sealed class DevSuperBlock : SuperBlock
         foreach ((string name, string target) in new[] { ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2") })
             root.Add(name, new DevLink(this, ++ino, target, now));
         root.Add("pts", new PtsDirectory(this, ++ino, now));
-        root.Add("shm", new DevDirectory(this, now, ++ino));
+        root.Add("shm", new FixedDirectory(this, ++ino, now));
     }
 
     public override Inode Root => root;
     public override string TypeName => "devtmpfs";
     public override long Magic => 0x01021994;
     public override bool ReadOnly => false;
-
-    private sealed class DevDirectory : Inode
-    {
-        private readonly SortedDictionary<string, Inode> children = new(StringComparer.Ordinal);
-        private readonly Timespec time;
-
-        public DevDirectory(SuperBlock sb, Timespec time, ulong ino = 2) : base(sb, ino) { this.time = time; }
-
-        public void Add(string name, Inode inode) => children[name] = inode;
-
-        public override uint Mode => FileMode.S_IFDIR | 0x1ED; // 0755
-        public override ulong LinkCount => 2;
-        public override Timespec Atime => time;
-        public override Timespec Mtime => time;
-        public override Timespec Ctime => time;
-
-        public override Result<Inode> Lookup(string name) =>
-            children.TryGetValue(name, out Inode? inode) ? inode : Errno.ENOENT;
-
-        public override Result<IReadOnlyList<DirectoryEntry>> ReadDirectory()
-        {
-            var list = new List<DirectoryEntry> { new(".", Ino, 4), new("..", Ino, 4) };
-            foreach ((string name, Inode inode) in children) list.Add(new DirectoryEntry(name, inode.Ino, FileMode.ToDirentType(inode.Mode)));
-            return DirectoryEntry.InListOrder(list);
-        }
-    }
 
     private sealed class DevLink : Inode
     {

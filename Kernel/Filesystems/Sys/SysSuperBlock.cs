@@ -60,53 +60,22 @@ public sealed class SysSuperBlock : SuperBlock
         return numbers.ConvertAll(n => "cpu" + n.ToString(CultureInfo.InvariantCulture));
     }
 
-    private sealed class SysDirectory : Inode
+    private sealed class SysDirectory : FixedDirectory
     {
-        private readonly SortedDictionary<string, Inode> children = new(StringComparer.Ordinal);
         private readonly SysSuperBlock fs;
-        private readonly Timespec time;
-        private readonly uint permissions;
 
-        public SysDirectory(SysSuperBlock sb, ulong ino, Timespec time, uint permissions = 0x1ED) : base(sb, ino)
+        public SysDirectory(SysSuperBlock sb, ulong ino, Timespec time, uint permissions = 0x1ED) : base(sb, ino, time, permissions)
         {
             fs = sb;
-            this.time = time;
-            this.permissions = permissions;
         }
-
-        public void Add(string name, Inode inode) => children[name] = inode;
 
         /// <summary>The subdirectory <paramref name="name"/>, made if it is not there yet.</summary>
         public SysDirectory Directory(string name, Timespec now)
         {
-            if (children.TryGetValue(name, out Inode? known)) return (SysDirectory)known;
+            if (Child(name) is SysDirectory known) return known;
             var made = new SysDirectory(fs, fs.nextIno++, now);
-            children[name] = made;
+            Add(name, made);
             return made;
-        }
-
-        public override uint Mode => FileMode.S_IFDIR | permissions;
-        public override ulong LinkCount
-        {
-            get
-            {
-                ulong links = 2;
-                foreach (Inode child in children.Values) if (child.IsDirectory) links++;
-                return links;
-            }
-        }
-        public override Timespec Atime => time;
-        public override Timespec Mtime => time;
-        public override Timespec Ctime => time;
-
-        public override Result<Inode> Lookup(string name) =>
-            children.TryGetValue(name, out Inode? inode) ? inode : Errno.ENOENT;
-
-        public override Result<IReadOnlyList<DirectoryEntry>> ReadDirectory()
-        {
-            var list = new List<DirectoryEntry> { new(".", Ino, 4), new("..", Ino, 4) };
-            foreach ((string name, Inode inode) in children) list.Add(new DirectoryEntry(name, inode.Ino, FileMode.ToDirentType(inode.Mode)));
-            return DirectoryEntry.InListOrder(list);
         }
     }
 
