@@ -51,29 +51,10 @@ public sealed class CredentialsImage : ImageFixture, IAsyncLifetime
         await HostTool.RunAsync("chown", "coreutils", ["-R", "1000:1000", home]);
 
         Image = await MakeExtImageAsync("root.ext4", tree, "ext4", "64M");
-        string mnt = Dir.CreateDirectory("mnt");
-        await HostTool.RunAsync("mount", "mount", ["-o", "loop,ro", Image, mnt]);
-        MountPoint = mnt;
+        MountPoint = await MountReadOnlyAsync(Image);
     }
 
-    public async Task DisposeAsync()
-    {
-        if (MountPoint.Length != 0)
-        {
-            await HostTool.RunAsync("umount", "mount", [MountPoint]);
-            MountPoint = "";
-        }
-    }
-
-    /// <summary>Unmounts (if DisposeAsync did not) before the base class deletes the directory.</summary>
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            DisposeAsync().GetAwaiter().GetResult();
-        }
-        base.Dispose(disposing);
-    }
+    public Task DisposeAsync() => Task.CompletedTask;
 }
 
 /// <summary>

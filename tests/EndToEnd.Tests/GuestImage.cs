@@ -37,29 +37,10 @@ public sealed class GuestImage : ImageFixture, IAsyncLifetime
         // mke2fs -d links entries linearly; e2fsck -D builds the htree index of the large directories.
         await E2fsckAsync(Image, "-D");
         ImageSha256 = Sha256Of(Image);
-        string mnt = Dir.CreateDirectory("mnt");
-        await HostTool.RunAsync("mount", "mount", ["-o", "loop,ro", Image, mnt]);
-        MountPoint = mnt;
+        MountPoint = await MountReadOnlyAsync(Image);
     }
 
-    public async Task DisposeAsync()
-    {
-        if (MountPoint.Length != 0)
-        {
-            await HostTool.RunAsync("umount", "mount", [MountPoint]);
-            MountPoint = "";
-        }
-    }
-
-    /// <summary>Unmounts (if DisposeAsync did not) before the base class deletes the directory.</summary>
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            DisposeAsync().GetAwaiter().GetResult();
-        }
-        base.Dispose(disposing);
-    }
+    public Task DisposeAsync() => Task.CompletedTask;
 
     /// <summary>sha256 of a host file, lower-case hex.</summary>
     public static string Sha256Of(string path)

@@ -92,10 +92,24 @@ public class ImageFixture : IDisposable
         GC.SuppressFinalize(this);
     }
 
+    private readonly List<string> mounts = new();
+
+    /// <summary>Loop-mounts <paramref name="image"/> read-only at a new directory (needs root); unmounted on Dispose.</summary>
+    public async Task<string> MountReadOnlyAsync(string image, string directoryName = "mnt")
+    {
+        string mountPoint = Dir.CreateDirectory(directoryName);
+        await HostTool.RunAsync("mount", "mount", ["-o", "loop,ro", image, mountPoint]);
+        mounts.Add(mountPoint);
+        return mountPoint;
+    }
+
     protected virtual void Dispose(bool disposing)
     {
         if (disposing)
         {
+            // Unmount before the directory holding the mount points is deleted.
+            foreach (string mountPoint in mounts) HostTool.RunAsync("umount", "mount", [mountPoint]).GetAwaiter().GetResult();
+            mounts.Clear();
             Dir.Dispose();
         }
     }
