@@ -14,6 +14,7 @@ public static class Program
                               [--break-on=NAME[,NAME]] [--wait-for-debugger] [--read-only]
                               [--bind HOST:GUEST[:ro]]... [--net host|none] -- COMMAND [ARG...]
                userkernel syscalls [--format=text|json|markdown]
+               userkernel image VERB [ARG...]     (see 'userkernel image --help')
                userkernel --help
 
         run        runs COMMAND in a guest system whose root is the ext2/3/4 image IMG. The image is never
@@ -72,6 +73,8 @@ public static class Program
                     return RunCommand.Execute(args.AsSpan(1).ToArray());
                 case "syscalls":
                     return SyscallsCommand.Execute(args.AsSpan(1).ToArray());
+                case "image":
+                    return Commands.Image.ImageCommand.Execute(args.AsSpan(1).ToArray());
                 default:
                     throw new UsageException($"unknown command '{args[0]}'; try 'userkernel --help'");
             }
