@@ -4,6 +4,8 @@ using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
 using UserKernel.RootFs.Ext4;
+using UserKernel.RootFs.Image;
+using UserKernel.RootFs.Sources;
 using UserKernel.RootFs.Tests.Fixtures;
 using UserKernel.RootFs.Tree;
 using UserKernel.RootFs.Writer;
@@ -41,7 +43,119 @@ public sealed class WriterTests
         Assert.Equal("small", reader.VolumeName);
         Assert.True(reader.InodeAt("lost+found").IsDirectory);
     }
+
+    [Theory]
+    [InlineData(ImageFormat.Ext4)]
+    [InlineData(ImageFormat.Ext2)]
+    public async Task A_directory_with_every_kind_of_file_round_trips(ImageFormat format)
+    {
+        // Arrange
+        using var dir = new TempDir("writer-dir");
+        var root = dir.CreateDirectory("root");
+        RichTree.Make(root);
+        var image = dir.Combine("out.img");
+
+        // Act
+        ImageWriter.Write(DirectorySource.Read(root), image, new ImageWriterOptions { Format = format });
+
+        // Assert
+        await WriterChecks.AssertCleanAsync(image);
+        using var reader = Ext4Reader.Open(image);
+        HostComparison.AssertSame(root, reader);
+        Assert.Equal(RichTree.BigDirEntries, reader.ReadDirectory(reader.Resolve(RichTree.BigDir)).Count - 2);
+        var sparse = reader.InodeAt(RichTree.Sparse);
+        Assert.True(sparse.Blocks512 < 64 * 8, $"sparse file uses {sparse.Blocks512} sectors: its holes were filled");
+        var debugfs = await ImageFixture.DebugfsAsync(image, $"stat /{RichTree.HardB}");
+        Assert.Contains("Links: 2", debugfs);
+    }
+
+    [Theory]
+    [InlineData(ImageFormat.Ext4)]
+    [InlineData(ImageFormat.Ext2)]
+    public async Task A_sparse_file_over_4_GiB_keeps_its_size_and_data(ImageFormat format)
+    {
+        using var dir = new TempDir("writer-huge");
+        var root = dir.CreateDirectory("root");
+        long far = 4L * 1024 * 1024 * 1024 + 123 * 4096 + 17;
+        using (var file = File.Create(Path.Combine(root, "huge")))
+        {
+            file.Write("head"u8);
+            file.Position = far;
+            file.Write("tail"u8);
+        }
+        var image = dir.Combine("out.img");
+
+        ImageWriter.Write(DirectorySource.Read(root), image, new ImageWriterOptions { Format = format });
+
+        await WriterChecks.AssertCleanAsync(image);
+        using var reader = Ext4Reader.Open(image);
+        uint ino = reader.Resolve("huge");
+        Assert.Equal((ulong)far + 4, reader.ReadInode(ino).Size);
+        var tail = new byte[4];
+        Assert.Equal(4, reader.Read(ino, far, tail));
+        Assert.Equal("tail", Encoding.ASCII.GetString(tail));
+        var middle = new byte[8];
+        reader.Read(ino, 2L * 1024 * 1024 * 1024, middle);
+        Assert.All(middle, b => Assert.Equal(0, b));
+        Assert.True(new FileInfo(image).Length < 64L * 1024 * 1024, "the image itself is small");
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("gzip")]
+    [InlineData("xz")]
+    [InlineData("zstd")]
+    public async Task A_tarball_round_trips(string? compressor)
+    {
+        using var dir = new TempDir("writer-tar");
+        var root = dir.CreateDirectory("root");
+        TarFixtures.MakeTree(root);
+        var tarball = await TarFixtures.MakeTarballAsync(root, dir.Combine("t.tar"), compressor);
+        var image = dir.Combine("out.img");
+
+        using (var source = new TarSource())
+        using (var stream = File.OpenRead(tarball))
+        {
+            ImageWriter.Write(source.Read(stream), image);
+        }
+
+        await WriterChecks.AssertCleanAsync(image);
+        using var reader = Ext4Reader.Open(image);
+        HostComparison.AssertSame(root, reader, compareCtime: false);
+    }
+
+    [Fact]
+    public void Contents_larger_than_the_size_asked_for_fail_and_leave_no_file()
+    {
+        using var dir = new TempDir("writer-full");
+        var tree = new FileTree();
+        tree.Add("big", TreeNode.File(FileContent.FromBytes(Enumerable.Repeat((byte)1, 12 * 1024 * 1024).ToArray())));
+        var image = dir.Combine("out.img");
+
+        var error = Assert.Throws<ImageFormatException>(() =>
+            ImageWriter.Write(tree, image, new ImageWriterOptions { SizeBytes = 8 * 1024 * 1024 }));
+
+        Assert.Contains("too small", error.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public async Task A_fixed_size_is_the_image_size()
+    {
+        using var dir = new TempDir("writer-size");
+        var tree = new FileTree();
+        tree.Add("f", TreeNode.File(FileContent.FromBytes("x"u8.ToArray())));
+        var image = dir.Combine("out.img");
+
+        ImageWriter.Write(tree, image, new ImageWriterOptions { SizeBytes = 300L * 1024 * 1024 });
+
+        Assert.Equal(300L * 1024 * 1024, new FileInfo(image).Length);
+        await WriterChecks.AssertCleanAsync(image);
+        using var reader = Ext4Reader.Open(image);
+        Assert.True(reader.FreeBlocksCount * 4096 > 250L * 1024 * 1024);
+    }
 }
+
 
 /// <summary>Checks shared by the writer's tests.</summary>
 public static class WriterChecks
