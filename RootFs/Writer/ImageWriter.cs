@@ -54,7 +54,7 @@ public sealed partial class ImageWriter
         PlannedInode? lostFound = null;
         if (!tree.Root.Children!.TryGetValue(LostAndFound, out var existing))
         {
-            var node = TreeNode.Directory(0700);
+            var node = TreeNode.Directory(0x1C0 /* 0700 */);
             node.Atime = node.Mtime = node.Ctime = _now;
             lostFound = new PlannedInode(next++, node, "/" + LostAndFound);
             _inodes.Add(lostFound);
