@@ -44,7 +44,7 @@ public sealed class ContainerImage : IDisposable
     public static ContainerImage Open(string source, Platform? platform = null)
     {
         IImageFiles files = Directory.Exists(source) ? new DirectoryImageFiles(source)
-            : File.Exists(source) ? TarImageFiles.Open(source)
+            : File.Exists(source) ? TarImageFiles.OpenArchive(source)
             : throw new ImageFormatException($"{source}: no such file or directory");
         try
         {
