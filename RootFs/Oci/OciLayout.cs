@@ -39,17 +39,17 @@ internal static class OciLayout
         var seen = new List<Platform>();
         foreach (var candidate in candidates)
         {
-            var manifest = ReadManifest(files, candidate.Digest, candidate.Size);
-            // A manifest the index gives no platform for is judged by its config.
+            // Only the chosen manifest is read (a layout may hold the blobs of one platform only),
+            // unless the index gives no platform: then its config tells.
             var platform = candidate.Platform;
             if (platform is null)
             {
-                var (_, config) = ReadConfig(files, manifest, candidate.Digest);
+                var (_, config) = ReadConfig(files, ReadManifest(files, candidate.Digest, candidate.Size), candidate.Digest);
                 platform = Platform.FromJson(config) ?? wanted;
             }
             seen.Add(platform);
             if (wanted.Accepts(platform))
-                return Build(files, manifest, candidate.Digest, platform);
+                return Build(files, ReadManifest(files, candidate.Digest, candidate.Size), candidate.Digest, platform);
         }
         throw new ImageFormatException($"{files.Source}: no image for {wanted} in the index; {ContainerImage.Listing(seen)}");
     }

@@ -84,6 +84,19 @@ public sealed class ContainerImageTests : IDisposable
     }
 
     [Fact]
+    public void Manifests_of_other_platforms_are_never_read()
+    {
+        // As `crane pull --platform` or a partial copy leaves it: the index names a manifest whose blob is absent.
+        string layout = _dir.CreateDirectory("layout");
+        TestImage.Build().WriteLayout(layout, ["linux/arm64", "linux/amd64"]);
+        var index = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(layout, "index.json")))!;
+        string arm = index["manifests"]![0]!["digest"]!.GetValue<string>()["sha256:".Length..];
+        File.Delete(Path.Combine(layout, "blobs", "sha256", arm));
+
+        Import(layout);
+    }
+
+    [Fact]
     public void A_missing_platform_is_an_error_naming_the_platforms_present()
     {
         string layout = _dir.CreateDirectory("layout");
