@@ -95,7 +95,7 @@ public sealed class ContainerImage : IDisposable
     }
 
     /// <summary>A string property, or null when absent; a property of another type is an error.</summary>
-    internal static string? String(JsonElement element, string name, string where)
+    internal static string? StringProperty(JsonElement element, string name, string where)
     {
         if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
             return null;
@@ -104,7 +104,7 @@ public sealed class ContainerImage : IDisposable
     }
 
     /// <summary>An array property's elements, none when absent; a property of another type is an error.</summary>
-    internal static IEnumerable<JsonElement> Array(JsonElement element, string name, string where)
+    internal static IEnumerable<JsonElement> ArrayProperty(JsonElement element, string name, string where)
     {
         if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
             return [];
@@ -117,7 +117,7 @@ public sealed class ContainerImage : IDisposable
     {
         var ids = new List<Digest>();
         if (config.ValueKind == JsonValueKind.Object && config.TryGetProperty("rootfs", out var rootfs))
-            foreach (var id in Array(rootfs, "diff_ids", where))
+            foreach (var id in ArrayProperty(rootfs, "diff_ids", where))
                 ids.Add(Digest.Parse(id.ValueKind == JsonValueKind.String ? id.GetString()! : "", where + ": rootfs.diff_ids"));
         return ids;
     }

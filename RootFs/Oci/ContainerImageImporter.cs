@@ -45,8 +45,8 @@ public static class ContainerImageImporter
         var result = new ImageConfig
         {
             Env = Strings(config, "Env", where),
-            WorkingDir = NonEmpty(ContainerImage.String(config, "WorkingDir", where)),
-            User = NonEmpty(ContainerImage.String(config, "User", where)),
+            WorkingDir = NonEmpty(ContainerImage.StringProperty(config, "WorkingDir", where)),
+            User = NonEmpty(ContainerImage.StringProperty(config, "User", where)),
             Entrypoint = Strings(config, "Entrypoint", where),
             Cmd = Strings(config, "Cmd", where),
         };
@@ -82,7 +82,7 @@ public static class ContainerImageImporter
         if (!config.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
             return null;
         var list = new List<string>();
-        foreach (var item in ContainerImage.Array(config, name, where))
+        foreach (var item in ContainerImage.ArrayProperty(config, name, where))
             list.Add(item.ValueKind == JsonValueKind.String ? item.GetString()! : throw new ImageFormatException($"{where}: \"{name}\" holds a non-string"));
         return list;
     }

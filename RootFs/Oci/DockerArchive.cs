@@ -23,7 +23,7 @@ internal static class DockerArchive
         var chosen = new List<(JsonElement Entry, Platform Platform, byte[] Config)>();
         foreach (var entry in manifest.EnumerateArray())
         {
-            string configPath = ContainerImage.String(entry, "Config", where) ?? throw new ImageFormatException($"{where}: an image without \"Config\"");
+            string configPath = ContainerImage.StringProperty(entry, "Config", where) ?? throw new ImageFormatException($"{where}: an image without \"Config\"");
             var configBytes = ContainerImage.ReadBlob(files, configPath, ConfigDigest(configPath), null);
             var config = ContainerImage.ParseJson(files, configPath, configBytes);
             var platform = Platform.FromJson(config) ?? wanted;
@@ -39,7 +39,7 @@ internal static class DockerArchive
         var (image, chosenPlatform, bytes) = chosen[0];
         var diffIds = ContainerImage.DiffIds(ContainerImage.ParseJson(files, "config", bytes), where);
         var layers = new List<ImageLayer>();
-        foreach (var layer in ContainerImage.Array(image, "Layers", where))
+        foreach (var layer in ContainerImage.ArrayProperty(image, "Layers", where))
         {
             string path = layer.ValueKind == JsonValueKind.String ? layer.GetString()! : throw new ImageFormatException($"{where}: a layer that is not a path");
             layers.Add(new ImageLayer(path, Digest.FromBlobPath(path), null, null, null));

@@ -28,7 +28,7 @@ internal static class OciLayout
     public static ContainerImage Read(IImageFiles files, Platform wanted)
     {
         var layout = ContainerImage.ParseJson(files, "oci-layout", ContainerImage.ReadBlob(files, "oci-layout", null, null));
-        string? version = ContainerImage.String(layout, "imageLayoutVersion", files.Source + ": oci-layout");
+        string? version = ContainerImage.StringProperty(layout, "imageLayoutVersion", files.Source + ": oci-layout");
         if (version is null || !version.StartsWith("1.", StringComparison.Ordinal))
             throw new ImageFormatException($"{files.Source}: oci-layout has imageLayoutVersion '{version}', not 1.x");
 
@@ -59,7 +59,7 @@ internal static class OciLayout
     {
         if (depth > MaxIndexDepth)
             throw new ImageFormatException($"{files.Source}: indexes nest deeper than {MaxIndexDepth}");
-        foreach (var descriptor in ContainerImage.Array(index, "manifests", $"{files.Source}: {where}"))
+        foreach (var descriptor in ContainerImage.ArrayProperty(index, "manifests", $"{files.Source}: {where}"))
         {
             var (digest, size, mediaType) = ReadDescriptor(files, descriptor, where);
             var platform = descriptor.TryGetProperty("platform", out var p) ? Platform.FromJson(p) : null;
@@ -99,7 +99,7 @@ internal static class OciLayout
         string where = $"{files.Source}: {manifestDigest.BlobPath}";
         var diffIds = ContainerImage.DiffIds(config, where);
         var layers = new List<ImageLayer>();
-        foreach (var descriptor in ContainerImage.Array(manifest, "layers", where))
+        foreach (var descriptor in ContainerImage.ArrayProperty(manifest, "layers", where))
         {
             var (digest, size, mediaType) = ReadDescriptor(files, descriptor, manifestDigest.BlobPath);
             if (mediaType is not null && !mediaType.Contains("tar", StringComparison.Ordinal))
@@ -117,8 +117,8 @@ internal static class OciLayout
     private static (Digest Digest, long? Size, string? MediaType) ReadDescriptor(IImageFiles files, JsonElement descriptor, string where)
     {
         string at = $"{files.Source}: {where}";
-        string text = ContainerImage.String(descriptor, "digest", at) ?? throw new ImageFormatException($"{at}: a descriptor has no digest");
+        string text = ContainerImage.StringProperty(descriptor, "digest", at) ?? throw new ImageFormatException($"{at}: a descriptor has no digest");
         long? size = descriptor.TryGetProperty("size", out var s) && s.TryGetInt64(out long n) && n >= 0 ? n : null;
-        return (Digest.Parse(text, at), size, ContainerImage.String(descriptor, "mediaType", at));
+        return (Digest.Parse(text, at), size, ContainerImage.StringProperty(descriptor, "mediaType", at));
     }
 }
