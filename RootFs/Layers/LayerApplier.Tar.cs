@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using UserKernel.RootFs.Image;
 using UserKernel.RootFs.Sources;
 using UserKernel.RootFs.Tree;
 
@@ -21,12 +22,23 @@ public sealed partial class LayerApplier
         // their targets and its contents are spooled); each entry, once there, is applied to the real tree.
         var scratch = new FileTree();
         var applier = new LayerApplier(tree);
-        source.Apply(scratch, layerTar, name =>
+        try
         {
-            if (scratch.Lookup(name) is TreeNode node)
-                applier.Add(LayerEntry.Of(name, node));
-            entryRead?.Invoke(name);
-        });
+            using var tar = Decompression.Open(layerTar, leaveOpen: true);
+            source.Apply(scratch, tar, name =>
+            {
+                if (scratch.Lookup(name) is TreeNode node)
+                    applier.Add(LayerEntry.Of(name, node));
+                entryRead?.Invoke(name);
+            });
+            // The tar ends before the compressed stream does: reading on checks its trailer (gzip's CRC).
+            tar.CopyTo(Stream.Null);
+        }
+        catch (Exception e) when (e is ZstdSharp.ZstdException or SharpCompress.Common.SharpCompressException or InvalidDataException)
+        {
+            // The decompressors have exceptions of their own for damaged data.
+            throw new ImageFormatException($"corrupt layer: {e.Message}", e);
+        }
         applier.Finish();
     }
 }

@@ -66,7 +66,8 @@ public static class ContainerImageImporter
             LayerApplier.ApplyTar(tree, (Stream?)diffCheck ?? tar, source, entryRead);
             diffCheck?.Verify();
         }
-        catch (Exception e) when (e is ImageFormatException or InvalidDataException or IOException)
+        catch (Exception e) when (e is ImageFormatException or InvalidDataException or IOException
+            or ZstdSharp.ZstdException or SharpCompress.Common.SharpCompressException)
         {
             // A damaged blob often breaks its decompression first: the digest says what really happened.
             blobCheck?.Verify();
