@@ -12,7 +12,7 @@ public static class Program
         usage: userkernel run [--image IMG] [--env K=V]... [--workdir DIR] [--hostname NAME] [--user UID[:GID]]
                               [--trace[=FILE]] [--trace-json=FILE] [--trace-filter=LIST] [--summary]
                               [--break-on=NAME[,NAME]] [--wait-for-debugger] [--read-only]
-                              [--bind HOST:GUEST[:ro]]... [--net host|none] -- COMMAND [ARG...]
+                              [--bind HOST:GUEST[:ro]]... [--net host|none] [-- COMMAND [ARG...]]
                userkernel syscalls [--format=text|json|markdown]
                userkernel image VERB [ARG...]     (see 'userkernel image --help')
                userkernel --help
@@ -21,6 +21,9 @@ public static class Program
                    written: the guest's changes go to an overlay held in memory, gone when the run ends,
                    and /tmp and /dev/shm are tmpfs.
                    Without --image, a default image made from the host's static busybox is built once and cached.
+                   Without COMMAND, the image's stored config (from 'image import') gives it: Entrypoint then
+                   Cmd, run with its Env (over the defaults; --env wins), WorkingDir (unless --workdir) and
+                   User (unless --user); an image without a config then is an error.
           --image IMG       the root filesystem image
           --env K=V         set a variable in the guest's environment (repeatable); the guest starts
                             with PATH, HOME=/root and TERM only, never the host's environment

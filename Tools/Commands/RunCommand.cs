@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using UserKernel.Kernel;
 using UserKernel.Kernel.Filesystems.HostBind;
 using UserKernel.Kernel.Filesystems.Image;
@@ -10,6 +11,7 @@ using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Trace;
 using UserKernel.Kernel.Vfs;
 using UserKernel.RootFs.Ext4;
+using UserKernel.RootFs.Images;
 using UserKernel.SyscallBridge.Tracing;
 
 namespace UserKernel.Tools.Commands;
@@ -20,7 +22,7 @@ public static class RunCommand
     /// <summary>The guest's PATH, which is also where a bare command name is looked up.</summary>
     public const string GuestPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-    private sealed record Options(string? Image, List<string> Env, string Workdir, string Hostname, List<string> Command)
+    private sealed record Options(string? Image, List<string> Env, string? Workdir, string Hostname, List<string> Command)
     {
         public string? TraceFile { get; init; }
         public bool TraceToStderr { get; init; }
@@ -58,13 +60,17 @@ public static class RunCommand
             TraceFilter filter;
             try { filter = o.TraceFilter != null ? TraceFilter.Parse(o.TraceFilter) : TraceFilter.All; }
             catch (FormatException ex) { throw new UsageException("run: " + ex.Message); }
-            Credentials credentials = o.User != null ? GuestUser.Parse(root, o.User) : Credentials.Root;
+            // Without a command, the image's stored config says what to run, and how.
+            ImageConfig? config = o.Command.Count == 0 ? StoredConfig(reader, imagePath) : null;
+            List<string> command = config != null ? ConfigCommand(config, imagePath) : o.Command;
+            string? user = o.User ?? config?.User;
+            Credentials credentials = user != null ? GuestUser.Parse(root, user) : Credentials.Root;
             KernelTrace? trace = sinks.Count > 0 ? new KernelTrace(sinks, filter) : null;
 
             using var kernel = new GuestKernel(root, new KernelOptions
             {
                 Hostname = o.Hostname,
-                WorkingDirectory = o.Workdir,
+                WorkingDirectory = o.Workdir ?? ConfigWorkdir(config) ?? "/",
                 Credentials = credentials,
                 Trace = trace,
                 BreakOn = o.BreakOn,
@@ -72,18 +78,20 @@ public static class RunCommand
             });
             MountBinds(kernel, o.Binds);
 
-            string program = ResolveCommand(kernel, o.Command[0]);
             var env = new List<string> { "PATH=" + GuestPath, "HOME=/root", "TERM=" + (Environment.GetEnvironmentVariable("TERM") ?? "dumb") };
-            foreach (string kv in o.Env)
+            // The config's Env overrides the defaults, and --env overrides both.
+            foreach (string kv in (config?.Env ?? []).Concat(o.Env))
             {
+                if (kv.IndexOf('=') <= 0) continue;
                 string key = kv[..kv.IndexOf('=')];
                 env.RemoveAll(e => e.StartsWith(key + "=", StringComparison.Ordinal));
                 env.Add(kv);
             }
+            string program = ResolveCommand(kernel, command[0], env.Find(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? GuestPath);
             if (o.WaitForDebugger) WaitForDebugger();
             try
             {
-                return Tracer.Run(kernel, program, o.Command, env);
+                return Tracer.Run(kernel, program, command, env);
             }
             finally
             {
@@ -128,11 +136,33 @@ public static class RunCommand
         }
     }
 
-    /// <summary>A name with a slash is used as it is; a bare name is looked up in the guest's PATH, in the image.</summary>
-    private static string ResolveCommand(GuestKernel kernel, string command)
+    /// <summary>The image config stored in the image (see `image info`), or null when it has none.</summary>
+    private static ImageConfig? StoredConfig(Ext4Reader reader, string imagePath)
+    {
+        foreach (var (name, value) in reader.ReadXattrs(Ext4Reader.RootInode))
+            if (name == ImageConfig.XattrName) return ImageConfig.Parse(value);
+        throw new UsageException($"run: no command given, and {imagePath} stores no image config to take one from (userkernel run [OPTIONS] -- COMMAND [ARG...])");
+    }
+
+    /// <summary>Entrypoint followed by Cmd, as a container runtime starts an image.</summary>
+    private static List<string> ConfigCommand(ImageConfig config, string imagePath)
+    {
+        var command = new List<string>(config.Entrypoint ?? []);
+        command.AddRange(config.Cmd ?? []);
+        if (command.Count == 0 || command[0].Length == 0)
+            throw new UsageException($"run: no command given, and the config of {imagePath} names none (its Entrypoint and Cmd are empty)");
+        return command;
+    }
+
+    /// <summary>The config's WorkingDir, taken from the root when it is relative (as Docker does).</summary>
+    private static string? ConfigWorkdir(ImageConfig? config) =>
+        config?.WorkingDir is { Length: > 0 } dir ? (dir.StartsWith('/') ? dir : "/" + dir) : null;
+
+    /// <summary>A name with a slash is used as it is; a bare name is looked up in <paramref name="path"/>, in the image.</summary>
+    private static string ResolveCommand(GuestKernel kernel, string command, string path)
     {
         if (command.Contains('/')) return command;
-        foreach (string dir in GuestPath.Split(':'))
+        foreach (string dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
             string candidate = dir + "/" + command;
             if (kernel.Walk.Resolve(Credentials.Root, kernel.Mounts.Root, candidate, true).TryGet(out Dentry? d, out _) && d.Inode.IsRegular)
@@ -180,7 +210,8 @@ public static class RunCommand
         string? image = null, user = null, trace = null, traceJson = null, traceFilter = null;
         bool traceStderr = false, summary = false, waitForDebugger = false, readOnly = false;
         var breakOn = new HashSet<string>(StringComparer.Ordinal);
-        string workdir = "/", hostname = "userkernel";
+        string? workdir = null;
+        string hostname = "userkernel";
         var env = new List<string>();
         var binds = new List<Bind>();
         NetworkMode network = NetworkMode.Host;
@@ -230,10 +261,9 @@ public static class RunCommand
             }
         }
         var command = new List<string>(args.AsSpan(i).ToArray());
-        if (command.Count == 0) throw new UsageException("run: no command given (userkernel run [OPTIONS] -- COMMAND [ARG...])");
         foreach (string kv in env)
             if (kv.IndexOf('=') <= 0) throw new UsageException($"run: --env wants KEY=VALUE, not '{kv}'");
-        if (!workdir.StartsWith('/')) throw new UsageException($"run: --workdir must be an absolute guest path, not '{workdir}'");
+        if (workdir != null && !workdir.StartsWith('/')) throw new UsageException($"run: --workdir must be an absolute guest path, not '{workdir}'");
         if (hostname.Length is 0 or > 64) throw new UsageException("run: --hostname must be 1 to 64 characters");
         if (image != null && !File.Exists(image)) throw new UsageException($"image not found: {image}");
         if (traceFilter != null && !traceStderr && trace == null && traceJson == null && !summary) traceStderr = true;

@@ -13,6 +13,10 @@ public static class ImageCommand
 
         build SRC -o IMG [--size SIZE] [--owner UID:GID] [--ext2] [--label NAME]
                    an ext4 (or ext2) image from a directory or a tarball (plain, gzip, xz, zstd)
+        import SRC -o IMG [--platform OS/ARCH[/VARIANT]] [--size SIZE]
+                   an image from a container image: an OCI image layout, an OCI archive or a docker save
+        commit BASE.img LAYER.tar... -o NEW.img [--size SIZE]
+                   BASE.img with OCI layer tars (whiteouts included) applied in order
 
         'userkernel image VERB --help' tells more about each verb.
         """;
@@ -28,6 +32,8 @@ public static class ImageCommand
         return args[0] switch
         {
             "build" => ImageBuildCommand.Execute(rest),
+            "import" => ImageImportCommand.Execute(rest),
+            "commit" => ImageCommitCommand.Execute(rest),
             _ => throw new UsageException($"image: unknown verb '{args[0]}'; try 'userkernel image --help'"),
         };
     }
