@@ -139,7 +139,7 @@ public sealed partial class HostProgramSource
             }
             if (!current.Children!.TryGetValue(name, out var child))
             {
-                child = TreeNode.Directory(0755);
+                child = TreeNode.Directory(0b111_101_101);
                 current.Children[name] = child;
             }
             if (child.Kind == NodeKind.Symlink)
