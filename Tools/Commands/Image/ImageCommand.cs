@@ -10,6 +10,12 @@ public static class ImageCommand
 {
     public const string Usage = """
         usage: userkernel image VERB [ARG...]
+
+        Verbs (each has its own --help):
+          info IMG                      format, size, features, free space and stored config of an image
+          ls IMG [PATH] [-l]            list a directory of an image (-l: like ls -la)
+          cat IMG PATH...               write files of an image to standard output
+          extract IMG PATH DIR          copy a file or a tree out of an image into the host directory DIR
         """;
 
     public static int Execute(string[] args)
@@ -22,6 +28,10 @@ public static class ImageCommand
         string[] rest = args.AsSpan(1).ToArray();
         return args[0] switch
         {
+            "info" => ImageInfoCommand.Execute(rest),
+            "ls" => ImageLsCommand.Execute(rest),
+            "cat" => ImageCatCommand.Execute(rest),
+            "extract" => ImageExtractCommand.Execute(rest),
             _ => throw new UsageException($"image: unknown verb '{args[0]}'; try 'userkernel image --help'"),
         };
     }

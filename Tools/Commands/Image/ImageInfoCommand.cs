@@ -31,7 +31,7 @@ public static class ImageInfoCommand
             throw new UsageException("image info: expected one image; try 'userkernel image info --help'");
         }
         using var reader = Ext4Reader.Open(args[0]);
-        foreach (var (name, value) in Describe(reader, args[0]))
+        foreach (var (name, value) in Describe(reader, args[0]).ToList())
         {
             Console.Out.WriteLine(name.Length == 0 ? new string(' ', 14) + value : $"{name + ":",-14}{value}");
         }
