@@ -11,11 +11,17 @@ public static class ImageCommand
     public const string Usage = """
         usage: userkernel image VERB [ARG...]
 
-        Verbs (each has its own --help):
-          info IMG                      format, size, features, free space and stored config of an image
-          ls IMG [PATH] [-l]            list a directory of an image (-l: like ls -la)
-          cat IMG PATH...               write files of an image to standard output
-          extract IMG PATH DIR          copy a file or a tree out of an image into the host directory DIR
+        build SRC -o IMG [--size SIZE] [--owner UID:GID] [--ext2] [--label NAME]
+                   an ext4 (or ext2) image from a directory or a tarball (plain, gzip, xz, zstd)
+        info IMG   format, size, features, free space, label, UUID and stored config of an image
+        ls IMG [PATH] [-l]
+                   list a directory of an image (-l: like ls -la)
+        cat IMG PATH...
+                   write files of an image to standard output
+        extract IMG PATH DIR
+                   copy a file or a directory tree out of an image into the host directory DIR
+
+        'userkernel image VERB --help' tells more about each verb.
         """;
 
     public static int Execute(string[] args)
@@ -28,6 +34,7 @@ public static class ImageCommand
         string[] rest = args.AsSpan(1).ToArray();
         return args[0] switch
         {
+            "build" => ImageBuildCommand.Execute(rest),
             "info" => ImageInfoCommand.Execute(rest),
             "ls" => ImageLsCommand.Execute(rest),
             "cat" => ImageCatCommand.Execute(rest),
