@@ -13,6 +13,8 @@ public static class ImageCommand
 
         build SRC -o IMG [--size SIZE] [--owner UID:GID] [--ext2] [--label NAME]
                    an ext4 (or ext2) image from a directory or a tarball (plain, gzip, xz, zstd)
+        from-host PROGRAM... -o IMG [--size SIZE] [--add HOSTPATH[:GUESTPATH]]...
+                   an image of host programs with their loader, shared libraries and a minimal /etc
         info IMG   format, size, features, free space, label, UUID and stored config of an image
         ls IMG [PATH] [-l]
                    list a directory of an image (-l: like ls -la)
@@ -35,6 +37,7 @@ public static class ImageCommand
         return args[0] switch
         {
             "build" => ImageBuildCommand.Execute(rest),
+            "from-host" => ImageFromHostCommand.Execute(rest),
             "info" => ImageInfoCommand.Execute(rest),
             "ls" => ImageLsCommand.Execute(rest),
             "cat" => ImageCatCommand.Execute(rest),
