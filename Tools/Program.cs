@@ -20,7 +20,8 @@ public static class Program
         run        runs COMMAND in a guest system whose root is the ext2/3/4 image IMG. The image is never
                    written: the guest's changes go to an overlay held in memory, gone when the run ends,
                    and /tmp and /dev/shm are tmpfs.
-                   Without --image, a default image made from the host's static busybox is built once and cached.
+                   Without --image, a default image made from the host's busybox (as 'image from-host' makes
+                   images) is built once and cached in ~/.cache/userkernel.
           --image IMG       the root filesystem image
           --env K=V         set a variable in the guest's environment (repeatable); the guest starts
                             with PATH, HOME=/root and TERM only, never the host's environment
