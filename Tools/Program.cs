@@ -20,7 +20,8 @@ public static class Program
         run        runs COMMAND in a guest system whose root is the ext2/3/4 image IMG. The image is never
                    written: the guest's changes go to an overlay held in memory, gone when the run ends,
                    and /tmp and /dev/shm are tmpfs.
-                   Without --image, a default image made from the host's static busybox is built once and cached.
+                   Without --image, a default image made from the host's busybox (as 'image from-host' makes
+                   images) is built once and cached in ~/.cache/userkernel.
                    Without COMMAND, the image's stored config (from 'image import') gives it: Entrypoint then
                    Cmd, run with its Env (over the defaults; --env wins), WorkingDir (unless --workdir) and
                    User (unless --user); an image without a config then is an error.
