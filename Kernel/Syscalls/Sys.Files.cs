@@ -208,12 +208,6 @@ public static partial class Sys
     public static SyscallResult ReadOnlyPath(SyscallContext ctx)
     {
         string name = SyscallTable.Lookup(ctx.Number)!.Name;
-        if (!ReadOnlyRoot(ctx) && name is "setxattr" or "lsetxattr" or "removexattr" or "lremovexattr")
-        {
-            // The writable filesystems keep no extended attributes.
-            if (!ResolveAt(ctx, AtFlags.AT_FDCWD, 0, follow: name[0] != 'l').TryGet(out Dentry? named, out Errno xe)) return xe;
-            return named == null ? SyscallResult.RunOnHost : Errno.EOPNOTSUPP;
-        }
         // Which argument names the object the call would change or create.
         (int dirfdArg, int pathArg, bool creates) = name switch
         {
@@ -273,10 +267,7 @@ public static partial class Sys
         return Errno.EROFS;
     }
 
-    /// <summary>
-    /// fsetxattr, fremovexattr (and, with a read-only root, fchmod and fchown): EROFS on the kernel's files with a
-    /// read-only root, EOPNOTSUPP with a writable one (it keeps no extended attributes), the host's own answer otherwise.
-    /// </summary>
+    /// <summary>fchmod and fchown with a read-only root: EROFS on the kernel's files, the host's own answer otherwise.</summary>
     public static SyscallResult ReadOnlyFd(SyscallContext ctx) =>
-        FileOf(ctx, ctx.IntArg(0)) == null ? SyscallResult.RunOnHost : ReadOnlyRoot(ctx) ? Errno.EROFS : Errno.EOPNOTSUPP;
+        FileOf(ctx, ctx.IntArg(0)) == null ? SyscallResult.RunOnHost : Errno.EROFS;
 }

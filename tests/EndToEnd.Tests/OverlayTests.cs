@@ -65,6 +65,24 @@ public sealed class OverlayTests(GuestImage image)
     }
 
     [Fact]
+    public async Task Extended_attributes_match_a_writable_native_tree()
+    {
+        // Arrange
+        using var copy = new TempDir("xattr-native");
+        await HostTool.RunAsync("cp", "coreutils", ["-a", image.SourceDir + "/.", copy.Path]);
+
+        // Act
+        RunResult native = await Runner.NativeAsync(copy.Path, "/guest/xattr");
+        RunResult guest = await Runner.WritableGuestAsync(image.Image, "/guest/xattr");
+
+        // Assert
+        Assert.Equal(0, native.ExitCode);
+        Assert.Contains("get /data/nested/top.txt user.a = 'three'", native.StandardOutput);
+        Assert.Equal(native.ToString(), guest.ToString());
+        Assert.Equal(image.ImageSha256, GuestImage.Sha256Of(image.Image));
+    }
+
+    [Fact]
     public async Task Read_only_root_still_refuses_writes()
     {
         // Act
