@@ -13,8 +13,9 @@ namespace UserKernel.Kernel.Filesystems.Layer;
 /// <summary>
 /// Saves an overlay's upper layer as an OCI layer: a pax tar of its changes (<see cref="UpperLayer"/>), with
 /// modes, owners, modification times (to the 100 ns System.Formats.Tar keeps), symlinks, hard links, FIFOs and
-/// device nodes, and ".wh." whiteouts and opaque markers. Sockets have no tar form and are left out; the overlay
-/// keeps no extended attributes, so there are none to write.
+/// device nodes, extended attributes, and ".wh." whiteouts and opaque markers. Sockets have no tar form and are
+/// left out. An attribute whose value is UTF-8 text is a "SCHILY.xattr." record (GNU tar's); any other value is
+/// a "LIBARCHIVE.xattr." record (bsdtar's, base64), since a pax record written here must be text.
 /// </summary>
 public static class LayerTar
 {

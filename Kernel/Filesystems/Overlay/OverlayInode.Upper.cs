@@ -17,11 +17,11 @@ public sealed partial class OverlayInode
 
     /// <summary>
     /// Whether the inode differs from its lower one in what a layer records: it is new, its bytes were copied
-    /// up, a name was bound in it, or its mode, owner, modification time or (for a non-directory) link count
+    /// up, a name was bound in it, its extended attributes were set, or its mode, owner, modification time or (for a non-directory) link count
     /// changed. A change of atime or ctime alone is not kept.
     /// </summary>
     internal bool DiffersFromLower =>
-        lower == null || content != null || changes != null ||
+        lower == null || content != null || changes != null || xattrs != null ||
         mode != lower.Mode || uid != lower.Uid || gid != lower.Gid || Mtime != lower.Mtime ||
         (!IsDirectory && links != lower.LinkCount);
 }
