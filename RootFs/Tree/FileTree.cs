@@ -13,7 +13,7 @@ public sealed class FileTree
 {
     public FileTree(TreeNode? root = null)
     {
-        Root = root ?? TreeNode.Directory(0755);
+        Root = root ?? TreeNode.Directory(0x1ED /* 0755 */);
         if (Root.Kind != NodeKind.Directory)
             throw new ArgumentException("the root of a tree is a directory", nameof(root));
     }
@@ -46,7 +46,7 @@ public sealed class FileTree
             var children = node.Children!;
             if (!children.TryGetValue(name, out var child) || child.Kind != NodeKind.Directory)
             {
-                child = TreeNode.Directory(0755);
+                child = TreeNode.Directory(0x1ED /* 0755 */);
                 children[name] = child;
             }
             node = child;

@@ -48,24 +48,24 @@ public sealed class TreeNode
     /// <summary>Stat's S_IFMT bits for <see cref="Kind"/> or'ed with <see cref="Mode"/>.</summary>
     public uint StatMode => TypeBits(Kind) | Mode;
 
-    public static TreeNode Directory(uint mode = 0755) => new(NodeKind.Directory, mode);
+    public static TreeNode Directory(uint mode = 0x1ED /* 0755 */) => new(NodeKind.Directory, mode);
 
-    public static TreeNode File(FileContent content, uint mode = 0644) =>
+    public static TreeNode File(FileContent content, uint mode = 0x1A4 /* 0644 */) =>
         new(NodeKind.Regular, mode) { Content = content ?? throw new ArgumentNullException(nameof(content)) };
 
     public static TreeNode Symlink(string target) =>
-        new(NodeKind.Symlink, 0777) { SymlinkTarget = target ?? throw new ArgumentNullException(nameof(target)) };
+        new(NodeKind.Symlink, 0x1FF /* 0777 */) { SymlinkTarget = target ?? throw new ArgumentNullException(nameof(target)) };
 
-    public static TreeNode Device(NodeKind kind, uint major, uint minor, uint mode = 0644)
+    public static TreeNode Device(NodeKind kind, uint major, uint minor, uint mode = 0x1A4 /* 0644 */)
     {
         if (kind is not (NodeKind.CharDevice or NodeKind.BlockDevice))
             throw new ArgumentException("a device node is a character or block device", nameof(kind));
         return new TreeNode(kind, mode) { DeviceMajor = major, DeviceMinor = minor };
     }
 
-    public static TreeNode Fifo(uint mode = 0644) => new(NodeKind.Fifo, mode);
+    public static TreeNode Fifo(uint mode = 0x1A4 /* 0644 */) => new(NodeKind.Fifo, mode);
 
-    public static TreeNode Socket(uint mode = 0755) => new(NodeKind.Socket, mode);
+    public static TreeNode Socket(uint mode = 0x1ED /* 0755 */) => new(NodeKind.Socket, mode);
 
     /// <summary>A node of the given stat(2) type bits, for sources that read st_mode.</summary>
     public static NodeKind KindOf(uint statMode) => (statMode & 0xF000) switch

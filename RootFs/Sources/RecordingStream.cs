@@ -1,0 +1,43 @@
+using System;
+using System.IO;
+
+namespace UserKernel.RootFs.Sources;
+
+/// <summary>
+/// Passes reads through and, while recording, keeps a copy of the bytes read. TarSource records
+/// the header blocks of each entry to recover pax records byte for byte, which
+/// System.Formats.Tar hands out only as strings (binary xattr values would be lost).
+/// </summary>
+internal sealed class RecordingStream(Stream inner) : Stream
+{
+    private MemoryStream? _recorded;
+
+    public void StartRecording() => _recorded = new MemoryStream();
+
+    public byte[] StopRecording()
+    {
+        var bytes = _recorded?.ToArray() ?? [];
+        _recorded = null;
+        return bytes;
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        int n = inner.Read(buffer);
+        _recorded?.Write(buffer[..n]);
+        return n;
+    }
+
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}

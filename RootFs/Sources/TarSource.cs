@@ -1,0 +1,148 @@
+using System;
+using System.Collections.Generic;
+using System.Formats.Tar;
+using System.IO;
+using UserKernel.RootFs.Image;
+using UserKernel.RootFs.Tree;
+
+namespace UserKernel.RootFs.Sources;
+
+/// <summary>
+/// Reads tar archives (ustar, pax, GNU; plain, gzip, xz or zstd) into a <see cref="FileTree"/>.
+/// File contents are copied to a spool file and the tree refers to slices of it, so nothing is
+/// held in memory; the tree's contents stay readable until this source is disposed.
+/// Entries are applied as tar extracts them: later entries replace earlier ones, hard links
+/// share their target's node, missing parents are created. Whiteouts (".wh.*") are kept as
+/// ordinary entries: interpreting them is the job of whoever stacks layers.
+/// </summary>
+public sealed partial class TarSource : IDisposable
+{
+    private readonly SpoolFile _spool;
+
+    /// <param name="spoolDirectory">Where the spool file lives; the system temp directory by default.</param>
+    public TarSource(string? spoolDirectory = null) => _spool = new SpoolFile(spoolDirectory);
+
+    /// <summary>Bytes of file contents spooled so far.</summary>
+    public long SpooledBytes => _spool.Length;
+
+    /// <summary>A new tree holding the archive's entries.</summary>
+    public FileTree Read(Stream tar)
+    {
+        var tree = new FileTree();
+        Apply(tree, tar);
+        return tree;
+    }
+
+    /// <summary>
+    /// Applies the archive's entries onto <paramref name="tree"/>, in order. Reads
+    /// <paramref name="tar"/> to its end but does not dispose it. A corrupt archive or a hostile
+    /// entry (a ".." component, a hard link to a missing file) throws <see cref="ImageFormatException"/>.
+    /// </summary>
+    /// <param name="entryRead">Called with each entry's path, for progress reports.</param>
+    public void Apply(FileTree tree, Stream tar, Action<string>? entryRead = null)
+    {
+        try
+        {
+            using var decompressed = Decompression.Open(tar, leaveOpen: true);
+            var recorder = new RecordingStream(decompressed);
+            using var reader = new TarReader(recorder, leaveOpen: true);
+            while (true)
+            {
+                recorder.StartRecording();
+                var entry = reader.GetNextEntry(copyData: false);
+                byte[] headers = recorder.StopRecording();
+                if (entry is null)
+                {
+                    break;
+                }
+                ApplyEntry(tree, entry, headers);
+                entryRead?.Invoke(entry.Name);
+                // Skipping unread data must not be recorded as the next entry's header.
+                entry.DataStream?.CopyTo(Stream.Null);
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException
+            or InvalidOperationException or ArgumentException && e is not ImageFormatException)
+        {
+            throw new ImageFormatException($"corrupt tar archive: {e.Message}", e);
+        }
+    }
+
+    public void Dispose() => _spool.Dispose();
+
+    private void ApplyEntry(FileTree tree, TarEntry entry, byte[] headers)
+    {
+        string path = CheckedPath(entry.Name, entry.Name);
+        TreeNode? node = entry.EntryType switch
+        {
+            TarEntryType.Directory => DirectoryFor(tree, path),
+            TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile =>
+                TreeNode.File(entry.DataStream is null ? FileContent.FromBytes([]) : _spool.Append(entry.DataStream, entry.Length)),
+            TarEntryType.SymbolicLink => entry.LinkName.Length > 0
+                ? TreeNode.Symlink(entry.LinkName)
+                : throw new ImageFormatException($"tar entry '{entry.Name}': a symlink with an empty target"),
+            TarEntryType.HardLink => HardLinkTarget(tree, entry),
+            TarEntryType.CharacterDevice => Device(NodeKind.CharDevice, entry),
+            TarEntryType.BlockDevice => Device(NodeKind.BlockDevice, entry),
+            TarEntryType.Fifo => TreeNode.Fifo(),
+            TarEntryType.GlobalExtendedAttributes => null,
+            _ => throw new ImageFormatException(
+                $"tar entry '{entry.Name}': entry type {entry.EntryType} is not supported"),
+        };
+        if (node is null)
+        {
+            return;
+        }
+        if (entry.EntryType == TarEntryType.HardLink)
+        {
+            // A hard link is its target's inode under one more name: the target's metadata stands.
+            tree.Add(path, node);
+            return;
+        }
+        SetMetadata(node, entry, headers);
+        if (path.Length > 0 && !ReferenceEquals(tree.Lookup(path), node))
+        {
+            tree.Add(path, node);
+        }
+    }
+
+    private static TreeNode DirectoryFor(FileTree tree, string path)
+    {
+        var existing = tree.Lookup(path);
+        return existing is { Kind: NodeKind.Directory } ? existing : TreeNode.Directory();
+    }
+
+    private static TreeNode Device(NodeKind kind, TarEntry entry) => entry is PosixTarEntry posix
+        ? TreeNode.Device(kind, (uint)posix.DeviceMajor, (uint)posix.DeviceMinor)
+        : throw new ImageFormatException($"tar entry '{entry.Name}': a device in a format without device numbers");
+
+    private static TreeNode HardLinkTarget(FileTree tree, TarEntry entry)
+    {
+        string target = CheckedPath(entry.LinkName, entry.Name);
+        var node = tree.Lookup(target)
+            ?? throw new ImageFormatException($"tar entry '{entry.Name}': hard link to '{entry.LinkName}', which the archive has not made");
+        if (node.Kind == NodeKind.Directory)
+        {
+            throw new ImageFormatException($"tar entry '{entry.Name}': hard link to the directory '{entry.LinkName}'");
+        }
+        return node;
+    }
+
+    /// <summary>The entry's path relative to the root ("" for the root), refusing "..".</summary>
+    private static string CheckedPath(string name, string entryName)
+    {
+        var parts = new List<string>();
+        foreach (var part in name.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == "..")
+            {
+                throw new ImageFormatException($"tar entry '{entryName}': path '{name}' climbs out of the root with '..'");
+            }
+            if (part != ".")
+            {
+                parts.Add(part);
+            }
+        }
+        return string.Join('/', parts);
+    }
+}
