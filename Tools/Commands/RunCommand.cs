@@ -11,6 +11,9 @@ using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Trace;
 using UserKernel.Kernel.Vfs;
 using UserKernel.RootFs.Ext4;
+using UserKernel.RootFs.Image;
+using UserKernel.RootFs.Sources;
+using UserKernel.RootFs.Tree;
 using UserKernel.SyscallBridge.Launch;
 using UserKernel.SyscallBridge.Tracing;
 
@@ -48,14 +51,14 @@ public static class RunCommand
         string imagePath = o.Image ?? DefaultImage.EnsureBuilt();
         using Ext4Reader reader = Ext4Reader.Open(imagePath);
         var image = new ImageSuperBlock(reader, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30));
-        // The image is never written: by default the guest's changes go to an overlay held in memory.
-        OverlaySuperBlock? overlay = o.ReadOnly ? null : new OverlaySuperBlock(image, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30));
-        Kernel.Vfs.SuperBlock root = overlay ?? (Kernel.Vfs.SuperBlock)image;
-
         var sinks = new List<ITraceSink>();
         var files = new List<IDisposable>();
         try
         {
+            Kernel.Vfs.SuperBlock lower = o.Layers.Count > 0 ? StackLayers(image, o.Layers, files) : image;
+            // The image is never written: by default the guest's changes go to an overlay held in memory.
+            OverlaySuperBlock? overlay = o.ReadOnly ? null : new OverlaySuperBlock(lower, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30));
+            Kernel.Vfs.SuperBlock root = overlay ?? lower;
             if (o.TraceToStderr) sinks.Add(new StraceWriter(Console.Error));
             if (o.TraceFile != null) sinks.Add(new StraceWriter(Track(files, OpenTraceFile(o.TraceFile))));
             if (o.TraceJson != null) sinks.Add(new JsonTraceWriter(Track(files, OpenTraceStream(o.TraceJson))));
@@ -108,6 +111,35 @@ public static class RunCommand
         {
             foreach (IDisposable f in files) f.Dispose();
         }
+    }
+
+    /// <summary>
+    /// --layer: each layer tar read into a tree (its file contents spooled to a temporary file that lives as long
+    /// as the run) and stacked read-only on the image, later layers on top.
+    /// </summary>
+    private static LayerStackSuperBlock StackLayers(ImageSuperBlock image, List<string> paths, List<IDisposable> files)
+    {
+        var layers = new List<Kernel.Vfs.SuperBlock> { image };
+        ulong nextIno = image.TotalInodes + 1;
+        foreach (string path in paths)
+        {
+            TarSource source = Track(files, new TarSource());
+            FileTree tree;
+            try
+            {
+                using FileStream stream = File.OpenRead(path);
+                tree = source.Read(stream);
+            }
+            catch (ImageFormatException ex) { throw new ImageFormatException($"--layer {path}: {ex.Message}", ex); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"run: --layer: cannot read {path}: {ex.Message}");
+            }
+            var layer = new TreeSuperBlock(tree, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30), nextIno);
+            nextIno = layer.EndIno;
+            layers.Add(layer);
+        }
+        return new LayerStackSuperBlock(layers, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30));
     }
 
     /// <summary>--persist: the overlay's upper layer written as an OCI layer tar, whatever way the run ended.</summary>

@@ -30,7 +30,8 @@ public sealed class LayerStackSuperBlock : SuperBlock
             roots[layers.Count - 1 - i] = layers[i].Root;
             totalInodes = System.Math.Max(totalInodes, layers[i].TotalInodes);
         }
-        root = Get(roots[0], roots, parent: null);
+        // The root shows the image's own: a layer tar seldom names "./", and a root it makes up has no real metadata.
+        root = Get(bottom.Root, roots, parent: null);
     }
 
     public override Inode Root => root;

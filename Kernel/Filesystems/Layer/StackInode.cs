@@ -8,7 +8,8 @@ namespace UserKernel.Kernel.Filesystems.Layer;
 
 /// <summary>
 /// An inode of a <see cref="LayerStackSuperBlock"/>: the topmost layer's inode of a name, whose number and
-/// metadata it shows; for a directory, also the directories below it whose entries show through.
+/// metadata it shows; for a directory, also the directories below it whose entries show through (for the root,
+/// the roots of all layers, with the bottom one's metadata).
 /// </summary>
 public sealed class StackInode : Inode
 {
@@ -81,7 +82,9 @@ public sealed class StackInode : Inode
             {
                 if (entry.Name.StartsWith(LayerChange.WhiteoutPrefix, StringComparison.Ordinal))
                 {
-                    if (entry.Name != LayerChange.OpaqueMarker) whiteouts.Add(entry.Name[LayerChange.WhiteoutPrefix.Length..]);
+                    // ".wh..wh.*" names (the opaque marker, aufs's bookkeeping) hide nothing.
+                    if (!entry.Name.StartsWith(LayerChange.WhiteoutPrefix + LayerChange.WhiteoutPrefix, StringComparison.Ordinal))
+                        whiteouts.Add(entry.Name[LayerChange.WhiteoutPrefix.Length..]);
                 }
                 else if (!hidden.Contains(entry.Name) && seen.Add(entry.Name)) list.Add(entry);
             }
