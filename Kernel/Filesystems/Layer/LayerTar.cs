@@ -68,26 +68,47 @@ public static class LayerTar
         }
 
         Inode inode = change.Inode!;
+        Dictionary<string, string> xattrs = XattrRecords(inode, change.Path);
         switch (inode.Mode & FileMode.S_IFMT)
         {
             case FileMode.S_IFDIR:
-                return WithMetadata(new PaxTarEntry(TarEntryType.Directory, name + "/"), inode);
+                return WithMetadata(new PaxTarEntry(TarEntryType.Directory, name + "/", xattrs), inode);
             case FileMode.S_IFREG:
-                return WithMetadata(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new InodeStream(inode) }, inode);
+                return WithMetadata(new PaxTarEntry(TarEntryType.RegularFile, name, xattrs) { DataStream = new InodeStream(inode) }, inode);
             case FileMode.S_IFLNK:
                 if (!inode.ReadLink().TryGet(out byte[]? target, out Errno e)) throw new IOException($"/{change.Path}: {ErrnoNames.Message(e)}");
-                return WithMetadata(new PaxTarEntry(TarEntryType.SymbolicLink, name) { LinkName = FromBytes(target) }, inode);
+                return WithMetadata(new PaxTarEntry(TarEntryType.SymbolicLink, name, xattrs) { LinkName = FromBytes(target) }, inode);
             case FileMode.S_IFIFO:
-                return WithMetadata(new PaxTarEntry(TarEntryType.Fifo, name), inode);
+                return WithMetadata(new PaxTarEntry(TarEntryType.Fifo, name, xattrs), inode);
             case FileMode.S_IFCHR or FileMode.S_IFBLK:
-                var device = new PaxTarEntry((inode.Mode & FileMode.S_IFMT) == FileMode.S_IFCHR ? TarEntryType.CharacterDevice : TarEntryType.BlockDevice, name)
-                {
-                    DeviceMajor = (int)Major(inode.Rdev), DeviceMinor = (int)Minor(inode.Rdev),
-                };
+                var kind = (inode.Mode & FileMode.S_IFMT) == FileMode.S_IFCHR ? TarEntryType.CharacterDevice : TarEntryType.BlockDevice;
+                var device = new PaxTarEntry(kind, name, xattrs) { DeviceMajor = (int)Major(inode.Rdev), DeviceMinor = (int)Minor(inode.Rdev) };
                 return WithMetadata(device, inode);
             default:
                 return null; // a socket: tar has no entry for one
         }
+    }
+
+    private static Dictionary<string, string> XattrRecords(Inode inode, string path)
+    {
+        var records = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!inode.ListXattrs().TryGet(out KeyValuePair<string, byte[]>[]? xattrs, out Errno e)) throw new IOException($"/{path}: {ErrnoNames.Message(e)}");
+        foreach ((string name, byte[] value) in xattrs)
+        {
+            if (IsText(value)) records["SCHILY.xattr." + name] = Encoding.UTF8.GetString(value);
+            else records["LIBARCHIVE.xattr." + Uri.EscapeDataString(name)] = Convert.ToBase64String(value);
+        }
+        return records;
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Whether the bytes are UTF-8 without NULs, so a pax record carries them unchanged.</summary>
+    private static bool IsText(byte[] value)
+    {
+        if (Array.IndexOf(value, (byte)0) >= 0) return false;
+        try { StrictUtf8.GetCharCount(value); return true; }
+        catch (DecoderFallbackException) { return false; }
     }
 
     private static PaxTarEntry WithMetadata(PaxTarEntry entry, Inode inode)
