@@ -54,6 +54,7 @@ public sealed class GuestKernel : IDisposable
         Mounts = new MountTable(root);
         Walk = new PathWalk(Mounts);
         HostFiles = new HostFiles();
+        UnixSockets = new UnixSocketNames(HostFiles);
         UtsName.Nodename = options.Hostname;
         UtsName.Release = ReadHostFile("/proc/sys/kernel/osrelease") ?? UtsName.Release;
         UtsName.Version = ReadHostFile("/proc/sys/kernel/version") ?? UtsName.Version;
@@ -78,6 +79,9 @@ public sealed class GuestKernel : IDisposable
     public MountTable Mounts { get; }
     public PathWalk Walk { get; }
     public HostFiles HostFiles { get; }
+
+    /// <summary>Which host socket each Unix socket name of the guest's VFS stands for.</summary>
+    public UnixSocketNames UnixSockets { get; }
     public PidTable Pids { get; } = new();
     public UtsName UtsName { get; } = new();
 
@@ -295,6 +299,12 @@ public sealed class GuestKernel : IDisposable
                 break;
             case ExitAction.CloseKernelFd:
                 HostFiles.CloseKernelFd((int)ctx.ExitValue);
+                break;
+            case ExitAction.BindUnixName when rax == 0:
+                result = (long)Sys.FinishBind(ctx);
+                break;
+            case ExitAction.TranslateUnixAddress when rax >= 0:
+                Sys.TranslateUnixAddress(ctx);
                 break;
             case ExitAction.FinishExec:
                 ExecPlan? plan = task.PendingExec;

@@ -76,7 +76,12 @@ public static partial class Sys
     private static Result<LastName> NewName(SyscallContext ctx, int dirfd, int pathArg, bool directory)
     {
         if (!ctx.ReadPath(pathArg).TryGet(out string? path, out Errno e)) return e;
-        if (!ParentOf(ctx, dirfd, path).TryGet(out LastName at, out e)) return e;
+        return NewName(ctx, dirfd, path, directory);
+    }
+
+    private static Result<LastName> NewName(SyscallContext ctx, int dirfd, string path, bool directory)
+    {
+        if (!ParentOf(ctx, dirfd, path).TryGet(out LastName at, out Errno e)) return e;
         if (!at.IsNormal) return Errno.EEXIST;
         if (Child(at).Ok) return Errno.EEXIST;
         if (at.TrailingSlash && !directory) return Errno.ENOENT;

@@ -55,6 +55,10 @@ public enum ExitAction
     ReplaceResult,
     /// <summary>The guest opened a volatile memfd (procfs) by the kernel's path: the kernel closes its own descriptor ExitValue.</summary>
     CloseKernelFd,
+    /// <summary>bind gave a Unix socket its host name: make the guest's name (ExitState) in the VFS.</summary>
+    BindUnixName,
+    /// <summary>The call wrote a socket address (getsockname, accept...): a kernel host path becomes the guest's name.</summary>
+    TranslateUnixAddress,
 }
 
 /// <summary>How the tracer prints one argument, in strace's notation. *Out formats are read after the call.</summary>

@@ -186,7 +186,8 @@ public sealed unsafe partial class HostFiles : IDisposable
         return path;
     }
 
-    private string KernelDirectory() => fifoDirectory ??= System.IO.Directory.CreateTempSubdirectory($"userkernel-{kernelPid}-").FullName;
+    /// <summary>The kernel's private host directory (FIFOs, device nodes, Unix sockets), made on first use.</summary>
+    internal string KernelDirectory() => fifoDirectory ??= System.IO.Directory.CreateTempSubdirectory($"userkernel-{kernelPid}-").FullName;
 
     /// <summary>Removes the kernel's host FIFOs and device nodes; the memfds go with the process.</summary>
     public void Dispose()

@@ -15,7 +15,7 @@ public sealed partial class Ext4Reader
     /// <summary>
     /// The extended attributes of inode <paramref name="ino"/> with full names ("user.x",
     /// "security.capability", "system.posix_acl_access"), in-inode ones first, in stored order.
-    /// Values kept in their own inode (ea_inode) are not supported and throw.
+    /// POSIX ACLs come in getxattr(2)'s form. Values kept in their own inode (ea_inode) are not supported and throw.
     /// </summary>
     public IReadOnlyList<(string Name, byte[] Value)> ReadXattrs(uint ino)
     {
@@ -64,7 +64,9 @@ public sealed partial class Ext4Reader
             {
                 throw new ImageFormatException($"corrupt filesystem: xattr '{name}' of inode {ino} has its value past its space");
             }
-            result.Add((name, valueBase.Slice(entry.ValueOffset, (int)entry.ValueSize).ToArray()));
+            ReadOnlySpan<byte> value = valueBase.Slice(entry.ValueOffset, (int)entry.ValueSize);
+            // ACLs are stored in ext4's compact form; hand them out as getxattr(2) does.
+            result.Add((name, entry.NameIndex is 2 or 3 ? PosixAcl.FromDisk(value, ino) : value.ToArray()));
             pos += entry.EntrySize;
         }
     }

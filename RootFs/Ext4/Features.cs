@@ -86,6 +86,24 @@ public static class Features
         IncompatFeatures.FlexBg | IncompatFeatures.EaInode | IncompatFeatures.CsumSeed |
         IncompatFeatures.LargeDir | IncompatFeatures.InlineData | IncompatFeatures.Casefold;
 
+    /// <summary>Incompat features ext3 already had; any other one makes a filesystem ext4.</summary>
+    private const IncompatFeatures Ext3Incompat = IncompatFeatures.Filetype | IncompatFeatures.Recover | IncompatFeatures.MetaBg | IncompatFeatures.JournalDev;
+    /// <summary>Ro_compat features ext3 already had.</summary>
+    private const RoCompatFeatures Ext3RoCompat = RoCompatFeatures.SparseSuper | RoCompatFeatures.LargeFile | RoCompatFeatures.BtreeDir;
+
+    /// <summary>
+    /// "ext4" when the filesystem uses a feature ext3 lacks (extents, 64bit, flex_bg, huge_file ...),
+    /// else "ext3" with a journal, else "ext2": the rule blkid follows to name the type.
+    /// </summary>
+    public static string TypeName(SuperBlock sb)
+    {
+        if ((sb.Incompat & ~Ext3Incompat) != 0 || (sb.RoCompat & ~Ext3RoCompat) != 0)
+        {
+            return "ext4";
+        }
+        return sb.Has(CompatFeatures.HasJournal) ? "ext3" : "ext2";
+    }
+
     /// <summary>The incompat features in <paramref name="incompat"/> this reader cannot read.</summary>
     public static IncompatFeatures Unsupported(IncompatFeatures incompat) => incompat & ~Supported;
 
@@ -103,6 +121,66 @@ public static class Features
         }
         return names;
     }
+
+    /// <summary>e2fsprogs names ("dir_index", "sparse_super2") of the set compat bits; unknown bits as hex.</summary>
+    public static IReadOnlyList<string> Names(CompatFeatures features) => NamesOf((uint)features, bit => Name((CompatFeatures)bit));
+
+    /// <summary>e2fsprogs names ("huge_file", "metadata_csum") of the set ro_compat bits; unknown bits as hex.</summary>
+    public static IReadOnlyList<string> Names(RoCompatFeatures features) => NamesOf((uint)features, bit => Name((RoCompatFeatures)bit));
+
+    private static List<string> NamesOf(uint features, Func<uint, string> name)
+    {
+        var names = new List<string>();
+        for (int bit = 0; bit < 32; bit++)
+        {
+            uint flag = 1u << bit;
+            if ((features & flag) != 0)
+            {
+                names.Add(name(flag));
+            }
+        }
+        return names;
+    }
+
+    private static string Name(CompatFeatures flag) => flag switch
+    {
+        CompatFeatures.DirPrealloc => "dir_prealloc",
+        CompatFeatures.ImagicInodes => "imagic_inodes",
+        CompatFeatures.HasJournal => "has_journal",
+        CompatFeatures.ExtAttr => "ext_attr",
+        CompatFeatures.ResizeInode => "resize_inode",
+        CompatFeatures.DirIndex => "dir_index",
+        CompatFeatures.LazyBg => "lazy_bg",
+        CompatFeatures.ExcludeInode => "snapshot_exclude_inode",
+        CompatFeatures.ExcludeBitmap => "snapshot_exclude_bitmap",
+        CompatFeatures.SparseSuper2 => "sparse_super2",
+        CompatFeatures.FastCommit => "fast_commit",
+        CompatFeatures.StableInodes => "stable_inodes",
+        CompatFeatures.OrphanFile => "orphan_file",
+        _ => $"unknown compat 0x{(uint)flag:x}",
+    };
+
+    private static string Name(RoCompatFeatures flag) => flag switch
+    {
+        RoCompatFeatures.SparseSuper => "sparse_super",
+        RoCompatFeatures.LargeFile => "large_file",
+        RoCompatFeatures.BtreeDir => "btree_dir",
+        RoCompatFeatures.HugeFile => "huge_file",
+        RoCompatFeatures.GdtCsum => "uninit_bg",
+        RoCompatFeatures.DirNlink => "dir_nlink",
+        RoCompatFeatures.ExtraIsize => "extra_isize",
+        RoCompatFeatures.HasSnapshot => "snapshot",
+        RoCompatFeatures.Quota => "quota",
+        RoCompatFeatures.Bigalloc => "bigalloc",
+        RoCompatFeatures.MetadataCsum => "metadata_csum",
+        RoCompatFeatures.Replica => "replica",
+        RoCompatFeatures.ReadOnly => "read-only",
+        RoCompatFeatures.Project => "project",
+        RoCompatFeatures.SharedBlocks => "shared_blocks",
+        RoCompatFeatures.Verity => "verity",
+        RoCompatFeatures.OrphanPresent => "orphan_present",
+        _ => $"unknown ro_compat 0x{(uint)flag:x}",
+    };
 
     private static string Name(IncompatFeatures flag) => flag switch
     {

@@ -50,6 +50,14 @@ public sealed class SuperBlock
     public byte DefHashVersion { get; private init; }
     /// <summary>s_flags: EXT2_FLAGS_SIGNED_HASH (0x1), EXT2_FLAGS_UNSIGNED_HASH (0x2), EXT2_FLAGS_TEST_FILESYS (0x4).</summary>
     public uint Flags { get; private init; }
+    /// <summary>s_r_blocks_count: blocks kept for root.</summary>
+    public ulong ReservedBlocksCount { get; private init; }
+    /// <summary>s_uuid: the filesystem's 128-bit identity, as blkid and mount UUID= see it.</summary>
+    public Guid Uuid { get; private init; }
+    /// <summary>s_mkfs_time (with s_mkfs_time_hi): when the filesystem was made, seconds since the epoch; 0 if unrecorded.</summary>
+    public long MkfsTime { get; private init; }
+    /// <summary>s_wtime (with s_wtime_hi): the last write of the superblock, seconds since the epoch.</summary>
+    public long WriteTime { get; private init; }
 
     /// <summary>Block size in bytes: 2 ^ (10 + s_log_block_size).</summary>
     public uint BlockSize => 1024u << (int)LogBlockSize;
@@ -109,6 +117,12 @@ public sealed class SuperBlock
             HashSeed = DirHash.ParseSeed(raw.Slice(0xEC, 16)),
             DefHashVersion = raw[0xFC],
             Flags = U32(raw, 0x160),
+            ReservedBlocksCount = U32(raw, 0x8) | (is64 ? (ulong)U32(raw, 0x154) << 32 : 0),
+            // s_uuid is 16 bytes in the order they are printed; Guid's constructor wants that order too
+            // with bigEndian: true (RFC 4122 byte order).
+            Uuid = new Guid(raw.Slice(0x68, 16), bigEndian: true),
+            MkfsTime = U32(raw, 0x108) | (long)raw[0x276] << 32,
+            WriteTime = U32(raw, 0x30) | (long)raw[0x274] << 32,
         };
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Tasks;
+using UserKernel.TestSupport;
 using Xunit;
 
 namespace UserKernel.EndToEnd.Tests;
@@ -58,5 +59,21 @@ public sealed class NetworkTests(GuestImage image)
         // Assert
         Assert.Equal(125, guest.ExitCode);
         Assert.Equal("userkernel: run: --net wants host or none, not 'bridge'\n", guest.StandardError);
+    }
+
+    [Fact]
+    public async Task Unix_sockets_bound_to_paths_behave_as_natively()
+    {
+        // Arrange
+        using var copy = new TempDir("unix-native");
+        await HostTool.RunAsync("cp", "coreutils", ["-a", image.SourceDir + "/.", copy.Path]);
+
+        // Act
+        RunResult native = await Runner.NativeAsync(copy.Path, "/guest/unixsockets");
+        RunResult guest = await Runner.WritableGuestAsync(image.Image, "/guest/unixsockets");
+
+        // Assert
+        Assert.Contains("read: 5 'hello'", native.StandardOutput);
+        Assert.Equal(native.ToString(), guest.ToString());
     }
 }

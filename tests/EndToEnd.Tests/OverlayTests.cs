@@ -78,6 +78,7 @@ public sealed class OverlayTests(GuestImage image)
         // Assert
         Assert.Equal(0, native.ExitCode);
         Assert.Contains("get /data/nested/top.txt user.a = 'three'", native.StandardOutput);
+        Assert.Contains("get /data/xattr/tagged user.colour = 'blue'", native.StandardOutput);
         Assert.Equal(native.ToString(), guest.ToString());
         Assert.Equal(image.ImageSha256, GuestImage.Sha256Of(image.Image));
     }

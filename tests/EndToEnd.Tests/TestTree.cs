@@ -59,6 +59,12 @@ public static class TestTree
         await HostTool.RunAsync("env", "coreutils", ["TZ=UTC", "touch", "-d", FixedTime + ".123456789", Path.Combine(root, "data", "nanos")]);
     }
 
+    private static void SetXattr(string path, string name, string value)
+    {
+        if (Mono.Unix.Native.Syscall.setxattr(path, name, Encoding.UTF8.GetBytes(value)) != 0)
+            throw new InvalidOperationException($"setxattr {path} {name}: {Mono.Unix.Native.Stdlib.GetLastError()} (the test tree's filesystem must keep user.* attributes)");
+    }
+
     private static async Task BuildDataAsync(string data)
     {
         var text = new StringBuilder();
@@ -75,6 +81,10 @@ public static class TestTree
         Write(data, "nested/top.txt", "top\n");
         Directory.CreateDirectory(Path.Combine(data, "nested", "empty"));
         Write(data, "nanos", "a file whose mtime has nanoseconds\n");
+        // Extended attributes the image keeps (mke2fs -d copies them) for the guest to read and copy up.
+        Write(data, "xattr/tagged", "a file with extended attributes\n");
+        SetXattr(Path.Combine(data, "xattr", "tagged"), "user.colour", "blue");
+        SetXattr(Path.Combine(data, "xattr", "tagged"), "user.empty", "");
         Write(data, "exec/noexec.sh", "#!/bin/sh\necho should not run\n");
         Write(data, "exec/script.sh", "#!/bin/sh\necho \"script ran: $0 $*\"\nexit 3\n");
         Write(data, "exec/badinterp.sh", "#!/no/such/interpreter\n");

@@ -26,6 +26,14 @@ static const char *errname(int e)
     case ENOSYS: return "ENOSYS";
     case ETXTBSY: return "ETXTBSY";
     case EBUSY: return "EBUSY";
+    case ENODATA: return "ENODATA";
+    case ERANGE: return "ERANGE";
+    case E2BIG: return "E2BIG";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    case EADDRINUSE: return "EADDRINUSE";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case ENXIO: return "ENXIO";
+    case ENOTSOCK: return "ENOTSOCK";
     default: return "E?";
     }
 }

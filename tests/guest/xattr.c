@@ -82,6 +82,15 @@ int main(void)
     result("set on missing", setxattr("/missing", "user.a", "x", 1, 0));
     printf("get on missing: %zd %s\n", getxattr("/missing", "user.a", buf, sizeof buf), errname(errno));
 
+    /* Attributes the image holds, then copied up with the file when one is added. */
+    const char *tagged = "/data/xattr/tagged";
+    get(tagged, "user.colour");
+    get(tagged, "user.empty");
+    list("list tagged", listxattr(tagged, buf, sizeof buf), buf);
+    result("set on tagged", setxattr(tagged, "user.more", "m", 1, 0));
+    list("after copy-up", listxattr(tagged, buf, sizeof buf), buf);
+    get(tagged, "user.colour");
+
     /* Renaming keeps attributes; a copy-up keeps the image file's content. */
     result("rename", rename(image_file, "/moved"));
     get("/moved", "user.a");

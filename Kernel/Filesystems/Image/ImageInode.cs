@@ -37,6 +37,34 @@ public sealed class ImageInode : Inode
     public override ulong StatxAttributesMask => Ext4StatxAttributes;
     public override ulong Rdev => UserKernel.Kernel.Vfs.SuperBlock.MakeDev(disk.RdevMajor, disk.RdevMinor);
 
+    /// <summary>
+    /// The image's attributes in stored order. ext4 keeps POSIX ACLs (system.posix_acl_*) in its own
+    /// compact format and inline data as system.data, so the system namespace is not shown; the syscall
+    /// layer answers EOPNOTSUPP for it, as without ACL support.
+    /// </summary>
+    public override Result<KeyValuePair<string, byte[]>[]> ListXattrs()
+    {
+        try
+        {
+            var kept = new List<KeyValuePair<string, byte[]>>();
+            foreach (var (name, value) in image.Reader.ReadXattrs(disk.Number))
+                if (!name.StartsWith("system.", StringComparison.Ordinal)) kept.Add(new(name, value));
+            return kept.ToArray();
+        }
+        catch (ImageFormatException)
+        {
+            return Errno.EIO;
+        }
+    }
+
+    public override Result<byte[]> GetXattr(string name)
+    {
+        if (!ListXattrs().TryGet(out var all, out Errno e)) return e;
+        foreach (var (n, value) in all)
+            if (n == name) return value;
+        return Errno.ENODATA;
+    }
+
     public override Result<Inode> Lookup(string name)
     {
         if (!IsDirectory) return Errno.ENOTDIR;

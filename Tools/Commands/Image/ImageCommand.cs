@@ -10,6 +10,11 @@ public static class ImageCommand
 {
     public const string Usage = """
         usage: userkernel image VERB [ARG...]
+
+        build SRC -o IMG [--size SIZE] [--owner UID:GID] [--ext2] [--label NAME]
+                   an ext4 (or ext2) image from a directory or a tarball (plain, gzip, xz, zstd)
+
+        'userkernel image VERB --help' tells more about each verb.
         """;
 
     public static int Execute(string[] args)
@@ -22,6 +27,7 @@ public static class ImageCommand
         string[] rest = args.AsSpan(1).ToArray();
         return args[0] switch
         {
+            "build" => ImageBuildCommand.Execute(rest),
             _ => throw new UsageException($"image: unknown verb '{args[0]}'; try 'userkernel image --help'"),
         };
     }
