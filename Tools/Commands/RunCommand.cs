@@ -97,11 +97,13 @@ public static class RunCommand
             }
             catch (Exception ex) when (ex is not GuestStartException)
             {
+                interruption.RunEnded();
                 SaveLayer(o.Persist, overlay); // a kernel bug ends the run, but the guest's work is kept
                 throw;
             }
             finally
             {
+                interruption.RunEnded();
                 trace?.Finish();
             }
             SaveLayer(o.Persist, overlay);

@@ -17,6 +17,7 @@ internal sealed class RunInterruption : IDisposable
     private readonly List<PosixSignalRegistration> registrations = new();
     private readonly GuestKernel kernel;
     private int signal;
+    private volatile bool ended;
 
     public RunInterruption(GuestKernel kernel)
     {
@@ -28,14 +29,20 @@ internal sealed class RunInterruption : IDisposable
     /// <summary>The number of the first signal that ended the run; 0 if none did.</summary>
     public int Signal => Volatile.Read(ref signal);
 
+    /// <summary>
+    /// The guests are gone (init's host pid may already be another process's): a signal from now on, while the
+    /// layer is saved, is only recorded.
+    /// </summary>
+    public void RunEnded() => ended = true;
+
     private void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true; // the runtime would end the process at once, losing the layer
         int number = context.Signal switch { PosixSignal.SIGINT => 2, PosixSignal.SIGTERM => 15, _ => 1 };
-        if (Interlocked.CompareExchange(ref signal, number, 0) != 0) return;
+        if (Interlocked.CompareExchange(ref signal, number, 0) != 0 || ended) return;
         // A signal that comes while the first guest is still being started waits for it to be there.
         for (int i = 0; i < 200 && kernel.Init == null; i++) Thread.Sleep(25);
-        if (kernel.Init is { } init) Tmds.Linux.LibC.kill(init.HostTgid, 9 /* SIGKILL */);
+        if (kernel.Init is { } init && !ended) Tmds.Linux.LibC.kill(init.HostTgid, 9 /* SIGKILL */);
     }
 
     public void Dispose()
