@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a Debian bookworm minbase root filesystem with mmdebstrap, from the apt sources this
-# machine already uses (never a hard-coded mirror), and an ext4 image of it.
+# machine already uses (never a hard-coded mirror), and an ext4 image of it made by `userkernel image build`.
 #
 #   images/debian.sh OUTDIR [--with-gcc] [--include PKG,PKG]
 #
@@ -37,11 +37,11 @@ rm -rf "$out/rootfs.partial"
 mmdebstrap --variant=minbase --include="$include" --quiet bookworm "$out/rootfs.partial" "${sources[@]}"
 rm -rf "$out/rootfs"
 mv "$out/rootfs.partial" "$out/rootfs"
-# mke2fs makes lost+found; the unpacked tree gets one too, so both list the same root.
+# The image writer makes lost+found; the unpacked tree gets one too, so both list the same root.
 mkdir -p -m 700 "$out/rootfs/lost+found"
 
-# Room for the guest's own files is not needed (changes live in memory), so size to fit.
-kib=$(du -sk --apparent-size "$out/rootfs" | cut -f1)
-mke2fs -q -F -t ext4 -d "$out/rootfs" -L debian "$out/debian.img.partial" "$((kib * 13 / 10 + 65536))k"
-mv "$out/debian.img.partial" "$out/debian.img"
+# The image is made by userkernel's own writer (no mke2fs, no loop mount), sized to fit the tree.
+# USERKERNEL may name another way to run it (the tests use their own build).
+read -r -a userkernel <<< "${USERKERNEL:-$(cd "$(dirname "$0")/.." && pwd)/userkernel}"
+"${userkernel[@]}" image build "$out/rootfs" -o "$out/debian.img" --label debian
 echo "$out/debian.img"

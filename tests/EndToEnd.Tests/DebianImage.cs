@@ -2,6 +2,8 @@ using System;
 using System.IO;
 using System.Security.Cryptography;
 using System.Threading.Tasks;
+using CliWrap;
+using CliWrap.Buffered;
 using UserKernel.TestSupport;
 using Xunit;
 
@@ -19,6 +21,9 @@ public sealed class DebianImage : IAsyncLifetime, IDisposable
     /// <summary>The ext4 image the guest boots.</summary>
     public string Image { get; private set; } = "";
 
+    /// <summary>The unpacked tree the image was made from, as the script left it: only for runs that write nothing.</summary>
+    public string UnpackedRoot { get; private set; } = "";
+
     /// <summary>A writable copy of the unpacked tree the image was made from, for chroot.</summary>
     public string NativeRoot => native.Path;
 
@@ -31,12 +36,20 @@ public sealed class DebianImage : IAsyncLifetime, IDisposable
         string hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(script)))[..12];
         string cache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "userkernel", "debian-" + hash);
         Image = Path.Combine(cache, "debian.img");
+        UnpackedRoot = Path.Combine(cache, "rootfs");
         if (!File.Exists(Image))
         {
             HostTool.Locate("mmdebstrap", "mmdebstrap");
-            await HostTool.RunAsync("bash", "bash", [script, cache, "--with-gcc"]);
+            // The script makes the image with `userkernel image build`: this build of it, not the launcher's.
+            var build = await Cli.Wrap(HostTool.Locate("bash", "bash"))
+                .WithArguments([script, cache, "--with-gcc"])
+                .WithEnvironmentVariables(e => e.Set("USERKERNEL", "dotnet exec " + Runner.UserKernelDll))
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync();
+            if (build.ExitCode != 0)
+                throw new InvalidOperationException($"images/debian.sh failed ({build.ExitCode}): {build.StandardError.Trim()}");
         }
-        await HostTool.RunAsync("cp", "coreutils", ["-a", Path.Combine(cache, "rootfs") + "/.", NativeRoot]);
+        await HostTool.RunAsync("cp", "coreutils", ["-a", UnpackedRoot + "/.", NativeRoot]);
         ImageSha256 = GuestImage.Sha256Of(Image);
     }
 
