@@ -7,8 +7,8 @@ namespace UserKernel.Kernel.Filesystems.Layer;
 /// <summary>
 /// A read-only filesystem over a <see cref="FileTree"/> (one layer tar as read by RootFs): every node is one
 /// inode, a hard link (one node under two names) included. Whiteout files are ordinary entries here; the layer
-/// stack above gives them their meaning. Inode numbers start at <paramref name="firstIno"/>, so the layers of
-/// a stack never share one.
+/// stack above gives them their meaning. Inode numbers start at the number the constructor is given, so the
+/// layers of a stack never share one.
 /// </summary>
 public sealed class TreeSuperBlock : SuperBlock
 {
@@ -18,7 +18,7 @@ public sealed class TreeSuperBlock : SuperBlock
 
     public TreeSuperBlock(FileTree tree, ulong device, ulong firstIno) : base(device)
     {
-        // Numbers are given out up front, so the layer above knows where this layer's end.
+        // Numbers are given out up front, so the layer above knows where this one ends.
         EndIno = firstIno;
         numbers[tree.Root] = (EndIno++, 2);
         foreach ((_, TreeNode node) in tree.Walk())
