@@ -96,7 +96,7 @@ public sealed class LayerTests(GuestImage image)
     }
 
     [Fact]
-    public async Task Stacked_layers_apply_in_order_with_whiteouts_and_opaque_directories()
+    public async Task Stacked_layers_apply_in_order_and_commit_flattens_them_to_the_same_tree()
     {
         // Arrange: the second layer removes what the first added and makes a directory anew.
         // A file with names in two directories, changed through one in the second run, stays one file.
@@ -114,9 +114,15 @@ public sealed class LayerTests(GuestImage image)
         // Act
         RunResult native = await Runner.NativeAsync(copy.Path, "/bin/sh", "-c", Listing);
         RunResult guest = await Runner.UserKernelAsync(["run", "--image", image.Image, "--layer", one, "--layer", two, "--", "/bin/sh", "-c", Listing]);
+        string next = dir.Combine("next.img");
+        RunResult commit = await Runner.UserKernelAsync(["image", "commit", image.Image, one, two, "-o", next]);
+        RunResult committed = await Runner.UserKernelAsync(["run", "--image", next, "--", "/bin/sh", "-c", Listing]);
 
         // Assert
         Assert.True(nativeChanges.ExitCode == 0 && firstRun.ExitCode == 0 && secondRun.ExitCode == 0, firstRun + "\n" + secondRun);
+        Assert.True(commit.ExitCode == 0, commit.ToString());
+        Assert.Equal(native.ToString(), committed.ToString());
+        await HostTool.RunAsync("e2fsck", "e2fsprogs", ["-fn", next]);
         Dictionary<string, TarEntrySummary> second = ReadLayer(two);
         Assert.Contains(".wh.added", second.Keys);
         Assert.Contains(".wh.first", second.Keys);
