@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Vfs;
@@ -272,7 +273,12 @@ public static partial class Sys
             if (!moving.IsDirectory && target!.IsDirectory) return Errno.EISDIR;
         }
         if (IsMountPoint(ctx, moving) || (targetExists && IsMountPoint(ctx, target!))) return Errno.EBUSY;
-        return from.Parent.Inode.Rename(from.Name, to.Parent.Inode, to.Name, exchange);
+        if ((e = from.Parent.Inode.Rename(from.Name, to.Parent.Inode, to.Name, exchange)) != Errno.OK) return e;
+        var held = new List<Dentry>(ctx.Kernel.HostFiles.HeldDentries);
+        foreach (Tasks.Task t in ctx.Kernel.Pids.All) held.Add(t.Group.Cwd);
+        Dentry.Move(held, from.Parent.Inode, from.Name, moving, to.Parent, to.Name);
+        if (exchange) Dentry.Move(held, to.Parent.Inode, to.Name, target!, from.Parent, from.Name);
+        return 0;
     }
 
     /// <summary>Whether <paramref name="inode"/> is <paramref name="dir"/> or one of the directories above it.</summary>
