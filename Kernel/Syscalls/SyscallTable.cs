@@ -377,7 +377,7 @@ public static class SyscallTable
             Row(435, "clone3", Disposition.Forward, Sys.Clone3, [ArgFormat.Ptr, ArgFormat.Size], "child pid translated; CLONE_PARENT_SETTID and CLONE_CHILD_SETTID fixed up; set_tid refused (EPERM)"),
             Row(436, "close_range", Disposition.Passthrough, null, [], ""),
             Row(437, "openat2", Disposition.Emulate, Sys.Openat2, [ArgFormat.DirFd, ArgFormat.Path, ArgFormat.Ptr, ArgFormat.Size], "how.flags and how.mode honoured; resolve flags refused with EINVAL"),
-            Row(438, "pidfd_getfd", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
+            Row(438, "pidfd_getfd", Disposition.Passthrough, null, [], "the pidfd is the host's and so is the descriptor it copies"),
             Row(439, "faccessat2", Disposition.Emulate, Sys.Faccessat2, [ArgFormat.DirFd, ArgFormat.Path, ArgFormat.AccessMode, ArgFormat.AtFlags], ""),
             Row(440, "process_madvise", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
             Row(441, "epoll_pwait2", Disposition.Passthrough, null, [], ""),
