@@ -29,37 +29,27 @@ public static class ImageBuildCommand
 
     public static int Execute(string[] args)
     {
-        string? source = null, output = null, label = "";
-        long? size = null;
+        string? source = null, label = "";
         (uint, uint)? owner = null;
         var format = ImageFormat.Ext4;
-        for (int i = 0; i < args.Length; i++)
+        var line = new ImageArgs("image build", args);
+        while (line.Next(out string arg))
         {
-            string arg = args[i];
             switch (arg)
             {
-                case "--help" or "-h":
-                    Console.Out.WriteLine(Usage);
-                    return 0;
-                case "-o" or "--output":
-                    output = Value(args, ref i);
-                    break;
-                case "--size":
-                    size = ImageSize.Parse("image build", Value(args, ref i));
-                    break;
                 case "--owner":
-                    owner = ParseOwner(Value(args, ref i));
+                    owner = ParseOwner(line.Value());
                     break;
                 case "--ext2":
                     format = ImageFormat.Ext2;
                     break;
                 case "--label":
-                    label = Value(args, ref i);
+                    label = line.Value();
                     break;
                 default:
                     if (arg.StartsWith('-') && arg != "-")
                     {
-                        throw new UsageException($"image build: unknown option '{arg}'; try 'userkernel image build --help'");
+                        throw line.Unknown(arg);
                     }
                     if (source is not null)
                     {
@@ -69,11 +59,17 @@ public static class ImageBuildCommand
                     break;
             }
         }
-        if (source is null || output is null)
+        if (line.HelpAsked)
+        {
+            Console.Out.WriteLine(Usage);
+            return 0;
+        }
+        if (source is null || line.Output is not { } output)
         {
             throw new UsageException("image build: needs SRC and -o IMG; try 'userkernel image build --help'");
         }
-        var options = new ImageWriterOptions { Format = format, SizeBytes = size, Label = label, Progress = ImageSize.Progress() };
+        using var progress = new TerminalProgress();
+        var options = line.WriterOptions(progress) with { Format = format, Label = label };
         if (source != "-" && Directory.Exists(source))
         {
             ImageWriter.Write(DirectorySource.Read(source, owner), output, options);
@@ -92,20 +88,7 @@ public static class ImageBuildCommand
             using var tar = new TarSource(Path.GetDirectoryName(Path.GetFullPath(output)));
             ImageWriter.Write(tar.Read(stream), output, options);
         }
-        if (!Console.IsErrorRedirected)
-        {
-            Console.Error.WriteLine();
-        }
         return 0;
-    }
-
-    private static string Value(string[] args, ref int i)
-    {
-        if (i + 1 >= args.Length)
-        {
-            throw new UsageException($"image build: {args[i]} needs a value");
-        }
-        return args[++i];
     }
 
     private static (uint, uint) ParseOwner(string text)

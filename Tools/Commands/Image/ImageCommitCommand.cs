@@ -25,26 +25,18 @@ public static class ImageCommitCommand
     public static int Execute(string[] args)
     {
         var inputs = new List<string>();
-        string? output = null;
-        long? size = null;
-        for (int i = 0; i < args.Length; i++)
+        var line = new ImageArgs("image commit", args);
+        while (line.Next(out string a))
         {
-            string a = args[i];
-            string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"image commit: {a} needs a value");
-            switch (a)
-            {
-                case "--help" or "-h":
-                    Console.Out.WriteLine(Usage);
-                    return 0;
-                case "-o" or "--output": output = Value(); break;
-                case "--size": size = ByteSize.Parse(Value(), "image commit: --size"); break;
-                default:
-                    if (a.StartsWith('-')) throw new UsageException($"image commit: unknown option '{a}'; try 'userkernel image commit --help'");
-                    inputs.Add(a);
-                    break;
-            }
+            if (a.StartsWith('-')) throw line.Unknown(a);
+            inputs.Add(a);
         }
-        if (inputs.Count < 2 || output == null)
+        if (line.HelpAsked)
+        {
+            Console.Out.WriteLine(Usage);
+            return 0;
+        }
+        if (inputs.Count < 2 || line.Output is not { } output)
             throw new UsageException("image commit: BASE.img, at least one LAYER.tar and -o NEW.img are needed; try 'userkernel image commit --help'");
         foreach (string input in inputs)
             if (!File.Exists(input)) throw new UsageException($"image commit: {input}: no such file");
@@ -59,11 +51,7 @@ public static class ImageCommitCommand
             using var stream = new FileStream(layer, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             LayerApplier.ApplyTar(tree, stream, tar, name => progress.Report($"{layer}: {name}"));
         }
-        ImageWriter.Write(tree, output, new ImageWriterOptions
-        {
-            SizeBytes = size,
-            Progress = (done, total) => progress.Report($"writing {output}: {done}/{total} inodes"),
-        });
+        ImageWriter.Write(tree, output, line.WriterOptions(progress));
         return 0;
     }
 }

@@ -31,35 +31,29 @@ public static class ImageFromHostCommand
     {
         var programs = new List<string>();
         var adds = new List<(string Host, string? Guest)>();
-        string? output = null;
-        long? size = null;
-        for (int i = 0; i < args.Length; i++)
+        var line = new ImageArgs("image from-host", args);
+        while (line.Next(out string arg))
         {
-            string arg = args[i];
             switch (arg)
             {
-                case "--help" or "-h":
-                    Console.Out.WriteLine(Usage);
-                    return 0;
-                case "-o" or "--output":
-                    output = Value(args, ref i);
-                    break;
-                case "--size":
-                    size = ImageSize.Parse("image from-host", Value(args, ref i));
-                    break;
                 case "--add":
-                    adds.Add(ParseAdd(Value(args, ref i)));
+                    adds.Add(ParseAdd(line.Value()));
                     break;
                 default:
                     if (arg.StartsWith('-'))
                     {
-                        throw new UsageException($"image from-host: unknown option '{arg}'; try 'userkernel image from-host --help'");
+                        throw line.Unknown(arg);
                     }
                     programs.Add(arg);
                     break;
             }
         }
-        if (programs.Count == 0 || output is null)
+        if (line.HelpAsked)
+        {
+            Console.Out.WriteLine(Usage);
+            return 0;
+        }
+        if (programs.Count == 0 || line.Output is not { } output)
         {
             throw new UsageException("image from-host: needs PROGRAM... and -o IMG; try 'userkernel image from-host --help'");
         }
@@ -68,11 +62,8 @@ public static class ImageFromHostCommand
         {
             Console.Error.WriteLine("userkernel: image from-host: left out: " + warning);
         }
-        ImageWriter.Write(source.Tree, output, new ImageWriterOptions { SizeBytes = size, Progress = ImageSize.Progress() });
-        if (!Console.IsErrorRedirected)
-        {
-            Console.Error.WriteLine();
-        }
+        using var progress = new TerminalProgress();
+        ImageWriter.Write(source.Tree, output, line.WriterOptions(progress));
         return 0;
     }
 
@@ -121,14 +112,5 @@ public static class ImageFromHostCommand
             throw new UsageException($"image from-host: --add '{spec}' is not HOSTPATH[:GUESTPATH] (GUESTPATH absolute)");
         }
         return (host, guest);
-    }
-
-    private static string Value(string[] args, ref int i)
-    {
-        if (i + 1 >= args.Length)
-        {
-            throw new UsageException($"image from-host: {args[i]} needs a value");
-        }
-        return args[++i];
     }
 }

@@ -28,32 +28,30 @@ public static class ImageImportCommand
 
     public static int Execute(string[] args)
     {
-        string? source = null, output = null;
+        string? source = null;
         Platform? platform = null;
-        long? size = null;
-        for (int i = 0; i < args.Length; i++)
+        var line = new ImageArgs("image import", args);
+        while (line.Next(out string a))
         {
-            string a = args[i];
-            string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"image import: {a} needs a value");
             switch (a)
             {
-                case "--help" or "-h":
-                    Console.Out.WriteLine(Usage);
-                    return 0;
-                case "-o" or "--output": output = Value(); break;
                 case "--platform":
-                    string p = Value();
+                    string p = line.Value();
                     platform = Platform.TryParse(p) ?? throw new UsageException($"image import: --platform wants OS/ARCH[/VARIANT] such as linux/amd64, not '{p}'");
                     break;
-                case "--size": size = ByteSize.Parse(Value(), "image import: --size"); break;
                 default:
-                    if (a.StartsWith('-') && a != "-") throw new UsageException($"image import: unknown option '{a}'; try 'userkernel image import --help'");
+                    if (a.StartsWith('-') && a != "-") throw line.Unknown(a);
                     if (source != null) throw new UsageException("image import: one SRC only; try 'userkernel image import --help'");
                     source = a;
                     break;
             }
         }
-        if (source == null || output == null)
+        if (line.HelpAsked)
+        {
+            Console.Out.WriteLine(Usage);
+            return 0;
+        }
+        if (source == null || line.Output is not { } output)
             throw new UsageException("image import: SRC and -o IMG are needed; try 'userkernel image import --help'");
         if (!Directory.Exists(source) && !File.Exists(source))
             throw new UsageException($"image import: {source}: no such file or directory");
@@ -62,11 +60,7 @@ public static class ImageImportCommand
         using var image = ContainerImage.Open(source, platform);
         using var tar = new TarSource(Path.GetDirectoryName(Path.GetFullPath(output))); // spooled beside the output, not in a small /tmp
         var tree = ContainerImageImporter.Import(image, tar, (layer, layers, name) => progress.Report($"layer {layer}/{layers}: {name}"));
-        ImageWriter.Write(tree, output, new ImageWriterOptions
-        {
-            SizeBytes = size,
-            Progress = (done, total) => progress.Report($"writing {output}: {done}/{total} inodes"),
-        });
+        ImageWriter.Write(tree, output, line.WriterOptions(progress));
         return 0;
     }
 }
