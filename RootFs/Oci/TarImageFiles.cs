@@ -49,7 +49,7 @@ public sealed class TarImageFiles : IImageFiles
     public Stream Open(string path)
     {
         var (offset, length) = Find(path);
-        return new HandleSliceStream(_handle, offset, length);
+        return PositionalReadStream.Slice(_handle, offset, length);
     }
 
     public void Dispose() => _handle.Dispose();
@@ -64,7 +64,7 @@ public sealed class TarImageFiles : IImageFiles
         var symlinks = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
-            using var stream = new HandleSliceStream(handle, 0, RandomAccess.GetLength(handle));
+            using var stream = PositionalReadStream.Slice(handle, 0, RandomAccess.GetLength(handle));
             using var reader = new TarReader(stream);
             while (reader.GetNextEntry() is TarEntry entry)
             {

@@ -87,40 +87,8 @@ public static class ImageSource
     {
         public override long Length => length;
 
-        public override Stream Open() => new InodeStream(reader, ino, length);
+        public override Stream Open() => new PositionalReadStream(length, (offset, buffer) => reader.Read(ino, offset, buffer));
 
         public override IEnumerable<(long Offset, long Length)> DataRanges() => reader.DataRanges(ino);
-    }
-
-    /// <summary>A read-only, seekable stream over one inode's bytes.</summary>
-    private sealed class InodeStream(Ext4Reader reader, uint ino, long length) : Stream
-    {
-        private long _position;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => true;
-        public override bool CanWrite => false;
-        public override long Length => length;
-        public override long Position { get => _position; set => _position = Math.Clamp(value, 0, length); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            int n = reader.Read(ino, _position, buffer);
-            _position += n;
-            return n;
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
-        {
-            SeekOrigin.Begin => offset,
-            SeekOrigin.Current => _position + offset,
-            _ => length + offset,
-        };
-
-        public override void Flush() { }
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -52,6 +52,6 @@ public sealed class SpoolFile : IDisposable
     {
         public override long Length => length;
 
-        public override Stream Open() => new HandleSliceStream(handle, start, length);
+        public override Stream Open() => PositionalReadStream.Slice(handle, start, length);
     }
 }

@@ -6,6 +6,7 @@ using System.Text;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Filesystems.Overlay;
 using UserKernel.Kernel.Vfs;
+using UserKernel.RootFs.Sources;
 using FileMode = UserKernel.Kernel.Abi.FileMode;
 
 namespace UserKernel.Kernel.Filesystems.Layer;
@@ -74,7 +75,7 @@ public static class LayerTar
             case FileMode.S_IFDIR:
                 return WithMetadata(new PaxTarEntry(TarEntryType.Directory, name + "/", xattrs), inode);
             case FileMode.S_IFREG:
-                return WithMetadata(new PaxTarEntry(TarEntryType.RegularFile, name, xattrs) { DataStream = new InodeStream(inode) }, inode);
+                return WithMetadata(new PaxTarEntry(TarEntryType.RegularFile, name, xattrs) { DataStream = ContentStream(inode) }, inode);
             case FileMode.S_IFLNK:
                 if (!inode.ReadLink().TryGet(out byte[]? target, out Errno e)) throw new IOException($"/{change.Path}: {ErrnoNames.Message(e)}");
                 return WithMetadata(new PaxTarEntry(TarEntryType.SymbolicLink, name, xattrs) { LinkName = FromBytes(target) }, inode);
@@ -110,6 +111,17 @@ public static class LayerTar
         try { StrictUtf8.GetCharCount(value); return true; }
         catch (DecoderFallbackException) { return false; }
     }
+
+    /// <summary>
+    /// A regular file's bytes read through its inode (an image file or a memfd), up to the size it had
+    /// when the stream was made, so the tar header's size stays true.
+    /// </summary>
+    private static PositionalReadStream ContentStream(Inode inode) => new(inode.Size, (offset, buffer) =>
+    {
+        if (!inode.Read(offset, buffer).TryGet(out int n, out Errno e)) throw new IOException($"reading a file of the upper layer: {ErrnoNames.Message(e)}");
+        if (n == 0) throw new IOException("a file of the upper layer shrank while it was being saved");
+        return n;
+    });
 
     private static PaxTarEntry WithMetadata(PaxTarEntry entry, Inode inode)
     {

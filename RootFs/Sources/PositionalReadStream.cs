@@ -4,18 +4,29 @@ using Microsoft.Win32.SafeHandles;
 
 namespace UserKernel.RootFs.Sources;
 
+/// <summary>Reads up to a buffer's length at an offset, as pread does; returns how many bytes it read.</summary>
+public delegate int PositionalRead(long offset, Span<byte> buffer);
+
 /// <summary>
-/// A read-only, seekable view of bytes [start, start+length) of an open file, read with pread
-/// (RandomAccess), so many views of one handle can be read at once without sharing a position.
+/// A read-only, seekable stream of <c>length</c> bytes that keeps only its own position and reads
+/// through a pread-like function (a slice of an open file, an image's inode, a kernel inode). Many
+/// such streams over one source can be read at once, since none moves a shared position.
+/// Reads stop at <c>length</c>, even if the source has grown since, so a length told in advance
+/// (a tar header's size) stays true.
 /// </summary>
-internal sealed class HandleSliceStream(SafeFileHandle handle, long start, long length) : Stream
+public sealed class PositionalReadStream(long length, PositionalRead readAt) : Stream
 {
     private long _position;
+
+    /// <summary>Bytes [start, start+length) of an open file, read with pread (RandomAccess).</summary>
+    public static PositionalReadStream Slice(SafeFileHandle file, long start, long length) =>
+        new(length, (offset, buffer) => RandomAccess.Read(file, buffer, start + offset));
 
     public override bool CanRead => true;
     public override bool CanSeek => true;
     public override bool CanWrite => false;
     public override long Length => length;
+
     public override long Position
     {
         get => _position;
@@ -31,7 +42,7 @@ internal sealed class HandleSliceStream(SafeFileHandle handle, long start, long 
         {
             return 0;
         }
-        int n = RandomAccess.Read(handle, buffer[..want], start + _position);
+        int n = readAt(_position, buffer[..want]);
         _position += n;
         return n;
     }
