@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Text;
 using UserKernel.RootFs.Ext4;
+using UserKernel.RootFs.Paths;
 
 namespace UserKernel.RootFs.Images;
 
@@ -12,13 +13,10 @@ public readonly record struct ImagePath(uint Inode, string Path);
 /// Path resolution inside an image, for tools that read an image without booting it (image ls,
 /// cat, extract). It follows path_resolution(7) with the image's root as the root: an absolute
 /// symlink target starts again at the image's root and ".." at the root stays there, so no path
-/// ever leads out of the image. At most <see cref="MaxSymlinks"/> symlinks are followed, as Linux does.
+/// ever leads out of the image. At most <see cref="PathLimits.MaxSymlinks"/> symlinks are followed, as Linux does.
 /// </summary>
 public sealed class ImagePaths
 {
-    /// <summary>Linux's limit on symlinks followed in one resolution (MAXSYMLINKS).</summary>
-    public const int MaxSymlinks = 40;
-
     private readonly Ext4Reader _reader;
 
     public ImagePaths(Ext4Reader reader) => _reader = reader ?? throw new ArgumentNullException(nameof(reader));
@@ -34,74 +32,38 @@ public sealed class ImagePaths
         bool mustBeDirectory = path.EndsWith('/') && path.Trim('/').Length > 0;
         followLast |= mustBeDirectory;
 
-        // The directories walked so far, innermost last; ".." pops one.
-        var walked = new List<(uint Inode, string Name)>();
-        var pending = new LinkedList<string>(Names(path));
-        int symlinks = 0;
-        uint current = Ext4Reader.RootInode;
-        while (pending.First is { } first)
+        var walk = new PathResolution<uint>(path, Ext4Reader.RootInode);
+        while (walk.Next(out string name))
         {
-            string name = first.Value;
-            pending.RemoveFirst();
-            if (name == ".")
-            {
-                continue;
-            }
-            if (name == "..")
-            {
-                if (walked.Count > 0)
-                {
-                    walked.RemoveAt(walked.Count - 1);
-                }
-                current = walked.Count > 0 ? walked[^1].Inode : Ext4Reader.RootInode;
-                continue;
-            }
-            if (!_reader.ReadInode(current).IsDirectory)
+            if (!_reader.ReadInode(walk.Current).IsDirectory)
             {
                 error = "Not a directory";
                 return false;
             }
-            uint? child = _reader.Lookup(current, Encoding.UTF8.GetBytes(name));
+            uint? child = _reader.Lookup(walk.Current, Encoding.UTF8.GetBytes(name));
             if (child is null)
             {
                 error = "No such file or directory";
                 return false;
             }
             var inode = _reader.ReadInode(child.Value);
-            if (inode.IsSymlink && (pending.Count > 0 || followLast))
+            if (inode.IsSymlink && (!walk.AtLast || followLast))
             {
-                if (++symlinks > MaxSymlinks)
+                if (!walk.Follow(Encoding.UTF8.GetString(_reader.ReadSymlink(child.Value))))
                 {
                     error = "Too many levels of symbolic links";
                     return false;
                 }
-                string target = Encoding.UTF8.GetString(_reader.ReadSymlink(child.Value));
-                if (target.StartsWith('/'))
-                {
-                    walked.Clear();
-                    current = Ext4Reader.RootInode;
-                }
-                var names = Names(target);
-                for (int i = names.Count - 1; i >= 0; i--)
-                {
-                    pending.AddFirst(names[i]);
-                }
                 continue;
             }
-            walked.Add((child.Value, name));
-            current = child.Value;
+            walk.Enter(child.Value, name);
         }
-        if (mustBeDirectory && !_reader.ReadInode(current).IsDirectory)
+        if (mustBeDirectory && !_reader.ReadInode(walk.Current).IsDirectory)
         {
             error = "Not a directory";
             return false;
         }
-        var canonical = new StringBuilder();
-        foreach (var (_, name) in walked)
-        {
-            canonical.Append('/').Append(name);
-        }
-        result = new ImagePath(current, canonical.Length == 0 ? "/" : canonical.ToString());
+        result = new ImagePath(walk.Current, walk.WalkedPath);
         error = "";
         return true;
     }
@@ -129,6 +91,4 @@ public sealed class ImagePaths
     /// <summary>Whether a directory entry's name is an ordinary file name: not ".", "..", empty, nor holding '/' or NUL.</summary>
     public static bool IsPlainName(ReadOnlySpan<byte> name) =>
         !name.IsEmpty && !name.SequenceEqual("."u8) && !name.SequenceEqual(".."u8) && name.IndexOfAny((byte)'/', (byte)0) < 0;
-
-    private static List<string> Names(string path) => new(path.Split('/', StringSplitOptions.RemoveEmptyEntries));
 }

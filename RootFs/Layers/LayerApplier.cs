@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using UserKernel.RootFs.Image;
+using UserKernel.RootFs.Paths;
 using UserKernel.RootFs.Tree;
 
 namespace UserKernel.RootFs.Layers;
@@ -19,9 +20,6 @@ public sealed partial class LayerApplier
 {
     public const string WhiteoutPrefix = ".wh.";
     public const string OpaqueMarker = ".wh..wh..opq";
-
-    // Linux's MAXSYMLINKS: a loop of symlinks in a parent path is refused, not followed forever.
-    private const int MaxSymlinks = 40;
 
     private readonly FileTree _tree;
 
@@ -143,38 +141,20 @@ public sealed partial class LayerApplier
     /// The directory that holds the last of <paramref name="names"/>, following symlinks inside the
     /// tree ("/" and ".." stop at its root). With <paramref name="create"/>, missing directories
     /// are made, a non-directory in the way is replaced by one, and every directory passed is
-    /// marked as this layer's; without it, null when the way is not there.
+    /// marked as this layer's; without it, null when the way is not there. A loop of symlinks is
+    /// refused, not followed forever.
     /// </summary>
     private TreeNode? WalkToParent(List<string> names, bool create)
     {
-        var trail = new List<TreeNode> { _tree.Root };
-        var pending = new Stack<string>();
-        for (int i = names.Count - 2; i >= 0; i--)
-            pending.Push(names[i]);
-        int links = 0;
-        while (pending.Count > 0)
+        var walk = new PathResolution<TreeNode>(names.Take(names.Count - 1), _tree.Root);
+        while (walk.Next(out string part))
         {
-            string part = pending.Pop();
-            if (part is "" or ".")
-                continue;
-            if (part == "..")
-            {
-                if (trail.Count > 1)
-                    trail.RemoveAt(trail.Count - 1);
-                continue;
-            }
-            var dir = trail[^1];
+            var dir = walk.Current;
             dir.Children!.TryGetValue(part, out var child);
             if (child?.Kind == NodeKind.Symlink)
             {
-                if (++links > MaxSymlinks)
+                if (!walk.Follow(child.SymlinkTarget!))
                     throw new ImageFormatException($"layer entry '{string.Join('/', names)}': too many levels of symbolic links");
-                string target = child.SymlinkTarget!;
-                if (target.StartsWith('/'))
-                    trail.RemoveRange(1, trail.Count - 1);
-                var parts = target.Split('/');
-                for (int i = parts.Length - 1; i >= 0; i--)
-                    pending.Push(parts[i]);
                 continue;
             }
             if (child is null || child.Kind != NodeKind.Directory)
@@ -186,9 +166,9 @@ public sealed partial class LayerApplier
             }
             if (create)
                 _made.Add((dir, part));
-            trail.Add(child);
+            walk.Enter(child, part);
         }
-        return trail[^1];
+        return walk.Current;
     }
 
     /// <summary>The names of an archive path; "." and empty parts dropped, ".." refused.</summary>

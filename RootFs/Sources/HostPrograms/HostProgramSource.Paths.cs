@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using Mono.Unix;
 using Mono.Unix.Native;
+using UserKernel.RootFs.Paths;
 using UserKernel.RootFs.Tree;
 
 namespace UserKernel.RootFs.Sources.HostPrograms;
@@ -11,9 +12,6 @@ namespace UserKernel.RootFs.Sources.HostPrograms;
 // the walk meets into the tree at the same paths.
 public sealed partial class HostProgramSource
 {
-    /// <summary>Linux's limit on symlinks followed in one path walk.</summary>
-    private const int MaxSymlinks = 40;
-
     /// <summary>Where <paramref name="path"/> leads on the host with every symlink resolved, or null if nowhere.</summary>
     private string? Resolve(string path, bool followLast) => Walk(path, followLast, record: false, out _);
 
@@ -39,41 +37,25 @@ public sealed partial class HostProgramSource
     private string? Walk(string path, bool followLast, bool record, out string error)
     {
         error = "";
-        var walked = new List<string>();
-        var pending = new LinkedList<string>(path.Split('/', StringSplitOptions.RemoveEmptyEntries));
-        int symlinks = 0;
-        while (pending.First is { } first)
+        // Directories are known by their host path (under the host root), resolved.
+        var walk = new PathResolution<string>(path, "/");
+        while (walk.Next(out string name))
         {
-            string name = first.Value;
-            pending.RemoveFirst();
-            if (name == ".")
-            {
-                continue;
-            }
-            if (name == "..")
-            {
-                if (walked.Count > 0)
-                {
-                    walked.RemoveAt(walked.Count - 1);
-                }
-                continue;
-            }
-            string here = Join(walked, name);
+            string here = JoinPath(walk.Current, name);
             if (Syscall.lstat(HostPath(here), out var st) != 0)
             {
                 error = UnixMarshal.GetErrorDescription(Stdlib.GetLastError());
                 return null;
             }
             var type = st.st_mode & FilePermissions.S_IFMT;
-            bool last = pending.Count == 0;
-            if (type == FilePermissions.S_IFLNK && (!last || followLast))
+            if (type == FilePermissions.S_IFLNK && (!walk.AtLast || followLast))
             {
-                if (++symlinks > MaxSymlinks)
+                string target = ReadLink(here);
+                if (!walk.Follow(target))
                 {
                     error = "Too many levels of symbolic links";
                     return null;
                 }
-                string target = ReadLink(here);
                 if (record)
                 {
                     var (parent, linkName) = ParentInTree(here);
@@ -82,23 +64,14 @@ public sealed partial class HostProgramSource
                         parent.Children[linkName] = WithMetadata(TreeNode.Symlink(target), st);
                     }
                 }
-                if (target.StartsWith('/'))
-                {
-                    walked.Clear();
-                }
-                var names = target.Split('/', StringSplitOptions.RemoveEmptyEntries);
-                for (int i = names.Length - 1; i >= 0; i--)
-                {
-                    pending.AddFirst(names[i]);
-                }
                 continue;
             }
-            if (!last && type != FilePermissions.S_IFDIR)
+            if (!walk.AtLast && type != FilePermissions.S_IFDIR)
             {
                 error = "Not a directory";
                 return null;
             }
-            if (record && !last)
+            if (record && !walk.AtLast)
             {
                 var (parent, dirName) = ParentInTree(here);
                 if (!parent.Children!.ContainsKey(dirName))
@@ -106,9 +79,9 @@ public sealed partial class HostProgramSource
                     parent.Children[dirName] = WithMetadata(TreeNode.Directory(), st);
                 }
             }
-            walked.Add(name);
+            walk.Enter(here, name);
         }
-        return Join(walked, null);
+        return walk.Current;
     }
 
     /// <summary>
@@ -125,23 +98,10 @@ public sealed partial class HostProgramSource
         }
         string last = names[^1];
         names.RemoveAt(names.Count - 1);
-        var pending = new LinkedList<string>(names);
-        var walked = new List<TreeNode>();
-        var current = Tree.Root;
-        int symlinks = 0;
-        while (pending.First is { } first)
+        var walk = new PathResolution<TreeNode>(names, Tree.Root);
+        while (walk.Next(out string name))
         {
-            string name = first.Value;
-            pending.RemoveFirst();
-            if (name == "." || name == "..")
-            {
-                if (name == ".." && walked.Count > 0)
-                {
-                    walked.RemoveAt(walked.Count - 1);
-                }
-                current = walked.Count > 0 ? walked[^1] : Tree.Root;
-                continue;
-            }
+            var current = walk.Current;
             if (!current.Children!.TryGetValue(name, out var child))
             {
                 child = TreeNode.Directory(0x1ED /* 0755 */);
@@ -149,20 +109,9 @@ public sealed partial class HostProgramSource
             }
             if (child.Kind == NodeKind.Symlink)
             {
-                if (++symlinks > MaxSymlinks)
+                if (!walk.Follow(child.SymlinkTarget!))
                 {
                     throw new IOException($"{path}: Too many levels of symbolic links in the image");
-                }
-                string target = child.SymlinkTarget!;
-                if (target.StartsWith('/'))
-                {
-                    walked.Clear();
-                    current = Tree.Root;
-                }
-                var parts = target.Split('/', StringSplitOptions.RemoveEmptyEntries);
-                for (int i = parts.Length - 1; i >= 0; i--)
-                {
-                    pending.AddFirst(parts[i]);
                 }
                 continue;
             }
@@ -170,14 +119,13 @@ public sealed partial class HostProgramSource
             {
                 throw new IOException($"{path}: a {child.Kind} is in the way in the image");
             }
-            walked.Add(child);
-            current = child;
+            walk.Enter(child, name);
         }
         if (last is "." or "..")
         {
             throw new IOException($"{path}: names no file");
         }
-        return (current, last);
+        return (walk.Current, last);
     }
 
     /// <summary>
@@ -263,12 +211,6 @@ public sealed partial class HostProgramSource
     /// <summary>glibc's major() and minor().</summary>
     private static (uint Major, uint Minor) SplitDevice(ulong dev) =>
         ((uint)(((dev >> 8) & 0xFFF) | ((dev >> 32) & ~0xFFFUL)), (uint)((dev & 0xFF) | ((dev >> 12) & ~0xFFUL)));
-
-    private static string Join(List<string> walked, string? name)
-    {
-        string joined = "/" + string.Join('/', walked);
-        return name is null ? joined : JoinPath(joined, name);
-    }
 
     private static string JoinPath(string dir, string name) => dir.EndsWith('/') ? dir + name : dir + "/" + name;
 }
