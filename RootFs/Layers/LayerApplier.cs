@@ -174,15 +174,13 @@ public sealed partial class LayerApplier
     /// <summary>The names of an archive path; "." and empty parts dropped, ".." refused.</summary>
     private static List<string> SplitEntryPath(string path)
     {
-        var names = new List<string>();
-        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        try
         {
-            if (part == ".")
-                continue;
-            if (part == "..")
-                throw new ImageFormatException($"layer entry '{path}' climbs out of the root with '..'");
-            names.Add(part);
+            return FileTree.Split(path);
         }
-        return names;
+        catch (ArgumentException)
+        {
+            throw new ImageFormatException($"layer entry '{path}' climbs out of the root with '..'");
+        }
     }
 }
