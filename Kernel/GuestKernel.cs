@@ -368,7 +368,7 @@ public sealed class GuestKernel : IDisposable
         int signo = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo);
         int code = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo[8..]);
         // SI_QUEUE's si_pid is whatever the sender wrote (sigqueue writes its getpid, a guest pid): Linux passes it on as is.
-        bool hasPid = code is 0 /* SI_USER */ or -6 /* SI_TKILL */ || (signo == Signals.SIGCHLD && code > 0);
+        bool hasPid = Signals.KernelFillsSiPid(signo, code);
         int hostPid = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo[16..]);
         int guestPid = hasPid ? Pids.ToGuest(hostPid) : 0;
         if (trace != null)
