@@ -130,6 +130,24 @@ public sealed class DebianTests(DebianImage debian)
         Assert.Contains("back 130", text);
     }
 
+    /// <summary>
+    /// Package tools for real: apt-get update and install over the network (the image's sources are this
+    /// machine's), dpkg unpacking and running triggers, apt dropping to the _apt user; then the new program runs.
+    /// All of it lands in the overlay, so the image is unchanged.
+    /// </summary>
+    [Fact]
+    public async Task Apt_installs_a_package_and_the_image_stays_unchanged()
+    {
+        // Act
+        RunResult guest = await Runner.WritableGuestAsync(debian.Image, "/bin/bash", "-c",
+            "apt-get update -qq && apt-get install -y -qq --no-install-recommends jq >/dev/null && echo '{\"a\": [1, 2]}' | jq -c .a && dpkg -s jq | grep '^Status'");
+
+        // Assert
+        Assert.True(guest.ExitCode == 0, guest.ToString());
+        Assert.Equal("[1,2]\nStatus: install ok installed\n", guest.StandardOutput);
+        Assert.Equal(debian.ImageSha256, GuestImage.Sha256Of(debian.Image));
+    }
+
     [Fact]
     public async Task Changes_stay_in_memory_and_the_next_run_sees_the_image_again()
     {
