@@ -118,7 +118,9 @@ public static partial class Sys
         Inode dir = at.Parent.Inode;
         // A set-group-ID directory passes its group and the bit itself on to subdirectories.
         uint bits = (mode & 0x3FF & ~Umask(ctx)) | (dir.Mode & 0x400);
-        return dir.Mkdir(at.Name, bits, Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out _, out e) ? 0 : e;
+        if (!dir.Mkdir(at.Name, bits, Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out e)) return e;
+        ctx.Kernel.Fsnotify.Create(dir, at.Name, made);
+        return 0;
     }
 
     /// <summary>mknod(2)</summary>
@@ -139,7 +141,9 @@ public static partial class Sys
         if (!NewName(ctx, dirfd, pathArg, directory: false).TryGet(out LastName at, out Errno e)) return e;
         if (type is FileMode.S_IFCHR or FileMode.S_IFBLK) return Errno.EPERM;
         Inode dir = at.Parent.Inode;
-        return dir.Create(at.Name, type | (mode & 0xFFF & ~Umask(ctx)), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out _, out e) ? 0 : e;
+        if (!dir.Create(at.Name, type | (mode & 0xFFF & ~Umask(ctx)), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out e)) return e;
+        ctx.Kernel.Fsnotify.Create(dir, at.Name, made);
+        return 0;
     }
 
     /// <summary>symlink(2)</summary>
@@ -155,7 +159,9 @@ public static partial class Sys
         if (target.Length == 0) return Errno.ENOENT;
         if (!NewName(ctx, dirfd, pathArg, directory: false).TryGet(out LastName at, out e)) return e;
         Inode dir = at.Parent.Inode;
-        return dir.Symlink(at.Name, Names.ToBytes(target), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out _, out e) ? 0 : e;
+        if (!dir.Symlink(at.Name, Names.ToBytes(target), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out e)) return e;
+        ctx.Kernel.Fsnotify.Create(dir, at.Name, made);
+        return 0;
     }
 
     /// <summary>link(2)</summary>
@@ -178,7 +184,9 @@ public static partial class Sys
         if (old == null || old.Inode.SuperBlock != at.Parent.Inode.SuperBlock) return Errno.EXDEV;
         if (old.Inode.IsDirectory) return Errno.EPERM;
         // An unnamed file (O_TMPFILE) may get a name; a file whose last name is gone as well, which Linux refuses.
-        return at.Parent.Inode.Link(at.Name, old.Inode);
+        if ((e = at.Parent.Inode.Link(at.Name, old.Inode)) != Errno.OK) return e;
+        ctx.Kernel.Fsnotify.Link(at.Parent.Inode, at.Name, old.Inode);
+        return 0;
     }
 
     /// <summary>unlink(2)</summary>
@@ -210,11 +218,17 @@ public static partial class Sys
         {
             if (!child.IsDirectory) return Errno.ENOTDIR;
             if (IsMountPoint(ctx, child)) return Errno.EBUSY;
-            return at.Parent.Inode.Rmdir(at.Name);
+            e = at.Parent.Inode.Rmdir(at.Name);
         }
-        if (child.IsDirectory) return Errno.EISDIR;
-        if (IsMountPoint(ctx, child)) return Errno.EBUSY;
-        return at.Parent.Inode.Unlink(at.Name);
+        else
+        {
+            if (child.IsDirectory) return Errno.EISDIR;
+            if (IsMountPoint(ctx, child)) return Errno.EBUSY;
+            e = at.Parent.Inode.Unlink(at.Name);
+        }
+        if (e != Errno.OK) return e;
+        ctx.Kernel.Fsnotify.Delete(at.Parent.Inode, at.Name, child);
+        return 0;
     }
 
     /// <summary>rename(2)</summary>
@@ -263,7 +277,9 @@ public static partial class Sys
             if (!moving.IsDirectory && target!.IsDirectory) return Errno.EISDIR;
         }
         if (IsMountPoint(ctx, moving) || (targetExists && IsMountPoint(ctx, target!))) return Errno.EBUSY;
-        return from.Parent.Inode.Rename(from.Name, to.Parent.Inode, to.Name, exchange);
+        if ((e = from.Parent.Inode.Rename(from.Name, to.Parent.Inode, to.Name, exchange)) != Errno.OK) return e;
+        ctx.Kernel.Fsnotify.Move(from.Parent.Inode, from.Name, to.Parent.Inode, to.Name, moving, targetExists ? target : null, exchange);
+        return 0;
     }
 
     /// <summary>Whether <paramref name="inode"/> is <paramref name="dir"/> or one of the directories above it.</summary>

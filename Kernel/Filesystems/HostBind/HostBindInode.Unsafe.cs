@@ -28,6 +28,12 @@ public sealed unsafe class HostBindInode : Inode
         this.fd = fd;
     }
 
+    /// <summary>
+    /// The kernel's O_PATH descriptor of the host object, whatever its type (-1 once forgotten): the host path
+    /// /proc/KERNELPID/fd/N leads to the object itself, which is how a guest's inotify watch reaches it.
+    /// </summary>
+    public int ObjectFd => fd;
+
     /// <summary>The host's link count now (0 once the object is gone).</summary>
     internal ulong Links => Stat().st_nlink;
 
