@@ -282,7 +282,7 @@ public static class SyscallTable
             Row(251, "ioprio_set", Disposition.Passthrough, null, [], ""),
             Row(252, "ioprio_get", Disposition.Passthrough, null, [], ""),
             Row(253, "inotify_init", Disposition.Passthrough, null, [], "a host inotify instance: read, poll and close are native"),
-            Row(254, "inotify_add_watch", Disposition.Emulate, Sys.InotifyAddWatch, [ArgFormat.Fd, ArgFormat.Path, ArgFormat.Hex], "the host watches what stands for the file: its memfd (native open/read/write events), a --bind object, or a directory's shadow that the kernel mirrors names and attributes into (no content events of children); procfs/sysfs files EOPNOTSUPP"),
+            Row(254, "inotify_add_watch", Disposition.Emulate, Sys.InotifyAddWatch, [ArgFormat.Fd, ArgFormat.Path, ArgFormat.Hex], "the host watches what stands for the file: its memfd (native open/read/write events), a --bind object, or a directory's shadow the kernel mirrors name and attribute changes into (no open/read/write events of children, no IN_MOVE_SELF of files; docs/inotify.md); procfs/sysfs files EOPNOTSUPP"),
             Row(255, "inotify_rm_watch", Disposition.Passthrough, null, [], ""),
             Row(256, "migrate_pages", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
             Row(257, "openat", Disposition.Emulate, Sys.Openat, [ArgFormat.DirFd, ArgFormat.Path, ArgFormat.OpenFlags, ArgFormat.OpenMode], "forwarded to the memfd or host device the path names"),

@@ -39,13 +39,14 @@ public sealed class Fsnotify : IDisposable
 
     /// <summary>
     /// The host path to watch for a file of the kernel's filesystems: the memfd guests open. A regular file of
-    /// a writable filesystem is copied up first, so the writes to come land in the memfd being watched.
-    /// Errors: ENOMEM, EIO (the copy-up or the memfd).
+    /// a writable filesystem is copied up first, so the writes to come land in the memfd being watched; one whose
+    /// filesystem cannot change it (EROFS, EPERM) is watched through its sealed copy.
+    /// Errors: ENOMEM, ENOSPC, EIO (the copy-up or the memfd).
     /// </summary>
     public Result<string> WatchFile(Dentry file)
     {
         Inode inode = file.Inode;
-        if (inode.IsRegular && !inode.SuperBlock.ReadOnly && inode.PrepareWrite() is var e && e is Errno.ENOMEM or Errno.EIO or Errno.ENOSPC)
+        if (inode.IsRegular && !inode.SuperBlock.ReadOnly && inode.PrepareWrite() is var e && e is not (Errno.OK or Errno.EROFS or Errno.EPERM))
             return e;
         if (!hostFiles.PathFor(file).TryGet(out string? path, out Errno error)) return error;
         watchedFiles[(inode.SuperBlock, inode.Ino)] = file;
