@@ -2,83 +2,75 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Text;
 using CliWrap;
 using CliWrap.Buffered;
+using UserKernel.RootFs.Sources.HostPrograms;
+using UserKernel.RootFs.Writer;
 
 namespace UserKernel.Tools;
 
 /// <summary>
-/// The image `run` uses without --image: the host's static busybox with a link per applet and a minimal /etc,
-/// made into an ext4 image by mke2fs once and cached. Built before any tracing starts, since host tools
-/// run as child processes of the kernel.
+/// The image `run` uses without --image: the host's busybox with a link per applet, made as
+/// `image from-host` makes images (the program, its loader and libraries if it has any, a minimal
+/// /etc) and written by the image writer, once, into the cache. Built before any tracing starts,
+/// since asking busybox for its applets runs it as a child process.
 /// </summary>
 public static class DefaultImage
 {
+    /// <summary>The cached image's file name; a new name whenever what goes into it changes.</summary>
+    private const string FileName = "default-busybox-v2.img";
+
     public static string EnsureBuilt()
     {
         string cacheDir = Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") ??
             Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "userkernel");
-        string image = Path.Combine(cacheDir, "default-busybox.img");
+        string image = Path.Combine(cacheDir, FileName);
         if (File.Exists(image)) return image;
 
-        string busybox = FindStaticBusybox() ?? throw new UsageException(
-            "no --image given and no static busybox on this host to build the default image from (apt-get install busybox-static)");
+        string busybox = FindBusybox() ?? throw new UsageException(
+            "no --image given and no busybox on this host to build the default image from (apt-get install busybox-static)");
         Directory.CreateDirectory(cacheDir);
-        string tree = Path.Combine(cacheDir, $"rootfs-{Environment.ProcessId}");
-        string partial = image + $".{Environment.ProcessId}.tmp";
+        var source = new HostProgramSource();
         try
         {
-            BuildTree(busybox, tree);
-            BufferedCommandResult r = Cli.Wrap("mke2fs").WithArguments(["-q", "-F", "-t", "ext4", "-d", tree, partial, "64M"])
-                .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync().GetAwaiter().GetResult();
-            if (r.ExitCode != 0) throw new UsageException($"mke2fs could not build the default image: {r.StandardError.Trim()}");
-            File.Move(partial, image, overwrite: true);
-            return image;
+            string inImage = source.AddProgram(busybox, "");
+            foreach (string applet in Applets(busybox))
+            {
+                source.AddSymlink("/" + applet, inImage);
+            }
+            foreach (string dir in new[] { "/bin", "/sbin", "/usr/bin", "/usr/sbin", "/home" })
+            {
+                source.AddDirectory(dir);
+            }
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (IOException ex)
         {
-            throw new UsageException("mke2fs is needed to build the default image (apt-get install e2fsprogs)");
+            throw new UsageException("could not build the default image: " + ex.Message);
         }
-        finally
-        {
-            if (Directory.Exists(tree)) Directory.Delete(tree, recursive: true);
-            if (File.Exists(partial)) File.Delete(partial);
-        }
+        source.AddBaseSystem("userkernel default image: the host's busybox");
+        // The writer writes to a temporary name and renames, so a crash leaves no half image in the cache.
+        ImageWriter.Write(source.Tree, image);
+        return image;
     }
 
-    private static string? FindStaticBusybox()
+    /// <summary>busybox on the usual paths or PATH, a static one first (it needs nothing else to run).</summary>
+    private static string? FindBusybox()
     {
         var candidates = new List<string> { "/bin/busybox", "/usr/bin/busybox" };
         foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
             candidates.Add(Path.Combine(dir, "busybox"));
-        return candidates.FirstOrDefault(p => File.Exists(p) && IsStaticElf(p));
+        var present = candidates.Where(File.Exists).Distinct().ToList();
+        return present.FirstOrDefault(p => ElfDependencies.TryRead(p) is { Interpreter: null }) ?? present.FirstOrDefault();
     }
 
-    private static bool IsStaticElf(string path)
+    /// <summary>`busybox --list-full`: each applet's path without the leading slash ("bin/sh", "usr/bin/awk").</summary>
+    private static IEnumerable<string> Applets(string busybox)
     {
-        byte[] head = new byte[4096];
-        using (FileStream f = File.OpenRead(path)) f.ReadExactly(head, 0, (int)Math.Min(head.Length, f.Length));
-        return head[0] == 0x7f && head[1] == 'E' && !Encoding.ASCII.GetString(head).Contains("ld-linux", StringComparison.Ordinal);
-    }
-
-    private static void BuildTree(string busybox, string tree)
-    {
-        foreach (string d in new[] { "bin", "sbin", "usr/bin", "usr/sbin", "etc", "root", "tmp", "dev", "proc", "sys", "home" })
-            Directory.CreateDirectory(Path.Combine(tree, d));
-        File.Copy(busybox, Path.Combine(tree, "bin/busybox"));
         BufferedCommandResult list = Cli.Wrap(busybox).WithArguments("--list-full").WithValidation(CommandResultValidation.None)
             .ExecuteBufferedAsync().GetAwaiter().GetResult();
-        foreach (string applet in list.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            string link = Path.Combine(tree, applet.Trim());
-            if (File.Exists(link) || applet.Trim() == "bin/busybox") continue;
-            Directory.CreateDirectory(Path.GetDirectoryName(link)!);
-            File.CreateSymbolicLink(link, "/bin/busybox");
-        }
-        File.WriteAllText(Path.Combine(tree, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
-        File.WriteAllText(Path.Combine(tree, "etc/group"), "root:x:0:\nnogroup:x:65534:\n");
-        File.WriteAllText(Path.Combine(tree, "etc/hostname"), "userkernel\n");
-        File.WriteAllText(Path.Combine(tree, "etc/os-release"), "NAME=\"userkernel busybox\"\nID=busybox\n");
+        if (list.ExitCode != 0)
+            throw new UsageException($"{busybox} --list-full failed: {list.StandardError.Trim()}");
+        return list.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(a => a.Length > 0 && !a.Contains(".."));
     }
 }

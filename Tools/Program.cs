@@ -12,15 +12,20 @@ public static class Program
         usage: userkernel run [--image IMG] [--env K=V]... [--workdir DIR] [--hostname NAME] [--user UID[:GID]]
                               [--trace[=FILE]] [--trace-json=FILE] [--trace-filter=LIST] [--summary]
                               [--break-on=NAME[,NAME]] [--wait-for-debugger] [--read-only]
-                              [--bind HOST:GUEST[:ro]]... [--net host|none] -- COMMAND [ARG...]
+                              [--bind HOST:GUEST[:ro]]... [--net host|none] [--layer FILE]... [--persist FILE]
+                              [-- COMMAND [ARG...]]
                userkernel syscalls [--format=text|json|markdown]
                userkernel image VERB [ARG...]     (see 'userkernel image --help')
                userkernel --help
 
         run        runs COMMAND in a guest system whose root is the ext2/3/4 image IMG. The image is never
-                   written: the guest's changes go to an overlay held in memory, gone when the run ends,
-                   and /tmp and /dev/shm are tmpfs.
-                   Without --image, a default image made from the host's static busybox is built once and cached.
+                   written: the guest's changes go to an overlay held in memory, gone when the run ends
+                   (unless --persist saves them), and /tmp and /dev/shm are tmpfs.
+                   Without --image, a default image made from the host's busybox (as 'image from-host' makes
+                   images) is built once and cached in ~/.cache/userkernel.
+                   Without COMMAND, the image's stored config (from 'image import') gives it: Entrypoint then
+                   Cmd, run with its Env (over the defaults; --env wins), WorkingDir (unless --workdir) and
+                   User (unless --user); an image without a config then is an error.
           --image IMG       the root filesystem image
           --env K=V         set a variable in the guest's environment (repeatable); the guest starts
                             with PATH, HOME=/root and TERM only, never the host's environment
@@ -46,6 +51,18 @@ public static class Program
                             resolved in the guest's tree, so nothing outside HOST is reached through it.
                             :ro refuses changes with EROFS; otherwise creating, writing, removing and renaming
                             within it reach the host (with --read-only, only writing to existing files does)
+          --layer FILE      stack the layer tar FILE (an OCI layer, plain or compressed, as --persist writes)
+                            read-only on the image, under the guest's fresh in-memory changes (repeatable:
+                            later layers on top). Its ".wh.NAME" whiteouts hide NAME of the layers below, and a
+                            ".wh..wh..opq" marker hides everything below its directory
+          --persist FILE    at exit, write the guest's changes to the root (not to --bind mounts, /tmp, /dev/shm,
+                            /proc, /dev or /sys) to FILE as an OCI layer tar: new and changed files with their
+                            modes, owners, times (to 100 ns) and extended attributes, hard and symbolic links,
+                            FIFOs, deletions as ".wh." whiteouts and directories made anew as opaque. FILE is
+                            written beside it under a temporary name and renamed, so it is never left half
+                            written. Also done when the guest dies of a signal and when userkernel gets
+                            SIGINT, SIGTERM or SIGHUP (the guests are then killed and the exit status is
+                            128+N). Not with --read-only
           --net host|none   host (the default): the guest's sockets are the host's. none: only AF_UNIX
                             sockets; socket() of any other family (inet, inet6, packet, netlink) fails with
                             EAFNOSUPPORT (Linux's empty network namespace would offer a loopback instead)

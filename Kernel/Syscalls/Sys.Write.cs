@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Vfs;
@@ -129,7 +130,7 @@ public static partial class Sys
     /// <summary>mknodat(2)</summary>
     public static SyscallResult Mknodat(SyscallContext ctx) => MknodAt(ctx, ctx.IntArg(0), 1, (uint)ctx.Arg(2));
 
-    /// <summary>Regular files, FIFOs and sockets; device nodes are refused with EPERM (the kernel makes none).</summary>
+    /// <summary>Regular files, FIFOs, sockets, and (for root) device nodes.</summary>
     private static SyscallResult MknodAt(SyscallContext ctx, int dirfd, int pathArg, uint mode)
     {
         if (ReadOnlyRoot(ctx)) return ReadOnlyPath(ctx);
@@ -139,8 +140,19 @@ public static partial class Sys
         if (type == FileMode.S_IFDIR) return Errno.EPERM;
         if (type is not (FileMode.S_IFREG or FileMode.S_IFIFO or FileMode.S_IFSOCK or FileMode.S_IFCHR or FileMode.S_IFBLK)) return Errno.EINVAL;
         if (!NewName(ctx, dirfd, pathArg, directory: false).TryGet(out LastName at, out Errno e)) return e;
-        if (type is FileMode.S_IFCHR or FileMode.S_IFBLK) return Errno.EPERM;
         Inode dir = at.Parent.Inode;
+        if (type is FileMode.S_IFCHR or FileMode.S_IFBLK)
+        {
+            // vfs_mknod: only a privileged caller (CAP_MKNOD) makes device nodes. Opening one reaches the host's
+            // device only for the safe pseudo-devices (Dev.HostDevices), as on a nodev mount otherwise.
+            if (!Caller(ctx).Privileged) return Errno.EPERM;
+            uint dev = (uint)ctx.Arg(pathArg + 2);
+            uint major = (dev & 0xfff00) >> 8, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+            uint bits = type | (mode & 0xFFF & ~Umask(ctx));
+            if (!dir.MakeDevice(at.Name, bits, Vfs.SuperBlock.MakeDev(major, minor), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? node, out e)) return e;
+            ctx.Kernel.Fsnotify.Create(dir, at.Name, node);
+            return 0;
+        }
         if (!dir.Create(at.Name, type | (mode & 0xFFF & ~Umask(ctx)), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out e)) return e;
         ctx.Kernel.Fsnotify.Create(dir, at.Name, made);
         return 0;
@@ -278,6 +290,10 @@ public static partial class Sys
         }
         if (IsMountPoint(ctx, moving) || (targetExists && IsMountPoint(ctx, target!))) return Errno.EBUSY;
         if ((e = from.Parent.Inode.Rename(from.Name, to.Parent.Inode, to.Name, exchange)) != Errno.OK) return e;
+        var held = new List<Dentry>(ctx.Kernel.HostFiles.HeldDentries);
+        foreach (Tasks.Task t in ctx.Kernel.Pids.All) held.Add(t.Group.Cwd);
+        Dentry.Move(held, from.Parent.Inode, from.Name, moving, to.Parent, to.Name);
+        if (exchange) Dentry.Move(held, to.Parent.Inode, to.Name, target!, from.Parent, from.Name);
         ctx.Kernel.Fsnotify.Move(from.Parent.Inode, from.Name, to.Parent.Inode, to.Name, moving, targetExists ? target : null, exchange);
         return 0;
     }

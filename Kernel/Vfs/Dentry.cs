@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace UserKernel.Kernel.Vfs;
 
 /// <summary>
@@ -14,12 +16,32 @@ public sealed class Dentry
     }
 
     /// <summary>The last component of the path ("" for the root).</summary>
-    public string Name { get; }
+    public string Name { get; private set; }
 
     /// <summary>The directory holding this name; null only for the root of the guest's tree.</summary>
-    public Dentry? Parent { get; }
+    public Dentry? Parent { get; private set; }
 
     public Inode Inode { get; }
+
+    /// <summary>
+    /// Linux's d_move, for the dentries the kernel holds (working directories, open files): after a rename, each
+    /// one that named <paramref name="moved"/> as <paramref name="oldName"/> in <paramref name="oldDir"/>, on any
+    /// of their paths, now names it as <paramref name="newName"/> in <paramref name="newParent"/>, so getcwd and
+    /// /proc/PID/cwd and fd/ follow the rename of an ancestor.
+    /// </summary>
+    public static void Move(IEnumerable<Dentry> held, Inode oldDir, string oldName, Inode moved, Dentry newParent, string newName)
+    {
+        foreach (Dentry start in held)
+        {
+            for (Dentry? d = start; d?.Parent != null; d = d.Parent)
+            {
+                if (d.Name != oldName || !ReferenceEquals(d.Inode, moved) || !ReferenceEquals(d.Parent.Inode, oldDir)) continue;
+                d.Parent = newParent;
+                d.Name = newName;
+                break;
+            }
+        }
+    }
 
     /// <summary>The absolute guest path of this dentry.</summary>
     public string Path

@@ -142,6 +142,9 @@ public sealed unsafe partial class HostFiles : IDisposable
         pruneVolatileAt = Math.Max(4096, 2 * volatileObjects.Count);
     }
 
+    /// <summary>The dentries of every file a guest has opened through the kernel, for renames to keep current.</summary>
+    public IEnumerable<Dentry> HeldDentries => byHostObject.Values;
+
     /// <summary>The VFS dentry a host object (device and inode numbers, as /proc/PID/maps shows them) was made for, if any.</summary>
     public Dentry? IdentifyHostObject(ulong device, ulong ino) =>
         byHostObject.TryGetValue((device, ino), out Dentry? d) ? d : null;

@@ -31,6 +31,9 @@ public abstract partial class Inode
     /// </summary>
     public virtual Result<Inode> CreateUnnamed(uint mode, uint uid, uint gid) => Unchangeable;
 
+    /// <summary>A new character or block device node named <paramref name="name"/> with device number <paramref name="rdev"/>.</summary>
+    public virtual Result<Inode> MakeDevice(string name, uint mode, ulong rdev, uint uid, uint gid) => Unchangeable;
+
     /// <summary>mkdir: a new directory in this one. Errors: EROFS, EPERM, ENOSPC, EMLINK.</summary>
     public virtual Result<Inode> Mkdir(string name, uint mode, uint uid, uint gid) => Unchangeable;
 

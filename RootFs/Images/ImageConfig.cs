@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using UserKernel.RootFs.Ext4;
 using UserKernel.RootFs.Image;
 using UserKernel.RootFs.Tree;
 
@@ -72,6 +73,20 @@ public sealed record ImageConfig
             throw new ArgumentException("the image config is stored on the root directory", nameof(root));
         }
         root.Xattrs[XattrName] = ToJson();
+    }
+
+    /// <summary>The config stored on the image's root directory, or null when it has none.</summary>
+    public static ImageConfig? Read(Ext4Reader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        foreach (var (name, value) in reader.ReadXattrs(Ext4Reader.RootInode))
+        {
+            if (name == XattrName)
+            {
+                return Parse(value);
+            }
+        }
+        return null;
     }
 
     /// <summary>The config stored on a tree's root, or null.</summary>

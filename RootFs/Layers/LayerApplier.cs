@@ -15,7 +15,7 @@ namespace UserKernel.RootFs.Layers;
 /// followed inside the tree (never out of it), as the container runtimes do for merged /usr images.
 /// Create one applier per layer: <see cref="Add"/> each entry in archive order, then <see cref="Finish"/>.
 /// </summary>
-public sealed class LayerApplier
+public sealed partial class LayerApplier
 {
     public const string WhiteoutPrefix = ".wh.";
     public const string OpaqueMarker = ".wh..wh..opq";
@@ -61,10 +61,17 @@ public sealed class LayerApplier
         var parent = WalkToParent(names, create: true)!;
         var node = entry.Node ?? HardLinkTarget(entry);
         var children = parent.Children!;
-        if (children.TryGetValue(name, out var existing) && existing.Kind == NodeKind.Directory && node.Kind == NodeKind.Directory)
-            existing.CopyMetadataFrom(node);
+        if (node.Kind == NodeKind.Directory)
+        {
+            // Only the directory's own attributes: its entries come as entries of their own.
+            if (!children.TryGetValue(name, out var dir) || dir.Kind != NodeKind.Directory)
+                children[name] = dir = TreeNode.Directory();
+            dir.CopyMetadataFrom(node);
+        }
         else
+        {
             children[name] = node;
+        }
         _made.Add((parent, name));
     }
 

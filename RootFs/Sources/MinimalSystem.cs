@@ -15,12 +15,12 @@ public static class MinimalSystem
     /// <param name="madeBy">What made the image, for os-release: "userkernel image from-host python3".</param>
     public static void AddTo(FileTree tree, string madeBy)
     {
-        AddDirectory(tree, "/etc", 0755);
-        AddDirectory(tree, "/root", 0700);
-        AddDirectory(tree, "/tmp", 01777);
-        AddDirectory(tree, "/dev", 0755);
-        AddDirectory(tree, "/proc", 0555);
-        AddDirectory(tree, "/sys", 0555);
+        AddDirectory(tree, "/etc", 0x1ED /* 0755 */);
+        AddDirectory(tree, "/root", 0x1C0 /* 0700 */);
+        AddDirectory(tree, "/tmp", 0x3FF /* 01777 */);
+        AddDirectory(tree, "/dev", 0x1ED /* 0755 */);
+        AddDirectory(tree, "/proc", 0x16D /* 0555 */);
+        AddDirectory(tree, "/sys", 0x16D /* 0555 */);
         AddFile(tree, "/etc/passwd",
             "root:x:0:0:root:/root:/bin/sh\n" +
             "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
@@ -60,7 +60,7 @@ public static class MinimalSystem
         string parent = path[..path.LastIndexOf('/')];
         if (tree.Lookup(parent)?.Kind == NodeKind.Directory && tree.Lookup(path) is null)
         {
-            tree.Add(path, TreeNode.File(FileContent.FromBytes(Encoding.UTF8.GetBytes(text)), 0644));
+            tree.Add(path, TreeNode.File(FileContent.FromBytes(Encoding.UTF8.GetBytes(text)), 0x1A4 /* 0644 */));
         }
     }
 

@@ -62,8 +62,10 @@ public sealed partial class TarSource : IDisposable
             }
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException
-            or InvalidOperationException or ArgumentException && e is not ImageFormatException)
+            or InvalidOperationException or ArgumentException
+            or ZstdSharp.ZstdException or SharpCompress.Common.SharpCompressException && e is not ImageFormatException)
         {
+            // The xz and zstd decoders throw exceptions of their own for damaged data.
             throw new ImageFormatException($"corrupt tar archive: {e.Message}", e);
         }
     }

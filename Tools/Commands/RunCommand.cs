@@ -1,15 +1,22 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using UserKernel.Kernel;
 using UserKernel.Kernel.Filesystems.HostBind;
 using UserKernel.Kernel.Filesystems.Image;
+using UserKernel.Kernel.Filesystems.Layer;
 using UserKernel.Kernel.Filesystems.Overlay;
 using UserKernel.Kernel.Syscalls;
 using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Trace;
 using UserKernel.Kernel.Vfs;
 using UserKernel.RootFs.Ext4;
+using UserKernel.RootFs.Image;
+using UserKernel.RootFs.Images;
+using UserKernel.RootFs.Sources;
+using UserKernel.RootFs.Tree;
+using UserKernel.SyscallBridge.Launch;
 using UserKernel.SyscallBridge.Tracing;
 
 namespace UserKernel.Tools.Commands;
@@ -20,7 +27,7 @@ public static class RunCommand
     /// <summary>The guest's PATH, which is also where a bare command name is looked up.</summary>
     public const string GuestPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-    private sealed record Options(string? Image, List<string> Env, string Workdir, string Hostname, List<string> Command)
+    private sealed record Options(string? Image, List<string> Env, string? Workdir, string Hostname, List<string> Command)
     {
         public string? TraceFile { get; init; }
         public bool TraceToStderr { get; init; }
@@ -33,6 +40,8 @@ public static class RunCommand
         public string? User { get; init; }
         public List<Bind> Binds { get; init; } = new();
         public NetworkMode Network { get; init; } = NetworkMode.Host;
+        public string? Persist { get; init; }
+        public List<string> Layers { get; init; } = new();
     }
 
     /// <summary>--bind HOST:GUEST[:ro]: a host directory mounted on a guest directory.</summary>
@@ -44,13 +53,14 @@ public static class RunCommand
         string imagePath = o.Image ?? DefaultImage.EnsureBuilt();
         using Ext4Reader reader = Ext4Reader.Open(imagePath);
         var image = new ImageSuperBlock(reader, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30));
-        // The image is never written: by default the guest's changes go to an overlay held in memory.
-        Kernel.Vfs.SuperBlock root = o.ReadOnly ? image : new OverlaySuperBlock(image, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30));
-
         var sinks = new List<ITraceSink>();
         var files = new List<IDisposable>();
         try
         {
+            Kernel.Vfs.SuperBlock lower = o.Layers.Count > 0 ? StackLayers(image, o.Layers, files) : image;
+            // The image is never written: by default the guest's changes go to an overlay held in memory.
+            OverlaySuperBlock? overlay = o.ReadOnly ? null : new OverlaySuperBlock(lower, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30));
+            Kernel.Vfs.SuperBlock root = overlay ?? lower;
             if (o.TraceToStderr) sinks.Add(new StraceWriter(Console.Error));
             if (o.TraceFile != null) sinks.Add(new StraceWriter(Track(files, OpenTraceFile(o.TraceFile))));
             if (o.TraceJson != null) sinks.Add(new JsonTraceWriter(Track(files, OpenTraceStream(o.TraceJson))));
@@ -58,13 +68,17 @@ public static class RunCommand
             TraceFilter filter;
             try { filter = o.TraceFilter != null ? TraceFilter.Parse(o.TraceFilter) : TraceFilter.All; }
             catch (FormatException ex) { throw new UsageException("run: " + ex.Message); }
-            Credentials credentials = o.User != null ? GuestUser.Parse(root, o.User) : Credentials.Root;
+            // Without a command, the image's stored config says what to run, and how.
+            ImageConfig? config = o.Command.Count == 0 ? StoredConfig(reader, imagePath) : null;
+            List<string> command = config != null ? ConfigCommand(config, imagePath) : o.Command;
+            string? user = o.User ?? config?.User;
+            Credentials credentials = user != null ? GuestUser.Parse(root, user) : Credentials.Root;
             KernelTrace? trace = sinks.Count > 0 ? new KernelTrace(sinks, filter) : null;
 
             using var kernel = new GuestKernel(root, new KernelOptions
             {
                 Hostname = o.Hostname,
-                WorkingDirectory = o.Workdir,
+                WorkingDirectory = o.Workdir ?? ConfigWorkdir(config) ?? "/",
                 Credentials = credentials,
                 Trace = trace,
                 BreakOn = o.BreakOn,
@@ -72,27 +86,80 @@ public static class RunCommand
             });
             MountBinds(kernel, o.Binds);
 
-            string program = ResolveCommand(kernel, o.Command[0]);
             var env = new List<string> { "PATH=" + GuestPath, "HOME=/root", "TERM=" + (Environment.GetEnvironmentVariable("TERM") ?? "dumb") };
-            foreach (string kv in o.Env)
+            // The config's Env overrides the defaults, and --env overrides both.
+            foreach (string kv in (config?.Env ?? []).Concat(o.Env))
             {
+                if (kv.IndexOf('=') <= 0) continue;
                 string key = kv[..kv.IndexOf('=')];
                 env.RemoveAll(e => e.StartsWith(key + "=", StringComparison.Ordinal));
                 env.Add(kv);
             }
+            string program = ResolveCommand(kernel, command[0], env.Find(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? GuestPath);
             if (o.WaitForDebugger) WaitForDebugger();
+            using var interruption = new RunInterruption(kernel);
+            int status;
             try
             {
-                return Tracer.Run(kernel, program, o.Command, env);
+                status = Tracer.Run(kernel, program, command, env);
+            }
+            catch (Exception ex) when (ex is not GuestStartException)
+            {
+                interruption.RunEnded();
+                SaveLayer(o.Persist, overlay); // a kernel bug ends the run, but the guest's work is kept
+                throw;
             }
             finally
             {
+                interruption.RunEnded();
                 trace?.Finish();
             }
+            SaveLayer(o.Persist, overlay);
+            return interruption.Signal != 0 ? 128 + interruption.Signal : status;
         }
         finally
         {
             foreach (IDisposable f in files) f.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// --layer: each layer tar read into a tree (its file contents spooled to a temporary file that lives as long
+    /// as the run) and stacked read-only on the image, later layers on top.
+    /// </summary>
+    private static LayerStackSuperBlock StackLayers(ImageSuperBlock image, List<string> paths, List<IDisposable> files)
+    {
+        var layers = new List<Kernel.Vfs.SuperBlock> { image };
+        ulong nextIno = image.TotalInodes + 1;
+        foreach (string path in paths)
+        {
+            TarSource source = Track(files, new TarSource());
+            FileTree tree;
+            try
+            {
+                using FileStream stream = File.OpenRead(path);
+                tree = source.Read(stream);
+            }
+            catch (ImageFormatException ex) { throw new ImageFormatException($"--layer {path}: {ex.Message}", ex); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"run: --layer: cannot read {path}: {ex.Message}");
+            }
+            var layer = new TreeSuperBlock(tree, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30), nextIno);
+            nextIno = layer.EndIno;
+            layers.Add(layer);
+        }
+        return new LayerStackSuperBlock(layers, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30));
+    }
+
+    /// <summary>--persist: the overlay's upper layer written as an OCI layer tar, whatever way the run ended.</summary>
+    private static void SaveLayer(string? path, OverlaySuperBlock? overlay)
+    {
+        if (path == null || overlay == null) return;
+        try { LayerTar.Save(overlay, path); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"run: --persist: cannot write the layer to {path}: {ex.Message}");
         }
     }
 
@@ -128,11 +195,33 @@ public static class RunCommand
         }
     }
 
-    /// <summary>A name with a slash is used as it is; a bare name is looked up in the guest's PATH, in the image.</summary>
-    private static string ResolveCommand(GuestKernel kernel, string command)
+    /// <summary>The image config stored in the image (see `image info`), or null when it has none.</summary>
+    private static ImageConfig? StoredConfig(Ext4Reader reader, string imagePath)
+    {
+        foreach (var (name, value) in reader.ReadXattrs(Ext4Reader.RootInode))
+            if (name == ImageConfig.XattrName) return ImageConfig.Parse(value);
+        throw new UsageException($"run: no command given, and {imagePath} stores no image config to take one from (userkernel run [OPTIONS] -- COMMAND [ARG...])");
+    }
+
+    /// <summary>Entrypoint followed by Cmd, as a container runtime starts an image.</summary>
+    private static List<string> ConfigCommand(ImageConfig config, string imagePath)
+    {
+        var command = new List<string>(config.Entrypoint ?? []);
+        command.AddRange(config.Cmd ?? []);
+        if (command.Count == 0 || command[0].Length == 0)
+            throw new UsageException($"run: no command given, and the config of {imagePath} names none (its Entrypoint and Cmd are empty)");
+        return command;
+    }
+
+    /// <summary>The config's WorkingDir, taken from the root when it is relative (as Docker does).</summary>
+    private static string? ConfigWorkdir(ImageConfig? config) =>
+        config?.WorkingDir is { Length: > 0 } dir ? (dir.StartsWith('/') ? dir : "/" + dir) : null;
+
+    /// <summary>A name with a slash is used as it is; a bare name is looked up in <paramref name="path"/>, in the image.</summary>
+    private static string ResolveCommand(GuestKernel kernel, string command, string path)
     {
         if (command.Contains('/')) return command;
-        foreach (string dir in GuestPath.Split(':'))
+        foreach (string dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
         {
             string candidate = dir + "/" + command;
             if (kernel.Walk.Resolve(Credentials.Root, kernel.Mounts.Root, candidate, true).TryGet(out Dentry? d, out _) && d.Inode.IsRegular)
@@ -177,12 +266,14 @@ public static class RunCommand
 
     private static Options Parse(string[] args)
     {
-        string? image = null, user = null, trace = null, traceJson = null, traceFilter = null;
+        string? image = null, user = null, trace = null, traceJson = null, traceFilter = null, persist = null;
         bool traceStderr = false, summary = false, waitForDebugger = false, readOnly = false;
         var breakOn = new HashSet<string>(StringComparer.Ordinal);
-        string workdir = "/", hostname = "userkernel";
+        string? workdir = null;
+        string hostname = "userkernel";
         var env = new List<string>();
         var binds = new List<Bind>();
+        var layers = new List<string>();
         NetworkMode network = NetworkMode.Host;
         int i = 0;
         string Value(string name)
@@ -208,6 +299,8 @@ public static class RunCommand
                 case "--read-only": readOnly = true; break;
                 case "--bind": binds.Add(ParseBind(Value(a))); break;
                 case "--net": network = ParseNetwork(Value(a)); break;
+                case "--persist": persist = Value(a); break;
+                case "--layer": layers.Add(Value(a)); break;
                 case "--help" or "-h": Console.Out.WriteLine(Program.Usage); Environment.Exit(0); break;
                 default:
                     if (a.StartsWith("--trace=", StringComparison.Ordinal)) { trace = a["--trace=".Length..]; break; }
@@ -215,6 +308,8 @@ public static class RunCommand
                     if (a.StartsWith("--user=", StringComparison.Ordinal)) { user = a["--user=".Length..]; break; }
                     if (a.StartsWith("--bind=", StringComparison.Ordinal)) { binds.Add(ParseBind(a["--bind=".Length..])); break; }
                     if (a.StartsWith("--net=", StringComparison.Ordinal)) { network = ParseNetwork(a["--net=".Length..]); break; }
+                    if (a.StartsWith("--persist=", StringComparison.Ordinal)) { persist = a["--persist=".Length..]; break; }
+                    if (a.StartsWith("--layer=", StringComparison.Ordinal)) { layers.Add(a["--layer=".Length..]); break; }
                     if (a.StartsWith("--trace-json=", StringComparison.Ordinal)) { traceJson = a["--trace-json=".Length..]; break; }
                     if (a.StartsWith("--trace-filter=", StringComparison.Ordinal)) { traceFilter = a["--trace-filter=".Length..]; break; }
                     if (a.StartsWith("--break-on=", StringComparison.Ordinal))
@@ -230,18 +325,36 @@ public static class RunCommand
             }
         }
         var command = new List<string>(args.AsSpan(i).ToArray());
-        if (command.Count == 0) throw new UsageException("run: no command given (userkernel run [OPTIONS] -- COMMAND [ARG...])");
         foreach (string kv in env)
             if (kv.IndexOf('=') <= 0) throw new UsageException($"run: --env wants KEY=VALUE, not '{kv}'");
-        if (!workdir.StartsWith('/')) throw new UsageException($"run: --workdir must be an absolute guest path, not '{workdir}'");
+        if (workdir != null && !workdir.StartsWith('/')) throw new UsageException($"run: --workdir must be an absolute guest path, not '{workdir}'");
         if (hostname.Length is 0 or > 64) throw new UsageException("run: --hostname must be 1 to 64 characters");
         if (image != null && !File.Exists(image)) throw new UsageException($"image not found: {image}");
+        CheckLayerFiles(persist, layers, readOnly);
         if (traceFilter != null && !traceStderr && trace == null && traceJson == null && !summary) traceStderr = true;
         return new Options(image, env, workdir, hostname, command)
         {
             TraceFile = trace, TraceToStderr = traceStderr, TraceJson = traceJson, TraceFilter = traceFilter,
             Summary = summary, BreakOn = breakOn, WaitForDebugger = waitForDebugger, ReadOnly = readOnly, User = user, Binds = binds, Network = network,
+            Persist = persist, Layers = layers,
         };
+    }
+
+    /// <summary>
+    /// --persist needs the writable overlay and a directory to write in, checked before the guest runs so no
+    /// work is lost at the end; every --layer must be a file.
+    /// </summary>
+    private static void CheckLayerFiles(string? persist, List<string> layers, bool readOnly)
+    {
+        if (persist != null)
+        {
+            if (readOnly) throw new UsageException("run: --persist saves the changes of the writable root; it cannot be used with --read-only");
+            string full = Path.GetFullPath(persist);
+            if (Directory.Exists(full)) throw new UsageException($"run: --persist: {persist} is a directory");
+            if (!Directory.Exists(Path.GetDirectoryName(full))) throw new UsageException($"run: --persist: the directory of {persist} does not exist");
+        }
+        foreach (string layer in layers)
+            if (!File.Exists(layer)) throw new UsageException($"run: --layer: no such file: {layer}");
     }
 
     private static bool KnownSyscall(string name)

@@ -136,6 +136,20 @@ public sealed class DebianTests(DebianImage debian)
         Assert.Equal(native.ToString(), guest.ToString());
     }
 
+    /// <summary>Debian's bash on a terminal: Ctrl-C interrupts the job, not bash; Ctrl-Z stops it and fg resumes it.</summary>
+    [Fact]
+    public async Task Bash_job_control_works_on_a_terminal()
+    {
+        // Act
+        (int exitCode, string text) = await InteractiveShellTests.DriveJobControlAsync(debian.Image, "/bin/bash -i", "# ");
+
+        // Assert
+        Assert.True(exitCode == 0, "exit status " + exitCode + "\n" + text);
+        Assert.Contains("alive 130", text);
+        Assert.Matches(@"\[1\]\+ +Stopped +sleep 30", text);
+        Assert.Contains("back 130", text);
+    }
+
     [Fact]
     public async Task Changes_stay_in_memory_and_the_next_run_sees_the_image_again()
     {

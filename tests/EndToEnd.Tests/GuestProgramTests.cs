@@ -22,6 +22,7 @@ public sealed class GuestProgramTests(GuestImage image)
         "/guest/getdents", "/guest/getdents.musl",
         "/guest/paths", "/guest/paths.musl",
         "/guest/regs",
+        "/guest/pidfd",
     };
 
     [Theory]

@@ -24,17 +24,33 @@ public sealed class InteractiveShellTests
     [Fact]
     public async Task Job_control_works_on_a_terminal()
     {
+        // Act
+        (int exitCode, string text) = await DriveJobControlAsync(image.Image, "/bin/sh -i", "# ");
+
+        // Assert
+        Assert.True(exitCode == 0, "exit status " + exitCode + "\n" + text);
+        Assert.Contains("alive 130", text);
+        Assert.Matches(@"\[1\]\+ +Stopped +sleep 30", text);
+        Assert.Contains("back 130", text);
+    }
+
+    /// <summary>
+    /// Types into SHELL on a pseudo-terminal: a job interrupted by Ctrl-C, then one stopped by Ctrl-Z, brought back
+    /// with fg and interrupted; returns userkernel's exit status and everything the terminal showed.
+    /// </summary>
+    internal static async Task<(int ExitCode, string Text)> DriveJobControlAsync(string imagePath, string shell, string prompt)
+    {
         var screen = new Screen();
-        string command = $"dotnet exec {Runner.UserKernelDll} run --image {image.Image} -- /bin/sh -i";
+        string command = $"dotnet exec {Runner.UserKernelDll} run --image {imagePath} -- {shell}";
         PipeSource keyboard = PipeSource.Create(async (input, ct) =>
         {
             async Task Type(string keys) { await input.WriteAsync(Encoding.ASCII.GetBytes(keys), ct); await input.FlushAsync(ct); }
-            await screen.WaitFor("# ", 1);
+            await screen.WaitFor(prompt, 1);
             await Type("sleep 30\n");
             await screen.WaitFor("sleep 30", 1);
             await Task.Delay(500, ct);
             await Type("\x03");                       // Ctrl-C: SIGINT to the foreground job
-            await screen.WaitFor("# ", 2);
+            await screen.WaitFor(prompt, 2);
             await Type("echo alive $?\n");
             await screen.WaitFor("alive 130", 1);
             await Type("sleep 30\n");
@@ -46,7 +62,7 @@ public sealed class InteractiveShellTests
             await screen.WaitFor("sleep 30", 4);          // typed twice, "Stopped sleep 30", and fg names it
             await Task.Delay(500, ct);
             await Type("\x03");
-            await screen.WaitFor("# ", 5);
+            await screen.WaitFor(prompt, 5);
             await Type("echo back $?\n");
             await screen.WaitFor("back 130", 1);
             await Type("exit\n");
@@ -59,12 +75,7 @@ public sealed class InteractiveShellTests
             .WithStandardOutputPipe(PipeTarget.Create(screen.ReadAsync))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(timeout.Token);
-
-        string text = screen.Text;
-        Assert.True(result.ExitCode == 0, "exit status " + result.ExitCode + "\n" + text);
-        Assert.Contains("alive 130", text);
-        Assert.Matches(@"\[1\]\+ +Stopped +sleep 30", text);
-        Assert.Contains("back 130", text);
+        return (result.ExitCode, screen.Text);
     }
 
     /// <summary>What the terminal showed so far, and a way to wait until some text has appeared N times.</summary>

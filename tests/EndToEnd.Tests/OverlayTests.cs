@@ -26,6 +26,10 @@ public sealed class OverlayTests(GuestImage image)
         "sed -i s/top/TOP/ /data/nested/top.txt; cat /data/nested/top.txt; ls /data/nested",
         "touch -d '2001-02-03 04:05:06' /data/nested/top.txt; stat -c '%Y %s' /data/nested/top.txt; touch /new; stat -c '%s %F' /new",
         "cd /data/nested; for i in 1 2 3; do echo $i >> log; done; cat log; : > log; stat -c %s log; mkfifo p; stat -c %F p",
+        // Renaming an ancestor of the working directory: getcwd follows it, the shell's $PWD does not.
+        "mkdir -p /a/b; cd /a/b; mv /a /c; pwd; /bin/pwd; touch x; ls /c/b; cd .. 2>&1; pwd; cd /c/b; mv /c /d; /bin/pwd; cd ..; /bin/pwd",
+        // Device nodes made by root: the pseudo-device works through it; a block node is only a name here.
+        "mknod /nul c 1 3; stat -c '%F %t %T %a' /nul; echo hi > /nul && echo wrote; head -c 4 /nul | wc -c; mknod /blk b 7 200; stat -c '%F %t %T' /blk; mknod /bad x 1 1 2>&1 | head -c 20; echo",
         // Many files made and removed across prunes (every 128 opens, 2 s apart) while one unlinked file stays open.
         "echo kept > /tmp/keep; exec 3< /tmp/keep; rm /tmp/keep; for r in 1 2 3; do i=0; while [ $i -lt 150 ]; do echo $i > /tmp/f$i; read x < /tmp/f$i; rm /tmp/f$i; i=$((i+1)); done; sleep 2; done; echo $x; cat <&3; ls /tmp",
     };

@@ -112,6 +112,14 @@ public sealed partial class OverlayInode
         return child;
     }
 
+    public override Result<Inode> MakeDevice(string name, uint mode, ulong rdev, uint uid, uint gid)
+    {
+        OverlayInode child = fs.NewInode(mode, uid, gid);
+        child.rdev = rdev;
+        Bind(name, child);
+        return child;
+    }
+
     public override Result<Inode> CreateUnnamed(uint mode, uint uid, uint gid)
     {
         OverlayInode child = fs.NewInode(FileMode.S_IFREG | (mode & 0xFFF), uid, gid);

@@ -23,6 +23,7 @@ public sealed partial class OverlayInode : Inode
     private readonly Timespec? btime;
     private MemfdContent? content;
     private readonly byte[]? target;
+    private ulong rdev; // a device node made by mknod in the upper layer
 
     /// <summary>The overlay's view of <paramref name="lower"/>, with its number and metadata.</summary>
     internal OverlayInode(OverlaySuperBlock fs, Inode lower) : base(fs, lower.Ino)
@@ -50,7 +51,7 @@ public sealed partial class OverlayInode : Inode
     public override uint Gid => gid;
     public override ulong LinkCount => links;
     public override Timespec? Btime => btime;
-    public override ulong Rdev => lower?.Rdev ?? 0;
+    public override ulong Rdev => lower?.Rdev ?? rdev;
     public override string? HostDevicePath => lower?.HostDevicePath;
     public override ulong StatxAttributes => lower?.StatxAttributes ?? 0;
     public override ulong StatxAttributesMask => lower?.StatxAttributesMask ?? 0;

@@ -49,6 +49,12 @@ public class OverlaySuperBlock : Vfs.SuperBlock
 
     private ulong MemoryBlocks => (ulong)(System.GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2 / BlockSize);
 
+    /// <summary>The read-only filesystem under the upper layer; null for tmpfs.</summary>
+    internal Vfs.SuperBlock? Lower => lower;
+
+    /// <summary>The overlay inode already made for the lower inode numbered <paramref name="lowerIno"/>, if any: none means untouched.</summary>
+    internal OverlayInode? Find(ulong lowerIno) => byLowerIno.TryGetValue(lowerIno, out OverlayInode? known) ? known : null;
+
     /// <summary>The one overlay inode that shows <paramref name="lowerInode"/>; it keeps the lower inode's number.</summary>
     internal OverlayInode Wrap(Inode lowerInode)
     {

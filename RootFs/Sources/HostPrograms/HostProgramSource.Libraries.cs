@@ -24,6 +24,7 @@ public sealed partial class HostProgramSource
         {
             return;
         }
+        _dynamic |= root.Elf.Interpreter is not null || root.Elf.Needed.Count > 0;
         var loaded = new HashSet<string>(StringComparer.Ordinal);
         var queue = new Queue<LoadedObject>();
         queue.Enqueue(root);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using Mono.Unix;
 using Mono.Unix.Native;
 using UserKernel.RootFs.Tree;
 
@@ -14,7 +15,7 @@ public sealed partial class HostProgramSource
     private const int MaxSymlinks = 40;
 
     /// <summary>Where <paramref name="path"/> leads on the host with every symlink resolved, or null if nowhere.</summary>
-    private string? Resolve(string path, bool followLast) => Walk(path, followLast, record: false);
+    private string? Resolve(string path, bool followLast) => Walk(path, followLast, record: false, out _);
 
     /// <summary>
     /// Walks <paramref name="path"/> on the host and puts what it meets into the tree at the same
@@ -25,8 +26,8 @@ public sealed partial class HostProgramSource
     /// </summary>
     private string Place(string path, bool followLast, string what = "")
     {
-        string resolved = Walk(path, followLast, record: true)
-            ?? throw new FileNotFoundException($"{what}{path}: No such file or directory (or a symlink loop)");
+        string resolved = Walk(path, followLast, record: true, out string error)
+            ?? throw new FileNotFoundException($"{what}{path}: {error}");
         var (parent, name) = ParentInTree(resolved);
         if (name.Length != 0 && !parent.Children!.ContainsKey(name))
         {
@@ -35,8 +36,9 @@ public sealed partial class HostProgramSource
         return resolved;
     }
 
-    private string? Walk(string path, bool followLast, bool record)
+    private string? Walk(string path, bool followLast, bool record, out string error)
     {
+        error = "";
         var walked = new List<string>();
         var pending = new LinkedList<string>(path.Split('/', StringSplitOptions.RemoveEmptyEntries));
         int symlinks = 0;
@@ -59,6 +61,7 @@ public sealed partial class HostProgramSource
             string here = Join(walked, name);
             if (Syscall.lstat(HostPath(here), out var st) != 0)
             {
+                error = UnixMarshal.GetErrorDescription(Stdlib.GetLastError());
                 return null;
             }
             var type = st.st_mode & FilePermissions.S_IFMT;
@@ -67,6 +70,7 @@ public sealed partial class HostProgramSource
             {
                 if (++symlinks > MaxSymlinks)
                 {
+                    error = "Too many levels of symbolic links";
                     return null;
                 }
                 string target = ReadLink(here);
@@ -91,6 +95,7 @@ public sealed partial class HostProgramSource
             }
             if (!last && type != FilePermissions.S_IFDIR)
             {
+                error = "Not a directory";
                 return null;
             }
             if (record && !last)
@@ -139,7 +144,7 @@ public sealed partial class HostProgramSource
             }
             if (!current.Children!.TryGetValue(name, out var child))
             {
-                child = TreeNode.Directory(0b111_101_101);
+                child = TreeNode.Directory(0x1ED /* 0755 */);
                 current.Children[name] = child;
             }
             if (child.Kind == NodeKind.Symlink)

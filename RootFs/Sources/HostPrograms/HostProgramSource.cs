@@ -32,6 +32,8 @@ public sealed partial class HostProgramSource
     // Objects whose libraries were resolved already, by the path they were found at.
     private readonly HashSet<string> _linked = new(StringComparer.Ordinal);
     private readonly List<string> _warnings = new();
+    // Whether any dynamically linked object was added: only those read the loader cache.
+    private bool _dynamic;
 
     /// <param name="hostRoot">
     /// The directory that is "/" for every host path this source reads: "/" for the host itself;
@@ -94,15 +96,47 @@ public sealed partial class HostProgramSource
     }
 
     /// <summary>
+    /// Adds a symlink at <paramref name="guestPath"/> to <paramref name="target"/> (say, a busybox
+    /// applet), following symlinks already in the tree on the way, as the guest will. An existing
+    /// entry is kept: returns false then.
+    /// </summary>
+    public bool AddSymlink(string guestPath, string target)
+    {
+        var (parent, name) = ParentInTree(guestPath);
+        if (name.Length == 0 || parent.Children!.ContainsKey(name))
+        {
+            return false;
+        }
+        var link = TreeNode.Symlink(target);
+        link.Atime = link.Mtime = link.Ctime = parent.Mtime;
+        parent.Children[name] = link;
+        return true;
+    }
+
+    /// <summary>
+    /// Makes sure a directory is at <paramref name="guestPath"/> (0755, root's), following symlinks
+    /// already in the tree on the way; whatever is there already is kept.
+    /// </summary>
+    public void AddDirectory(string guestPath)
+    {
+        var (parent, name) = ParentInTree(guestPath);
+        if (name.Length != 0 && !parent.Children!.ContainsKey(name))
+        {
+            parent.Children[name] = TreeNode.Directory(0x1ED /* 0755 */);
+        }
+    }
+
+    /// <summary>
     /// The files every image needs to feel like a system: a minimal /etc (root and nobody,
     /// localhost, files-only name service, an os-release naming <paramref name="madeBy"/>),
-    /// the host's loader cache when there is one, and the usual empty directories.
+    /// the host's loader cache when a dynamically linked program is in the tree, and the usual
+    /// empty directories.
     /// Existing files are kept.
     /// </summary>
     public void AddBaseSystem(string madeBy)
     {
         MinimalSystem.AddTo(Tree, madeBy);
-        if (_cache.Count > 0 && Tree.Lookup("/etc/ld.so.cache") is null)
+        if (_dynamic && _cache.Count > 0 && Tree.Lookup("/etc/ld.so.cache") is null)
         {
             Place("/etc/ld.so.cache", followLast: true);
         }

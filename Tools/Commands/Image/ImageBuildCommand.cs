@@ -45,7 +45,7 @@ public static class ImageBuildCommand
                     output = Value(args, ref i);
                     break;
                 case "--size":
-                    size = ParseSize(Value(args, ref i));
+                    size = ImageSize.Parse("image build", Value(args, ref i));
                     break;
                 case "--owner":
                     owner = ParseOwner(Value(args, ref i));
@@ -73,7 +73,7 @@ public static class ImageBuildCommand
         {
             throw new UsageException("image build: needs SRC and -o IMG; try 'userkernel image build --help'");
         }
-        var options = new ImageWriterOptions { Format = format, SizeBytes = size, Label = label, Progress = Progress() };
+        var options = new ImageWriterOptions { Format = format, SizeBytes = size, Label = label, Progress = ImageSize.Progress() };
         if (source != "-" && Directory.Exists(source))
         {
             ImageWriter.Write(DirectorySource.Read(source, owner), output, options);
@@ -99,10 +99,6 @@ public static class ImageBuildCommand
         return 0;
     }
 
-    private static Action<long, long>? Progress() => Console.IsErrorRedirected
-        ? null
-        : (done, total) => Console.Error.Write($"\rwriting inodes: {done}/{total}");
-
     private static string Value(string[] args, ref int i)
     {
         if (i + 1 >= args.Length)
@@ -110,22 +106,6 @@ public static class ImageBuildCommand
             throw new UsageException($"image build: {args[i]} needs a value");
         }
         return args[++i];
-    }
-
-    private static long ParseSize(string text)
-    {
-        long unit = 1;
-        string digits = text;
-        if (text.Length > 0 && char.ToUpperInvariant(text[^1]) is 'K' or 'M' or 'G' or 'T')
-        {
-            unit = char.ToUpperInvariant(text[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1L << 40 };
-            digits = text[..^1];
-        }
-        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long n) || n <= 0 || n > long.MaxValue / unit)
-        {
-            throw new UsageException($"image build: --size '{text}' is not a size (like 512M or 2G)");
-        }
-        return n * unit;
     }
 
     private static (uint, uint) ParseOwner(string text)

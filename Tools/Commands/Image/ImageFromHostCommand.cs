@@ -1,0 +1,134 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using UserKernel.RootFs.Sources.HostPrograms;
+using UserKernel.RootFs.Writer;
+using UserKernel.Tools.HostPrograms;
+
+namespace UserKernel.Tools.Commands.Image;
+
+/// <summary>`userkernel image from-host PROGRAM... -o IMG`: an image of host programs and what they need to run.</summary>
+public static class ImageFromHostCommand
+{
+    public const string Usage = """
+        usage: userkernel image from-host PROGRAM... -o IMG [--size SIZE] [--add HOSTPATH[:GUESTPATH]]...
+
+        Makes the image IMG from programs of this host: each PROGRAM (a path, or a name looked up in PATH)
+        with its dynamic loader and every shared library it needs, found as the loader finds them (DT_RPATH,
+        DT_RUNPATH and $ORIGIN, /etc/ld.so.cache, the default directories); a #! script brings its
+        interpreter. Files keep their host paths, and symlinks met on the way (/lib -> usr/lib, the loader's
+        link) are kept as symlinks. A Python interpreter is asked where its standard library is, and that is
+        copied whole, with the libraries of its extension modules. The image also gets a minimal /etc
+        (root and nobody, localhost, files-only name service, an os-release naming this command, the host's
+        loader cache), /tmp (1777), /root, and empty /dev, /proc and /sys. Files are owned by root.
+          -o IMG            the image to write (replaced if it exists; written to a temporary name, then renamed)
+          --size SIZE       the image's size in bytes, or with a K, M or G suffix; default: fits the contents
+          --add HOSTPATH[:GUESTPATH]  also copy this host file or directory whole, at GUESTPATH (default: the
+                            same path); programs and libraries in it get their libraries too (repeatable)
+        """;
+
+    public static int Execute(string[] args)
+    {
+        var programs = new List<string>();
+        var adds = new List<(string Host, string? Guest)>();
+        string? output = null;
+        long? size = null;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            switch (arg)
+            {
+                case "--help" or "-h":
+                    Console.Out.WriteLine(Usage);
+                    return 0;
+                case "-o" or "--output":
+                    output = Value(args, ref i);
+                    break;
+                case "--size":
+                    size = ImageSize.Parse("image from-host", Value(args, ref i));
+                    break;
+                case "--add":
+                    adds.Add(ParseAdd(Value(args, ref i)));
+                    break;
+                default:
+                    if (arg.StartsWith('-'))
+                    {
+                        throw new UsageException($"image from-host: unknown option '{arg}'; try 'userkernel image from-host --help'");
+                    }
+                    programs.Add(arg);
+                    break;
+            }
+        }
+        if (programs.Count == 0 || output is null)
+        {
+            throw new UsageException("image from-host: needs PROGRAM... and -o IMG; try 'userkernel image from-host --help'");
+        }
+        var source = Collect(programs, adds, $"userkernel image from-host {string.Join(' ', programs)}");
+        foreach (string warning in source.Warnings)
+        {
+            Console.Error.WriteLine("userkernel: image from-host: left out: " + warning);
+        }
+        ImageWriter.Write(source.Tree, output, new ImageWriterOptions { SizeBytes = size, Progress = ImageSize.Progress() });
+        if (!Console.IsErrorRedirected)
+        {
+            Console.Error.WriteLine();
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// The tree of <paramref name="programs"/>, their libraries, the directories their runtimes need,
+    /// <paramref name="adds"/> and the base system, with os-release saying <paramref name="madeBy"/>.
+    /// </summary>
+    public static HostProgramSource Collect(IReadOnlyList<string> programs, IReadOnlyList<(string Host, string? Guest)> adds, string madeBy)
+    {
+        var source = new HostProgramSource();
+        string path = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
+        try
+        {
+            foreach (string program in programs)
+            {
+                string added = source.AddProgram(program, path);
+                foreach (string dir in RuntimeDirectories.For(added))
+                {
+                    source.AddTree(dir);
+                }
+            }
+            foreach (var (host, guest) in adds)
+            {
+                source.AddTree(host, guest);
+            }
+        }
+        catch (IOException ex)
+        {
+            throw new UsageException("image from-host: " + ex.Message);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new UsageException("image from-host: " + ex.Message);
+        }
+        source.AddBaseSystem(madeBy);
+        return source;
+    }
+
+    private static (string, string?) ParseAdd(string spec)
+    {
+        int colon = spec.IndexOf(':');
+        string host = colon < 0 ? spec : spec[..colon];
+        string? guest = colon < 0 ? null : spec[(colon + 1)..];
+        if (host.Length == 0 || (guest is not null && !guest.StartsWith('/')))
+        {
+            throw new UsageException($"image from-host: --add '{spec}' is not HOSTPATH[:GUESTPATH] (GUESTPATH absolute)");
+        }
+        return (host, guest);
+    }
+
+    private static string Value(string[] args, ref int i)
+    {
+        if (i + 1 >= args.Length)
+        {
+            throw new UsageException($"image from-host: {args[i]} needs a value");
+        }
+        return args[++i];
+    }
+}
