@@ -116,6 +116,26 @@ public sealed class DebianTests(DebianImage debian)
         Assert.Equal(native.ToString(), guest.ToString());
     }
 
+    /// <summary>
+    /// GNU tail -f waits on inotify (IN_MODIFY of the file) and would poll only every 30 s here (-s 30), so lines
+    /// appended a second later show within the two seconds only if the guest's inotify watch reports them.
+    /// </summary>
+    [Fact]
+    public async Task Gnu_tail_follows_appended_lines_through_inotify()
+    {
+        // Arrange
+        const string script =
+            "cd /tmp; echo one > log; tail -s 30 -f log > out & sleep 1; echo two >> log; echo three >> log; sleep 2; kill $!; wait; cat out";
+
+        // Act
+        RunResult native = await Runner.NativeAsync(debian.NativeRoot, "/bin/bash", "-c", script);
+        RunResult guest = await Runner.WritableGuestAsync(debian.Image, "/bin/bash", "-c", script);
+
+        // Assert
+        Assert.Equal("one\ntwo\nthree\n", native.StandardOutput);
+        Assert.Equal(native.ToString(), guest.ToString());
+    }
+
     /// <summary>Debian's bash on a terminal: Ctrl-C interrupts the job, not bash; Ctrl-Z stops it and fg resumes it.</summary>
     [Fact]
     public async Task Bash_job_control_works_on_a_terminal()
