@@ -55,6 +55,7 @@ public sealed class GuestKernel : IDisposable
         Walk = new PathWalk(Mounts);
         HostFiles = new HostFiles();
         UnixSockets = new UnixSocketNames(HostFiles);
+        Fsnotify = new Vfs.Notify.Fsnotify(HostFiles);
         UtsName.Nodename = options.Hostname;
         UtsName.Release = ReadHostFile("/proc/sys/kernel/osrelease") ?? UtsName.Release;
         UtsName.Version = ReadHostFile("/proc/sys/kernel/version") ?? UtsName.Version;
@@ -79,6 +80,9 @@ public sealed class GuestKernel : IDisposable
     public MountTable Mounts { get; }
     public PathWalk Walk { get; }
     public HostFiles HostFiles { get; }
+
+    /// <summary>inotify: the host objects guests watch, and the hooks that raise events on them.</summary>
+    public Vfs.Notify.Fsnotify Fsnotify { get; }
 
     /// <summary>Which host socket each Unix socket name of the guest's VFS stands for.</summary>
     public UnixSocketNames UnixSockets { get; }
@@ -368,7 +372,7 @@ public sealed class GuestKernel : IDisposable
         int signo = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo);
         int code = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo[8..]);
         // SI_QUEUE's si_pid is whatever the sender wrote (sigqueue writes its getpid, a guest pid): Linux passes it on as is.
-        bool hasPid = code is 0 /* SI_USER */ or -6 /* SI_TKILL */ || (signo == Signals.SIGCHLD && code > 0);
+        bool hasPid = Signals.KernelFillsSiPid(signo, code);
         int hostPid = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo[16..]);
         int guestPid = hasPid ? Pids.ToGuest(hostPid) : 0;
         if (trace != null)
@@ -418,7 +422,11 @@ public sealed class GuestKernel : IDisposable
     }
 
     /// <summary>Removes what the kernel made on the host (its FIFOs); memfds go with the process.</summary>
-    public void Dispose() => HostFiles.Dispose();
+    public void Dispose()
+    {
+        Fsnotify.Dispose();
+        HostFiles.Dispose();
+    }
 
     private static string? ReadHostFile(string path)
     {

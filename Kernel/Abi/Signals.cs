@@ -4,6 +4,12 @@ namespace UserKernel.Kernel.Abi;
 /// <summary>Signal numbers and their names.</summary>
 public static class Signals
 {
+    /// <summary>
+    /// Whether the kernel itself filled si_pid (kill's SI_USER, tkill's SI_TKILL, a child's SIGCHLD), which the
+    /// guest must see as a guest pid; any other si_pid (SI_QUEUE...) is what the sender wrote.
+    /// </summary>
+    public static bool KernelFillsSiPid(int signo, int code) => code is 0 /* SI_USER */ or -6 /* SI_TKILL */ || (signo == SIGCHLD && code > 0);
+
     public const int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7,
         SIGFPE = 8, SIGKILL = 9, SIGUSR1 = 10, SIGSEGV = 11, SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14,
         SIGTERM = 15, SIGSTKFLT = 16, SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGTTIN = 21,

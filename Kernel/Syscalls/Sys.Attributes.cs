@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Guest;
 using UserKernel.Kernel.Vfs;
+using UserKernel.Kernel.Vfs.Notify;
 
 namespace UserKernel.Kernel.Syscalls;
 
@@ -30,7 +31,7 @@ public static partial class Sys
     {
         if (ReadOnlyRoot(ctx)) return ReadOnlyFd(ctx);
         Dentry? d = FileOf(ctx, ctx.IntArg(0));
-        return d == null ? SyscallResult.RunOnHost : ChangeMode(ctx, d.Inode, (uint)ctx.Arg(1));
+        return d == null ? SyscallResult.RunOnHost : ChangeMode(ctx, d, (uint)ctx.Arg(1));
     }
 
     private static SyscallResult ChmodAt(SyscallContext ctx, int dirfd, int pathArg, uint mode, int flags)
@@ -41,19 +42,20 @@ public static partial class Sys
         if (!ResolveAt(ctx, dirfd, pathArg, follow, (flags & AtFlags.AT_EMPTY_PATH) != 0).TryGet(out Dentry? d, out Errno e)) return e;
         if (d == null) return SyscallResult.RunOnHost;
         if (d.Inode.IsSymlink) return Errno.EOPNOTSUPP;
-        return ChangeMode(ctx, d.Inode, mode);
+        return ChangeMode(ctx, d, mode);
     }
 
     /// <summary>chmod_common: EROFS, then EPERM unless the caller owns the file (or is root).</summary>
-    private static Errno ChangeMode(SyscallContext ctx, Inode inode, uint mode)
+    private static Errno ChangeMode(SyscallContext ctx, Dentry file, uint mode)
     {
+        Inode inode = file.Inode;
         if (inode.SuperBlock.ReadOnly) return Errno.EROFS;
         var who = Caller(ctx);
         if (who.Uid != 0 && who.Uid != inode.Uid) return Errno.EPERM;
         mode &= 0xFFF;
         // Only a member of the file's group (or root) may set its set-group-ID bit.
         if (who.Uid != 0 && who.Gid != inode.Gid) mode &= ~S_ISGID;
-        return inode.SetAttributes(mode: mode);
+        return ctx.Kernel.Fsnotify.Change(file, AttributeChange.Attributes, () => inode.SetAttributes(mode: mode));
     }
 
     /// <summary>chown(2)</summary>
@@ -70,7 +72,7 @@ public static partial class Sys
     {
         if (ReadOnlyRoot(ctx)) return ReadOnlyFd(ctx);
         Dentry? d = FileOf(ctx, ctx.IntArg(0));
-        return d == null ? SyscallResult.RunOnHost : ChangeOwner(ctx, d.Inode, (uint)ctx.Arg(1), (uint)ctx.Arg(2));
+        return d == null ? SyscallResult.RunOnHost : ChangeOwner(ctx, d, (uint)ctx.Arg(1), (uint)ctx.Arg(2));
     }
 
     private static SyscallResult ChownAt(SyscallContext ctx, int dirfd, int pathArg, int ownerArg, int flags)
@@ -80,15 +82,16 @@ public static partial class Sys
         bool follow = (flags & AtFlags.AT_SYMLINK_NOFOLLOW) == 0;
         if (!ResolveAt(ctx, dirfd, pathArg, follow, (flags & AtFlags.AT_EMPTY_PATH) != 0).TryGet(out Dentry? d, out Errno e)) return e;
         if (d == null) return SyscallResult.RunOnHost;
-        return ChangeOwner(ctx, d.Inode, (uint)ctx.Arg(ownerArg), (uint)ctx.Arg(ownerArg + 1));
+        return ChangeOwner(ctx, d, (uint)ctx.Arg(ownerArg), (uint)ctx.Arg(ownerArg + 1));
     }
 
     /// <summary>
     /// chown_common: -1 leaves an id as it is. Only root gives a file away; an owner may change its group to
     /// its own. Like Linux, any chown of a non-directory clears set-user-ID, and set-group-ID where group-execute is set.
     /// </summary>
-    private static Errno ChangeOwner(SyscallContext ctx, Inode inode, uint uid, uint gid)
+    private static Errno ChangeOwner(SyscallContext ctx, Dentry file, uint uid, uint gid)
     {
+        Inode inode = file.Inode;
         if (inode.SuperBlock.ReadOnly) return Errno.EROFS;
         uint? newUid = uid == uint.MaxValue ? null : uid;
         uint? newGid = gid == uint.MaxValue ? null : gid;
@@ -105,7 +108,7 @@ public static partial class Sys
             if ((m & S_IXGRP) != 0) m &= ~S_ISGID;
             if (m != (inode.Mode & 0xFFF)) mode = m;
         }
-        return inode.SetAttributes(mode: mode, uid: newUid, gid: newGid);
+        return ctx.Kernel.Fsnotify.Change(file, AttributeChange.Attributes, () => inode.SetAttributes(mode: mode, uid: newUid, gid: newGid));
     }
 
     /// <summary>utimensat(2): a null path names the descriptor itself.</summary>
@@ -137,7 +140,7 @@ public static partial class Sys
             if (!ResolveAt(ctx, ctx.IntArg(0), 1, follow, (flags & AtFlags.AT_EMPTY_PATH) != 0).TryGet(out d, out Errno e)) return e;
             if (d == null) return SyscallResult.RunOnHost;
         }
-        return ChangeTimes(ctx, d.Inode, atime, mtime, bothNow);
+        return ChangeTimes(ctx, d, atime, mtime, bothNow);
     }
 
     /// <summary>One struct timespec of utimensat: UTIME_NOW is now, UTIME_OMIT is null; EINVAL for a bad tv_nsec.</summary>
@@ -196,15 +199,16 @@ public static partial class Sys
         if (d == null) return SyscallResult.RunOnHost;
         bool now = atime == null;
         if (now) atime = mtime = Timespec.Now();
-        return ChangeTimes(ctx, d.Inode, atime, mtime, now);
+        return ChangeTimes(ctx, d, atime, mtime, now);
     }
 
     /// <summary>
     /// utimes_common: setting both times to now needs ownership or write permission (EACCES), any other
     /// time ownership (EPERM); root may do either.
     /// </summary>
-    private static Errno ChangeTimes(SyscallContext ctx, Inode inode, Timespec? atime, Timespec? mtime, bool bothNow)
+    private static Errno ChangeTimes(SyscallContext ctx, Dentry file, Timespec? atime, Timespec? mtime, bool bothNow)
     {
+        Inode inode = file.Inode;
         if (inode.SuperBlock.ReadOnly) return Errno.EROFS;
         var who = Caller(ctx);
         if (who.Uid != 0 && who.Uid != inode.Uid)
@@ -213,7 +217,8 @@ public static partial class Sys
             if (!Permissions.May(who, inode, AccessMode.W_OK)) return Errno.EACCES;
         }
         if (bothNow && atime == null) atime = mtime = Timespec.Now();
-        return inode.SetAttributes(atime: atime, mtime: mtime);
+        AttributeChange change = mtime == null ? AttributeChange.AccessTime : atime == null ? AttributeChange.ModifyTime : AttributeChange.Times;
+        return ctx.Kernel.Fsnotify.Change(file, change, () => inode.SetAttributes(atime: atime, mtime: mtime));
     }
 
     /// <summary>truncate(2); ftruncate runs natively on the memfd, whose size stat reads back.</summary>
@@ -229,6 +234,6 @@ public static partial class Sys
         if (length < 0) return Errno.EINVAL;
         if (inode.SuperBlock.ReadOnly) return Errno.EROFS;
         if (!Permissions.May(Caller(ctx), inode, AccessMode.W_OK)) return Errno.EACCES;
-        return inode.SetAttributes(size: length);
+        return ctx.Kernel.Fsnotify.Change(d, AttributeChange.ModifyTime, () => inode.SetAttributes(size: length));
     }
 }

@@ -81,9 +81,8 @@ public static partial class Sys
         else if ((flags & O_PATH) == 0 && type is FileMode.S_IFCHR or FileMode.S_IFBLK)
         {
             // Writing to a device changes no file system, so a read-only root does not refuse it.
-            string? device = inode.HostDevicePath ?? (type == FileMode.S_IFCHR ? Filesystems.Dev.HostDevices.PathFor(inode.Rdev) : null);
-            if (device == null) return Errno.EPERM;
-            hostPath = inode.HostDevicePath ?? ctx.Kernel.HostFiles.DevicePathFor(found, device);
+            hostPath = DeviceHostPath(ctx, found);
+            if (hostPath == null) return Errno.EPERM;
         }
         else
         {
@@ -103,6 +102,19 @@ public static partial class Sys
     }
 
     /// <summary>
+    /// The host node a device node of the guest's tree stands for: the node's own host path (devfs), else the
+    /// host device of its number, through a node of the kernel's where it may make one; null if guests may
+    /// not have the device.
+    /// </summary>
+    private static string? DeviceHostPath(SyscallContext ctx, Dentry node)
+    {
+        Inode inode = node.Inode;
+        if (inode.HostDevicePath is { } own) return own;
+        string? device = (inode.Mode & FileMode.S_IFMT) == FileMode.S_IFCHR ? Filesystems.Dev.HostDevices.PathFor(inode.Rdev) : null;
+        return device == null ? null : ctx.Kernel.HostFiles.DevicePathFor(node, device);
+    }
+
+    /// <summary>
     /// open(O_CREAT) of a name that does not resolve: a new regular file, made where a dangling symlink points
     /// (unless O_EXCL, which refuses the symlink with EEXIST). A trailing slash asks for a directory: EISDIR.
     /// </summary>
@@ -119,6 +131,7 @@ public static partial class Sys
                 Inode dir = at.Parent.Inode;
                 uint bits = FileMode.S_IFREG | (mode & 0xFFF & ~Umask(ctx));
                 if (!dir.Create(at.Name, bits, Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out e)) return e;
+                ctx.Kernel.Fsnotify.Create(dir, at.Name, made);
                 return new Dentry(at.Name, at.Parent, made);
             }
             // The name is a symlink to nowhere: the file is made at its target.

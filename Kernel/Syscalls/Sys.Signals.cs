@@ -1,4 +1,7 @@
+using System;
+using System.Buffers.Binary;
 using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Guest;
 
 namespace UserKernel.Kernel.Syscalls;
 
@@ -15,7 +18,7 @@ public static partial class Sys
     public static SyscallResult RtSigqueueinfo(SyscallContext ctx)
     {
         ctx.Rewrite(0, (ulong)HostPidOrMissing(ctx, ctx.IntArg(0)));
-        return SyscallResult.RunOnHost;
+        return SelfSentInfo(ctx, 2);
     }
 
     /// <summary>rt_tgsigqueueinfo(2): (tgid, tid, sig, info).</summary>
@@ -23,8 +26,29 @@ public static partial class Sys
     {
         ctx.Rewrite(0, (ulong)HostPidOrMissing(ctx, ctx.IntArg(0)));
         ctx.Rewrite(1, (ulong)HostPidOrMissing(ctx, ctx.IntArg(1)));
+        return SelfSentInfo(ctx, 3);
+    }
+
+    /// <summary>
+    /// Only a process signalling itself may queue a siginfo with a code the kernel uses (SI_USER, SI_TKILL...);
+    /// delivery then takes its si_pid for one the host filled and turns it into a guest pid. The sender wrote a
+    /// guest pid there, so a copy carrying the host's is queued instead, and the guest receives what it wrote.
+    /// </summary>
+    private static SyscallResult SelfSentInfo(SyscallContext ctx, int infoArg)
+    {
+        Span<byte> info = stackalloc byte[SiginfoSize];
+        if (ctx.Memory.Read(ctx.PtrArg(infoArg), info) != Errno.OK) return SyscallResult.RunOnHost; // the host reports EFAULT
+        int signo = BinaryPrimitives.ReadInt32LittleEndian(info), code = BinaryPrimitives.ReadInt32LittleEndian(info[8..]);
+        int pid = BinaryPrimitives.ReadInt32LittleEndian(info[16..]);
+        int host = pid > 0 ? ctx.Kernel.Pids.ToHost(pid) : -1;
+        if (!Signals.KernelFillsSiPid(signo, code) || host < 0) return SyscallResult.RunOnHost;
+        BinaryPrimitives.WriteInt32LittleEndian(info[16..], host);
+        if (!ctx.PushScratch(info).TryGet(out GuestPtr copy, out Errno e)) return e;
+        ctx.Rewrite(infoArg, copy.Address);
         return SyscallResult.RunOnHost;
     }
+
+    private const int SiginfoSize = 128;
 
     /// <summary>pidfd_open(2): the pid is translated; the descriptor is the host's pidfd, so pidfd_send_signal, waitid(P_PIDFD) and poll need nothing more.</summary>
     public static SyscallResult PidfdOpen(SyscallContext ctx)

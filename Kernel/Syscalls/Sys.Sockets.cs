@@ -55,6 +55,7 @@ public static partial class Sys
         if (!dir.Create(bind.Name, bind.Mode, Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out Errno e))
             return e == Errno.EEXIST ? Errno.EADDRINUSE : e;
         ctx.Kernel.UnixSockets.Add(made, bind.HostPath, bind.GuestPath);
+        ctx.Kernel.Fsnotify.Create(dir, bind.Name, made);
         return Errno.OK;
     }
 

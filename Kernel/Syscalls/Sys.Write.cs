@@ -119,7 +119,9 @@ public static partial class Sys
         Inode dir = at.Parent.Inode;
         // A set-group-ID directory passes its group and the bit itself on to subdirectories.
         uint bits = (mode & 0x3FF & ~Umask(ctx)) | (dir.Mode & 0x400);
-        return dir.Mkdir(at.Name, bits, Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out _, out e) ? 0 : e;
+        if (!dir.Mkdir(at.Name, bits, Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out e)) return e;
+        ctx.Kernel.Fsnotify.Create(dir, at.Name, made);
+        return 0;
     }
 
     /// <summary>mknod(2)</summary>
@@ -147,9 +149,13 @@ public static partial class Sys
             uint dev = (uint)ctx.Arg(pathArg + 2);
             uint major = (dev & 0xfff00) >> 8, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
             uint bits = type | (mode & 0xFFF & ~Umask(ctx));
-            return dir.MakeDevice(at.Name, bits, Vfs.SuperBlock.MakeDev(major, minor), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out _, out e) ? 0 : e;
+            if (!dir.MakeDevice(at.Name, bits, Vfs.SuperBlock.MakeDev(major, minor), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? node, out e)) return e;
+            ctx.Kernel.Fsnotify.Create(dir, at.Name, node);
+            return 0;
         }
-        return dir.Create(at.Name, type | (mode & 0xFFF & ~Umask(ctx)), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out _, out e) ? 0 : e;
+        if (!dir.Create(at.Name, type | (mode & 0xFFF & ~Umask(ctx)), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out e)) return e;
+        ctx.Kernel.Fsnotify.Create(dir, at.Name, made);
+        return 0;
     }
 
     /// <summary>symlink(2)</summary>
@@ -165,7 +171,9 @@ public static partial class Sys
         if (target.Length == 0) return Errno.ENOENT;
         if (!NewName(ctx, dirfd, pathArg, directory: false).TryGet(out LastName at, out e)) return e;
         Inode dir = at.Parent.Inode;
-        return dir.Symlink(at.Name, Names.ToBytes(target), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out _, out e) ? 0 : e;
+        if (!dir.Symlink(at.Name, Names.ToBytes(target), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out e)) return e;
+        ctx.Kernel.Fsnotify.Create(dir, at.Name, made);
+        return 0;
     }
 
     /// <summary>link(2)</summary>
@@ -188,7 +196,9 @@ public static partial class Sys
         if (old == null || old.Inode.SuperBlock != at.Parent.Inode.SuperBlock) return Errno.EXDEV;
         if (old.Inode.IsDirectory) return Errno.EPERM;
         // An unnamed file (O_TMPFILE) may get a name; a file whose last name is gone as well, which Linux refuses.
-        return at.Parent.Inode.Link(at.Name, old.Inode);
+        if ((e = at.Parent.Inode.Link(at.Name, old.Inode)) != Errno.OK) return e;
+        ctx.Kernel.Fsnotify.Link(at.Parent.Inode, at.Name, old.Inode);
+        return 0;
     }
 
     /// <summary>unlink(2)</summary>
@@ -220,11 +230,17 @@ public static partial class Sys
         {
             if (!child.IsDirectory) return Errno.ENOTDIR;
             if (IsMountPoint(ctx, child)) return Errno.EBUSY;
-            return at.Parent.Inode.Rmdir(at.Name);
+            e = at.Parent.Inode.Rmdir(at.Name);
         }
-        if (child.IsDirectory) return Errno.EISDIR;
-        if (IsMountPoint(ctx, child)) return Errno.EBUSY;
-        return at.Parent.Inode.Unlink(at.Name);
+        else
+        {
+            if (child.IsDirectory) return Errno.EISDIR;
+            if (IsMountPoint(ctx, child)) return Errno.EBUSY;
+            e = at.Parent.Inode.Unlink(at.Name);
+        }
+        if (e != Errno.OK) return e;
+        ctx.Kernel.Fsnotify.Delete(at.Parent.Inode, at.Name, child);
+        return 0;
     }
 
     /// <summary>rename(2)</summary>
@@ -278,6 +294,7 @@ public static partial class Sys
         foreach (Tasks.Task t in ctx.Kernel.Pids.All) held.Add(t.Group.Cwd);
         Dentry.Move(held, from.Parent.Inode, from.Name, moving, to.Parent, to.Name);
         if (exchange) Dentry.Move(held, to.Parent.Inode, to.Name, target!, from.Parent, from.Name);
+        ctx.Kernel.Fsnotify.Move(from.Parent.Inode, from.Name, to.Parent.Inode, to.Name, moving, targetExists ? target : null, exchange);
         return 0;
     }
 

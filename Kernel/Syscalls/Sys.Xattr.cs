@@ -3,6 +3,7 @@ using System.Text;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Guest;
 using UserKernel.Kernel.Vfs;
+using UserKernel.Kernel.Vfs.Notify;
 
 namespace UserKernel.Kernel.Syscalls;
 
@@ -73,7 +74,7 @@ public static partial class Sys
         if (!XattrTarget(ctx, byFd, follow).TryGet(out Dentry? d, out e)) return e;
         if (d == null) return SyscallResult.RunOnHost;
         if ((e = XattrWritable(ctx, d.Inode, name)) != Errno.OK) return e;
-        return d.Inode.SetXattr(name, value, flags);
+        return ctx.Kernel.Fsnotify.Change(d, AttributeChange.Attributes, () => d.Inode.SetXattr(name, value, flags));
     }
 
     private static SyscallResult RemoveXattr(SyscallContext ctx, bool byFd, bool follow)
@@ -82,7 +83,7 @@ public static partial class Sys
         if (!XattrTarget(ctx, byFd, follow).TryGet(out Dentry? d, out e)) return e;
         if (d == null) return SyscallResult.RunOnHost;
         if ((e = XattrWritable(ctx, d.Inode, name)) != Errno.OK) return e;
-        return d.Inode.SetXattr(name, null, 0);
+        return ctx.Kernel.Fsnotify.Change(d, AttributeChange.Attributes, () => d.Inode.SetXattr(name, null, 0));
     }
 
     /// <summary>The object argument 0 names: a path (following a final symlink or not) or a descriptor.</summary>

@@ -116,6 +116,26 @@ public sealed class DebianTests(DebianImage debian)
         Assert.Equal(native.ToString(), guest.ToString());
     }
 
+    /// <summary>
+    /// GNU tail -f waits on inotify (IN_MODIFY of the file) and would poll only every 30 s here (-s 30), so lines
+    /// appended a second later show within the two seconds only if the guest's inotify watch reports them.
+    /// </summary>
+    [Fact]
+    public async Task Gnu_tail_follows_appended_lines_through_inotify()
+    {
+        // Arrange
+        const string script =
+            "cd /tmp; echo one > log; tail -s 30 -f log > out & sleep 1; echo two >> log; echo three >> log; sleep 2; kill $!; wait; cat out";
+
+        // Act
+        RunResult native = await Runner.NativeAsync(debian.NativeRoot, "/bin/bash", "-c", script);
+        RunResult guest = await Runner.WritableGuestAsync(debian.Image, "/bin/bash", "-c", script);
+
+        // Assert
+        Assert.Equal("one\ntwo\nthree\n", native.StandardOutput);
+        Assert.Equal(native.ToString(), guest.ToString());
+    }
+
     /// <summary>Debian's bash on a terminal: Ctrl-C interrupts the job, not bash; Ctrl-Z stops it and fg resumes it.</summary>
     [Fact]
     public async Task Bash_job_control_works_on_a_terminal()
@@ -128,6 +148,24 @@ public sealed class DebianTests(DebianImage debian)
         Assert.Contains("alive 130", text);
         Assert.Matches(@"\[1\]\+ +Stopped +sleep 30", text);
         Assert.Contains("back 130", text);
+    }
+
+    /// <summary>
+    /// Package tools for real: apt-get update and install over the network (the image's sources are this
+    /// machine's), dpkg unpacking and running triggers, apt dropping to the _apt user; then the new program runs.
+    /// All of it lands in the overlay, so the image is unchanged.
+    /// </summary>
+    [Fact]
+    public async Task Apt_installs_a_package_and_the_image_stays_unchanged()
+    {
+        // Act
+        RunResult guest = await Runner.WritableGuestAsync(debian.Image, "/bin/bash", "-c",
+            "apt-get update -qq && apt-get install -y -qq --no-install-recommends jq >/dev/null && echo '{\"a\": [1, 2]}' | jq -c .a && dpkg -s jq | grep '^Status'");
+
+        // Assert
+        Assert.True(guest.ExitCode == 0, guest.ToString());
+        Assert.Equal("[1,2]\nStatus: install ok installed\n", guest.StandardOutput);
+        Assert.Equal(debian.ImageSha256, GuestImage.Sha256Of(debian.Image));
     }
 
     [Fact]

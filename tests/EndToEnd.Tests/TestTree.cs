@@ -24,7 +24,7 @@ public static class TestTree
     public const int ManyFiles = 2000;
 
     /// <summary>Guest programs also built with musl-gcc (stat.c needs glibc's statx wrapper).</summary>
-    private static readonly string[] MuslPrograms = ["proc", "errno", "paths", "getdents", "threads", "signals", "pgrp", "wait"];
+    private static readonly string[] MuslPrograms = ["proc", "errno", "paths", "getdents", "threads", "signals", "pgrp", "wait", "inotify"];
 
     /// <summary>Builds the tree in <paramref name="root"/>; compiles tests/guest/*.c into /guest when <paramref name="withGuestPrograms"/>.</summary>
     public static async Task BuildAsync(string root, bool withGuestPrograms)

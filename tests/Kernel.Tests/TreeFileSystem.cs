@@ -51,6 +51,9 @@ internal sealed class TreeFileSystem : SuperBlock
 
         public override Result<byte[]> ReadLink() => target != null ? Names.ToBytes(target) : Errno.EINVAL;
 
+        /// <summary>Regular files are empty.</summary>
+        public override Result<int> Read(long offset, Span<byte> buffer) => IsRegular ? 0 : Errno.EINVAL;
+
         /// <summary>".", ".." (this directory's own number) and the children, at positions 0, 1, 2 ….</summary>
         public override Result<IReadOnlyList<DirectoryEntry>> ReadDirectory()
         {

@@ -107,6 +107,15 @@ int main(void)
     printf("rt_tgsigqueueinfo to itself: %s\n", r == 0 ? "ok" : errname(errno));
     await_sig(SIGUSR2);
     printf("  value %d, si_pid is getpid: %s\n", last.si_value.sival_int, last.si_pid == getpid() ? "yes" : "no");
+    /* A code the kernel itself uses (SI_USER) is allowed only to oneself; si_pid arrives as written. */
+    si.si_signo = SIGUSR2;
+    si.si_code = SI_USER;
+    si.si_pid = getpid();
+    r = syscall(SYS_rt_sigqueueinfo, getpid(), SIGUSR2, &si);
+    printf("rt_sigqueueinfo SI_USER to itself: %s\n", r == 0 ? "ok" : errname(errno));
+    await_sig(SIGUSR2);
+    printf("  si_code SI_USER: %s, si_pid is getpid: %s\n", last.si_code == SI_USER ? "yes" : "no", last.si_pid == getpid() ? "yes" : "no");
+    si.si_code = SI_QUEUE;
     CHECK("rt_sigqueueinfo to a missing pid", syscall(SYS_rt_sigqueueinfo, 999999, SIGUSR1, &si));
     CHECK("tkill to a missing tid", syscall(SYS_tkill, 999999, SIGUSR1));
 

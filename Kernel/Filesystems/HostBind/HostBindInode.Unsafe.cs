@@ -15,7 +15,7 @@ namespace UserKernel.Kernel.Filesystems.HostBind;
 public sealed unsafe class HostBindInode : Inode
 {
     private const int O_RDONLY = 0, O_WRONLY = 1, O_CREAT = 0x40, O_EXCL = 0x80, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000;
-    private const int AT_FDCWD = -100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
+    private const int AT_FDCWD = -100, AT_REMOVEDIR = 0x200, AT_SYMLINK_FOLLOW = 0x400, AT_EMPTY_PATH = 0x1000;
     private const uint RENAME_EXCHANGE = 2;
     private const long UTIME_OMIT = 0x3ffffffe;
 
@@ -28,8 +28,17 @@ public sealed unsafe class HostBindInode : Inode
         this.fd = fd;
     }
 
+    /// <summary>
+    /// The kernel's O_PATH descriptor of the host object, whatever its type (-1 once forgotten): the host path
+    /// /proc/KERNELPID/fd/N leads to the object itself, which is how a guest's inotify watch reaches it.
+    /// </summary>
+    public int ObjectFd => fd;
+
     /// <summary>The host's link count now (0 once the object is gone).</summary>
     internal ulong Links => Stat().st_nlink;
+
+    /// <summary>The host's device and inode numbers of the object.</summary>
+    internal (ulong Dev, ulong Ino) HostKey { get { stat st = Stat(); return ((ulong)st.st_dev, (ulong)st.st_ino); } }
 
     /// <summary>Lets go of the host object, whose inode number the host has given to another.</summary>
     internal void Forget()
@@ -125,12 +134,12 @@ public sealed unsafe class HostBindInode : Inode
     public override Result<Inode> Create(string name, uint mode, uint uid, uint gid)
     {
         if (fs.ReadOnly) return Errno.EROFS;
-        if ((mode & FileMode.S_IFMT) != FileMode.S_IFREG) return Errno.EPERM;
+        uint type = mode & FileMode.S_IFMT;
+        if (type is not (FileMode.S_IFREG or FileMode.S_IFIFO)) return Errno.EPERM;
         byte[] cname = CString(name);
-        int made;
-        fixed (byte* p = cname) made = openat(fd, p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)(int)(mode & 0xFFF));
-        if (made < 0) return (Errno)errno;
-        close(made);
+        // mknod, not open(O_CREAT): the host's events (inotify) are a creation only, as the guest's call is.
+        fixed (byte* p = cname)
+            if (mknodat(fd, p, (mode_t)(int)(type | (mode & 0xFFF)), default) != 0) return (Errno)errno;
         return fs.Lookup(fd, name);
     }
 
@@ -155,9 +164,37 @@ public sealed unsafe class HostBindInode : Inode
         return fs.Lookup(fd, name);
     }
 
+    /// <summary>link: the host links the object itself, reached through the kernel's descriptor of it.</summary>
+    public override Errno Link(string name, Inode existing)
+    {
+        if (fs.ReadOnly) return Errno.EROFS;
+        if (existing is not HostBindInode other || other.fs != fs) return Errno.EXDEV;
+        byte[] source = CString($"/proc/self/fd/{other.fd}");
+        byte[] cname = CString(name);
+        fixed (byte* from = source)
+        fixed (byte* p = cname)
+            return linkat(AT_FDCWD, from, fd, p, AT_SYMLINK_FOLLOW) == 0 ? Errno.OK : (Errno)errno;
+    }
+
     public override Errno Unlink(string name) => Remove(name, 0);
 
-    public override Errno Rmdir(string name) => Remove(name, AT_REMOVEDIR);
+    /// <summary>
+    /// rmdir: the kernel lets go of the directory first, so the host frees it as the call removes it and a host
+    /// inotify watch on it reports IN_DELETE_SELF before its parent's IN_DELETE, as on Linux; it takes the
+    /// directory back if the host refuses.
+    /// </summary>
+    public override Errno Rmdir(string name)
+    {
+        if (fs.ReadOnly) return Errno.EROFS;
+        HostBindInode? dir = fs.Lookup(fd, name).TryGet(out Inode? child, out _) ? child as HostBindInode : null;
+        if (dir != null) fs.Drop(dir);
+        Errno e = Remove(name, AT_REMOVEDIR);
+        if (e != Errno.OK && dir != null) fs.Restore(dir, fd, name);
+        return e;
+    }
+
+    /// <summary>Holds the host object again through <paramref name="objectFd"/>, after <see cref="Forget"/>.</summary>
+    internal void Attach(int objectFd) => fd = objectFd;
 
     private Errno Remove(string name, int flags)
     {
@@ -171,9 +208,14 @@ public sealed unsafe class HostBindInode : Inode
         if (fs.ReadOnly) return Errno.EROFS;
         if (newDir is not HostBindInode to || to.fs != fs) return Errno.EXDEV;
         byte[] from = CString(name), into = CString(newName);
+        HostBindInode? replaced = !exchange && fs.Lookup(to.fd, newName).TryGet(out Inode? there, out _) && there.IsDirectory ? there as HostBindInode : null;
         fixed (byte* f = from)
         fixed (byte* i = into)
-            return Interop.Libc.Renameat2(fd, f, to.fd, i, exchange ? RENAME_EXCHANGE : 0) == 0 ? Errno.OK : (Errno)Marshal.GetLastSystemError();
+        {
+            if (Interop.Libc.Renameat2(fd, f, to.fd, i, exchange ? RENAME_EXCHANGE : 0) != 0) return (Errno)Marshal.GetLastSystemError();
+        }
+        if (replaced != null) fs.Drop(replaced);
+        return Errno.OK;
     }
 
     public override Errno SetAttributes(uint? mode = null, uint? uid = null, uint? gid = null,
@@ -197,12 +239,8 @@ public sealed unsafe class HostBindInode : Inode
             if (size is { } s)
             {
                 if (!IsRegular) return Errno.EINVAL;
-                int file = Reopen(O_WRONLY);
-                if (file < 0) return (Errno)errno;
-                int r = ftruncate(file, s);
-                Errno e = r != 0 ? (Errno)errno : Errno.OK;
-                close(file);
-                if (e != Errno.OK) return e;
+                // truncate by path, not an open descriptor: an open would be an extra IN_OPEN and IN_CLOSE_WRITE.
+                if (truncate(p, s) != 0) return (Errno)errno;
             }
             if ((atime != null || mtime != null) && !IsSymlink)
             {

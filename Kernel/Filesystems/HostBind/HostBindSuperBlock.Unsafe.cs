@@ -63,6 +63,29 @@ public sealed unsafe class HostBindSuperBlock : SuperBlock
         return inode;
     }
 
+    /// <summary>
+    /// Lets go of a directory whose name is gone (rmdir, or replaced by a rename): a removed directory holds
+    /// nothing, and without the kernel's descriptor the host frees it at once, as Linux does (a host inotify
+    /// watch on it then reports IN_DELETE_SELF).
+    /// </summary>
+    internal void Drop(HostBindInode inode)
+    {
+        var key = inode.HostKey;
+        if (known.TryGetValue(key, out HostBindInode? held) && ReferenceEquals(held, inode)) known.Remove(key);
+        inode.Forget();
+    }
+
+    /// <summary>Takes back a directory <see cref="Drop"/> let go of, whose removal the host refused.</summary>
+    internal void Restore(HostBindInode inode, int dirFd, string name)
+    {
+        byte[] cname = HostBindInode.CString(name);
+        int fd;
+        fixed (byte* p = cname) fd = openat(dirFd, p, O_PATH | O_NOFOLLOW | O_CLOEXEC, default);
+        if (fd < 0) return;
+        inode.Attach(fd);
+        known[inode.HostKey] = inode;
+    }
+
     /// <summary>Looks up one name under <paramref name="dirFd"/> without following a symlink.</summary>
     internal Result<Inode> Lookup(int dirFd, string name)
     {
