@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Formats.Tar;
 using System.IO;
+using System.Linq;
 using UserKernel.RootFs.Image;
 using UserKernel.RootFs.Tree;
 
@@ -68,12 +69,21 @@ public sealed partial class TarSource : IDisposable
             // The xz and zstd decoders throw exceptions of their own for damaged data.
             throw new ImageFormatException($"corrupt tar archive: {e.Message}", e);
         }
+        catch (NotSupportedException e)
+        {
+            // GNU's old sparse entries (type 'S', tar --sparse) and other kinds the reader does not know.
+            throw new ImageFormatException($"unsupported tar archive: {e.Message} (an archive made with tar --sparse?)", e);
+        }
     }
 
     public void Dispose() => _spool.Dispose();
 
     private void ApplyEntry(FileTree tree, TarEntry entry, byte[] headers)
     {
+        // GNU's sparse files in pax form keep their map in GNU.sparse.* records under a made-up name
+        // (GNUSparseFile.N/...); read as a plain file they would be wrong, so they are refused.
+        if (entry is PaxTarEntry pax && pax.ExtendedAttributes.Keys.Any(k => k.StartsWith("GNU.sparse.", StringComparison.Ordinal)))
+            throw new ImageFormatException($"tar entry '{entry.Name}' is a sparse file (tar --sparse), which is not supported; make the archive without --sparse");
         string path = CheckedPath(entry.Name, entry.Name);
         TreeNode? node = entry.EntryType switch
         {

@@ -109,6 +109,32 @@ public sealed class TarSourceTests
         Assert.Contains("missing", error.Message);
     }
 
+    /// <summary>GNU tar's sparse files, old (type 'S') and pax (GNU.sparse.*) forms, are refused rather than misread.</summary>
+    [Theory]
+    [InlineData("gnu")]
+    [InlineData("pax")]
+    public async Task Sparse_tar_entries_are_refused_with_one_clear_error(string format)
+    {
+        // Arrange
+        using var dir = new TempDir("sparse-tar");
+        string root = dir.CreateDirectory("root");
+        using (var f = System.IO.File.Create(Path.Combine(root, "sp.bin")))
+        {
+            f.SetLength(10 << 20);
+            f.Write("data"u8);
+        }
+        string tarball = dir.Combine("sparse.tar");
+        await HostTool.RunAsync("tar", "tar", ["--sparse", "--format=" + format, "-cf", tarball, "-C", root, "sp.bin"]);
+        using var source = new TarSource();
+
+        // Act
+        using var stream = System.IO.File.OpenRead(tarball);
+        var error = Assert.Throws<ImageFormatException>(() => source.Read(stream));
+
+        // Assert
+        Assert.Contains("--sparse", error.Message);
+    }
+
     [Fact]
     public void A_truncated_archive_is_one_clear_error()
     {

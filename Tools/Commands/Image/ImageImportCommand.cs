@@ -14,7 +14,7 @@ public static class ImageImportCommand
 
         Flattens a container image into the ext4 image IMG. SRC is an OCI image layout (a directory
         with oci-layout and index.json), the same packed as a tar archive, or a `docker save` tarball.
-        Layers (plain, gzip or zstd) are applied in order: ".wh.NAME" whiteouts remove NAME and
+        Layers (plain, gzip, xz or zstd) are applied in order: ".wh.NAME" whiteouts remove NAME and
         ".wh..wh..opq" empties a directory of what lower layers put there. Every blob is checked
         against its digest and every layer against the config's diff_ids. The config's Env,
         WorkingDir, User, Entrypoint and Cmd are stored in IMG (see 'image info'); `run` without a
