@@ -19,7 +19,7 @@ if [ "$(id -u)" = 0 ]; then native=(chroot "$root" /bench/bench); else native=()
 
 run() { printf '\n== %s\n' "$1"; shift; "$@"; }
 if [ ${#native[@]} -gt 0 ]; then run "native (chroot)" "${native[@]}"; else echo "native: skipped (needs root for chroot)"; fi
-if command -v proot >/dev/null; then run "proot" proot -r "$root" /bench/bench; else echo "proot: not installed (apt-get install proot)"; fi
+if command -v proot >/dev/null; then run "proot" proot -w / -r "$root" /bench/bench; else echo "proot: not installed (apt-get install proot)"; fi
 "$here/../userkernel" run --image "$work/bench.img" -- /bin/true 2>/dev/null || true   # build the launcher first
 run "userkernel" "$here/../userkernel" run --image "$work/bench.img" -- /bench/bench
 run "userkernel --trace (to a file)" "$here/../userkernel" run --trace="$work/trace.log" --image "$work/bench.img" -- /bench/bench
