@@ -42,6 +42,14 @@ public sealed class GuestImage : ImageFixture, IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
+    /// <summary>A writable copy of <see cref="SourceDir"/> (cp -a), for native runs that change the tree; deleted on Dispose.</summary>
+    public async Task<TempDir> WritableCopyAsync(string prefix)
+    {
+        var copy = new TempDir(prefix);
+        await HostTool.RunAsync("cp", "coreutils", ["-a", SourceDir + "/.", copy.Path]);
+        return copy;
+    }
+
     /// <summary>sha256 of a host file, lower-case hex.</summary>
     public static string Sha256Of(string path)
     {

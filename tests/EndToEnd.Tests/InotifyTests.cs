@@ -20,8 +20,7 @@ public sealed class InotifyTests(GuestImage image)
     public async Task Watches_on_the_writable_root_and_tmp_report_the_events_Linux_reports(string program)
     {
         // Arrange
-        using var copy = new TempDir("inotify-native");
-        await HostTool.RunAsync("cp", "coreutils", ["-a", image.SourceDir + "/.", copy.Path]);
+        using TempDir copy = await image.WritableCopyAsync("inotify-native");
 
         // Act
         RunResult native = await Runner.NativeAsync(copy.Path, program);
@@ -57,8 +56,7 @@ public sealed class InotifyTests(GuestImage image)
     public async Task A_bind_mounted_directory_is_watched_on_the_host()
     {
         // Arrange: the guest's /root is a host directory; natively it is the copy's own /root.
-        using var copy = new TempDir("inotify-native");
-        await HostTool.RunAsync("cp", "coreutils", ["-a", image.SourceDir + "/.", copy.Path]);
+        using TempDir copy = await image.WritableCopyAsync("inotify-native");
         using var bound = new TempDir("inotify-bind");
 
         // Act

@@ -79,8 +79,7 @@ public sealed class LayerTests(GuestImage image)
         // Arrange
         using var dir = new TempDir("layer");
         string layer = dir.Combine("changes.tar");
-        using var copy = new TempDir("layer-native");
-        await HostTool.RunAsync("cp", "coreutils", ["-a", image.SourceDir + "/.", copy.Path]);
+        using TempDir copy = await image.WritableCopyAsync("layer-native");
         RunResult nativeChanges = await Runner.NativeAsync(copy.Path, "/bin/sh", "-c", Changes);
         RunResult persisted = await PersistAsync(layer, [], Changes);
 
@@ -105,8 +104,7 @@ public sealed class LayerTests(GuestImage image)
         const string Second = "rm -r /added; rm /first; rm -rf /data/nested; mkdir /data/nested; echo fresh > /data/nested/only; echo 2 >> /x/a";
         using var dir = new TempDir("stack");
         string one = dir.Combine("one.tar"), two = dir.Combine("two.tar");
-        using var copy = new TempDir("stack-native");
-        await HostTool.RunAsync("cp", "coreutils", ["-a", image.SourceDir + "/.", copy.Path]);
+        using TempDir copy = await image.WritableCopyAsync("stack-native");
         RunResult nativeChanges = await Runner.NativeAsync(copy.Path, "/bin/sh", "-c", First + "; " + Second);
         RunResult firstRun = await PersistAsync(one, [], First);
         RunResult secondRun = await PersistAsync(two, [one], Second);

@@ -65,8 +65,7 @@ public sealed class NetworkTests(GuestImage image)
     public async Task Unix_sockets_bound_to_paths_behave_as_natively()
     {
         // Arrange
-        using var copy = new TempDir("unix-native");
-        await HostTool.RunAsync("cp", "coreutils", ["-a", image.SourceDir + "/.", copy.Path]);
+        using TempDir copy = await image.WritableCopyAsync("unix-native");
 
         // Act
         RunResult native = await Runner.NativeAsync(copy.Path, "/guest/unixsockets");

@@ -39,8 +39,7 @@ public sealed class OverlayTests(GuestImage image)
     public async Task Shell_changes_to_the_root_match_a_writable_native_tree(string script)
     {
         // Arrange
-        using var copy = new TempDir("overlay-native");
-        await HostTool.RunAsync("cp", "coreutils", ["-a", image.SourceDir + "/.", copy.Path]);
+        using TempDir copy = await image.WritableCopyAsync("overlay-native");
 
         // Act
         RunResult native = await Runner.NativeAsync(copy.Path, "/bin/sh", "-c", script);
@@ -55,8 +54,7 @@ public sealed class OverlayTests(GuestImage image)
     public async Task Open_unlinked_files_tmpfiles_and_renames_match_a_writable_native_tree()
     {
         // Arrange
-        using var copy = new TempDir("overlay-native");
-        await HostTool.RunAsync("cp", "coreutils", ["-a", image.SourceDir + "/.", copy.Path]);
+        using TempDir copy = await image.WritableCopyAsync("overlay-native");
 
         // Act
         RunResult native = await Runner.NativeAsync(copy.Path, "/guest/overlay");
@@ -72,8 +70,7 @@ public sealed class OverlayTests(GuestImage image)
     public async Task Extended_attributes_match_a_writable_native_tree()
     {
         // Arrange
-        using var copy = new TempDir("xattr-native");
-        await HostTool.RunAsync("cp", "coreutils", ["-a", image.SourceDir + "/.", copy.Path]);
+        using TempDir copy = await image.WritableCopyAsync("xattr-native");
 
         // Act
         RunResult native = await Runner.NativeAsync(copy.Path, "/guest/xattr");
