@@ -168,6 +168,34 @@ public sealed class DebianTests(DebianImage debian)
         Assert.Equal(debian.ImageSha256, GuestImage.Sha256Of(debian.Image));
     }
 
+    /// <summary>A full-screen editor on the terminal: vim-tiny, installed with apt in the guest, edits and saves a file.</summary>
+    [Fact]
+    public async Task Vi_edits_a_file_on_a_terminal()
+    {
+        // Act
+        (int exitCode, string text) = await InteractiveShellTests.OnTerminalAsync(
+            ["--image", debian.Image, "--", "/bin/bash", "-i"], async (screen, type) =>
+            {
+                await screen.WaitFor("# ", 1);
+                await type("apt-get update -qq >/dev/null && apt-get install -y -qq vim-tiny >/dev/null 2>&1; echo installed=$?\n");
+                await screen.WaitFor("installed=0", 1);
+                await type("vi /root/note\n");
+                await screen.WaitFor("[New", 1);
+                await type("ihello from vi\x1b");
+                await Task.Delay(300);
+                await type(":wq\r");
+                await screen.WaitFor("# ", 3);
+                await type("echo \"[$(cat /root/note)]\"\n");
+                await screen.WaitFor("[hello from vi]", 1);
+                await type("exit\n");
+            });
+
+        // Assert
+        Assert.True(exitCode == 0, "exit status " + exitCode + "\n" + text);
+        Assert.Contains("[hello from vi]", text);
+        Assert.Equal(debian.ImageSha256, GuestImage.Sha256Of(debian.Image));
+    }
+
     [Fact]
     public async Task Changes_stay_in_memory_and_the_next_run_sees_the_image_again()
     {

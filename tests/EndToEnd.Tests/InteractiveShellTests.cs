@@ -38,40 +38,47 @@ public sealed class InteractiveShellTests
     /// Types into SHELL on a pseudo-terminal: a job interrupted by Ctrl-C, then one stopped by Ctrl-Z, brought back
     /// with fg and interrupted; returns userkernel's exit status and everything the terminal showed.
     /// </summary>
-    internal static async Task<(int ExitCode, string Text)> DriveJobControlAsync(string imagePath, string shell, string prompt)
-    {
-        var screen = new Screen();
-        string command = $"dotnet exec {Runner.UserKernelDll} run --image {imagePath} -- {shell}";
-        PipeSource keyboard = PipeSource.Create(async (input, ct) =>
+    internal static Task<(int ExitCode, string Text)> DriveJobControlAsync(string imagePath, string shell, string prompt) =>
+        OnTerminalAsync(["--image", imagePath, "--", .. shell.Split(' ')], async (screen, type) =>
         {
-            async Task Type(string keys) { await input.WriteAsync(Encoding.ASCII.GetBytes(keys), ct); await input.FlushAsync(ct); }
             await screen.WaitFor(prompt, 1);
-            await Type("sleep 30\n");
+            await type("sleep 30\n");
             await screen.WaitFor("sleep 30", 1);
-            await Task.Delay(500, ct);
-            await Type("\x03");                       // Ctrl-C: SIGINT to the foreground job
+            await Task.Delay(500);
+            await type("\x03");                       // Ctrl-C: SIGINT to the foreground job
             await screen.WaitFor(prompt, 2);
-            await Type("echo alive $?\n");
+            await type("echo alive $?\n");
             await screen.WaitFor("alive 130", 1);
-            await Type("sleep 30\n");
+            await type("sleep 30\n");
             await screen.WaitFor("sleep 30", 2);
-            await Task.Delay(500, ct);
-            await Type("\x1a");                       // Ctrl-Z: the job stops, the shell takes the terminal back
+            await Task.Delay(500);
+            await type("\x1a");                       // Ctrl-Z: the job stops, the shell takes the terminal back
             await screen.WaitFor("Stopped", 1);
-            await Type("fg\n");
+            await type("fg\n");
             await screen.WaitFor("sleep 30", 4);          // typed twice, "Stopped sleep 30", and fg names it
-            await Task.Delay(500, ct);
-            await Type("\x03");
+            await Task.Delay(500);
+            await type("\x03");
             await screen.WaitFor(prompt, 5);
-            await Type("echo back $?\n");
+            await type("echo back $?\n");
             await screen.WaitFor("back 130", 1);
-            await Type("exit\n");
+            await type("exit\n");
         });
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+    /// <summary>
+    /// Runs `userkernel run RUNARGS` on a pseudo-terminal made by script(1) while <paramref name="keyboard"/> watches
+    /// the screen and types; returns userkernel's exit status and everything the terminal showed.
+    /// </summary>
+    internal static async Task<(int ExitCode, string Text)> OnTerminalAsync(string[] runArguments, Func<Screen, Func<string, Task>, Task> keyboard)
+    {
+        var screen = new Screen();
+        string command = $"dotnet exec {Runner.UserKernelDll} run {string.Join(' ', runArguments)}";
+        PipeSource input = PipeSource.Create(async (stream, ct) =>
+            await keyboard(screen, async keys => { await stream.WriteAsync(Encoding.ASCII.GetBytes(keys), ct); await stream.FlushAsync(ct); }));
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         CommandResult result = await Cli.Wrap(HostTool.Locate("script", "bsdutils"))
             .WithArguments(["-qfc", command, "/dev/null"])
-            .WithStandardInputPipe(keyboard)
+            .WithStandardInputPipe(input)
             .WithStandardOutputPipe(PipeTarget.Create(screen.ReadAsync))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(timeout.Token);
@@ -79,7 +86,7 @@ public sealed class InteractiveShellTests
     }
 
     /// <summary>What the terminal showed so far, and a way to wait until some text has appeared N times.</summary>
-    private sealed class Screen
+    internal sealed class Screen
     {
         private readonly StringBuilder text = new();
         private readonly SemaphoreSlim changed = new(0);
