@@ -335,6 +335,7 @@ public sealed class GuestKernel : IDisposable
     private static void ExecCompleted(ThreadGroup group, ExecPlan plan, IGuestThread thread)
     {
         group.Executable = plan.Program;
+        group.Credentials = group.Credentials.AfterExec();
         string given = Names.FromBytes(plan.ExecFn);
         string name = given[(given.LastIndexOf('/') + 1)..];
         group.Comm = name.Length > 15 ? name[..15] : name;

@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Guest;
+using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Vfs;
 using UserKernel.Kernel.Vfs.Notify;
 
@@ -51,10 +52,10 @@ public static partial class Sys
         Inode inode = file.Inode;
         if (inode.SuperBlock.ReadOnly) return Errno.EROFS;
         var who = Caller(ctx);
-        if (who.Uid != 0 && who.Uid != inode.Uid) return Errno.EPERM;
+        if (who.Uid != inode.Uid && !who.Capable(Capabilities.CAP_FOWNER)) return Errno.EPERM;
         mode &= 0xFFF;
-        // Only a member of the file's group (or root) may set its set-group-ID bit.
-        if (who.Uid != 0 && who.Gid != inode.Gid) mode &= ~S_ISGID;
+        // Only a member of the file's group (or a caller with CAP_FSETID) may set its set-group-ID bit.
+        if (!who.InGroup(inode.Gid) && !who.Capable(Capabilities.CAP_FSETID)) mode &= ~S_ISGID;
         return ctx.Kernel.Fsnotify.Change(file, AttributeChange.Attributes, () => inode.SetAttributes(mode: mode));
     }
 
@@ -86,8 +87,8 @@ public static partial class Sys
     }
 
     /// <summary>
-    /// chown_common: -1 leaves an id as it is. Only root gives a file away; an owner may change its group to
-    /// its own. Like Linux, any chown of a non-directory clears set-user-ID, and set-group-ID where group-execute is set.
+    /// chown_common: -1 leaves an id as it is. Only CAP_CHOWN gives a file away; an owner may change its group to
+    /// one of its own. Like Linux, any chown of a non-directory clears set-user-ID, and set-group-ID where group-execute is set.
     /// </summary>
     private static Errno ChangeOwner(SyscallContext ctx, Dentry file, uint uid, uint gid)
     {
@@ -96,10 +97,10 @@ public static partial class Sys
         uint? newUid = uid == uint.MaxValue ? null : uid;
         uint? newGid = gid == uint.MaxValue ? null : gid;
         var who = Caller(ctx);
-        if (who.Uid != 0)
+        if (!who.Capable(Capabilities.CAP_CHOWN))
         {
             if (newUid is uint u && u != inode.Uid) return Errno.EPERM;
-            if (newGid is uint g && g != inode.Gid && (who.Uid != inode.Uid || g != who.Gid)) return Errno.EPERM;
+            if (newGid is uint g && g != inode.Gid && (who.Uid != inode.Uid || !who.InGroup(g))) return Errno.EPERM;
         }
         uint? mode = null;
         if (!inode.IsDirectory)
@@ -211,7 +212,7 @@ public static partial class Sys
         Inode inode = file.Inode;
         if (inode.SuperBlock.ReadOnly) return Errno.EROFS;
         var who = Caller(ctx);
-        if (who.Uid != 0 && who.Uid != inode.Uid)
+        if (who.Uid != inode.Uid && !who.Capable(Capabilities.CAP_FOWNER))
         {
             if (!bothNow) return Errno.EPERM;
             if (!Permissions.May(who, inode, AccessMode.W_OK)) return Errno.EACCES;

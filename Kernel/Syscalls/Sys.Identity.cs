@@ -91,7 +91,7 @@ public static partial class Sys
     {
         ulong size = ctx.Arg(0);
         if (size > Credentials.NGROUPS_MAX) return Errno.EINVAL;
-        if (!Cred(ctx).Privileged) return Errno.EPERM;
+        if (!Cred(ctx).Capable(Capabilities.CAP_SETGID)) return Errno.EPERM;
         byte[] b = new byte[4 * (int)size];
         if (b.Length > 0 && ctx.Memory.Read(ctx.PtrArg(1), b) != Errno.OK) return Errno.EFAULT;
         uint[] groups = new uint[size];
@@ -100,13 +100,56 @@ public static partial class Sys
     }
 
     /// <summary>
-    /// capget(2): root (euid 0) holds every capability in its effective, permitted and inheritable sets;
-    /// other users hold none. Versions 1 (32 bits) and 2/3 (64 bits); an unknown version is EINVAL,
-    /// with the preferred version written back. The pid must be 0, the caller's or a guest process's.
+    /// capget(2): the effective, permitted and inheritable sets of the caller or of another guest process.
+    /// Versions 1 (32 bits) and 2/3 (64 bits); an unknown version is EINVAL, with the preferred version written back.
     /// </summary>
     public static SyscallResult Capget(SyscallContext ctx)
     {
-        // struct __user_cap_header_struct { u32 version; int pid; }
+        if (!CapabilityHeader(ctx).TryGet(out (int Words, int Pid) header, out Errno e)) return e;
+        if (header.Words == 0) return ctx.Arg(1) == 0 ? 0 : Errno.EINVAL;
+        Credentials who = Cred(ctx);
+        if (header.Pid != 0 && header.Pid != ctx.Task.Group.Tgid)
+        {
+            Task? target = ctx.Kernel.Pids.ByGuest(header.Pid);
+            if (target == null) return Errno.ESRCH;
+            who = target.Group.Credentials;
+        }
+        if (ctx.Arg(1) == 0) return 0;
+        // struct __user_cap_data_struct { u32 effective, permitted, inheritable; } per 32-bit word.
+        byte[] data = new byte[12 * header.Words];
+        for (int w = 0; w < header.Words; w++)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(12 * w), (uint)(who.CapEffective >> (32 * w)));
+            BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(12 * w + 4), (uint)(who.CapPermitted >> (32 * w)));
+            BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(12 * w + 8), (uint)(who.CapInheritable >> (32 * w)));
+        }
+        return ctx.Memory.Write(ctx.PtrArg(1), data) == Errno.OK ? 0 : Errno.EFAULT;
+    }
+
+    /// <summary>capset(2): only on the caller itself (EPERM for another pid), within the rules of <see cref="Credentials.SetCapabilities"/>.</summary>
+    public static SyscallResult Capset(SyscallContext ctx)
+    {
+        if (!CapabilityHeader(ctx).TryGet(out (int Words, int Pid) header, out Errno e)) return e;
+        if (header.Words == 0) return Errno.EINVAL;
+        if (header.Pid != 0 && header.Pid != ctx.Task.Group.Tgid) return Errno.EPERM;
+        byte[] data = new byte[12 * header.Words];
+        if (ctx.Memory.Read(ctx.PtrArg(1), data) != Errno.OK) return Errno.EFAULT;
+        ulong effective = 0, permitted = 0, inheritable = 0;
+        for (int w = 0; w < header.Words; w++)
+        {
+            effective |= (ulong)BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(12 * w)) << (32 * w);
+            permitted |= (ulong)BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(12 * w + 4)) << (32 * w);
+            inheritable |= (ulong)BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(12 * w + 8)) << (32 * w);
+        }
+        return Commit(ctx, Cred(ctx).SetCapabilities(effective, permitted, inheritable));
+    }
+
+    /// <summary>
+    /// struct __user_cap_header_struct { u32 version; int pid; }: how many 32-bit words the data has (0 for an
+    /// unknown version, after writing the preferred one back, as Linux does) and the pid; EINVAL for a negative pid.
+    /// </summary>
+    private static Result<(int Words, int Pid)> CapabilityHeader(SyscallContext ctx)
+    {
         Span<byte> header = stackalloc byte[8];
         if (ctx.Memory.Read(ctx.PtrArg(0), header) != Errno.OK) return Errno.EFAULT;
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(header);
@@ -115,33 +158,15 @@ public static partial class Sys
         {
             BinaryPrimitives.WriteUInt32LittleEndian(header, LINUX_CAPABILITY_VERSION_3);
             if (ctx.Memory.Write(ctx.PtrArg(0), header[..4]) != Errno.OK) return Errno.EFAULT;
-            return ctx.Arg(1) == 0 ? 0 : Errno.EINVAL;
+            return (0, 0);
         }
         int pid = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
-        if (pid < 0) return Errno.EINVAL;
-        Credentials who = Cred(ctx);
-        if (pid != 0 && pid != ctx.Task.Group.Tgid)
-        {
-            Task? target = ctx.Kernel.Pids.ByGuest(pid);
-            if (target == null) return Errno.ESRCH;
-            who = target.Group.Credentials;
-        }
-        if (ctx.Arg(1) == 0) return 0;
-        // struct __user_cap_data_struct { u32 effective, permitted, inheritable; } per 32-bit word.
-        byte[] data = new byte[12 * words];
-        if (who.Euid == 0)
-        {
-            uint[] full = [0xFFFF_FFFF, (1u << (CAP_LAST_CAP + 1 - 32)) - 1];
-            for (int w = 0; w < words; w++)
-                for (int k = 0; k < 3; k++) BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(12 * w + 4 * k), full[w]);
-        }
-        return ctx.Memory.Write(ctx.PtrArg(1), data) == Errno.OK ? 0 : Errno.EFAULT;
+        return pid < 0 ? Errno.EINVAL : (words, pid);
     }
 
     private const uint LINUX_CAPABILITY_VERSION_1 = 0x19980330;
     private const uint LINUX_CAPABILITY_VERSION_2 = 0x20071026;
     private const uint LINUX_CAPABILITY_VERSION_3 = 0x20080522;
-    private const int CAP_LAST_CAP = 40; // CAP_CHECKPOINT_RESTORE, Linux 5.9 and later
 
     /// <summary>uname(2): Linux, the guest's host name, the host kernel's release.</summary>
     public static SyscallResult Uname(SyscallContext ctx)
@@ -163,7 +188,7 @@ public static partial class Sys
 
     private static SyscallResult SetUtsField(SyscallContext ctx, Action<UtsName, string> set)
     {
-        if (!Cred(ctx).Privileged) return Errno.EPERM;
+        if (!Cred(ctx).Capable(Capabilities.CAP_SYS_ADMIN)) return Errno.EPERM;
         ulong length = ctx.Arg(1);
         if (length > 64) return Errno.EINVAL;
         byte[] name = new byte[length];

@@ -143,9 +143,9 @@ public static partial class Sys
         Inode dir = at.Parent.Inode;
         if (type is FileMode.S_IFCHR or FileMode.S_IFBLK)
         {
-            // vfs_mknod: only a privileged caller (CAP_MKNOD) makes device nodes. Opening one reaches the host's
+            // vfs_mknod: only a caller with CAP_MKNOD makes device nodes. Opening one reaches the host's
             // device only for the safe pseudo-devices (Dev.HostDevices), as on a nodev mount otherwise.
-            if (!Caller(ctx).Privileged) return Errno.EPERM;
+            if (!Caller(ctx).Capable(Capabilities.CAP_MKNOD)) return Errno.EPERM;
             uint dev = (uint)ctx.Arg(pathArg + 2);
             uint major = (dev & 0xfff00) >> 8, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
             uint bits = type | (mode & 0xFFF & ~Umask(ctx));

@@ -2,6 +2,7 @@ using System;
 using System.Text;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Guest;
+using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Vfs;
 using UserKernel.Kernel.Vfs.Notify;
 
@@ -49,7 +50,7 @@ public static partial class Sys
         if (!XattrTarget(ctx, byFd, follow).TryGet(out Dentry? d, out Errno e)) return e;
         if (d == null) return SyscallResult.RunOnHost;
         if (!d.Inode.ListXattrs().TryGet(out var attributes, out e)) return e;
-        bool privileged = Caller(ctx).Privileged;
+        bool privileged = Caller(ctx).Capable(Capabilities.CAP_SYS_ADMIN);
         var names = new StringBuilder();
         foreach (var (name, _) in attributes)
         {
@@ -105,8 +106,8 @@ public static partial class Sys
         Errno e = XattrPermission(ctx, inode, name, AccessMode.W_OK);
         if (e != Errno.OK) return e;
         if (!KeptNamespace(name)) return Errno.EOPNOTSUPP;
-        // The security module lets only a privileged caller write security.* names.
-        if (name.StartsWith("security.", StringComparison.Ordinal) && !Caller(ctx).Privileged) return Errno.EPERM;
+        // The security module lets only a caller with CAP_SYS_ADMIN write security.* names.
+        if (name.StartsWith("security.", StringComparison.Ordinal) && !Caller(ctx).Capable(Capabilities.CAP_SYS_ADMIN)) return Errno.EPERM;
         return Errno.OK;
     }
 
@@ -119,12 +120,12 @@ public static partial class Sys
             return Errno.OK;
         var who = Caller(ctx);
         if (name.StartsWith("trusted.", StringComparison.Ordinal))
-            return who.Privileged ? Errno.OK : write ? Errno.EPERM : Errno.ENODATA;
+            return who.Capable(Capabilities.CAP_SYS_ADMIN) ? Errno.OK : write ? Errno.EPERM : Errno.ENODATA;
         if (name.StartsWith("user.", StringComparison.Ordinal))
         {
             if (!inode.IsRegular && !inode.IsDirectory) return write ? Errno.EPERM : Errno.ENODATA;
             bool sticky = (inode.Mode & 0x200) != 0;
-            if (inode.IsDirectory && sticky && write && who.Uid != inode.Uid && who.Uid != 0) return Errno.EPERM;
+            if (inode.IsDirectory && sticky && write && who.Uid != inode.Uid && !who.Capable(Capabilities.CAP_FOWNER)) return Errno.EPERM;
         }
         return Permissions.May(who, inode, mask) ? Errno.OK : Errno.EACCES;
     }

@@ -11,7 +11,8 @@ namespace UserKernel.Kernel.Tasks;
 /// user and group ids and the supplementary groups. Immutable: a set*id call replaces the group's
 /// credentials, fork copies the reference, exec keeps it. Set-user-ID and set-group-ID bits on programs
 /// are ignored, as on a nosuid mount. The guest runs as root unless told otherwise.
-/// Privilege is euid 0 (Linux's CAP_SETUID/CAP_SETGID); for file access it is fsuid 0.
+/// Privilege is the capabilities of the effective set (<see cref="Capable"/>); they follow the user ids as
+/// capabilities(7) describes (<see cref="FixCapabilities"/>) and are recomputed by exec (<see cref="AfterExec"/>).
 /// </summary>
 public sealed record Credentials
 {
@@ -32,14 +33,22 @@ public sealed record Credentials
     public uint Fsgid { get; init; }
     public ImmutableArray<uint> Groups { get; init; } = [];
 
+    /// <summary>The permitted, effective and inheritable capability sets (no ambient set; the bounding set is all).</summary>
+    public ulong CapPermitted { get; init; }
+    public ulong CapEffective { get; init; }
+    public ulong CapInheritable { get; init; }
+
     /// <summary>The user id files are checked against and created with: the filesystem uid.</summary>
     public uint Uid => Fsuid;
 
     /// <summary>The group id files are checked against and created with: the filesystem gid.</summary>
     public uint Gid => Fsgid;
 
-    /// <summary>Whether the caller may act as root (Linux's capable()): euid 0.</summary>
-    public bool Privileged => Euid == 0;
+    /// <summary>capable(): whether capability <paramref name="cap"/> is in the effective set.</summary>
+    public bool Capable(int cap) => Capabilities.Has(CapEffective, cap);
+
+    private bool CanSetUid => Capable(Capabilities.CAP_SETUID);
+    private bool CanSetGid => Capable(Capabilities.CAP_SETGID);
 
     /// <summary>All four user ids <paramref name="uid"/>, all four group ids <paramref name="gid"/>.</summary>
     public static Credentials ForUser(uint uid, uint gid, IEnumerable<uint> groups) => new()
@@ -47,28 +56,68 @@ public sealed record Credentials
         Ruid = uid, Euid = uid, Suid = uid, Fsuid = uid,
         Rgid = gid, Egid = gid, Sgid = gid, Fsgid = gid,
         Groups = [.. groups],
+        CapPermitted = uid == 0 ? Capabilities.All : 0,
+        CapEffective = uid == 0 ? Capabilities.All : 0,
     };
 
     /// <summary>Whether <paramref name="gid"/> is the filesystem gid or a supplementary group (in_group_p).</summary>
     public bool InGroup(uint gid) => gid == Fsgid || Groups.Contains(gid);
 
     /// <summary>The credentials access(2) checks with: filesystem ids set to the real ones.</summary>
-    public Credentials ForAccess() => this with { Fsuid = Ruid, Fsgid = Rgid };
+    /// <remarks>Like Linux, a real uid other than 0 checks without capabilities, and real root with all it may have.</remarks>
+    public Credentials ForAccess() => this with { Fsuid = Ruid, Fsgid = Rgid, CapEffective = Ruid == 0 ? CapPermitted : 0 };
+
+    /// <summary>
+    /// The capabilities after execve of a program without file capabilities: root (real or effective uid 0) gets
+    /// every capability permitted, and effective if its effective uid is 0; anyone else gets none.
+    /// </summary>
+    public Credentials AfterExec()
+    {
+        ulong permitted = Ruid == 0 || Euid == 0 ? Capabilities.All : 0;
+        return this with { CapPermitted = permitted, CapEffective = Euid == 0 ? permitted : 0 };
+    }
+
+    /// <summary>
+    /// capset(2) on the caller: the new permitted set within the old one, the effective within the new permitted,
+    /// the inheritable within the old inheritable and permitted unless CAP_SETPCAP. Bits past CAP_LAST_CAP are dropped.
+    /// </summary>
+    public Result<Credentials> SetCapabilities(ulong effective, ulong permitted, ulong inheritable)
+    {
+        (effective, permitted, inheritable) = (effective & Capabilities.All, permitted & Capabilities.All, inheritable & Capabilities.All);
+        if (!Capable(Capabilities.CAP_SETPCAP) && (inheritable & ~(CapInheritable | CapPermitted)) != 0) return Errno.EPERM;
+        if ((permitted & ~CapPermitted) != 0) return Errno.EPERM;
+        if ((effective & ~permitted) != 0) return Errno.EPERM;
+        return this with { CapEffective = effective, CapPermitted = permitted, CapInheritable = inheritable };
+    }
+
+    /// <summary>
+    /// cap_emulate_setxuid: leaving uid 0 in all of real, effective and saved drops every capability; the
+    /// effective uid leaving 0 empties the effective set and coming back to 0 fills it from the permitted one.
+    /// </summary>
+    private Credentials FixCapabilities(Credentials next)
+    {
+        ulong permitted = next.CapPermitted, effective = next.CapEffective;
+        if ((Ruid == 0 || Euid == 0 || Suid == 0) && next.Ruid != 0 && next.Euid != 0 && next.Suid != 0)
+            permitted = effective = 0;
+        if (Euid == 0 && next.Euid != 0) effective = 0;
+        if (Euid != 0 && next.Euid == 0) effective = permitted;
+        return next with { CapPermitted = permitted, CapEffective = effective };
+    }
 
     /// <summary>setuid(2): privileged, all of real, effective, saved; else only the effective id, to the real or saved id.</summary>
     public Result<Credentials> SetUid(uint uid)
     {
         if (uid == NoChange) return Errno.EINVAL;
-        if (Privileged) return this with { Ruid = uid, Euid = uid, Suid = uid, Fsuid = uid };
+        if (CanSetUid) return FixCapabilities(this with { Ruid = uid, Euid = uid, Suid = uid, Fsuid = uid });
         if (uid != Ruid && uid != Suid) return Errno.EPERM;
-        return this with { Euid = uid, Fsuid = uid };
+        return FixCapabilities(this with { Euid = uid, Fsuid = uid });
     }
 
     /// <summary>setgid(2), as setuid for the group ids.</summary>
     public Result<Credentials> SetGid(uint gid)
     {
         if (gid == NoChange) return Errno.EINVAL;
-        if (Privileged) return this with { Rgid = gid, Egid = gid, Sgid = gid, Fsgid = gid };
+        if (CanSetGid) return this with { Rgid = gid, Egid = gid, Sgid = gid, Fsgid = gid };
         if (gid != Rgid && gid != Sgid) return Errno.EPERM;
         return this with { Egid = gid, Fsgid = gid };
     }
@@ -83,16 +132,16 @@ public sealed record Credentials
         uint r = Ruid, e = Euid, s = Suid;
         if (ruid != NoChange)
         {
-            if (!Privileged && ruid != Ruid && ruid != Euid) return Errno.EPERM;
+            if (!CanSetUid && ruid != Ruid && ruid != Euid) return Errno.EPERM;
             r = ruid;
         }
         if (euid != NoChange)
         {
-            if (!Privileged && euid != Ruid && euid != Euid && euid != Suid) return Errno.EPERM;
+            if (!CanSetUid && euid != Ruid && euid != Euid && euid != Suid) return Errno.EPERM;
             e = euid;
         }
         if (ruid != NoChange || (euid != NoChange && euid != Ruid)) s = e;
-        return this with { Ruid = r, Euid = e, Suid = s, Fsuid = e };
+        return FixCapabilities(this with { Ruid = r, Euid = e, Suid = s, Fsuid = e });
     }
 
     /// <summary>setregid(2), as setreuid for the group ids.</summary>
@@ -101,12 +150,12 @@ public sealed record Credentials
         uint r = Rgid, e = Egid, s = Sgid;
         if (rgid != NoChange)
         {
-            if (!Privileged && rgid != Rgid && rgid != Egid) return Errno.EPERM;
+            if (!CanSetGid && rgid != Rgid && rgid != Egid) return Errno.EPERM;
             r = rgid;
         }
         if (egid != NoChange)
         {
-            if (!Privileged && egid != Rgid && egid != Egid && egid != Sgid) return Errno.EPERM;
+            if (!CanSetGid && egid != Rgid && egid != Egid && egid != Sgid) return Errno.EPERM;
             e = egid;
         }
         if (rgid != NoChange || (egid != NoChange && egid != Rgid)) s = e;
@@ -116,15 +165,15 @@ public sealed record Credentials
     /// <summary>setresuid(2): unprivileged, each id may become any of the current real, effective or saved ids.</summary>
     public Result<Credentials> SetResUid(uint ruid, uint euid, uint suid)
     {
-        if (!Privileged && !(AllowedUid(ruid) && AllowedUid(euid) && AllowedUid(suid))) return Errno.EPERM;
+        if (!CanSetUid && !(AllowedUid(ruid) && AllowedUid(euid) && AllowedUid(suid))) return Errno.EPERM;
         uint e = euid == NoChange ? Euid : euid;
-        return this with { Ruid = ruid == NoChange ? Ruid : ruid, Euid = e, Suid = suid == NoChange ? Suid : suid, Fsuid = e };
+        return FixCapabilities(this with { Ruid = ruid == NoChange ? Ruid : ruid, Euid = e, Suid = suid == NoChange ? Suid : suid, Fsuid = e });
     }
 
     /// <summary>setresgid(2), as setresuid for the group ids.</summary>
     public Result<Credentials> SetResGid(uint rgid, uint egid, uint sgid)
     {
-        if (!Privileged && !(AllowedGid(rgid) && AllowedGid(egid) && AllowedGid(sgid))) return Errno.EPERM;
+        if (!CanSetGid && !(AllowedGid(rgid) && AllowedGid(egid) && AllowedGid(sgid))) return Errno.EPERM;
         uint e = egid == NoChange ? Egid : egid;
         return this with { Rgid = rgid == NoChange ? Rgid : rgid, Egid = e, Sgid = sgid == NoChange ? Sgid : sgid, Fsgid = e };
     }
@@ -135,14 +184,19 @@ public sealed record Credentials
     /// </summary>
     public (uint Previous, Credentials Next) SetFsUid(uint fsuid)
     {
-        bool ok = fsuid != NoChange && (Privileged || fsuid == Ruid || fsuid == Euid || fsuid == Suid || fsuid == Fsuid);
-        return (Fsuid, ok ? this with { Fsuid = fsuid } : this);
+        bool ok = fsuid != NoChange && (CanSetUid || fsuid == Ruid || fsuid == Euid || fsuid == Suid || fsuid == Fsuid);
+        if (!ok) return (Fsuid, this);
+        // The filesystem capabilities follow the filesystem uid out of 0 and back.
+        ulong effective = CapEffective;
+        if (Fsuid == 0 && fsuid != 0) effective &= ~Capabilities.FileSystem;
+        if (Fsuid != 0 && fsuid == 0) effective |= CapPermitted & Capabilities.FileSystem;
+        return (Fsuid, this with { Fsuid = fsuid, CapEffective = effective });
     }
 
     /// <summary>setfsgid(2), as setfsuid for the group ids.</summary>
     public (uint Previous, Credentials Next) SetFsGid(uint fsgid)
     {
-        bool ok = fsgid != NoChange && (Privileged || fsgid == Rgid || fsgid == Egid || fsgid == Sgid || fsgid == Fsgid);
+        bool ok = fsgid != NoChange && (CanSetGid || fsgid == Rgid || fsgid == Egid || fsgid == Sgid || fsgid == Fsgid);
         return (Fsgid, ok ? this with { Fsgid = fsgid } : this);
     }
 
@@ -150,7 +204,7 @@ public sealed record Credentials
     public Result<Credentials> SetGroups(IReadOnlyList<uint> groups)
     {
         if (groups.Count > NGROUPS_MAX) return Errno.EINVAL;
-        if (!Privileged) return Errno.EPERM;
+        if (!CanSetGid) return Errno.EPERM;
         return this with { Groups = [.. groups.Order()] };
     }
 
@@ -159,7 +213,8 @@ public sealed record Credentials
 
     public bool Equals(Credentials? other) =>
         other is not null && Ruid == other.Ruid && Euid == other.Euid && Suid == other.Suid && Fsuid == other.Fsuid
-        && Rgid == other.Rgid && Egid == other.Egid && Sgid == other.Sgid && Fsgid == other.Fsgid && Groups.SequenceEqual(other.Groups);
+        && Rgid == other.Rgid && Egid == other.Egid && Sgid == other.Sgid && Fsgid == other.Fsgid && Groups.SequenceEqual(other.Groups)
+        && CapPermitted == other.CapPermitted && CapEffective == other.CapEffective && CapInheritable == other.CapInheritable;
 
     public override int GetHashCode() => HashCode.Combine(Ruid, Euid, Suid, Fsuid, Rgid, Egid, Sgid, Fsgid);
 }

@@ -6,8 +6,9 @@ namespace UserKernel.Kernel.Vfs;
 /// <summary>
 /// The classic Unix permission check (generic_permission): the owner's bits if the filesystem uid owns
 /// the inode, else the group's bits if the filesystem gid or a supplementary group is its group, else
-/// the others' bits. Root (fsuid 0) may read and write anything, search any directory and execute
-/// a file with at least one x bit. access(2) checks with <see cref="Credentials.ForAccess"/>.
+/// the others' bits; then the capabilities that override them (root holds both): CAP_DAC_OVERRIDE reads and
+/// writes anything, searches any directory and executes a file with at least one x bit, CAP_DAC_READ_SEARCH
+/// reads anything and searches any directory. access(2) checks with <see cref="Credentials.ForAccess"/>.
 /// </summary>
 public static class Permissions
 {
@@ -17,10 +18,14 @@ public static class Permissions
     /// <summary>The check on the bare attributes: permission bits, owner, group, whether a directory.</summary>
     public static bool May(Credentials who, uint perm, uint uid, uint gid, bool directory, int mode)
     {
-        if (who.Fsuid == 0)
-            return (mode & AccessMode.X_OK) == 0 || directory || (perm & 0x49) != 0;
         uint bits = who.Fsuid == uid ? (perm >> 6) & 7 : who.InGroup(gid) ? (perm >> 3) & 7 : perm & 7;
-        return ((uint)mode & ~bits) == 0;
+        if (((uint)mode & ~bits) == 0) return true;
+        // generic_permission's overrides: CAP_DAC_OVERRIDE reads and writes anything and executes what has an
+        // x bit (and searches any directory); CAP_DAC_READ_SEARCH reads any file and reads or searches any directory.
+        if (who.Capable(Capabilities.CAP_DAC_OVERRIDE) && ((mode & AccessMode.X_OK) == 0 || directory || (perm & 0x49) != 0))
+            return true;
+        int readOrSearch = directory ? AccessMode.R_OK | AccessMode.X_OK : AccessMode.R_OK;
+        return who.Capable(Capabilities.CAP_DAC_READ_SEARCH) && (mode & ~readOrSearch) == 0;
     }
 
     /// <summary>Search (x) permission on a directory, which a path walk needs for every directory it passes.</summary>

@@ -85,6 +85,22 @@ public sealed class OverlayTests(GuestImage image)
     }
 
     [Fact]
+    public async Task Capabilities_follow_capset_uid_changes_and_exec_as_natively()
+    {
+        // Arrange
+        using TempDir copy = await image.WritableCopyAsync("caps-native");
+
+        // Act
+        RunResult native = await Runner.NativeAsync(copy.Path, "/guest/caps");
+        RunResult guest = await Runner.WritableGuestAsync(image.Image, "/guest/caps");
+
+        // Assert
+        Assert.Equal(0, native.ExitCode);
+        Assert.Contains("capset drop dac from eff: ok\nopen mode 000: EACCES", native.StandardOutput);
+        Assert.Equal(native.ToString(), guest.ToString());
+    }
+
+    [Fact]
     public async Task Read_only_root_still_refuses_writes()
     {
         // Act

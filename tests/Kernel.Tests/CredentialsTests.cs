@@ -44,7 +44,7 @@ public class CredentialsTests
         // seteuid(1000) is setresuid(-1, 1000, -1) in glibc.
         Credentials c = Ok(Credentials.Root.SetResUid(Keep, 1000, Keep));
         AssertUids(c, 0, 1000, 0, 1000);
-        Assert.False(c.Privileged);
+        Assert.False(c.Capable(Capabilities.CAP_SETUID)); // the effective set emptied with the effective uid
         AssertUids(Ok(c.SetResUid(Keep, 0, Keep)), 0, 0, 0, 0);
     }
 
@@ -73,11 +73,11 @@ public class CredentialsTests
     }
 
     [Fact]
-    public void Group_ids_follow_the_same_rules_with_euid_as_privilege()
+    public void Group_ids_follow_the_same_rules_with_CAP_SETGID_as_privilege()
     {
         Credentials c = Ok(Credentials.Root.SetResGid(100, 100, 100));
         Assert.Equal((100u, 100u, 100u, 100u), (c.Rgid, c.Egid, c.Sgid, c.Fsgid));
-        Assert.True(c.Privileged); // still euid 0: may set any gid
+        Assert.True(c.Capable(Capabilities.CAP_SETGID)); // still root with its capabilities: may set any gid
         Assert.Equal(5u, Ok(c.SetGid(5)).Sgid);
         Assert.Equal(Errno.EPERM, User.SetGid(0).Error);
         Assert.Equal(Errno.EPERM, User.SetReGid(0, Keep).Error);
@@ -155,5 +155,28 @@ public class CredentialsTests
         Assert.Equal(Errno.OK, walk.Resolve(User, mounts.Root, "/secret", true).Error); // naming the directory needs no search of it
         Assert.Equal(Errno.OK, walk.Resolve(User, mounts.Root, "/passage/file", true).Error);
         Assert.Equal(Errno.OK, walk.Resolve(Credentials.Root, mounts.Root, "/secret/file", true).Error);
+    }
+
+    [Fact]
+    public void Capabilities_follow_uid_changes_and_exec_as_capabilities_7_says()
+    {
+        // Leaving uid 0 in all three ids drops everything.
+        Credentials gone = Ok(Credentials.Root.SetResUid(1000, 1000, 1000));
+        Assert.Equal((0UL, 0UL), (gone.CapPermitted, gone.CapEffective));
+        // The effective uid leaving 0 empties the effective set; coming back refills it from the permitted one.
+        Credentials away = Ok(Credentials.Root.SetResUid(Keep, 1000, Keep));
+        Assert.Equal((Capabilities.All, 0UL), (away.CapPermitted, away.CapEffective));
+        Assert.Equal(Capabilities.All, Ok(away.SetResUid(Keep, 0, Keep)).CapEffective);
+        // The filesystem uid moves only the filesystem capabilities.
+        Credentials fs = Credentials.Root.SetFsUid(1000).Next;
+        Assert.False(fs.Capable(Capabilities.CAP_DAC_OVERRIDE));
+        Assert.True(fs.Capable(Capabilities.CAP_SETUID));
+        // exec: real root keeps every permitted capability, effective only with euid 0; others get none.
+        Assert.Equal((Capabilities.All, 0UL), (away.AfterExec().CapPermitted, away.AfterExec().CapEffective));
+        Assert.Equal(0UL, gone.AfterExec().CapPermitted);
+        // capset: within the permitted set, the effective set within the new permitted one.
+        Credentials fewer = Ok(Credentials.Root.SetCapabilities(0, 1UL << Capabilities.CAP_CHOWN, 0));
+        Assert.Equal(Errno.EPERM, fewer.SetCapabilities(0, Capabilities.All, 0).Error);
+        Assert.Equal(Errno.EPERM, fewer.SetCapabilities(1UL << Capabilities.CAP_SETUID, 1UL << Capabilities.CAP_CHOWN, 0).Error);
     }
 }

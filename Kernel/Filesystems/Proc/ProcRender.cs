@@ -22,7 +22,7 @@ public static class ProcRender
 
     /// <summary>
     /// /proc/PID/status from the host's: Name, State (a ptrace stop is the guest's running or stopped), the pid fields, TracerPid (0: the guest's kernel is no tracer it
-    /// can see), Uid and Gid (real, effective, saved, filesystem), Groups, the NS* fields and Threads rewritten.
+    /// can see), Uid and Gid (real, effective, saved, filesystem), Groups, the NS* fields, Threads and the capability sets rewritten.
     /// </summary>
     public static string Status(string hostStatus, string name, ProcIds ids)
     {
@@ -50,6 +50,11 @@ public static class ProcRender
                 "NSpgid" => I(ids.Pgrp),
                 "NSsid" => I(ids.Session),
                 "Threads" => I(ids.Threads),
+                "CapInh" => ids.Credentials.CapInheritable.ToString("x16", Inv),
+                "CapPrm" => ids.Credentials.CapPermitted.ToString("x16", Inv),
+                "CapEff" => ids.Credentials.CapEffective.ToString("x16", Inv),
+                "CapBnd" => Capabilities.All.ToString("x16", Inv),
+                "CapAmb" => "0000000000000000",
                 _ => null,
             };
             sb.Append(replaced == null ? line : key + ":\t" + replaced).Append('\n');
