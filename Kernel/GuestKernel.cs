@@ -113,7 +113,7 @@ public sealed class GuestKernel : IDisposable
     {
         if (!Walk.Resolve(Credentials.Root, Mounts.Root, Options.WorkingDirectory, true).TryGet(out Dentry? cwd, out Errno e)) return e;
         if (!cwd.Inode.IsDirectory) return Errno.ENOTDIR;
-        var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, cwd, Options.Credentials);
+        var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, cwd, Mounts.Root, Options.Credentials);
         var task = new Task(group.Tgid, hostPid, group);
         group.Threads.Add(task);
         Pids.Add(task);
@@ -136,7 +136,7 @@ public sealed class GuestKernel : IDisposable
         else
         {
             ThreadGroup? guestParent = (request.Flags & CLONE_PARENT) != 0 ? parent.Group.Parent : parent.Group;
-            group = new ThreadGroup(Pids.AllocatePid(), childHostTid, guestParent, parent.Group.Cwd, parent.Group.Credentials)
+            group = new ThreadGroup(Pids.AllocatePid(), childHostTid, guestParent, parent.Group.Cwd, parent.Group.Root, parent.Group.Credentials)
             {
                 Executable = parent.Group.Executable, Comm = parent.Group.Comm,
                 ArgumentArea = parent.Group.ArgumentArea, EnvironmentArea = parent.Group.EnvironmentArea,

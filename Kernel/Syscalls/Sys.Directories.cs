@@ -100,9 +100,24 @@ public static partial class Sys
     /// <summary>getcwd(2): the length written, NUL included.</summary>
     public static SyscallResult Getcwd(SyscallContext ctx)
     {
-        byte[] path = Names.ToBytes(ctx.Task.Group.Cwd.Path + "\0");
+        byte[] path = Names.ToBytes(ctx.Task.Group.Cwd.PathFrom(ctx.Task.Group.Root) + "\0");
         if (ctx.Arg(1) < (ulong)path.Length) return Errno.ERANGE;
         return ctx.Memory.Write(ctx.PtrArg(0), path) == Errno.OK ? path.Length : Errno.EFAULT;
+    }
+
+    /// <summary>
+    /// chroot(2): the directory is found and must be searchable (EACCES), then CAP_SYS_CHROOT is asked (EPERM);
+    /// the process's absolute paths start there from now on. The working directory stays where it is, as on Linux.
+    /// </summary>
+    public static SyscallResult Chroot(SyscallContext ctx)
+    {
+        if (!ResolveAt(ctx, AtFlags.AT_FDCWD, 0, true).TryGet(out Dentry? d, out Errno e)) return e;
+        if (d == null || !d.Inode.IsDirectory) return Errno.ENOTDIR;
+        var who = ctx.Task.Group.Credentials;
+        if (!Permissions.MaySearch(who, d.Inode)) return Errno.EACCES;
+        if (!who.Capable(Tasks.Capabilities.CAP_SYS_CHROOT)) return Errno.EPERM;
+        ctx.Task.Group.Root = d;
+        return 0;
     }
 
     /// <summary>chdir(2)</summary>

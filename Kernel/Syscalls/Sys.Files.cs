@@ -194,8 +194,9 @@ public static partial class Sys
         string target = UserKernel.Kernel.Vfs.Names.FromBytes(raw);
         int slash = target.TrimEnd('/').LastIndexOf('/');
         if (slash < 0) return Errno.EROFS; // in the link's own directory
-        Dentry start = target.StartsWith('/') ? ctx.Kernel.Mounts.Root : link.Parent ?? ctx.Kernel.Mounts.Root;
-        if (!ctx.Kernel.Walk.Resolve(ctx.Task.Group.Credentials, start, slash == 0 ? "/" : target[..slash], true).TryGet(out Dentry? dir, out e)) return e;
+        Dentry root = ctx.Task.Group.Root;
+        Dentry start = target.StartsWith('/') ? root : link.Parent ?? root;
+        if (!ctx.Kernel.Walk.Resolve(ctx.Task.Group.Credentials, start, slash == 0 ? "/" : target[..slash], true, root).TryGet(out Dentry? dir, out e)) return e;
         return dir.Inode.IsDirectory ? Errno.EROFS : Errno.ENOTDIR;
     }
 

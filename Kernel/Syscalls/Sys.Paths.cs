@@ -25,7 +25,7 @@ public static partial class Sys
     {
         if (path.Length == 0 && !emptyPathAllowed) return Errno.ENOENT;
         Dentry start;
-        if (path.Length > 0 && path[0] == '/') start = ctx.Kernel.Mounts.Root;
+        if (path.Length > 0 && path[0] == '/') start = ctx.Task.Group.Root;
         else if (dirfd == AtFlags.AT_FDCWD) start = ctx.Task.Group.Cwd;
         else
         {
@@ -36,7 +36,7 @@ public static partial class Sys
             start = d;
         }
         if (path.Length == 0) return start;
-        if (!ctx.Kernel.Walk.Resolve(who ?? ctx.Task.Group.Credentials, start, path, follow).TryGet(out Dentry? found, out Errno e)) return e;
+        if (!ctx.Kernel.Walk.Resolve(who ?? ctx.Task.Group.Credentials, start, path, follow, ctx.Task.Group.Root).TryGet(out Dentry? found, out Errno e)) return e;
         return found;
     }
 

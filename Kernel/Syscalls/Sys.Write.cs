@@ -34,7 +34,7 @@ public static partial class Sys
     {
         if (path.Length == 0) return Errno.ENOENT;
         string trimmed = path.TrimEnd('/');
-        if (trimmed.Length == 0) return new LastName(ctx.Kernel.Mounts.Root, "/", true);
+        if (trimmed.Length == 0) return new LastName(ctx.Task.Group.Root, "/", true);
         int slash = trimmed.LastIndexOf('/');
         string dir = slash < 0 ? "." : slash == 0 ? "/" : trimmed[..slash];
         if (!ResolveAt(ctx, dirfd, dir, follow: true).TryGet(out Dentry? parent, out Errno e)) return e;

@@ -189,7 +189,7 @@ public static class SyscallTable
             Row(158, "arch_prctl", Disposition.Passthrough, null, [], ""),
             Row(159, "adjtimex", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
             Row(160, "setrlimit", Disposition.Passthrough, null, [], ""),
-            Row(161, "chroot", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
+            Row(161, "chroot", Disposition.Emulate, Sys.Chroot, [ArgFormat.Path], "the process's root directory in the VFS (CAP_SYS_CHROOT); getcwd answers from it"),
             Row(162, "sync", Disposition.Passthrough, null, [], ""),
             Row(163, "acct", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
             Row(164, "settimeofday", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),

@@ -3,15 +3,16 @@ using UserKernel.Kernel.Vfs;
 
 namespace UserKernel.Kernel.Tasks;
 
-/// <summary>A guest process: the threads that share one pid, its working directory and identity.</summary>
+/// <summary>A guest process: the threads that share one pid, its working and root directories and identity.</summary>
 public sealed class ThreadGroup
 {
-    public ThreadGroup(int tgid, int hostTgid, ThreadGroup? parent, Dentry cwd, Credentials credentials)
+    public ThreadGroup(int tgid, int hostTgid, ThreadGroup? parent, Dentry cwd, Dentry root, Credentials credentials)
     {
         Tgid = tgid;
         HostTgid = hostTgid;
         Parent = parent;
         Cwd = cwd;
+        Root = root;
         Credentials = credentials;
     }
 
@@ -25,6 +26,9 @@ public sealed class ThreadGroup
     public ThreadGroup? Parent { get; set; }
 
     public Dentry Cwd { get; set; }
+
+    /// <summary>The root directory (chroot(2)): where its absolute paths start and ".." stops; inherited across fork.</summary>
+    public Dentry Root { get; set; }
 
     public Credentials Credentials { get; set; }
 

@@ -24,6 +24,25 @@ public sealed class Dentry
     public Inode Inode { get; }
 
     /// <summary>
+    /// The path of this dentry as seen from the root directory <paramref name="root"/> (a chroot), as getcwd
+    /// reports it; a dentry outside that root gets Linux's "(unreachable)" prefix before its full path.
+    /// </summary>
+    public string PathFrom(Dentry root)
+    {
+        var parts = new List<string>();
+        for (Dentry? d = this; d != null; d = d.Parent)
+        {
+            if (ReferenceEquals(d.Inode, root.Inode))
+            {
+                parts.Reverse();
+                return "/" + string.Join('/', parts);
+            }
+            if (d.Parent != null) parts.Add(d.Name);
+        }
+        return "(unreachable)" + Path;
+    }
+
+    /// <summary>
     /// Linux's d_move, for the dentries the kernel holds (working directories, open files): after a rename, each
     /// one that named <paramref name="moved"/> as <paramref name="oldName"/> in <paramref name="oldDir"/>, on any
     /// of their paths, now names it as <paramref name="newName"/> in <paramref name="newParent"/>, so getcwd and

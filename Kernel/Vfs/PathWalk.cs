@@ -24,17 +24,18 @@ public sealed class PathWalk
     /// Errors: ENOENT (missing component or empty path), ENOTDIR (a non-directory used as a directory),
     /// EACCES (a directory without search permission), ELOOP (too many symlinks),
     /// ENAMETOOLONG (a component over NAME_MAX), EIO (corrupt image).
+    /// <paramref name="root"/> is where absolute paths start and ".." stops: the caller's root directory
+    /// (chroot(2)), the tree's root when not given.
     /// </summary>
-    public Result<Dentry> Resolve(Credentials who, Dentry start, string path, bool followLastSymlink)
+    public Result<Dentry> Resolve(Credentials who, Dentry start, string path, bool followLastSymlink, Dentry? root = null)
     {
         int symlinks = 0;
-        return Walk(who, start, path, followLastSymlink, ref symlinks);
+        return Walk(who, start, path, followLastSymlink, root ?? mounts.Root, ref symlinks);
     }
 
-    private Result<Dentry> Walk(Credentials who, Dentry start, string path, bool followLast, ref int symlinks)
+    private Result<Dentry> Walk(Credentials who, Dentry start, string path, bool followLast, Dentry root, ref int symlinks)
     {
         if (path.Length == 0) return Errno.ENOENT;
-        Dentry root = mounts.Root;
         Dentry current = path[0] == '/' ? root : start;
         bool trailingSlash = path[^1] == '/';
         string[] components = path.Split('/', System.StringSplitOptions.RemoveEmptyEntries);
@@ -49,7 +50,8 @@ public sealed class PathWalk
             if (name == ".") continue;
             if (name == "..")
             {
-                current = current.Parent ?? root;
+                // ".." of the root directory is the root directory itself, in a chroot too.
+                current = ReferenceEquals(current.Inode, root.Inode) ? current : current.Parent ?? root;
                 continue;
             }
 
@@ -65,7 +67,7 @@ public sealed class PathWalk
                 }
                 if (!found.ReadLink().TryGet(out byte[]? target, out error)) return error;
                 if (target.Length == 0) return Errno.ENOENT;
-                if (!Walk(who, current, Names.FromBytes(target), true, ref symlinks).TryGet(out Dentry? resolved, out error)) return error;
+                if (!Walk(who, current, Names.FromBytes(target), true, root, ref symlinks).TryGet(out Dentry? resolved, out error)) return error;
                 current = resolved;
             }
             else

@@ -28,6 +28,8 @@ public sealed class OverlayTests(GuestImage image)
         "cd /data/nested; for i in 1 2 3; do echo $i >> log; done; cat log; : > log; stat -c %s log; mkfifo p; stat -c %F p",
         // Renaming an ancestor of the working directory: getcwd follows it, the shell's $PWD does not.
         "mkdir -p /a/b; cd /a/b; mv /a /c; pwd; /bin/pwd; touch x; ls /c/b; cd .. 2>&1; pwd; cd /c/b; mv /c /d; /bin/pwd; cd ..; /bin/pwd",
+        // chroot: absolute paths and ".." stop at the new root; errors for a missing path and a file.
+        "mkdir -p /jail/bin /jail/tmp /jail/sub; cp /bin/busybox /jail/bin/; for a in sh ls pwd cat; do ln -s busybox /jail/bin/$a; done; echo inside > /jail/f; cd /jail/sub; chroot /jail /bin/sh -c 'pwd; ls /; cat /f; cd ../..; pwd; cat /../f'; echo rc=$?; chroot /nonexistent /bin/sh 2>&1; chroot /jail/f /bin/sh 2>&1; true",
         // Device nodes made by root: the pseudo-device works through it; a block node is only a name here.
         "mknod /nul c 1 3; stat -c '%F %t %T %a' /nul; echo hi > /nul && echo wrote; head -c 4 /nul | wc -c; mknod /blk b 7 200; stat -c '%F %t %T' /blk; mknod /bad x 1 1 2>&1 | head -c 20; echo",
         // Many files made and removed across prunes (every 128 opens, 2 s apart) while one unlinked file stays open.

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "errnames.h"
 
@@ -98,5 +100,27 @@ int main(void)
     printf("getcwd into 4 bytes: %s\n", getcwd(small, sizeof small) ? small : errname(errno));
     CHECK("faccessat(dirfd, c/deep.txt)", faccessat(dfd, "c/deep.txt", R_OK, 0));
     CHECK("mkdirat(dirfd, new)", mkdirat(dfd, "new", 0755));
+
+    /* chroot in a child (it cannot be undone): the working directory stays outside the new root. */
+    fflush(stdout);
+    if (fork() == 0) {
+        CHECK("chdir /data/nested", chdir("/data/nested"));
+        CHECK("chroot /data/nested/a", chroot("/data/nested/a"));
+        char raw[256] = {0};
+        long n = syscall(SYS_getcwd, raw, sizeof raw);
+        /* Linux prefixes a path outside the root with "(unreachable)"; the rest is the host's path natively. */
+        size_t len = strlen(raw);
+        printf("raw getcwd outside the root: unreachable=%d ends with /data/nested=%d\n", n > 0 && strncmp(raw, "(unreachable)/", 14) == 0,
+               len >= 12 && strcmp(raw + len - 12, "/data/nested") == 0);
+        CHECK("chdir /", chdir("/"));
+        cwd("getcwd");
+        read_first_line("open /sibling.txt", open("/sibling.txt", O_RDONLY));
+        read_first_line("open /../../a/sibling.txt", open("/../../a/sibling.txt", O_RDONLY));
+        CHECK("chroot /missing", chroot("/missing"));
+        CHECK("chroot /sibling.txt", chroot("/sibling.txt"));
+        fflush(stdout);
+        _exit(0);
+    }
+    wait(NULL);
     return 0;
 }
