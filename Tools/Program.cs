@@ -98,6 +98,8 @@ public static class Program
         }
         catch (UsageException ex) { return Fail(ex.Message); }
         catch (ImageFormatException ex) { return Fail(ex.Message); }
+        // The host refused a file userkernel itself reads or writes (permissions, a full disk, /proc): one line.
+        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException) { return Fail(ex.Message); }
         catch (GuestStartException ex) { return Fail(ex.Message); }
     }
 

@@ -52,11 +52,23 @@ public sealed partial class ImageWriter : IBlockStore
             }
             File.Move(temp, full, overwrite: true);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            // Where the image cannot be written (no such directory, a directory in the way, no permission): one line.
+            throw new ImageFormatException($"cannot write {outputPath}: {e.Message}", e);
+        }
         catch
         {
-            File.Delete(temp);
+            TryDelete(temp);
             throw;
         }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     private void WriteInode(PlannedInode inode)

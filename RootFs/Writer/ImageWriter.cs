@@ -16,6 +16,9 @@ namespace UserKernel.RootFs.Writer;
 /// </summary>
 public sealed partial class ImageWriter
 {
+    /// <summary>The largest image this writer makes: 2^32 blocks of 4 KiB, as block numbers are 32 bits without 64bit.</summary>
+    public const long MaxImageBytes = (1L << 32) * Geometry.BlockSize - Geometry.BlockSize;
+
     private const string LostAndFound = "lost+found";
 
     private readonly ImageWriterOptions _options;
@@ -191,6 +194,9 @@ public sealed partial class ImageWriter
         ulong inodesNeeded = _inodes[^1].Number;
         if (_options.SizeBytes is long size)
         {
+            // Without the 64bit feature a block number is 32 bits: 2^32 blocks of 4 KiB.
+            if (size > MaxImageBytes)
+                throw new ImageFormatException($"--size {ImageFormatException.FormatSize(size)} is too large: an image is at most {ImageFormatException.FormatSize(MaxImageBytes)} (2^32 blocks of 4 KiB)");
             ulong blocks = (ulong)size >> Geometry.BlockShift;
             ulong inodes = Math.Max(inodesNeeded + 16, (ulong)size / 16384);
             var geometry = Geometry.Create(blocks, Math.Min(inodes, (ulong)uint.MaxValue - Geometry.BlocksPerGroup));

@@ -354,7 +354,10 @@ public static class RunCommand
             if (!Directory.Exists(Path.GetDirectoryName(full))) throw new UsageException($"run: --persist: the directory of {persist} does not exist");
         }
         foreach (string layer in layers)
+        {
+            if (Directory.Exists(layer)) throw new UsageException($"run: --layer: {layer} is a directory, not a layer tar");
             if (!File.Exists(layer)) throw new UsageException($"run: --layer: no such file: {layer}");
+        }
     }
 
     private static bool KnownSyscall(string name)

@@ -118,4 +118,39 @@ public sealed class ErrorHandlingTests(GuestImage image)
             $"expected exactly one line on stderr:\n{result}");
         Assert.Equal("", result.StandardOutput);
     }
+
+    /// <summary>Where an image cannot be written, or a file cannot be one, the image verbs say so in one line and write nothing.</summary>
+    [Theory]
+    [InlineData("missing directory")]
+    [InlineData("output is a directory")]
+    [InlineData("size over 16 TiB")]
+    [InlineData("a FIFO as image")]
+    [InlineData("a directory as layer")]
+    public async Task Image_verbs_refuse_impossible_outputs_in_one_line(string what)
+    {
+        // Arrange
+        using var dir = new UserKernel.TestSupport.TempDir("bad-output");
+        string source = dir.CreateDirectory("src");
+        await File.WriteAllTextAsync(Path.Combine(source, "f"), "x\n");
+        string fifo = dir.Combine("fifo");
+        if (what == "a FIFO as image" && Mono.Unix.Native.Syscall.mkfifo(fifo, Mono.Unix.Native.FilePermissions.DEFFILEMODE) != 0)
+            throw new InvalidOperationException("mkfifo failed");
+        string[] arguments = what switch
+        {
+            "missing directory" => ["image", "build", source, "-o", dir.Combine("no", "such", "x.img")],
+            "output is a directory" => ["image", "build", source, "-o", source],
+            "size over 16 TiB" => ["image", "build", source, "-o", dir.Combine("x.img"), "--size", "17T"],
+            "a FIFO as image" => ["image", "info", fifo],
+            _ => ["run", "--image", image.Image, "--layer", source, "--", "/bin/true"],
+        };
+
+        // Act
+        RunResult result = await Runner.UserKernelAsync(arguments);
+
+        // Assert
+        Assert.Equal(RunnerError, result.ExitCode);
+        Assert.Matches("^userkernel: [^\n]+\n$", result.StandardError);
+        Assert.False(File.Exists(dir.Combine("x.img")));
+        Assert.Equal("f", Path.GetFileName(Assert.Single(Directory.GetFileSystemEntries(source))));
+    }
 }

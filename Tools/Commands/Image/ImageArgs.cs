@@ -36,7 +36,7 @@ public sealed class ImageArgs(string verb, string[] args)
                     HelpAsked = true;
                     return false;
                 case "-o" or "--output":
-                    Output = Value();
+                    Output = CheckedOutput(Value());
                     break;
                 case "--size":
                     Size = ParseSize(verb, Value());
@@ -47,6 +47,19 @@ public sealed class ImageArgs(string verb, string[] args)
         }
         arg = "";
         return false;
+    }
+
+    /// <summary>
+    /// The image path of -o, refused at once (before any long work) when its directory is missing or it names a
+    /// directory: the temporary files and the image are written beside it.
+    /// </summary>
+    private string CheckedOutput(string path)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        string? dir = System.IO.Path.GetDirectoryName(full);
+        if (System.IO.Directory.Exists(full)) throw new UsageException($"{verb}: -o {path} is a directory; name the image file to write");
+        if (dir == null || !System.IO.Directory.Exists(dir)) throw new UsageException($"{verb}: -o {path}: no such directory {dir}");
+        return path;
     }
 
     /// <summary>The value of the option just returned by <see cref="Next"/> (the argument after it).</summary>

@@ -20,8 +20,9 @@ public static class ImageBuildCommand
         as the source records them; sparse files stay sparse. IMG is written to a temporary file next to it
         and renamed when complete.
           -o IMG            the image to write (replaced if it exists)
-          --size SIZE       the image's size in bytes, or with a K, M or G suffix (powers of 1024); it is an
-                            error if the contents do not fit. Default: the contents plus a fifth, at least 8 MiB
+          --size SIZE       the image's size in bytes, or with a K, M, G or T suffix (powers of 1024), at most
+                            16 TiB; it is an error if the contents do not fit. Default: the contents and a fifth
+                            more to spare, at least 8 MiB spare
           --owner UID:GID   give every file this owner and group (directories only; a tarball's owners stand)
           --ext2            make ext2 (block maps) instead of ext4 (extents)
           --label NAME      the volume label, at most 16 bytes

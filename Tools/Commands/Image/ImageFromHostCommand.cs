@@ -22,7 +22,7 @@ public static class ImageFromHostCommand
         (root and nobody, localhost, files-only name service, an os-release naming this command, the host's
         loader cache), /tmp (1777), /root, and empty /dev, /proc and /sys. Files are owned by root.
           -o IMG            the image to write (replaced if it exists; written to a temporary name, then renamed)
-          --size SIZE       the image's size in bytes, or with a K, M or G suffix; default: fits the contents
+          --size SIZE       the image's size in bytes, or with a K, M, G or T suffix; default: fits the contents
           --add HOSTPATH[:GUESTPATH]  also copy this host file or directory whole, at GUESTPATH (default: the
                             same path); programs and libraries in it get their libraries too (repeatable)
         """;
