@@ -17,6 +17,7 @@ namespace UserKernel.EndToEnd.Tests;
 public sealed class DebianImage : IAsyncLifetime, IDisposable
 {
     private readonly TempDir native = new("debian-native");
+    private readonly TempDir images = new("debian-image");
 
     /// <summary>The ext4 image the guest boots.</summary>
     public string Image { get; private set; } = "";
@@ -35,9 +36,9 @@ public sealed class DebianImage : IAsyncLifetime, IDisposable
         string script = Path.Combine(RepositoryRoot(), "images", "debian.sh");
         string hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(script)))[..12];
         string cache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "userkernel", "debian-" + hash);
-        Image = Path.Combine(cache, "debian.img");
+        string scriptImage = Path.Combine(cache, "debian.img");
         UnpackedRoot = Path.Combine(cache, "rootfs");
-        if (!File.Exists(Image))
+        if (!File.Exists(scriptImage))
         {
             HostTool.Locate("mmdebstrap", "mmdebstrap");
             // The script makes the image with `userkernel image build`: this build of it, not the launcher's.
@@ -49,13 +50,30 @@ public sealed class DebianImage : IAsyncLifetime, IDisposable
             if (build.ExitCode != 0)
                 throw new InvalidOperationException($"images/debian.sh failed ({build.ExitCode}): {build.StandardError.Trim()}");
         }
+        // The cache keeps the unpacked tree; the image is made afresh by this build's writer, so a change to the
+        // writer is tested here too (the script's own image in the cache may come from an older one).
+        Image = images.Combine("debian.img");
+        RunResult build2 = await Runner.UserKernelAsync(["image", "build", UnpackedRoot, "-o", Image, "--label", "debian"]);
+        if (build2.ExitCode != 0)
+            throw new InvalidOperationException($"image build of the Debian tree failed: {build2}");
         await HostTool.RunAsync("cp", "coreutils", ["-a", UnpackedRoot + "/.", NativeRoot]);
         ImageSha256 = GuestImage.Sha256Of(Image);
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    /// <summary>After every test of the collection, the image is still the one built: no run wrote it.</summary>
+    public Task DisposeAsync()
+    {
+        string now = GuestImage.Sha256Of(Image);
+        if (now != ImageSha256)
+            throw new InvalidOperationException($"the Debian image changed during the tests: sha256 {ImageSha256} became {now}");
+        return Task.CompletedTask;
+    }
 
-    public void Dispose() => native.Dispose();
+    public void Dispose()
+    {
+        native.Dispose();
+        images.Dispose();
+    }
 
     /// <summary>The folder holding UserKernel.sln, found by walking up from the test's base directory.</summary>
     private static string RepositoryRoot()

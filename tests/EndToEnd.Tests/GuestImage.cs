@@ -40,7 +40,14 @@ public sealed class GuestImage : ImageFixture, IAsyncLifetime
         MountPoint = await MountReadOnlyAsync(Image);
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    /// <summary>After every test of the collection, the image is still the one made: no run wrote it.</summary>
+    public Task DisposeAsync()
+    {
+        string now = Sha256Of(Image);
+        if (now != ImageSha256)
+            throw new InvalidOperationException($"the shared test image changed during the tests: sha256 {ImageSha256} became {now}");
+        return Task.CompletedTask;
+    }
 
     /// <summary>A writable copy of <see cref="SourceDir"/> (cp -a), for native runs that change the tree; deleted on Dispose.</summary>
     public async Task<TempDir> WritableCopyAsync(string prefix)
