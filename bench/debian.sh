@@ -33,11 +33,12 @@ printf '\n-- native (chroot)\n'; chroot "$root" /bench/bench
 if [ $have_proot = 1 ]; then printf '\n-- proot\n'; proot -w / -r "$root" /bench/bench; fi
 printf '\n-- userkernel\n'; "$uk" run --image "$work/debian.img" -- /bench/bench
 
-# Mean wall time of RUNS runs of a command, in milliseconds.
+# Mean wall time of RUNS runs of a command, in milliseconds; "failed" if any run fails, so a broken
+# command never passes for a fast one.
 mean_ms() {
   local start end
   start=$(date +%s%N)
-  for _ in $(seq "$runs"); do "$@" >/dev/null 2>&1 || true; done
+  for _ in $(seq "$runs"); do "$@" >/dev/null 2>&1 || { echo failed; return; }; done
   end=$(date +%s%N)
   echo $(( (end - start) / runs / 1000000 ))
 }
