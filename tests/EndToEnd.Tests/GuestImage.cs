@@ -49,6 +49,18 @@ public sealed class GuestImage : ImageFixture, IAsyncLifetime
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// COMMAND natively under chroot into a fresh writable copy of <see cref="SourceDir"/>, then under userkernel
+    /// with its writable root over the image: the pair every "as natively" test of a changing tree compares.
+    /// </summary>
+    public async Task<(RunResult Native, RunResult Guest)> NativeAndWritableGuestAsync(params string[] command)
+    {
+        using TempDir copy = await WritableCopyAsync("native");
+        RunResult native = await Runner.NativeAsync(copy.Path, command);
+        RunResult guest = await Runner.WritableGuestAsync(Image, command);
+        return (native, guest);
+    }
+
     /// <summary>A writable copy of <see cref="SourceDir"/> (cp -a), for native runs that change the tree; deleted on Dispose.</summary>
     public async Task<TempDir> WritableCopyAsync(string prefix)
     {

@@ -19,12 +19,8 @@ public sealed class InotifyTests(GuestImage image)
     [MemberData(nameof(Programs))]
     public async Task Watches_on_the_writable_root_and_tmp_report_the_events_Linux_reports(string program)
     {
-        // Arrange
-        using TempDir copy = await image.WritableCopyAsync("inotify-native");
-
         // Act
-        RunResult native = await Runner.NativeAsync(copy.Path, program);
-        RunResult guest = await Runner.WritableGuestAsync(image.Image, program);
+        (RunResult native, RunResult guest) = await image.NativeAndWritableGuestAsync(program);
 
         // Assert: the native run saw the events this test is about, and the guest saw the same ones.
         Assert.Equal(0, native.ExitCode);

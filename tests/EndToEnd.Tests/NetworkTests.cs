@@ -64,12 +64,8 @@ public sealed class NetworkTests(GuestImage image)
     [Fact]
     public async Task Unix_sockets_bound_to_paths_behave_as_natively()
     {
-        // Arrange
-        using TempDir copy = await image.WritableCopyAsync("unix-native");
-
         // Act
-        RunResult native = await Runner.NativeAsync(copy.Path, "/guest/unixsockets");
-        RunResult guest = await Runner.WritableGuestAsync(image.Image, "/guest/unixsockets");
+        (RunResult native, RunResult guest) = await image.NativeAndWritableGuestAsync("/guest/unixsockets");
 
         // Assert
         Assert.Contains("read: 5 'hello'", native.StandardOutput);

@@ -40,12 +40,8 @@ public sealed class OverlayTests(GuestImage image)
     [MemberData(nameof(Scripts))]
     public async Task Shell_changes_to_the_root_match_a_writable_native_tree(string script)
     {
-        // Arrange
-        using TempDir copy = await image.WritableCopyAsync("overlay-native");
-
         // Act
-        RunResult native = await Runner.NativeAsync(copy.Path, "/bin/sh", "-c", script);
-        RunResult guest = await Runner.WritableGuestAsync(image.Image, "/bin/sh", "-c", script);
+        (RunResult native, RunResult guest) = await image.NativeAndWritableGuestAsync("/bin/sh", "-c", script);
 
         // Assert
         Assert.Equal(native.ToString(), guest.ToString());
@@ -55,12 +51,8 @@ public sealed class OverlayTests(GuestImage image)
     [Fact]
     public async Task Open_unlinked_files_tmpfiles_and_renames_match_a_writable_native_tree()
     {
-        // Arrange
-        using TempDir copy = await image.WritableCopyAsync("overlay-native");
-
         // Act
-        RunResult native = await Runner.NativeAsync(copy.Path, "/guest/overlay");
-        RunResult guest = await Runner.WritableGuestAsync(image.Image, "/guest/overlay");
+        (RunResult native, RunResult guest) = await image.NativeAndWritableGuestAsync("/guest/overlay");
 
         // Assert
         Assert.Equal(0, native.ExitCode);
@@ -71,12 +63,8 @@ public sealed class OverlayTests(GuestImage image)
     [Fact]
     public async Task Extended_attributes_match_a_writable_native_tree()
     {
-        // Arrange
-        using TempDir copy = await image.WritableCopyAsync("xattr-native");
-
         // Act
-        RunResult native = await Runner.NativeAsync(copy.Path, "/guest/xattr");
-        RunResult guest = await Runner.WritableGuestAsync(image.Image, "/guest/xattr");
+        (RunResult native, RunResult guest) = await image.NativeAndWritableGuestAsync("/guest/xattr");
 
         // Assert
         Assert.Equal(0, native.ExitCode);
@@ -89,12 +77,8 @@ public sealed class OverlayTests(GuestImage image)
     [Fact]
     public async Task Capabilities_follow_capset_uid_changes_and_exec_as_natively()
     {
-        // Arrange
-        using TempDir copy = await image.WritableCopyAsync("caps-native");
-
         // Act
-        RunResult native = await Runner.NativeAsync(copy.Path, "/guest/caps");
-        RunResult guest = await Runner.WritableGuestAsync(image.Image, "/guest/caps");
+        (RunResult native, RunResult guest) = await image.NativeAndWritableGuestAsync("/guest/caps");
 
         // Assert
         Assert.Equal(0, native.ExitCode);
