@@ -44,6 +44,7 @@ public sealed record KernelOptions
 /// </summary>
 public sealed class GuestKernel : IDisposable
 {
+    private const int NR_close = 3;
     private readonly KernelTrace? trace;
     private bool breakHintShown;
 
@@ -77,6 +78,13 @@ public sealed class GuestKernel : IDisposable
     }
 
     public KernelOptions Options { get; }
+
+    /// <summary>
+    /// Held while a syscall is handled: by the tracer thread for a ptrace stop, by the notification thread for a
+    /// notified call. Everything the kernel keeps (the VFS, the process table) is touched only under it.
+    /// </summary>
+    public object Lock { get; } = new();
+
     public MountTable Mounts { get; }
     public PathWalk Walk { get; }
     public HostFiles HostFiles { get; }
@@ -138,7 +146,7 @@ public sealed class GuestKernel : IDisposable
             ThreadGroup? guestParent = (request.Flags & CLONE_PARENT) != 0 ? parent.Group.Parent : parent.Group;
             group = new ThreadGroup(Pids.AllocatePid(), childHostTid, guestParent, parent.Group.Cwd, parent.Group.Root, parent.Group.Credentials)
             {
-                Executable = parent.Group.Executable, Comm = parent.Group.Comm,
+                Executable = parent.Group.Executable, Comm = parent.Group.Comm, HostComm = parent.Group.HostComm,
                 ArgumentArea = parent.Group.ArgumentArea, EnvironmentArea = parent.Group.EnvironmentArea,
             };
         }
@@ -225,32 +233,27 @@ public sealed class GuestKernel : IDisposable
             }
         }
 
-        CloseKernelFdsAfter(ctx, result);
         if (trace != null)
         {
-            if (!result.IsRunOnHost)
+            if (result.Kind == ResultKind.Value)
                 Traced(task, ctx, entry, number, result.Value, entry?.Handler == null || entry.Disposition == Disposition.Unimplemented ? "unimplemented" : "emulated");
-            else if (ctx.OnExit == ExitAction.None)
+            else if (result.IsRunOnHost && ctx.OnExit == ExitAction.None)
                 ctx.OnExit = ExitAction.Trace;
         }
         return result;
     }
 
     /// <summary>
-    /// A volatile memfd (procfs) made for this call is opened by the guest through the kernel's descriptor, which
-    /// must stay open until the host's openat has returned; if the host will not run the call, close it now.
+    /// A call whose result the platform completed (a descriptor it installed, blocking work that returned) ended with
+    /// <paramref name="result"/>, as the guest sees it: the tracer hears of it now.
     /// </summary>
-    private void CloseKernelFdsAfter(SyscallContext ctx, SyscallResult result)
+    public void Finish(Task task, long result)
     {
-        int[] fds = HostFiles.TakeKernelFdsToClose();
-        for (int i = 0; i < fds.Length; i++)
+        if (trace == null) return;
+        lock (Lock)
         {
-            if (i == fds.Length - 1 && result.IsRunOnHost && ctx.OnExit == ExitAction.None)
-            {
-                ctx.OnExit = ExitAction.CloseKernelFd;
-                ctx.ExitValue = fds[i];
-            }
-            else HostFiles.CloseKernelFd(fds[i]);
+            SyscallContext ctx = task.Context;
+            Traced(task, ctx, SyscallTable.Lookup(ctx.Number), ctx.Number, result, "emulated");
         }
     }
 
@@ -301,9 +304,6 @@ public sealed class GuestKernel : IDisposable
             case ExitAction.ReplaceResult when rax >= 0:
                 result = ctx.ExitValue;
                 break;
-            case ExitAction.CloseKernelFd:
-                HostFiles.CloseKernelFd((int)ctx.ExitValue);
-                break;
             case ExitAction.BindUnixName when rax == 0:
                 result = (long)Sys.FinishBind(ctx);
                 break;
@@ -313,9 +313,17 @@ public sealed class GuestKernel : IDisposable
             case ExitAction.FinishExec:
                 ExecPlan? plan = task.PendingExec;
                 task.PendingExec = null;
-                if (rax == 0 && plan != null)
+                if (rax != 0 && plan != null && plan.StubGuestFd >= 0) thread.InjectSyscall(NR_close, (ulong)plan.StubGuestFd);
+                if (rax == 0 && plan != null && !HostFiles.IsRunning(thread.HostTid, StubDentry))
                 {
-                    Errno e = ElfLoader.Complete(thread, plan, task.Group.Credentials);
+                    // A sibling changed the descriptor or the empty name after the kernel's check: the host ran something
+                    // else. Nothing of it has run yet; it never will.
+                    Console.Error.WriteLine($"userkernel: guest pid {task.Group.Tgid} raced its own execve to another program; killed");
+                    kill = true;
+                }
+                else if (rax == 0 && plan != null)
+                {
+                    Errno e = ElfLoader.Complete(thread, plan, task.Group.Credentials, HostFiles);
                     if (e != Errno.OK)
                     {
                         Console.Error.WriteLine($"userkernel: exec of {plan.Program.Path} failed after the point of no return: {ErrnoNames.Name(e)}");
@@ -339,6 +347,7 @@ public sealed class GuestKernel : IDisposable
         string given = Names.FromBytes(plan.ExecFn);
         string name = given[(given.LastIndexOf('/') + 1)..];
         group.Comm = name.Length > 15 ? name[..15] : name;
+        group.HostComm = ReadHostFile($"/proc/{thread.HostTid}/comm") ?? "";
         group.ArgumentArea = StringArea(thread.Memory, thread.StackPointer + 8, out ulong envpAt);
         group.EnvironmentArea = StringArea(thread.Memory, envpAt, out _);
     }

@@ -28,9 +28,26 @@ public interface IGuestThread
     /// <summary>The thread's stack pointer at the stop.</summary>
     ulong StackPointer { get; }
 
-    /// <summary>Makes the stopped thread run one syscall of the kernel's choosing and returns rax.</summary>
+    /// <summary>
+    /// Makes the stopped thread run one syscall of the kernel's choosing and returns rax. Only at a ptrace stop:
+    /// a thread that waits in a seccomp notification answers -ENOSYS (and the kernel logs its own bug).
+    /// </summary>
     long InjectSyscall(int number, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0);
 
     /// <summary>Sets the registers a freshly loaded program starts with: all zero but rip and rsp.</summary>
     void SetStartRegisters(ulong instructionPointer, ulong stackPointer);
+
+    /// <summary>
+    /// A descriptor of the kernel's own for the open file the guest's descriptor <paramref name="guestFd"/> names
+    /// (pidfd_getfd): the same socket, inotify instance or file, whatever the guest does to its descriptor table
+    /// meanwhile. The caller closes it. EBADF if the guest has no such descriptor.
+    /// </summary>
+    Result<int> DuplicateDescriptor(int guestFd);
+
+    /// <summary>
+    /// Installs the kernel's descriptor <paramref name="kernelFd"/> in the guest's descriptor table (at the lowest
+    /// free number, as open does) and returns the guest's descriptor number or -errno (EMFILE). The kernel keeps
+    /// its own descriptor.
+    /// </summary>
+    long InstallDescriptor(int kernelFd, bool closeOnExec);
 }

@@ -7,17 +7,19 @@ using System.Security.Cryptography;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Guest;
 using UserKernel.Kernel.Tasks;
+using UserKernel.Kernel.Vfs;
 
 namespace UserKernel.Kernel.Loader;
 
 /// <summary>
 /// The kernel's own ELF loader. It runs when the host has executed the stub in place of the old program:
 /// it reads back argv and envp (which the host copied, checking E2BIG and EFAULT), maps the program and
-/// its interpreter from the kernel's memfds by injecting openat/mmap/close, and writes the initial stack.
+/// its interpreter from descriptors of the kernel's memfds that it installs in the thread (never by a path),
+/// by injecting mmap and close, and writes the initial stack.
 /// </summary>
 public static class ElfLoader
 {
-    private const int NR_mmap = 9, NR_mprotect = 10, NR_close = 3, NR_openat = 257;
+    private const int NR_mmap = 9, NR_mprotect = 10, NR_close = 3;
     private const ulong PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
     private const ulong MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20;
     private const ulong PAGE = 4096;
@@ -27,7 +29,7 @@ public static class ElfLoader
     private static ulong PageUp(ulong v) => (v + PAGE - 1) & ~(PAGE - 1);
 
     /// <summary>Finishes an exec. Past the point of no return, so a failure means the thread must be killed.</summary>
-    public static Errno Complete(IGuestThread thread, ExecPlan plan, Credentials credentials)
+    public static Errno Complete(IGuestThread thread, ExecPlan plan, Credentials credentials, HostFiles files)
     {
         IGuestMemory memory = thread.Memory;
         if (!FindStack(thread.HostTid, out ulong stackStart, out ulong stackEnd)) return Errno.EFAULT;
@@ -41,12 +43,12 @@ public static class ElfLoader
             argv = scriptArgv;
         }
 
-        if (!MapElf(thread, plan.Elf, plan.ProgramHostPath, PieBase).TryGet(out ulong bias, out Errno e)) return e;
+        if (!MapElf(thread, plan.Elf, files, plan.Program, PieBase).TryGet(out ulong bias, out Errno e)) return e;
         ulong entry = plan.Elf.Entry + bias;
         ulong interpBase = 0;
         if (plan.InterpreterElf != null)
         {
-            if (!MapElf(thread, plan.InterpreterElf, plan.InterpreterHostPath!, 0).TryGet(out interpBase, out e)) return e;
+            if (!MapElf(thread, plan.InterpreterElf, files, plan.Interpreter!, 0).TryGet(out interpBase, out e)) return e;
             entry = plan.InterpreterElf.Entry + interpBase;
         }
 
@@ -92,7 +94,7 @@ public static class ElfLoader
     }
 
     /// <summary>Maps every PT_LOAD of <paramref name="elf"/>; returns the load bias (0 for ET_EXEC).</summary>
-    private static Result<ulong> MapElf(IGuestThread thread, ElfFile elf, string hostPath, ulong hint)
+    private static Result<ulong> MapElf(IGuestThread thread, ElfFile elf, HostFiles files, Dentry file, ulong hint)
     {
         ulong low = ulong.MaxValue, high = 0;
         foreach (ProgramHeader h in elf.Headers)
@@ -102,9 +104,9 @@ public static class ElfLoader
             high = Math.Max(high, PageUp(h.Vaddr + h.Memsz));
         }
 
-        Errno e = thread.Memory.Write(new GuestPtr(StubProgram.ScratchAddress), Vfs.Names.ToBytes(hostPath + "\0"));
-        if (e != Errno.OK) return e;
-        long fd = thread.InjectSyscall(NR_openat, unchecked((ulong)AtFlags.AT_FDCWD), StubProgram.ScratchAddress, (ulong)OpenFlags.O_RDONLY | (ulong)OpenFlags.O_CLOEXEC);
+        if (!files.OpenForGuest(file, OpenFlags.O_RDONLY).TryGet(out int kernelFd, out Errno e)) return e;
+        long fd = thread.InstallDescriptor(kernelFd, closeOnExec: true);
+        HostFiles.CloseKernelDescriptor(kernelFd);
         if (fd < 0) return (Errno)(-fd);
 
         try

@@ -11,10 +11,21 @@ public sealed class ExecPlan
 {
     public required Dentry Program { get; init; }
     public required ElfFile Elf { get; init; }
-    public required string ProgramHostPath { get; init; }
     public Dentry? Interpreter { get; init; }
     public ElfFile? InterpreterElf { get; init; }
-    public string? InterpreterHostPath { get; init; }
+
+    /// <summary>The guest's descriptor of the stub the host executes (close-on-exec; closed by the kernel if the exec fails).</summary>
+    public int StubGuestFd { get; set; } = -1;
+
+    /// <summary>The guest's own call (execve or execveat) and its arguments, given back if the reissued exec fails.</summary>
+    public int GuestNumber { get; set; }
+    public ulong[] GuestArguments { get; } = new ulong[6];
+
+    /// <summary>How the tracer printed the guest's call.</summary>
+    public string?[]? TracedArguments { get; set; }
+
+    /// <summary>The kernel has reissued the call as execveat of the stub; the next stop of the thread should be it.</summary>
+    public bool Reissued { get; set; }
 
     /// <summary>For #! scripts: what replaces argv[0] (interpreter, optional argument, script path).</summary>
     public List<byte[]>? ArgvPrefix { get; init; }

@@ -9,11 +9,13 @@ namespace UserKernel.Kernel.Syscalls;
 /// <summary>
 /// execve(2): the kernel resolves the program, follows #! lines and checks the ELF headers; then the host
 /// executes the kernel's stub in the thread's place (copying argv and envp, so E2BIG and EFAULT are the
-/// host's), and the loader maps the real program when that exec returns.
+/// host's), and the loader maps the real program when that exec returns. The stub reaches the host as a
+/// descriptor the kernel installs, executed with execveat(fd, "", AT_EMPTY_PATH), never as a path in guest
+/// memory; and the exec is checked when it returns: the thread must now run the stub, or it is killed.
 /// </summary>
 public static partial class Sys
 {
-    private const int NR_execve = 59;
+    private const int NR_execveat = 322;
     private const int BINPRM_MAX_RECURSION = 4;
 
     /// <summary>execve(2)</summary>
@@ -24,6 +26,7 @@ public static partial class Sys
 
     private static SyscallResult ExecveAt(SyscallContext ctx, int dirfd, int pathArg, int argvArg, int envpArg, int flags)
     {
+        if (ctx.Task.PendingExec is { Reissued: true } reissued) return ExecStub(ctx, reissued);
         if ((flags & ~(AtFlags.AT_EMPTY_PATH | AtFlags.AT_SYMLINK_NOFOLLOW)) != 0) return Errno.EINVAL;
         if (!ctx.ReadPath(pathArg).TryGet(out string? path, out Errno e)) return e;
         bool follow = (flags & AtFlags.AT_SYMLINK_NOFOLLOW) == 0;
@@ -32,13 +35,42 @@ public static partial class Sys
         if (program.Inode.IsSymlink) return Errno.ELOOP;
 
         if (!PlanExec(ctx, program, path).TryGet(out ExecPlan? plan, out e)) return e;
-        if (!ctx.Kernel.HostFiles.PathFor(ctx.Kernel.StubDentry).TryGet(out string? stubPath, out e)) return e;
+        if (!ctx.Kernel.HostFiles.OpenForGuest(ctx.Kernel.StubDentry, OpenFlags.O_RDONLY).TryGet(out int stub, out e)) return e;
+        long stubFd = ctx.Thread.InstallDescriptor(stub, closeOnExec: true);
+        HostFiles.CloseKernelDescriptor(stub);
+        if (stubFd < 0) return (Errno)(-stubFd);
 
-        ctx.RewriteNumber(NR_execve);
-        if ((e = RewritePath(ctx, 0, stubPath)) != Errno.OK) return e;
-        ctx.Rewrite(1, ctx.Arg(argvArg));
-        ctx.Rewrite(2, ctx.Arg(envpArg));
+        // The empty name is the NUL that ends the guest's own path. A sibling may change it, or the descriptor, before
+        // the host reads them; then whatever the host executed is not the stub, and the check at exit kills it unrun.
+        plan.StubGuestFd = (int)stubFd;
+        plan.GuestNumber = ctx.Number;
+        ctx.Original.CopyTo(plan.GuestArguments, 0);
+        plan.TracedArguments = ctx.TracedArguments;
+        plan.Reissued = true;
         ctx.Task.PendingExec = plan;
+        ctx.RewriteNumber(NR_execveat);
+        ctx.Rewrite(0, (ulong)stubFd);
+        ctx.Rewrite(1, ctx.PtrArg(pathArg).Add(Names.ToBytes(path).Length).Address);
+        ctx.Rewrite(2, ctx.Arg(argvArg));
+        ctx.Rewrite(3, ctx.Arg(envpArg));
+        ctx.Rewrite(4, (ulong)AtFlags.AT_EMPTY_PATH);
+        // Installing the descriptor ran a call in the thread, which ended this stop: the thread makes the call anew.
+        return SyscallResult.Reissue;
+    }
+
+    /// <summary>
+    /// The stop of the execveat the kernel reissued: the host executes the stub, and the loader takes over at its exit.
+    /// The guest's own call is what the tracer prints and what the guest's registers hold if the exec fails.
+    /// </summary>
+    private static SyscallResult ExecStub(SyscallContext ctx, ExecPlan plan)
+    {
+        plan.Reissued = false;
+        if (ctx.Number != NR_execveat || ctx.IntArg(0) != plan.StubGuestFd || ctx.IntArg(4) != AtFlags.AT_EMPTY_PATH)
+        {
+            ctx.Task.PendingExec = null; // not the call the kernel made (a sibling rewrote the instruction): judged afresh
+            return ExecveAt(ctx, ctx.IntArg(0), 1, 2, 3, ctx.IntArg(4));
+        }
+        ctx.ContinuesReissued(plan.GuestNumber, plan.GuestArguments, plan.TracedArguments);
         ctx.OnExit = ExitAction.FinishExec;
         return SyscallResult.RunOnHost;
     }
@@ -78,24 +110,20 @@ public static partial class Sys
     private static Result<ExecPlan> PlanElf(SyscallContext ctx, Dentry program, List<byte[]>? argvPrefix, string pathAsGiven)
     {
         if (!ElfFile.Parse(program.Inode).TryGet(out ElfFile? elf, out Errno e)) return e;
-        if (!ctx.Kernel.HostFiles.PathFor(program).TryGet(out string? programPath, out e)) return e;
 
         Dentry? interp = null;
         ElfFile? interpElf = null;
-        string? interpPath = null;
         if (elf.Interpreter != null)
         {
             if (!ResolveAt(ctx, AtFlags.AT_FDCWD, elf.Interpreter, true).TryGet(out interp, out e)) return e;
             if (!interp!.Inode.IsRegular) return Errno.EACCES;
             if (!ElfFile.Parse(interp.Inode).TryGet(out interpElf, out e)) return e == Errno.ENOEXEC ? Errno.ELIBBAD : e;
             if (interpElf.Interpreter != null) return Errno.ELIBBAD;
-            if (!ctx.Kernel.HostFiles.PathFor(interp).TryGet(out interpPath, out e)) return e;
         }
 
         return new ExecPlan
         {
-            Program = program, Elf = elf, ProgramHostPath = programPath,
-            Interpreter = interp, InterpreterElf = interpElf, InterpreterHostPath = interpPath,
+            Program = program, Elf = elf, Interpreter = interp, InterpreterElf = interpElf,
             ArgvPrefix = argvPrefix, ExecFn = Names.ToBytes(pathAsGiven),
         };
     }

@@ -10,8 +10,6 @@ namespace UserKernel.Kernel.Syscalls;
 /// <summary>open(2) and its relatives: the kernel resolves the name, the host opens the kernel's memfd.</summary>
 public static partial class Sys
 {
-    private const int NR_openat = 257;
-
     /// <summary>open(2)</summary>
     public static SyscallResult Open(SyscallContext ctx) => OpenAt(ctx, AtFlags.AT_FDCWD, 0, ctx.IntArg(1), (uint)ctx.Arg(2));
 
@@ -72,8 +70,8 @@ public static partial class Sys
         if ((flags & O_PATH) == 0 && !made && inode is not HostObjectInode && !MayOpen(ctx, inode, access, writing)) return Errno.EACCES;
 
         uint type = inode.Mode & FileMode.S_IFMT;
-        int hostFlags = flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW | O_DIRECTORY);
-        string? hostPath;
+        bool closeOnExec = (flags & O_CLOEXEC) != 0;
+        string? hostPath = null;
         if ((flags & O_PATH) == 0 && inode is HostObjectInode)
         {
             hostPath = inode.HostDevicePath!; // a pipe, socket or host file reached through /proc/PID/fd/N
@@ -81,37 +79,37 @@ public static partial class Sys
         else if ((flags & O_PATH) == 0 && type is FileMode.S_IFCHR or FileMode.S_IFBLK)
         {
             // Writing to a device changes no file system, so a read-only root does not refuse it.
-            hostPath = DeviceHostPath(ctx, found);
-            if (hostPath == null) return Errno.EPERM;
+            if (!DeviceHostPath(ctx, found).TryGet(out hostPath, out e)) return e;
         }
         else
         {
             if ((flags & O_PATH) == 0 && type == FileMode.S_IFSOCK) return Errno.ENXIO;
             if ((flags & O_PATH) == 0 && writing && type != FileMode.S_IFIFO && inode.SuperBlock.ReadOnly) return Errno.EROFS;
             if ((flags & O_PATH) == 0 && writing && type == FileMode.S_IFREG && (e = PrepareWrite(ctx, inode, flags)) != Errno.OK) return e;
+            if (!HostFiles.OpenMayBlock(inode, flags))
+                return ctx.Kernel.HostFiles.OpenForGuest(found, flags).TryGet(out int opened, out e) ? SyscallResult.NewDescriptor(opened, closeOnExec) : e;
             if (!ctx.Kernel.HostFiles.PathFor(found).TryGet(out hostPath, out e)) return e;
-            hostFlags &= ~O_TRUNC;
         }
-
-        ctx.RewriteNumber(NR_openat);
-        ctx.Rewrite(0, unchecked((ulong)AtFlags.AT_FDCWD));
-        if ((e = RewritePath(ctx, 1, hostPath)) != Errno.OK) return e;
-        ctx.Rewrite(2, (ulong)(uint)hostFlags);
-        ctx.Rewrite(3, 0);
-        return SyscallResult.RunOnHost;
+        // The kernel opens the object itself; a FIFO's or pipe's open waits for its other end, off the tracer thread.
+        string path = hostPath;
+        if (HostFiles.OpenMayBlock(inode, flags))
+            return SyscallResult.Blocking(() => HostFiles.OpenHost(path, flags).TryGet(out int fd, out Errno error) ? SyscallResult.NewDescriptor(fd, closeOnExec) : error);
+        return HostFiles.OpenHost(path, flags).TryGet(out int fd, out e) ? SyscallResult.NewDescriptor(fd, closeOnExec) : e;
     }
 
     /// <summary>
     /// The host node a device node of the guest's tree stands for: the node's own host path (devfs), else the
-    /// host device of its number, through a node of the kernel's where it may make one; null if guests may
-    /// not have the device.
+    /// host device of its number, through a node of the kernel's where it may make one; EPERM if guests may not
+    /// have the device. /dev/tty is the caller's own controlling terminal (ENXIO without one), not the kernel's.
     /// </summary>
-    private static string? DeviceHostPath(SyscallContext ctx, Dentry node)
+    private static Result<string> DeviceHostPath(SyscallContext ctx, Dentry node)
     {
         Inode inode = node.Inode;
+        if (inode.Rdev == Vfs.SuperBlock.MakeDev(5, 0) && (inode.Mode & FileMode.S_IFMT) == FileMode.S_IFCHR)
+            return Filesystems.Dev.HostDevices.ControllingTerminalOf(ctx.Task.HostTid) ?? (Result<string>)Errno.ENXIO;
         if (inode.HostDevicePath is { } own) return own;
         string? device = (inode.Mode & FileMode.S_IFMT) == FileMode.S_IFCHR ? Filesystems.Dev.HostDevices.PathFor(inode.Rdev) : null;
-        return device == null ? null : ctx.Kernel.HostFiles.DevicePathFor(node, device);
+        return device == null ? Errno.EPERM : ctx.Kernel.HostFiles.DevicePathFor(node, device);
     }
 
     /// <summary>

@@ -6,8 +6,9 @@ namespace UserKernel.Kernel.Syscalls;
 
 /// <summary>
 /// inotify: the guest's inotify descriptor is a host one (inotify_init, read, poll, inotify_rm_watch and close
-/// run natively); inotify_add_watch resolves the guest's path in the VFS and has the host watch the host object
-/// that stands for it (<see cref="Vfs.Notify.Fsnotify"/>).
+/// run natively); inotify_add_watch resolves the guest's path in the VFS, and the kernel itself adds a watch on the
+/// host object that stands for it (<see cref="Vfs.Notify.Fsnotify"/>) to its own duplicate of the guest's inotify
+/// descriptor: the host path never reaches the guest.
 /// </summary>
 public static partial class Sys
 {
@@ -25,33 +26,43 @@ public static partial class Sys
     /// </summary>
     public static SyscallResult InotifyAddWatch(SyscallContext ctx)
     {
-        int fd = ctx.IntArg(0);
         uint mask = (uint)ctx.Arg(2);
         if ((mask & ALL_INOTIFY_BITS) == 0) return Errno.EINVAL;
         if ((mask & IN_MASK_ADD) != 0 && (mask & IN_MASK_CREATE) != 0) return Errno.EINVAL;
-        if (!HostFiles.IsOpen(ctx.Task.HostTid, fd)) return Errno.EBADF;
-        if (!IsInotify(ctx, fd)) return Errno.EINVAL;
-
-        bool follow = (mask & IN_DONT_FOLLOW) == 0;
-        if (!ResolveAt(ctx, AtFlags.AT_FDCWD, 1, follow).TryGet(out Dentry? found, out Errno e)) return e;
-        if (found == null) return Errno.ENOENT;
-        if ((mask & IN_ONLYDIR) != 0 && !found.Inode.IsDirectory) return Errno.ENOTDIR;
-        if (!Permissions.May(Caller(ctx), found.Inode, AccessMode.R_OK)) return Errno.EACCES;
-        if (!WatchedHostObject(ctx, found).TryGet(out string? hostPath, out e)) return e;
-
-        if ((e = RewritePath(ctx, 1, hostPath)) != Errno.OK) return e;
-        // The host path leads to the object itself (often through a /proc/PID/fd magic link, which
-        // IN_DONT_FOLLOW would stop at); the guest's path was already walked as the flags asked.
-        ctx.Rewrite(2, mask & ~(IN_DONT_FOLLOW | IN_ONLYDIR));
-        return SyscallResult.RunOnHost;
+        if (!ctx.Thread.DuplicateDescriptor(ctx.IntArg(0)).TryGet(out int instance, out Errno e)) return e;
+        try
+        {
+            if (!IsInotify(instance)) return Errno.EINVAL;
+            bool follow = (mask & IN_DONT_FOLLOW) == 0;
+            if (!ResolveAt(ctx, AtFlags.AT_FDCWD, 1, follow).TryGet(out Dentry? found, out e)) return e;
+            if (found == null) return Errno.ENOENT;
+            if ((mask & IN_ONLYDIR) != 0 && !found.Inode.IsDirectory) return Errno.ENOTDIR;
+            if (!Permissions.May(Caller(ctx), found.Inode, AccessMode.R_OK)) return Errno.EACCES;
+            if (!WatchedHostObject(ctx, found).TryGet(out string? hostPath, out e)) return e;
+            // The host path leads to the object itself (often through a /proc/PID/fd magic link, which IN_DONT_FOLLOW
+            // would stop at); the guest's path was already walked as the flags asked.
+            return AddHostWatch(instance, hostPath, mask & ~(IN_DONT_FOLLOW | IN_ONLYDIR));
+        }
+        finally
+        {
+            HostFiles.CloseKernelDescriptor(instance);
+        }
     }
 
-    /// <summary>Whether a guest descriptor is an inotify instance (its host link reads "anon_inode:inotify").</summary>
-    private static bool IsInotify(SyscallContext ctx, int fd)
+    private static unsafe SyscallResult AddHostWatch(int instance, string hostPath, uint mask)
+    {
+        byte[] path = System.Text.Encoding.UTF8.GetBytes(hostPath + "\0");
+        int wd;
+        fixed (byte* p = path) wd = Interop.Libc.InotifyAddWatch(instance, p, mask);
+        return wd >= 0 ? wd : (Errno)System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+    }
+
+    /// <summary>Whether a descriptor of the kernel's is an inotify instance (its link reads "anon_inode:inotify").</summary>
+    private static bool IsInotify(int kernelFd)
     {
         try
         {
-            return new System.IO.FileInfo($"/proc/{ctx.Task.HostTid}/fd/{fd}").LinkTarget == "anon_inode:inotify";
+            return new System.IO.FileInfo($"/proc/self/fd/{kernelFd}").LinkTarget == "anon_inode:inotify";
         }
         catch (System.IO.IOException)
         {
@@ -73,7 +84,7 @@ public static partial class Sys
         if (inode.IsDirectory) return ctx.Kernel.Fsnotify.WatchDirectory(inode);
         if (inode.IsVolatile) return Errno.EOPNOTSUPP;
         uint type = inode.Mode & FileMode.S_IFMT;
-        if (type is FileMode.S_IFCHR or FileMode.S_IFBLK && DeviceHostPath(ctx, found) is { } device) return device;
+        if (type is FileMode.S_IFCHR or FileMode.S_IFBLK && DeviceHostPath(ctx, found).TryGet(out string? device, out _)) return device;
         return ctx.Kernel.Fsnotify.WatchFile(found);
     }
 }

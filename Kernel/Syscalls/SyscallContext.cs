@@ -68,6 +68,19 @@ public sealed class SyscallContext
         Rewritten = true;
     }
 
+    /// <summary>
+    /// This stop is a call the kernel reissued (<see cref="SyscallResult.Reissue"/>) in place of the guest's
+    /// <paramref name="number"/> with <paramref name="arguments"/>: those become the original, which the guest gets
+    /// back in its registers if the call returns, and what the tracer prints.
+    /// </summary>
+    public void ContinuesReissued(int number, ReadOnlySpan<ulong> arguments, string?[]? tracedArguments)
+    {
+        Number = number;
+        arguments.CopyTo(Original);
+        Rewritten = true;
+        TracedArguments = tracedArguments;
+    }
+
     public void RewriteNumber(int number)
     {
         CurrentNumber = number;

@@ -5,10 +5,28 @@ public delegate SyscallResult SyscallHandler(SyscallContext ctx);
 
 /// <summary>
 /// A narrowing of when a mediated syscall stops: only when argument <paramref name="Arg"/> (its low 32 bits)
-/// is one of <paramref name="Values"/>; otherwise the seccomp filter lets it run like a passthrough call.
-/// ioctl uses it: only the terminal requests that carry process group ids need the kernel.
+/// is one of <paramref name="Values"/>, or, with <paramref name="Nonzero"/>, whenever the whole 64-bit argument
+/// is not 0; otherwise the seccomp filter lets it run like a passthrough call. ioctl uses it (only the requests
+/// that carry process ids need the kernel), and sendto (only a call that names an address).
 /// </summary>
-public sealed record StopWhen(int Arg, uint[] Values);
+public sealed record StopWhen(int Arg, uint[] Values, bool Nonzero = false)
+{
+    /// <summary>Stop when the argument is not 0 (a pointer that is given).</summary>
+    public static StopWhen NotZero(int arg) => new(arg, [], Nonzero: true);
+}
+
+/// <summary>How a mediated syscall reaches the kernel.</summary>
+public enum StopVia
+{
+    /// <summary>A ptrace stop (SECCOMP_RET_TRACE): the kernel may read and change registers, inject calls, and see the call's exit.</summary>
+    Ptrace,
+
+    /// <summary>
+    /// A seccomp user notification (SECCOMP_RET_USER_NOTIF): cheaper, and the only way the kernel can hand the caller a
+    /// descriptor it opened itself; but no registers and no exit stop, so the handler must answer the call completely.
+    /// </summary>
+    Notification,
+}
 
 /// <summary>One row of the syscall table.</summary>
 public sealed record SyscallEntry(int Number, string Name, Disposition Disposition, SyscallHandler? Handler, ArgFormat[] Args, string Note)
@@ -18,4 +36,7 @@ public sealed record SyscallEntry(int Number, string Name, Disposition Dispositi
 
     /// <summary>When set, the call stops only for these argument values.</summary>
     public StopWhen? StopWhen { get; init; }
+
+    /// <summary>How the call stops, when it does.</summary>
+    public StopVia Via { get; init; } = StopVia.Ptrace;
 }

@@ -3,25 +3,71 @@ using UserKernel.Kernel.Abi;
 namespace UserKernel.Kernel.Syscalls;
 
 /// <summary>
-/// What a handler decided: a value (or -errno) the guest receives without the host running the call,
-/// or <see cref="RunOnHost"/>, to let the host execute the call with the (possibly rewritten) arguments.
+/// What a handler decided: a value (or -errno) the guest receives without the host running the call;
+/// <see cref="RunOnHost"/>, to let the host execute the call with the (possibly rewritten) arguments;
+/// <see cref="NewDescriptor"/>, a descriptor the kernel opened itself, which the platform installs in the
+/// caller as the call's result; or <see cref="Blocking"/>, work that may wait on other guests (a FIFO's
+/// open, a connect) and so runs off the tracer thread while the caller waits in its call.
 /// </summary>
 public readonly struct SyscallResult
 {
-    private SyscallResult(long value, bool runOnHost)
+    private SyscallResult(long value, ResultKind kind, object? work = null)
     {
         Value = value;
-        IsRunOnHost = runOnHost;
+        Kind = kind;
+        Work = work;
     }
 
+    /// <summary>The value, -errno, or for <see cref="ResultKind.NewDescriptor"/> the kernel's descriptor.</summary>
     public long Value { get; }
-    public bool IsRunOnHost { get; }
+    public ResultKind Kind { get; }
+    public bool IsRunOnHost => Kind == ResultKind.RunOnHost;
+
+    /// <summary>For <see cref="ResultKind.NewDescriptor"/>: install it close-on-exec.</summary>
+    public bool CloseOnExec => Work is true;
+
+    /// <summary>For <see cref="ResultKind.Blocking"/>: the work to run.</summary>
+    public BlockingWork? BlockingWork => Work as BlockingWork;
+
+    private object? Work { get; }
 
     /// <summary>Let the host kernel run the syscall as it now stands.</summary>
-    public static SyscallResult RunOnHost => new(0, true);
+    public static SyscallResult RunOnHost => new(0, ResultKind.RunOnHost);
 
-    public static implicit operator SyscallResult(Errno errno) => new(-(long)errno, false);
-    public static implicit operator SyscallResult(long value) => new(value, false);
+    /// <summary>
+    /// The call's result is a new guest descriptor for the kernel's own descriptor <paramref name="kernelFd"/>,
+    /// which the platform installs in the caller and then closes.
+    /// </summary>
+    public static SyscallResult NewDescriptor(int kernelFd, bool closeOnExec) => new(kernelFd, ResultKind.NewDescriptor, closeOnExec);
+
+    /// <summary>
+    /// The call's result comes from <paramref name="work"/>, which may block and so runs on a worker thread,
+    /// without the kernel's lock; the caller stays in its call until the work returns.
+    /// </summary>
+    public static SyscallResult Blocking(BlockingWork work) => new(0, ResultKind.Blocking, work);
+
+    /// <summary>
+    /// Only at a ptrace stop: the thread executes its syscall instruction again, as the call the handler rewrote
+    /// (<see cref="SyscallContext.CurrentNumber"/>, <see cref="SyscallContext.Current"/>), which stops afresh. For a
+    /// handler that has injected calls into the thread, which ends the stop it was in.
+    /// </summary>
+    public static SyscallResult Reissue => new(0, ResultKind.Reissue);
+
+    public static implicit operator SyscallResult(Errno errno) => new(-(long)errno, ResultKind.Value);
+    public static implicit operator SyscallResult(long value) => new(value, ResultKind.Value);
+}
+
+/// <summary>Work of a syscall that may block; it returns a value, an errno or a new descriptor, never RunOnHost.</summary>
+public delegate SyscallResult BlockingWork();
+
+/// <summary>The kinds of <see cref="SyscallResult"/>.</summary>
+public enum ResultKind : byte
+{
+    Value,
+    RunOnHost,
+    NewDescriptor,
+    Blocking,
+    Reissue,
 }
 
 /// <summary>How the table classifies a syscall; the seccomp filter and the listing are made from it.</summary>
@@ -53,8 +99,6 @@ public enum ExitAction
     FinishExec,
     /// <summary>The host call was a helper (the lseek after getdents): report ExitValue if it succeeded.</summary>
     ReplaceResult,
-    /// <summary>The guest opened a volatile memfd (procfs) by the kernel's path: the kernel closes its own descriptor ExitValue.</summary>
-    CloseKernelFd,
     /// <summary>bind gave a Unix socket its host name: make the guest's name (ExitState) in the VFS.</summary>
     BindUnixName,
     /// <summary>The call wrote a socket address (getsockname, accept...): a kernel host path becomes the guest's name.</summary>

@@ -43,6 +43,12 @@ public sealed class ThreadGroup
     /// <summary>The process's name (/proc/PID/comm): the last component of the path given to exec, at most 15 bytes.</summary>
     public string Comm { get; set; } = "";
 
+    /// <summary>
+    /// The host's name of the process right after its exec of the stub (which means nothing to the guest); while the
+    /// host name is still this, the guest's is <see cref="Comm"/>, and a different one the program gave itself.
+    /// </summary>
+    public string HostComm { get; set; } = "";
+
     /// <summary>Where exec laid out the argument strings in the guest's memory (/proc/PID/cmdline): start and end addresses.</summary>
     public (ulong Start, ulong End) ArgumentArea { get; set; }
 

@@ -11,9 +11,10 @@ namespace UserKernel.Kernel.Vfs;
 /// Every guest descriptor is a real host descriptor. For an inode of the kernel's VFS that host object is
 /// a memfd the kernel made: the file's bytes (sealed, so no guest can change them) or, for a directory,
 /// an empty memfd whose file offset is the getdents cursor; for a FIFO, a host FIFO in a directory only the
-/// kernel knows. The guest opens it by the path /proc/KERNELPID/fd/N (or the FIFO's path), and the host
-/// object's device and inode numbers tell the kernel which VFS inode a guest descriptor names, so dup,
-/// fork and close need no bookkeeping.
+/// kernel knows. The kernel opens the object itself (<see cref="OpenForGuest"/>) and the platform installs
+/// the descriptor in the guest, so no host path ever reaches guest memory. The host object's device and
+/// inode numbers tell the kernel which VFS inode a guest descriptor names, so dup, fork and close need no
+/// bookkeeping.
 /// </summary>
 public sealed unsafe partial class HostFiles : IDisposable
 {
@@ -23,7 +24,6 @@ public sealed unsafe partial class HostFiles : IDisposable
     private readonly Dictionary<Inode, (int Fd, string Path)> byInode = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(ulong Dev, ulong Ino), Dentry> byHostObject = new();
     private readonly HashSet<(ulong Dev, ulong Ino)> volatileObjects = new();
-    private readonly List<int> kernelFdsToClose = new();
     private int pruneVolatileAt = 4096;
     private readonly int kernelPid;
     private string? fifoDirectory;
@@ -41,14 +41,55 @@ public sealed unsafe partial class HostFiles : IDisposable
     /// <summary>st_dev of every memfd on this host.</summary>
     public ulong MemfdDevice { get; }
 
+    private const int O_RDWR = 2, O_NONBLOCK = 0x800, O_NOCTTY = 0x100, O_CREAT = 0x40, O_EXCL = 0x80, O_TRUNC = 0x200,
+        O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000, O_TMPFILE_BIT = 0x400000, O_PATH = 0x200000;
+
     /// <summary>
-    /// The host path through which a guest opens <paramref name="dentry"/>'s inode: made on first use.
+    /// A new open file of the host object that stands for <paramref name="dentry"/>'s inode, opened by the kernel
+    /// with the guest's open flags (access mode, O_APPEND, O_NONBLOCK, O_PATH...), for the platform to install in
+    /// the guest. The caller owns the descriptor. A FIFO's open may block (<see cref="OpenMayBlock"/>).
+    /// Errors: EIO (the image), ENOMEM (a memfd), and whatever the host's open answers.
+    /// </summary>
+    public Result<int> OpenForGuest(Dentry dentry, int flags)
+    {
+        if ((flags & O_PATH) != 0) return PathHandle(dentry);
+        if (dentry.Inode.IsVolatile)
+        {
+            if (!VolatileObject(dentry).TryGet(out int rendered, out Errno e)) return e;
+            Result<int> opened = OpenHost($"/proc/self/fd/{rendered}", flags);
+            close(rendered);
+            return opened;
+        }
+        if (!PathFor(dentry).TryGet(out string? path, out Errno error)) return error;
+        return OpenHost(path, flags);
+    }
+
+    /// <summary>Whether opening the inode with these flags can wait for another process: a FIFO's blocking open, for reading or writing only.</summary>
+    public static bool OpenMayBlock(Inode inode, int flags) =>
+        (inode.Mode & FileMode.S_IFMT) == FileMode.S_IFIFO && (flags & (O_NONBLOCK | O_PATH)) == 0 && (flags & 3) != O_RDWR;
+
+    /// <summary>
+    /// Opens a host path of the kernel's own (a memfd through /proc/self/fd, a FIFO or device node of its directory,
+    /// an allowed host device) with a guest's open flags; never a terminal that would become the kernel's own.
+    /// </summary>
+    public static Result<int> OpenHost(string path, int flags)
+    {
+        int hostFlags = (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW | O_DIRECTORY | O_TRUNC | O_TMPFILE_BIT)) | O_CLOEXEC | O_NOCTTY;
+        byte[] cpath = Encoding.UTF8.GetBytes(path + "\0");
+        int fd;
+        fixed (byte* p = cpath) fd = open(p, hostFlags, default);
+        return fd >= 0 ? fd : (Errno)errno;
+    }
+
+    /// <summary>
+    /// The host path by which the kernel itself reaches <paramref name="dentry"/>'s inode (to reopen it, to watch it):
+    /// made on first use. It is the kernel's and is never handed to a guest.
     /// EIO if the content cannot be read from the image, ENOMEM if the host refuses a memfd.
     /// </summary>
     public Result<string> PathFor(Dentry dentry)
     {
         Inode inode = dentry.Inode;
-        if (inode.IsVolatile) return VolatilePathFor(dentry);
+        if (inode.IsVolatile) return Errno.EOPNOTSUPP; // rendered afresh for each open: OpenForGuest
         if (inode.ContentFd >= 0) return ContentPathFor(dentry, inode.ContentFd);
         if (byInode.TryGetValue(inode, out var known)) return known.Path;
 
@@ -74,11 +115,10 @@ public sealed unsafe partial class HostFiles : IDisposable
     }
 
     /// <summary>
-    /// A memfd made for this one open of a volatile inode (procfs), its content rendered now. The kernel keeps
-    /// its descriptor only until the guest's open has returned (<see cref="TakeKernelFdsToClose"/>); the host
-    /// object stays known for fstat and getdents while any guest holds it.
+    /// A memfd made for one open of a volatile inode (procfs), its content rendered now; the caller closes it once it
+    /// has opened the guest's descriptor. The host object stays known for fstat and getdents while any guest holds it.
     /// </summary>
-    private Result<string> VolatilePathFor(Dentry dentry)
+    private Result<int> VolatileObject(Dentry dentry)
     {
         Inode inode = dentry.Inode;
         byte[] content = [];
@@ -92,24 +132,42 @@ public sealed unsafe partial class HostFiles : IDisposable
         if (fd < 0) return Errno.ENOMEM;
         byHostObject[(MemfdDevice, hostIno)] = dentry;
         volatileObjects.Add((MemfdDevice, hostIno));
-        kernelFdsToClose.Add(fd);
-        return $"/proc/{kernelPid}/fd/{fd}";
+        return fd;
     }
 
     /// <summary>
-    /// The kernel's descriptors of volatile memfds made during the current syscall, which it must close once the
-    /// guest's open has returned (or now, if the host will not run it). Empties the list.
+    /// What an O_PATH open gives: a new empty sealed memfd that stands for the inode (fstat, a dirfd, fchdir and
+    /// execveat find it as they find any object of the kernel's), opened write-only, so read fails with EBADF as on
+    /// an O_PATH descriptor and write with EPERM. A real O_PATH descriptor cannot be installed in the guest: the
+    /// host's SECCOMP_IOCTL_NOTIF_ADDFD refuses one. Nothing is opened: no device or FIFO sees an open.
     /// </summary>
-    public int[] TakeKernelFdsToClose()
+    private Result<int> PathHandle(Dentry dentry)
     {
-        if (kernelFdsToClose.Count == 0) return [];
-        int[] fds = kernelFdsToClose.ToArray();
-        kernelFdsToClose.Clear();
-        return fds;
+        if (volatileObjects.Count >= pruneVolatileAt) PruneVolatile();
+        int fd = CreateMemfd(dentry.Name, ReadOnlySpan<byte>.Empty, out ulong hostIno);
+        if (fd < 0) return Errno.ENOMEM;
+        byHostObject[(MemfdDevice, hostIno)] = dentry;
+        volatileObjects.Add((MemfdDevice, hostIno));
+        Result<int> opened = OpenHost($"/proc/self/fd/{fd}", 1 /* O_WRONLY */);
+        close(fd);
+        return opened;
     }
 
-    /// <summary>Closes one of the kernel's own descriptors (a volatile memfd the guest now holds).</summary>
-    public static void CloseKernelFd(int fd) => close(fd);
+    /// <summary>Closes a descriptor of the kernel's own (one it opened for a guest and has handed over).</summary>
+    public static void CloseKernelDescriptor(int fd) => close(fd);
+
+    /// <summary>Whether the program a host thread now runs (its /proc/TID/exe) is the host object made for <paramref name="dentry"/>.</summary>
+    public bool IsRunning(int hostTid, Dentry dentry)
+    {
+        Span<byte> path = stackalloc byte[64];
+        System.Text.Unicode.Utf8.TryWrite(path, $"/proc/{hostTid}/exe\0", out _);
+        stat st;
+        fixed (byte* p = path)
+        {
+            if (stat(p, &st) != 0) return false;
+        }
+        return byHostObject.TryGetValue((st.st_dev, st.st_ino), out Dentry? d) && d.Inode == dentry.Inode;
+    }
 
     /// <summary>The host processes whose descriptors may hold volatile memfds (the guests), for pruning.</summary>
     public Func<IEnumerable<int>>? GuestHostPids { get; set; }

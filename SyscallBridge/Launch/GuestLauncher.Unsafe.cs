@@ -17,13 +17,13 @@ namespace UserKernel.SyscallBridge.Launch;
 /// </summary>
 internal static unsafe class GuestLauncher
 {
-    private const int NR_prctl = 157, NR_seccomp = 317, NR_execve = 59;
+    private const int NR_prctl = 157, NR_seccomp = 317, NR_execve = 59, NR_close = 3;
     private const int PR_SET_NO_NEW_PRIVS = 38, PR_SET_CHILD_SUBREAPER = 36;
     private const int Options = Libc.PTRACE_O_TRACESYSGOOD | Libc.PTRACE_O_TRACEFORK | Libc.PTRACE_O_TRACEVFORK |
         Libc.PTRACE_O_TRACECLONE | Libc.PTRACE_O_TRACEEXEC | Libc.PTRACE_O_TRACESECCOMP | Libc.PTRACE_O_EXITKILL;
 
-    /// <summary>Spawns and seizes the stub; returns the tracee stopped, filter installed. Throws on host failure.</summary>
-    public static Tracee Start(string stubPath)
+    /// <summary>Spawns and seizes the stub; returns it stopped, its filter installed, and the kernel's descriptor of the filter's listener. Throws on host failure.</summary>
+    public static (Tracee Init, int Listener) Start(string stubPath)
     {
         // Orphaned guests come back to the kernel rather than to the host's init.
         Libc.Prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -52,7 +52,17 @@ internal static unsafe class GuestLauncher
         long r = tracee.InjectSyscall(NR_prctl, PR_SET_NO_NEW_PRIVS, 1);
         if (r != 0) throw new GuestStartException($"prctl(PR_SET_NO_NEW_PRIVS) failed in the guest: {r}");
 
-        byte[] filter = FilterBuilder.Encode(FilterBuilder.Build());
+        return (tracee, InstallFilter(tracee, FilterBuilder.Build()));
+    }
+
+    /// <summary>
+    /// Installs the filter in the stub with a notification listener, and takes the listener into the kernel: the
+    /// stub's descriptor is copied with pidfd_getfd and closed, so no guest ever holds a listener. (A filter tree
+    /// has at most one listener, so a guest can never add one of its own: the host answers it EBUSY.)
+    /// </summary>
+    private static int InstallFilter(Tracee tracee, List<FilterBuilder.Instruction> program)
+    {
+        byte[] filter = FilterBuilder.Encode(program);
         ulong filterAt = StubProgram.ScratchAddress + 64;
         Span<byte> fprog = stackalloc byte[16];
         fprog.Clear();
@@ -60,9 +70,18 @@ internal static unsafe class GuestLauncher
         BitConverter.TryWriteBytes(fprog[8..], filterAt);
         if (tracee.Memory.Write(new GuestPtr(filterAt), filter) != Errno.OK || tracee.Memory.Write(new GuestPtr(StubProgram.ScratchAddress), fprog) != Errno.OK)
             throw new GuestStartException("cannot write the seccomp filter into the guest");
-        r = tracee.InjectSyscall(NR_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, StubProgram.ScratchAddress);
-        if (r != 0) throw new GuestStartException($"seccomp() failed in the guest: {ErrnoNames.Name((Errno)(-r))}");
-        return tracee;
+        long stubFd = tracee.InjectSyscall(NR_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, Libc.SECCOMP_FILTER_FLAG_NEW_LISTENER, StubProgram.ScratchAddress);
+        if (stubFd < 0)
+        {
+            string why = ErrnoNames.Name((Errno)(-stubFd));
+            throw new GuestStartException($"seccomp() with a notification listener failed in the guest: {why} (userkernel needs Linux 5.14 or later)");
+        }
+        int pidfd = Libc.PidfdOpen(tracee.HostTid);
+        int listener = pidfd < 0 ? pidfd : Libc.PidfdGetfd(pidfd, (int)stubFd);
+        if (pidfd >= 0) Tmds.Linux.LibC.close(pidfd);
+        tracee.InjectSyscall(NR_close, (ulong)stubFd);
+        if (listener < 0) throw new GuestStartException($"cannot take the seccomp listener from the guest: {ErrnoNames.Name((Errno)(-listener))}");
+        return listener;
     }
 
     /// <summary>

@@ -7,21 +7,27 @@ namespace UserKernel.SyscallBridge.Seccomp;
 
 /// <summary>
 /// Makes the seccomp BPF program from the syscall table: passthrough syscalls are allowed and never stop,
-/// everything else (handled, unimplemented, or unknown to the table) stops the thread for the tracer.
+/// rows served by notification become user notifications for the kernel's listener, and everything else
+/// (handled, unimplemented, or unknown to the table) stops the thread for the tracer.
 /// The program is a chain over runs of consecutive numbers with the same action.
 /// </summary>
 public static class FilterBuilder
 {
     private const ushort BPF_LD_W_ABS = 0x20, BPF_JGE_K = 0x35, BPF_JEQ_K = 0x15, BPF_RET_K = 0x06;
     private const uint AUDIT_ARCH_X86_64 = 0xC000003E;
-    public const uint SECCOMP_RET_KILL_PROCESS = 0x80000000, SECCOMP_RET_TRACE = 0x7FF00000, SECCOMP_RET_ALLOW = 0x7FFF0000;
+    public const uint SECCOMP_RET_KILL_PROCESS = 0x80000000, SECCOMP_RET_USER_NOTIF = 0x7FC00000, SECCOMP_RET_TRACE = 0x7FF00000,
+        SECCOMP_RET_ALLOW = 0x7FFF0000;
 
     /// <summary>One sock_filter instruction.</summary>
     public readonly record struct Instruction(ushort Code, byte Jt, byte Jf, uint K);
 
     /// <summary>The action for one syscall number.</summary>
-    public static uint ActionFor(long nr) =>
-        SyscallTable.Lookup(nr)?.Disposition == Disposition.Passthrough ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRACE;
+    public static uint ActionFor(long nr) => SyscallTable.Lookup(nr) switch
+    {
+        { Disposition: Disposition.Passthrough } => SECCOMP_RET_ALLOW,
+        { Via: StopVia.Notification } => SECCOMP_RET_USER_NOTIF,
+        _ => SECCOMP_RET_TRACE,
+    };
 
     public static List<Instruction> Build()
     {
@@ -44,7 +50,7 @@ public static class FilterBuilder
             uint action = nr <= last ? ActionFor(nr) : SECCOMP_RET_TRACE;
             if (narrowed == null)
                 while (end + 1 <= last && SyscallTable.Lookup(end + 1)?.StopWhen == null && ActionFor(end + 1) == action) end++;
-            List<Instruction> block = narrowed != null ? ArgumentTest(narrowed) : [new Instruction(BPF_RET_K, 0, 0, action)];
+            List<Instruction> block = narrowed != null ? ArgumentTest(narrowed, action) : [new Instruction(BPF_RET_K, 0, 0, action)];
             if (nr > last) { program.AddRange(block); break; }
             program.Add(new Instruction(BPF_JGE_K, (byte)block.Count, 0, (uint)(end + 1))); // beyond this run: skip its block
             program.AddRange(block);
@@ -53,15 +59,31 @@ public static class FilterBuilder
         return program;
     }
 
-    /// <summary>Stops when the argument's low 32 bits are one of the values; allows otherwise. A is reloaded with nr after.</summary>
-    private static List<Instruction> ArgumentTest(StopWhen when)
+    /// <summary>
+    /// Stops (with <paramref name="stop"/>) when the argument's low 32 bits are one of the values, or when the whole
+    /// argument is not 0; allows otherwise. A is reloaded with nr after.
+    /// </summary>
+    private static List<Instruction> ArgumentTest(StopWhen when, uint stop)
     {
         // seccomp_data: nr(4) arch(4) instruction_pointer(8) args[6](8 each), little endian.
-        var block = new List<Instruction> { new(BPF_LD_W_ABS, 0, 0, (uint)(16 + 8 * when.Arg)) };
+        uint low = (uint)(16 + 8 * when.Arg);
+        if (when.Nonzero)
+        {
+            return
+            [
+                new(BPF_LD_W_ABS, 0, 0, low),
+                new(BPF_JEQ_K, 0, 2, 0),              // low word not 0: stop
+                new(BPF_LD_W_ABS, 0, 0, low + 4),
+                new(BPF_JEQ_K, 1, 0, 0),              // high word 0 as well: allow
+                new(BPF_RET_K, 0, 0, stop),
+                new(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW),
+            ];
+        }
+        var block = new List<Instruction> { new(BPF_LD_W_ABS, 0, 0, low) };
         for (int i = 0; i < when.Values.Length; i++)
             block.Add(new Instruction(BPF_JEQ_K, (byte)(when.Values.Length - i), 0, when.Values[i]));
         block.Add(new Instruction(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW));
-        block.Add(new Instruction(BPF_RET_K, 0, 0, SECCOMP_RET_TRACE));
+        block.Add(new Instruction(BPF_RET_K, 0, 0, stop));
         return block;
     }
 

@@ -4,6 +4,8 @@ using UserKernel.Kernel.Guest;
 using UserKernel.Kernel.Loader;
 using UserKernel.SyscallBridge.Interop;
 using UserKernel.SyscallBridge.Memory;
+using UserKernel.SyscallBridge.Notify;
+using UserKernel.Kernel;
 using Task = UserKernel.Kernel.Tasks.Task;
 
 namespace UserKernel.SyscallBridge.Tracing;
@@ -26,6 +28,9 @@ internal sealed class Tracee : IGuestThread
     public IGuestMemory Memory { get; }
     public Task? Task { get; set; }
 
+    /// <summary>How descriptors the kernel opened reach this thread at a ptrace stop.</summary>
+    public DescriptorInstaller? Installer { get; set; }
+
     /// <summary>Resume with PTRACE_SYSCALL so the syscall's exit stops too.</summary>
     public bool WantsSyscallExit { get; set; }
 
@@ -43,7 +48,7 @@ internal sealed class Tracee : IGuestThread
     /// <summary>This thread under a new host tid (an exec by a non-leader thread takes the leader's), with its state.</summary>
     public Tracee MoveTo(int tid) => new(tid)
     {
-        Task = Task, WantsSyscallExit = WantsSyscallExit, AwaitingFirstStop = AwaitingFirstStop,
+        Task = Task, Installer = Installer, WantsSyscallExit = WantsSyscallExit, AwaitingFirstStop = AwaitingFirstStop,
         StartingInit = StartingInit, DeferredSignal = DeferredSignal, regs = regs,
     };
 
@@ -85,6 +90,11 @@ internal sealed class Tracee : IGuestThread
             Libc.Ptrace(Libc.PTRACE_CONT, HostTid, 0, 0);
         }
     }
+
+    public Result<int> DuplicateDescriptor(int guestFd) => GuestDescriptors.Duplicate(Task?.Group.HostTgid ?? HostTid, guestFd);
+
+    public long InstallDescriptor(int kernelFd, bool closeOnExec) =>
+        Installer?.Install(this, kernelFd, closeOnExec) ?? -(long)Errno.ENOSYS;
 
     public void SetStartRegisters(ulong instructionPointer, ulong stackPointer)
     {

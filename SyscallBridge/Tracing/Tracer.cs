@@ -6,6 +6,7 @@ using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Syscalls;
 using UserKernel.SyscallBridge.Interop;
 using UserKernel.SyscallBridge.Launch;
+using UserKernel.SyscallBridge.Notify;
 using Task = UserKernel.Kernel.Tasks.Task;
 
 namespace UserKernel.SyscallBridge.Tracing;
@@ -20,6 +21,7 @@ public sealed class Tracer
     private readonly Dictionary<int, Tracee> tracees = new();
     // Children whose first stop came before their parent's fork event: held stopped until it arrives.
     private readonly HashSet<int> earlyChildren = new();
+    private DescriptorInstaller? installer;
     private int initHostPid;
     private int exitStatus = -1;
     private string? startError;
@@ -49,7 +51,11 @@ public sealed class Tracer
 
     private int RunOnThisThread(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
     {
-        Tracee init = GuestLauncher.Start(kernel.StubHostPath);
+        (Tracee init, int listener) = GuestLauncher.Start(kernel.StubHostPath);
+        var notifier = new Notifier(kernel, listener);
+        notifier.Start();
+        installer = notifier.Installer;
+        init.Installer = installer;
         initHostPid = init.HostTid;
         tracees[init.HostTid] = init;
         if (!kernel.StartInit(init.HostTid).TryGet(out Task? task, out Errno e))
@@ -79,14 +85,16 @@ public sealed class Tracer
                 return; // ECHILD: every guest is gone
             }
             PtraceStop stop = PtraceStop.Decode(status);
-            if (stop.Kind == StopKind.Exec) TakeOverLeader(tid);
-            if (!tracees.TryGetValue(tid, out Tracee? tracee))
+            lock (kernel.Lock)
             {
-                if (stop.Kind is StopKind.Exited or StopKind.Killed) continue; // a reaped orphan we never knew
-                earlyChildren.Add(tid);
-                continue;
+                if (stop.Kind == StopKind.Exec) TakeOverLeader(tid);
+                if (!tracees.TryGetValue(tid, out Tracee? tracee))
+                {
+                    if (stop.Kind is not (StopKind.Exited or StopKind.Killed)) earlyChildren.Add(tid); // else a reaped orphan we never knew
+                    continue;
+                }
+                Handle(tracee, stop);
             }
-            Handle(tracee, stop);
         }
     }
 
@@ -141,7 +149,19 @@ public sealed class Tracer
         Span<ulong> args = [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9];
         SyscallResult result = kernel.Enter(t.Task!, t, (int)r.orig_rax, args);
         SyscallContext ctx = t.Task!.Context;
-        if (!result.IsRunOnHost)
+        if (result.Kind is ResultKind.NewDescriptor or ResultKind.Blocking) result = Complete(t, result);
+        if (result.Kind == ResultKind.Reissue)
+        {
+            // Back to the syscall instruction (two bytes), as the rewritten call; skipped now if still pending.
+            r.orig_rax = ulong.MaxValue;
+            r.rip -= 2;
+            r.rax = (ulong)ctx.CurrentNumber;
+            r.rdi = ctx.Current[0]; r.rsi = ctx.Current[1]; r.rdx = ctx.Current[2];
+            r.r10 = ctx.Current[3]; r.r8 = ctx.Current[4]; r.r9 = ctx.Current[5];
+            t.StoreRegs();
+            t.WantsSyscallExit = false;
+        }
+        else if (!result.IsRunOnHost)
         {
             r.orig_rax = ulong.MaxValue; // skip the host call
             r.rax = (ulong)result.Value;
@@ -162,6 +182,24 @@ public sealed class Tracer
             t.WantsSyscallExit = ctx.OnExit != ExitAction.None || ctx.Rewritten;
         }
         Resume(t, 0);
+    }
+
+    /// <summary>
+    /// A ptrace-stopped call whose answer is a descriptor the kernel opened: it is installed through the installer's
+    /// notification. Blocking work has no place at a ptrace stop, where it would stop the tracer.
+    /// </summary>
+    private SyscallResult Complete(Tracee t, SyscallResult result)
+    {
+        if (result.Kind == ResultKind.Blocking)
+        {
+            Console.Error.WriteLine($"userkernel: kernel bug: blocking work at a ptrace stop of host thread {t.HostTid}");
+            return Errno.EIO;
+        }
+        int kernelFd = (int)result.Value;
+        long guestFd = t.InstallDescriptor(kernelFd, result.CloseOnExec);
+        Tmds.Linux.LibC.close(kernelFd);
+        kernel.Finish(t.Task!, guestFd);
+        return guestFd;
     }
 
     private void OnSyscallExit(Tracee t)
@@ -225,7 +263,7 @@ public sealed class Tracer
     private void OnClone(Tracee parent, int childTid)
     {
         Task child = kernel.OnClone(parent.Task!, parent, childTid);
-        var tracee = new Tracee(childTid) { Task = child, AwaitingFirstStop = true };
+        var tracee = new Tracee(childTid) { Task = child, Installer = installer, AwaitingFirstStop = true };
         tracees[childTid] = tracee;
         if (earlyChildren.Remove(childTid)) StartChild(tracee);
     }

@@ -130,5 +130,7 @@ public sealed class ProcessTableTests : IDisposable
         public ulong StackPointer => FakeGuestMemory.Base + 60 * 1024;
         public long InjectSyscall(int number, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0) => -(long)Errno.ENOSYS;
         public void SetStartRegisters(ulong instructionPointer, ulong stackPointer) { }
+        public Result<int> DuplicateDescriptor(int guestFd) => Errno.EBADF;
+        public long InstallDescriptor(int kernelFd, bool closeOnExec) => -(long)Errno.ENOSYS;
     }
 }

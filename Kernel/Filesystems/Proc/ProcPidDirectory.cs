@@ -95,14 +95,7 @@ internal static class ProcPidDirectory
         {
             string hostComm = ProcSuperBlock.ReadHost(HostDir + "/comm").TrimEnd('\n');
             // The host process was made by exec of the kernel's stub, whose host name means nothing to the guest.
-            return hostComm.Length == 0 || hostComm == StubComm() ? group.Comm : hostComm;
-        }
-
-        private string StubComm()
-        {
-            string path = Kernel.StubHostPath;
-            string name = path[(path.LastIndexOf('/') + 1)..];
-            return name.Length > 15 ? name[..15] : name;
+            return hostComm.Length == 0 || hostComm == group.HostComm ? group.Comm : hostComm;
         }
 
         private ProcIds Ids()

@@ -36,7 +36,10 @@ public static class ProcRender
             string? replaced = key switch
             {
                 "Name" => name,
-                "State" when colon + 2 < line.Length && line[colon + 2] == 't' => ids.IsCaller ? "R (running)" : "T (stopped)",
+                // The reader itself runs, as far as it can tell (the host sees it stopped for the kernel, or waiting in a
+                // notification); another task in a ptrace stop is held in a group stop.
+                "State" when ids.IsCaller => "R (running)",
+                "State" when colon + 2 < line.Length && line[colon + 2] == 't' => "T (stopped)",
                 "Tgid" => I(ids.Tgid),
                 "Ngid" => "0",
                 "Pid" => I(ids.Pid),
@@ -74,8 +77,10 @@ public static class ProcRender
         string[] rest = hostStat[(close + 1)..].Trim().Split(' ');
         // rest[0] is field 3 (state): field n is rest[n - 3].
         void Set(int field, int value) { if (rest.Length > field - 3) rest[field - 3] = value.ToString(Inv); }
-        // A task in a ptrace stop is one the kernel is serving (the caller, which runs) or holding in a group stop.
-        if (rest[0] == "t") rest[0] = ids.IsCaller ? "R" : "T";
+        // The caller runs (the host sees it stopped for the kernel, or waiting in a notification); another task in a
+        // ptrace stop is held in a group stop.
+        if (ids.IsCaller) rest[0] = "R";
+        else if (rest[0] == "t") rest[0] = "T";
         Set(4, ids.PPid);
         Set(5, ids.Pgrp);
         Set(6, ids.Session);
