@@ -55,7 +55,7 @@ public sealed class GuestKernel : IDisposable
         Mounts = new MountTable(root);
         Walk = new PathWalk(Mounts);
         HostFiles = new HostFiles();
-        UnixSockets = new UnixSocketNames(HostFiles);
+        UnixSockets = new UnixSocketNames(HostFiles, options.Network);
         Fsnotify = new Vfs.Notify.Fsnotify(HostFiles);
         UtsName.Nodename = options.Hostname;
         UtsName.Release = ReadHostFile("/proc/sys/kernel/osrelease") ?? UtsName.Release;
@@ -304,11 +304,8 @@ public sealed class GuestKernel : IDisposable
             case ExitAction.ReplaceResult when rax >= 0:
                 result = ctx.ExitValue;
                 break;
-            case ExitAction.BindUnixName when rax == 0:
-                result = (long)Sys.FinishBind(ctx);
-                break;
-            case ExitAction.TranslateUnixAddress when rax >= 0:
-                Sys.TranslateUnixAddress(ctx);
+            case ExitAction.GiveAcceptedAddress when rax >= 0:
+                Sys.GiveAcceptedAddress(ctx, (int)rax);
                 break;
             case ExitAction.FinishExec:
                 ExecPlan? plan = task.PendingExec;
@@ -417,6 +414,9 @@ public sealed class GuestKernel : IDisposable
         bool reaps = (ctx.Arg(3) & 0x01000000) == 0; // not WNOWAIT
         ctx.Memory.WriteInt32(info.Add(16), TranslateReapedPid(hostPid, reaps));
     }
+
+    /// <summary>A signal to one guest thread from the kernel (the SIGPIPE of a send the kernel made for it).</summary>
+    public void SignalThread(Task task, int sig) => Interop.Libc.Tgkill(task.Group.HostTgid, task.HostTid, sig);
 
     /// <summary>kill(-1, sig): every guest process but the caller and pid 1.</summary>
     public SyscallResult SignalAllGuests(ThreadGroup caller, int sig)

@@ -1,28 +1,28 @@
 using System;
 using System.Buffers.Binary;
-using System.Text;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Guest;
+using UserKernel.Kernel.Net;
 using UserKernel.Kernel.Vfs;
 
 namespace UserKernel.Kernel.Syscalls;
 
 /// <summary>
-/// Sockets run on the host; only an address that is a path (AF_UNIX, not abstract) is a guest name.
-/// bind() to a path binds the host socket to a private path of the kernel's and makes a socket inode at
-/// the guest's path (<see cref="UnixSocketNames"/>); connect(), sendto() and sendmsg() to a guest path
-/// find that inode in the VFS and reach the host path; getsockname, getpeername and accept report the
-/// guest's name again. A socket file no guest bound (one of the image) refuses with ECONNREFUSED, as
-/// on Linux when nobody listens.
+/// Sockets are the host's; their names are the guest's. Every call that hands the host an address (bind, connect,
+/// sendto with one, sendmsg, sendmmsg) is performed by the kernel itself on its own duplicate of the guest's socket
+/// (<see cref="KernelSocket"/>), with the address it copied once and translated: a guest path becomes the private
+/// host path the kernel bound for it (<see cref="UnixSocketNames"/>), and under --net none an abstract name gets a
+/// prefix private to the run. So neither a rewritten address nor a swapped descriptor can name a host socket. Calls
+/// that may wait (a blocking connect, a send to a full queue) run as blocking work, off the tracer thread.
+/// getsockname, getpeername and accept report the guest's names again.
 /// </summary>
 public static partial class Sys
 {
     private const ushort AF_UNIX = 1;
     private const int AF_UNIX_DOMAIN = 1;
     private const int SunPathMax = 108;
-
-    /// <summary>What bind leaves for its exit: the guest name to make once the host bind succeeded.</summary>
-    private sealed record PendingBind(Dentry Parent, string Name, string GuestPath, string HostPath, uint Mode);
+    private const int SockaddrStorageSize = 128;
+    private const int MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
 
     /// <summary>
     /// socket(2): made by the host, unless the guest has no network (--net none), where only AF_UNIX sockets
@@ -32,130 +32,239 @@ public static partial class Sys
     public static SyscallResult Socket(SyscallContext ctx) =>
         ctx.Kernel.Options.Network == NetworkMode.None && ctx.IntArg(0) != AF_UNIX_DOMAIN ? Errno.EAFNOSUPPORT : SyscallResult.RunOnHost;
 
-    /// <summary>bind(2): unix_bind_bsd makes the name; an existing one is EADDRINUSE.</summary>
+    /// <summary>bind(2): an AF_UNIX path becomes a socket inode at the guest's path (unix_bind_bsd; EADDRINUSE if taken).</summary>
     public static SyscallResult Bind(SyscallContext ctx)
     {
-        if (!UnixPath(ctx, ctx.PtrArg(1), ctx.Arg(2)).TryGet(out string? path, out _) || path == null) return SyscallResult.RunOnHost;
-        if (!NewName(ctx, AtFlags.AT_FDCWD, path, directory: false).TryGet(out LastName at, out Errno e))
-            return e == Errno.EEXIST ? Errno.EADDRINUSE : e;
-        if (at.Parent.Inode.SuperBlock.ReadOnly) return Errno.EROFS;
-        string hostPath = ctx.Kernel.UnixSockets.NewHostPath();
-        if ((e = RewriteUnixAddress(ctx, 1, 2, hostPath)) != Errno.OK) return e;
-        // The socket inode's 0777, less the umask, as Linux gives a bound name.
-        ctx.ExitState = new PendingBind(at.Parent, at.Name, path, hostPath, FileMode.S_IFSOCK | (0x1FF & ~Umask(ctx)));
-        ctx.OnExit = ExitAction.BindUnixName;
-        return SyscallResult.RunOnHost;
+        if (!CopyAddress(ctx, ctx.PtrArg(1), ctx.Arg(2)).TryGet(out byte[]? address, out Errno e)) return e;
+        if (!KernelSocket.Of(ctx, ctx.IntArg(0)).TryGet(out KernelSocket? socket, out e)) return e;
+        using (socket)
+        {
+            if (socket.Family != AF_UNIX_DOMAIN) return socket.Bind(address);
+            if (address.Length < 2 || BinaryPrimitives.ReadUInt16LittleEndian(address) != AF_UNIX) return Errno.EINVAL;
+            if (UnixPathOf(address) is not string path) return socket.Bind(ctx.Kernel.UnixSockets.ToHostAbstract(address));
+
+            if (!NewName(ctx, AtFlags.AT_FDCWD, path, directory: false).TryGet(out LastName at, out e))
+                return e == Errno.EEXIST ? Errno.EADDRINUSE : e;
+            if (at.Parent.Inode.SuperBlock.ReadOnly) return Errno.EROFS;
+            string hostPath = ctx.Kernel.UnixSockets.NewHostPath();
+            if ((e = socket.Bind(SockaddrUn(hostPath))) != Errno.OK) return e;
+            // The socket inode's 0777, less the umask, as Linux gives a bound name.
+            Inode dir = at.Parent.Inode;
+            if (!dir.Create(at.Name, FileMode.S_IFSOCK | (0x1FF & ~Umask(ctx)), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out e))
+                return e == Errno.EEXIST ? Errno.EADDRINUSE : e;
+            ctx.Kernel.UnixSockets.Add(made, hostPath, path);
+            ctx.Kernel.Fsnotify.Create(dir, at.Name, made);
+            return 0;
+        }
     }
 
-    /// <summary>The host bind succeeded: the guest's name for it appears in the VFS.</summary>
-    internal static Errno FinishBind(SyscallContext ctx)
+    /// <summary>connect(2): a blocking stream connect waits for its peer as blocking work.</summary>
+    public static SyscallResult Connect(SyscallContext ctx)
     {
-        var bind = (PendingBind)ctx.ExitState!;
-        Inode dir = bind.Parent.Inode;
-        if (!dir.Create(bind.Name, bind.Mode, Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out Errno e))
-            return e == Errno.EEXIST ? Errno.EADDRINUSE : e;
-        ctx.Kernel.UnixSockets.Add(made, bind.HostPath, bind.GuestPath);
-        ctx.Kernel.Fsnotify.Create(dir, bind.Name, made);
-        return Errno.OK;
+        if (!CopyAddress(ctx, ctx.PtrArg(1), ctx.Arg(2)).TryGet(out byte[]? address, out Errno e)) return e;
+        if (!KernelSocket.Of(ctx, ctx.IntArg(0)).TryGet(out KernelSocket? socket, out e)) return e;
+        if (socket.Family == AF_UNIX_DOMAIN && !HostAddress(ctx, address).TryGet(out address, out e))
+        {
+            socket.Dispose();
+            return e;
+        }
+        if (!socket.ConnectMayBlock)
+        {
+            using (socket) return socket.Connect(address);
+        }
+        byte[] hostAddress = address;
+        return SyscallResult.Blocking(() =>
+        {
+            using (socket) return socket.Connect(hostAddress);
+        });
     }
 
-    /// <summary>connect(2)</summary>
-    public static SyscallResult Connect(SyscallContext ctx) => ToUnixName(ctx, 1, 2);
+    /// <summary>sendto(2) with an address (the filter lets a call without one run on the host: it names nothing).</summary>
+    public static SyscallResult Sendto(SyscallContext ctx)
+    {
+        if (!KernelSocket.Of(ctx, ctx.IntArg(0)).TryGet(out KernelSocket? socket, out Errno e)) return e;
+        if (!KernelMessage.OfBuffer(ctx.Memory, ctx.PtrArg(1), ctx.Arg(2), ctx.PtrArg(4), ctx.Arg(5)).TryGet(out KernelMessage? message, out e))
+        {
+            socket.Dispose();
+            return e;
+        }
+        return Send(ctx, socket, message, ctx.IntArg(3));
+    }
 
-    /// <summary>sendto(2): a datagram to a named socket.</summary>
-    public static SyscallResult Sendto(SyscallContext ctx) => ToUnixName(ctx, 4, 5);
-
-    /// <summary>sendmsg(2): msg_name at offset 0 and msg_namelen at 8 of the msghdr; the guest's msghdr is left as it was.</summary>
+    /// <summary>sendmsg(2): the msghdr, its iovecs, its address and its control messages copied once.</summary>
     public static SyscallResult Sendmsg(SyscallContext ctx)
     {
-        Span<byte> header = stackalloc byte[MsghdrSize];
-        if (ctx.Memory.Read(ctx.PtrArg(1), header) != Errno.OK) return SyscallResult.RunOnHost; // the host reports EFAULT
-        var name = new GuestPtr(BinaryPrimitives.ReadUInt64LittleEndian(header));
-        if (!UnixPath(ctx, name, BinaryPrimitives.ReadUInt32LittleEndian(header[8..])).TryGet(out string? path, out _) || path == null)
-            return SyscallResult.RunOnHost;
-        if (!HostPathForName(ctx, path).TryGet(out string? hostPath, out Errno e)) return e;
-        byte[] address = SockaddrUn(hostPath);
-        if (!ctx.PushScratch(address).TryGet(out GuestPtr at, out e)) return e;
-        BinaryPrimitives.WriteUInt64LittleEndian(header, at.Address);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[8..], (uint)address.Length);
-        if (!ctx.PushScratch(header).TryGet(out GuestPtr copy, out e)) return e;
-        ctx.Rewrite(1, copy.Address);
-        return SyscallResult.RunOnHost;
+        if (!KernelSocket.Of(ctx, ctx.IntArg(0)).TryGet(out KernelSocket? socket, out Errno e)) return e;
+        if (!KernelMessage.OfMsghdr(ctx.Thread, ctx.PtrArg(1)).TryGet(out KernelMessage? message, out e))
+        {
+            socket.Dispose();
+            return e;
+        }
+        return Send(ctx, socket, message, ctx.IntArg(2));
     }
 
-    private const int MsghdrSize = 56;
-
-    /// <summary>sizeof(struct sockaddr_storage): room for any family's address.</summary>
-    private const int SockaddrStorageSize = 128;
+    /// <summary>
+    /// sendmmsg(2): each message as sendmsg, its msg_len written back; the count sent, or the first message's error.
+    /// Messages after the first are sent without waiting (as Linux returns early when the socket blocks).
+    /// </summary>
+    public static SyscallResult Sendmmsg(SyscallContext ctx)
+    {
+        const int MmsghdrSize = 64, UIO_MAXIOV = 1024;
+        uint count = Math.Min((uint)ctx.Arg(2), UIO_MAXIOV);
+        if (count == 0) return 0;
+        if (!KernelSocket.Of(ctx, ctx.IntArg(0)).TryGet(out KernelSocket? socket, out Errno e)) return e;
+        using (socket)
+        {
+            int flags = ctx.IntArg(3);
+            for (uint i = 0; i < count; i++)
+            {
+                GuestPtr at = ctx.PtrArg(1).Add(MmsghdrSize * i);
+                if (!KernelMessage.OfMsghdr(ctx.Thread, at).TryGet(out KernelMessage? message, out e)) return i > 0 ? i : e;
+                long sent;
+                using (message)
+                {
+                    if (!TranslateDestination(ctx, socket, message).TryGet(out _, out e)) return i > 0 ? i : e;
+                    sent = socket.Send(message, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+                }
+                if (sent < 0)
+                {
+                    if (i > 0) return i;
+                    if (sent == -(long)Errno.EPIPE && (flags & MSG_NOSIGNAL) == 0) ctx.Kernel.SignalThread(ctx.Task, Signals.SIGPIPE);
+                    return sent;
+                }
+                if (ctx.Memory.WriteInt32(at.Add(56), (int)sent) != Errno.OK) return i > 0 ? i : Errno.EFAULT;
+            }
+            return count;
+        }
+    }
 
     /// <summary>
-    /// getsockname(2), getpeername(2), accept(2), accept4(2): the host writes the address into a buffer of the
-    /// kernel's below the guest's stack, so a kernel host path is seen whole even when the guest's buffer is short;
-    /// at exit the guest gets the address (its own name for our paths), cut to its buffer, and the full length.
+    /// Sends a copied message on the kernel's socket: at once if it can go without waiting; otherwise, for a caller
+    /// that would wait, as blocking work. EPIPE raises the caller's SIGPIPE unless MSG_NOSIGNAL.
     /// </summary>
-    public static SyscallResult AddressOut(SyscallContext ctx)
+    private static SyscallResult Send(SyscallContext ctx, KernelSocket socket, KernelMessage message, int flags)
+    {
+        if (!TranslateDestination(ctx, socket, message).TryGet(out _, out Errno e))
+        {
+            message.Dispose();
+            socket.Dispose();
+            return e;
+        }
+        bool mayWait = (flags & MSG_DONTWAIT) == 0 && !socket.NonBlocking;
+        long sent = socket.Send(message, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+        bool rest = sent >= 0 && message.HasRest && socket.Type == KernelSocket.SOCK_STREAM;
+        if (mayWait && (sent == -(long)Errno.EAGAIN || rest))
+        {
+            GuestKernel kernel = ctx.Kernel;
+            Tasks.Task task = ctx.Task;
+            long before = Math.Max(sent, 0);
+            return SyscallResult.Blocking(() =>
+            {
+                using (socket)
+                using (message)
+                {
+                    long total = before;
+                    do
+                    {
+                        long n = socket.Send(message, flags | MSG_NOSIGNAL);
+                        if (n < 0) return total > 0 ? total : Failed(kernel, task, n, flags);
+                        total += n;
+                    }
+                    while (message.HasRest && socket.Type == KernelSocket.SOCK_STREAM);
+                    return total;
+                }
+            });
+        }
+        message.Dispose();
+        socket.Dispose();
+        return sent >= 0 ? sent : Failed(ctx.Kernel, ctx.Task, sent, flags);
+    }
+
+    private static long Failed(GuestKernel kernel, Tasks.Task task, long error, int flags)
+    {
+        if (error == -(long)Errno.EPIPE && (flags & MSG_NOSIGNAL) == 0) kernel.SignalThread(task, Signals.SIGPIPE);
+        return error;
+    }
+
+    /// <summary>The message's address, as the host must see it (for an AF_UNIX socket); none stays none.</summary>
+    private static Result<bool> TranslateDestination(SyscallContext ctx, KernelSocket socket, KernelMessage message)
+    {
+        if (message.GuestName.Length == 0 || socket.Family != AF_UNIX_DOMAIN) return true;
+        if (!HostAddress(ctx, message.GuestName).TryGet(out byte[]? host, out Errno e)) return e;
+        message.SetName(host);
+        return true;
+    }
+
+    /// <summary>
+    /// getsockname(2), getpeername(2): the kernel asks its duplicate of the socket, and the guest gets the address (its
+    /// own name for the kernel's paths), cut to its buffer, and the full length.
+    /// </summary>
+    public static SyscallResult SocketName(SyscallContext ctx)
+    {
+        if (!ctx.Memory.ReadInt32(ctx.PtrArg(2)).TryGet(out int room, out Errno e)) return e;
+        if (room < 0) return Errno.EINVAL;
+        if (!KernelSocket.Of(ctx, ctx.IntArg(0)).TryGet(out KernelSocket? socket, out e)) return e;
+        byte[] address = new byte[SockaddrStorageSize];
+        long length;
+        using (socket) length = socket.Name(peer: SyscallTable.Lookup(ctx.Number)?.Name == "getpeername", address);
+        if (length < 0) return length;
+        return GiveAddress(ctx, ctx.PtrArg(1), ctx.PtrArg(2), room, address.AsSpan(0, (int)Math.Min(length, address.Length)));
+    }
+
+    /// <summary>
+    /// accept(2), accept4(2): the host accepts in the caller (it may wait), told of no address; at the exit the kernel
+    /// asks the new socket for its peer and gives the guest its name, as getpeername does.
+    /// </summary>
+    public static SyscallResult Accept(SyscallContext ctx)
     {
         if (ctx.Arg(1) == 0 || ctx.Arg(2) == 0) return SyscallResult.RunOnHost;
-        if (!ctx.Memory.ReadInt32(ctx.PtrArg(2)).TryGet(out int room, out _) || room < 0) return SyscallResult.RunOnHost; // the host reports it
-        Span<byte> scratch = stackalloc byte[SockaddrStorageSize];
-        scratch.Clear();
-        if (!ctx.PushScratch(scratch).TryGet(out GuestPtr buffer, out Errno e)) return e;
-        BinaryPrimitives.WriteInt32LittleEndian(scratch, SockaddrStorageSize);
-        if (!ctx.PushScratch(scratch[..4]).TryGet(out GuestPtr length, out e)) return e;
-        ctx.Rewrite(1, buffer.Address);
-        ctx.Rewrite(2, length.Address);
-        ctx.ExitValue = room;
-        ctx.OnExit = ExitAction.TranslateUnixAddress;
+        ctx.Rewrite(1, 0);
+        ctx.Rewrite(2, 0);
+        ctx.OnExit = ExitAction.GiveAcceptedAddress;
         return SyscallResult.RunOnHost;
     }
 
-    /// <summary>At exit of <see cref="AddressOut"/>'s calls: the address from the kernel's buffer into the guest's.</summary>
-    internal static void TranslateUnixAddress(SyscallContext ctx)
+    /// <summary>At accept's exit with a new descriptor: its peer's address into the guest's buffer.</summary>
+    internal static void GiveAcceptedAddress(SyscallContext ctx, int newFd)
     {
-        if (!ctx.Memory.ReadInt32(new GuestPtr(ctx.Current[2])).TryGet(out int length, out _)) return;
-        byte[] address = new byte[Math.Clamp(length, 0, SockaddrStorageSize)];
-        if (ctx.Memory.Read(new GuestPtr(ctx.Current[1]), address) != Errno.OK) return;
-        if (UnixPath(ctx, new GuestPtr(ctx.Current[1]), (ulong)address.Length).TryGet(out string? hostPath, out _) && hostPath != null
-            && ctx.Kernel.UnixSockets.GuestNameOf(hostPath) is string guestName)
-        {
-            address = SockaddrUn(guestName);
-            length = address.Length;
-        }
-        int room = (int)ctx.ExitValue;
-        if (ctx.Memory.Write(ctx.PtrArg(1), address.AsSpan(0, Math.Min(address.Length, room))) != Errno.OK) return;
-        ctx.Memory.WriteInt32(ctx.PtrArg(2), length);
+        if (!ctx.Memory.ReadInt32(ctx.PtrArg(2)).TryGet(out int room, out _) || room < 0) return;
+        if (!KernelSocket.Of(ctx, newFd).TryGet(out KernelSocket? socket, out _)) return;
+        byte[] address = new byte[SockaddrStorageSize];
+        long length;
+        using (socket) length = socket.Name(peer: true, address);
+        if (length >= 0) GiveAddress(ctx, ctx.PtrArg(1), ctx.PtrArg(2), room, address.AsSpan(0, (int)Math.Min(length, address.Length)));
     }
 
-    /// <summary>connect and sendto: a guest path in the address argument becomes the host path it stands for.</summary>
-    private static SyscallResult ToUnixName(SyscallContext ctx, int addressArg, int lengthArg)
+    private static SyscallResult GiveAddress(SyscallContext ctx, GuestPtr buffer, GuestPtr lengthAt, int room, ReadOnlySpan<byte> hostAddress)
     {
-        if (!UnixPath(ctx, ctx.PtrArg(addressArg), ctx.Arg(lengthArg)).TryGet(out string? path, out _) || path == null)
-            return SyscallResult.RunOnHost; // another family, an abstract name, or EFAULT, which the host reports
-        if (!HostPathForName(ctx, path).TryGet(out string? hostPath, out Errno e)) return e;
-        e = RewriteUnixAddress(ctx, addressArg, lengthArg, hostPath);
-        return e == Errno.OK ? SyscallResult.RunOnHost : e;
+        byte[] address = ctx.Kernel.UnixSockets.ToGuestAddress(hostAddress);
+        if (ctx.Memory.Write(buffer, address.AsSpan(0, Math.Min(address.Length, room))) != Errno.OK) return Errno.EFAULT;
+        return ctx.Memory.WriteInt32(lengthAt, address.Length) == Errno.OK ? 0 : Errno.EFAULT;
+    }
+
+    /// <summary>The guest's address argument, copied once: EINVAL past sizeof(struct sockaddr_storage), EFAULT.</summary>
+    private static Result<byte[]> CopyAddress(SyscallContext ctx, GuestPtr address, ulong length)
+    {
+        if (length > SockaddrStorageSize) return Errno.EINVAL;
+        byte[] copy = new byte[length];
+        if (length > 0 && ctx.Memory.Read(address, copy) != Errno.OK) return Errno.EFAULT;
+        return copy;
     }
 
     /// <summary>
-    /// unix_find_bsd: the path must resolve (ENOENT...), the caller must may write it (EACCES), and it must be a
-    /// socket someone bound (ECONNREFUSED otherwise).
+    /// An AF_UNIX address as the host must see it: a guest path becomes the host path of the socket bound there
+    /// (unix_find_bsd: ENOENT..., EACCES without write permission, ECONNREFUSED if no guest bound it); an abstract name
+    /// gets the run's prefix under --net none; an unnamed one stays. EINVAL for another family.
     /// </summary>
-    private static Result<string> HostPathForName(SyscallContext ctx, string path)
+    private static Result<byte[]> HostAddress(SyscallContext ctx, byte[] address)
     {
+        if (address.Length < 2 || BinaryPrimitives.ReadUInt16LittleEndian(address) != AF_UNIX) return Errno.EINVAL;
+        if (UnixPathOf(address) is not string path) return ctx.Kernel.UnixSockets.ToHostAbstract(address);
         if (!ResolveAt(ctx, AtFlags.AT_FDCWD, path, follow: true).TryGet(out Dentry? d, out Errno e)) return e;
         if (d == null) return Errno.ECONNREFUSED;
         if (!Permissions.May(Caller(ctx), d.Inode, AccessMode.W_OK)) return Errno.EACCES;
         if ((d.Inode.Mode & FileMode.S_IFMT) != FileMode.S_IFSOCK) return Errno.ECONNREFUSED;
-        return ctx.Kernel.UnixSockets.HostPathOf(d.Inode) ?? (Result<string>)Errno.ECONNREFUSED;
-    }
-
-    private static Errno RewriteUnixAddress(SyscallContext ctx, int addressArg, int lengthArg, string hostPath)
-    {
-        byte[] address = SockaddrUn(hostPath);
-        if (!ctx.PushScratch(address).TryGet(out GuestPtr at, out Errno e)) return e;
-        ctx.Rewrite(addressArg, at.Address);
-        ctx.Rewrite(lengthArg, (ulong)address.Length);
-        return Errno.OK;
+        return ctx.Kernel.UnixSockets.HostPathOf(d.Inode) is string host ? SockaddrUn(host) : Errno.ECONNREFUSED;
     }
 
     /// <summary>A sockaddr_un for <paramref name="path"/> with its NUL, as long as it needs to be.</summary>
@@ -168,15 +277,12 @@ public static partial class Sys
         return address;
     }
 
-    /// <summary>The path of an AF_UNIX address; null for any other address (or an abstract one).</summary>
-    private static Result<string?> UnixPath(SyscallContext ctx, GuestPtr address, ulong length)
+    /// <summary>The path of an AF_UNIX address; null for an abstract or unnamed one.</summary>
+    private static string? UnixPathOf(ReadOnlySpan<byte> address)
     {
-        if (address.IsNull || length < 3) return (string?)null;
-        length = Math.Min(length, 110);
-        byte[] sun = new byte[length];
-        if (ctx.Memory.Read(address, sun) != Errno.OK) return Errno.EFAULT;
-        if (BinaryPrimitives.ReadUInt16LittleEndian(sun) != AF_UNIX || sun[2] == 0) return (string?)null;
-        int end = Array.IndexOf(sun, (byte)0, 2);
-        return Names.FromBytes(sun.AsSpan(2, (end < 0 ? sun.Length : end) - 2));
+        if (address.Length < 3 || address[2] == 0) return null;
+        ReadOnlySpan<byte> path = address[2..Math.Min(address.Length, 2 + SunPathMax)];
+        int end = path.IndexOf((byte)0);
+        return Names.FromBytes(end < 0 ? path : path[..end]);
     }
 }

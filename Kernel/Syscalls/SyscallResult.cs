@@ -99,10 +99,8 @@ public enum ExitAction
     FinishExec,
     /// <summary>The host call was a helper (the lseek after getdents): report ExitValue if it succeeded.</summary>
     ReplaceResult,
-    /// <summary>bind gave a Unix socket its host name: make the guest's name (ExitState) in the VFS.</summary>
-    BindUnixName,
-    /// <summary>The call wrote a socket address (getsockname, accept...): a kernel host path becomes the guest's name.</summary>
-    TranslateUnixAddress,
+    /// <summary>accept made a new socket (rax): its peer's address goes into the guest's buffer, as the guest names it.</summary>
+    GiveAcceptedAddress,
 }
 
 /// <summary>How the tracer prints one argument, in strace's notation. *Out formats are read after the call.</summary>
