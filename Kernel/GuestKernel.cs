@@ -304,6 +304,16 @@ public sealed class GuestKernel : IDisposable
             case ExitAction.ReplaceResult when rax >= 0:
                 result = ctx.ExitValue;
                 break;
+            case ExitAction.TranslateOwner:
+                result = Sys.GuestOwner(ctx, (int)rax);
+                break;
+            case ExitAction.CheckForegroundGroup when rax == 0:
+                if (HostProcesses.ForegroundGroupOf(thread.HostTid) != ctx.ExitValue)
+                {
+                    Console.Error.WriteLine($"userkernel: guest pid {task.Group.Tgid} raced its TIOCSPGRP to another process group; killed");
+                    kill = true;
+                }
+                break;
             case ExitAction.GiveAcceptedAddress when rax >= 0:
                 Sys.GiveAcceptedAddress(ctx, (int)rax);
                 break;
@@ -417,6 +427,23 @@ public sealed class GuestKernel : IDisposable
 
     /// <summary>A signal to one guest thread from the kernel (the SIGPIPE of a send the kernel made for it).</summary>
     public void SignalThread(Task task, int sig) => Interop.Libc.Tgkill(task.Group.HostTgid, task.HostTid, sig);
+
+    /// <summary>The host process group a guest process is in now; -1 if it is gone.</summary>
+    public int HostProcessGroupOf(ThreadGroup group) => HostProcesses.ProcessGroupOf(group.HostTgid);
+
+    /// <summary>kill(-pgrp, SIGKILL or SIGSTOP) where pid 1 is in the group: every member but pid 1, which ignores them.</summary>
+    public SyscallResult SignalGroupButInit(int hostPgrp, int sig)
+    {
+        bool any = false;
+        foreach (Task t in Pids.All)
+        {
+            ThreadGroup g = t.Group;
+            if (t.Tid != g.Tgid || g.Exited || HostProcessGroupOf(g) != hostPgrp) continue;
+            any = true;
+            if (g != Init) Tmds.Linux.LibC.kill(g.HostTgid, sig);
+        }
+        return any ? 0 : Errno.ESRCH;
+    }
 
     /// <summary>kill(-1, sig): every guest process but the caller and pid 1.</summary>
     public SyscallResult SignalAllGuests(ThreadGroup caller, int sig)

@@ -12,6 +12,7 @@ public static partial class Sys
     private const ulong CLONE_THREAD = 0x10000, CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_SETTID = 0x1000000;
     private const uint WaitThreadFlags = 0x20000000 | 0x40000000 | 0x80000000; // __WNOTHREAD, __WALL, __WCLONE
     private const ulong CLONE_NEW_ANY = 0x7E020000 | 0x80; // CLONE_NEWNS..NEWNET, NEWCGROUP, NEWTIME
+    private const ulong CLONE_UNTRACED = 0x00800000;
 
     /// <summary>getpid(2)</summary>
     public static SyscallResult Getpid(SyscallContext ctx) => ctx.Task.Group.Tgid;
@@ -32,37 +33,16 @@ public static partial class Sys
     /// <summary>vfork(2)</summary>
     public static SyscallResult Vfork(SyscallContext ctx) => StartClone(ctx, 0x4111 /* CLONE_VM|CLONE_VFORK|SIGCHLD */, 0);
 
-    /// <summary>clone(2): x86-64 argument order is flags, stack, parent_tid, child_tid, tls.</summary>
+    /// <summary>
+    /// clone(2): x86-64 argument order is flags, stack, parent_tid, child_tid, tls. CLONE_UNTRACED is taken away (in a
+    /// register, so no sibling can put it back): every guest task is the kernel's to trace.
+    /// </summary>
     public static SyscallResult Clone(SyscallContext ctx)
     {
         ulong flags = ctx.Arg(0);
         if ((flags & CLONE_NEW_ANY) != 0) return Errno.EPERM; // namespaces inside the guest are not offered
+        if ((flags & CLONE_UNTRACED) != 0) ctx.Rewrite(0, flags &= ~CLONE_UNTRACED);
         return StartClone(ctx, flags, ctx.Arg(3), ctx.Arg(2));
-    }
-
-    /// <summary>
-    /// clone3(2): the same as clone, its arguments in a struct clone_args (flags, pidfd, child_tid, parent_tid,
-    /// exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup). The host reads the struct itself.
-    /// </summary>
-    public static SyscallResult Clone3(SyscallContext ctx)
-    {
-        const int CLONE_ARGS_SIZE_VER0 = 64;
-        const ulong CLONE_INTO_CGROUP = 0x200000000;
-        ulong size = ctx.Arg(1);
-        if (size < CLONE_ARGS_SIZE_VER0 || size > 4096) return size > 4096 ? Errno.E2BIG : Errno.EINVAL;
-        Span<byte> args = stackalloc byte[88];
-        args.Clear();
-        int length = (int)Math.Min(size, (ulong)args.Length);
-        if (ctx.Memory.Read(ctx.PtrArg(0), args[..length]) != Errno.OK) return Errno.EFAULT;
-        ulong flags = BinaryPrimitives.ReadUInt64LittleEndian(args);
-        ulong childTid = BinaryPrimitives.ReadUInt64LittleEndian(args[16..]);
-        ulong parentTid = BinaryPrimitives.ReadUInt64LittleEndian(args[24..]);
-        ulong exitSignal = BinaryPrimitives.ReadUInt64LittleEndian(args[32..]);
-        ulong setTidSize = length >= 80 ? BinaryPrimitives.ReadUInt64LittleEndian(args[72..]) : 0;
-        if ((flags & CLONE_NEW_ANY) != 0) return Errno.EPERM;
-        // set_tid names pids of the pid namespace, which are guest pids the host cannot honour; cgroups are the host's.
-        if (setTidSize != 0 || (flags & CLONE_INTO_CGROUP) != 0) return Errno.EPERM;
-        return StartClone(ctx, flags | (exitSignal & 0xff), childTid, parentTid);
     }
 
     private static SyscallResult StartClone(SyscallContext ctx, ulong flags, ulong childTid, ulong parentTid = 0)
@@ -125,24 +105,37 @@ public static partial class Sys
         return SyscallResult.RunOnHost;
     }
 
-    /// <summary>kill(2). kill(-1) is sent by the kernel to every guest process but the caller and pid 1, never to the host's.</summary>
+    /// <summary>
+    /// kill(2). kill(-1) is sent by the kernel to every guest process but the caller and pid 1, never to the host's.
+    /// SIGKILL and SIGSTOP never reach pid 1 from inside, as in a pid namespace: to pid 1 they are ignored, and to a
+    /// process group pid 1 is in, the kernel sends them to the others.
+    /// </summary>
     public static SyscallResult Kill(SyscallContext ctx)
     {
         int pid = ctx.IntArg(0), sig = ctx.IntArg(1);
         if (sig < 0 || sig > 64) return Errno.EINVAL;
         if (pid == -1) return ctx.Kernel.SignalAllGuests(ctx.Task.Group, sig);
-        if (pid == 0) return SyscallResult.RunOnHost; // the caller's own process group, which is a guest group
-        int host = pid > 0 ? ctx.Kernel.Pids.ToHost(pid) : ctx.Kernel.Pids.ToHostGroup(-pid);
+        if (pid > 0 && ProtectsInit(ctx, pid, sig)) return 0;
+        if (pid == 0 && !IsUnstoppable(sig)) return SyscallResult.RunOnHost; // the caller's own process group, a guest group
+        int host = pid > 0 ? ctx.Kernel.Pids.ToHost(pid) : pid == 0 ? ctx.Kernel.HostProcessGroupOf(ctx.Task.Group) : ctx.Kernel.Pids.ToHostGroup(-pid);
         if (host < 0) return Errno.ESRCH;
+        if (pid <= 0 && IsUnstoppable(sig) && ctx.Kernel.Init is { } init && ctx.Kernel.HostProcessGroupOf(init) == host)
+            return ctx.Kernel.SignalGroupButInit(host, sig);
         ctx.Rewrite(0, (ulong)(long)(pid > 0 ? host : -host));
         return SyscallResult.RunOnHost;
     }
 
     /// <summary>tkill(2)</summary>
-    public static SyscallResult Tkill(SyscallContext ctx) => TranslateArgs(ctx, 0, -1);
+    public static SyscallResult Tkill(SyscallContext ctx) => ProtectsInit(ctx, ctx.IntArg(0), ctx.IntArg(1)) ? 0 : TranslateArgs(ctx, 0, -1);
 
     /// <summary>tgkill(2)</summary>
-    public static SyscallResult Tgkill(SyscallContext ctx) => TranslateArgs(ctx, 0, 1);
+    public static SyscallResult Tgkill(SyscallContext ctx) => ProtectsInit(ctx, ctx.IntArg(1), ctx.IntArg(2)) ? 0 : TranslateArgs(ctx, 0, 1);
+
+    private static bool IsUnstoppable(int sig) => sig is Signals.SIGKILL or Signals.SIGSTOP;
+
+    /// <summary>Whether a signal to the guest task <paramref name="tid"/> is SIGKILL or SIGSTOP for pid 1, which ignores them.</summary>
+    private static bool ProtectsInit(SyscallContext ctx, int tid, int sig) =>
+        IsUnstoppable(sig) && ctx.Kernel.Pids.ByGuest(tid) is { } target && target.Group == ctx.Kernel.Init;
 
     /// <summary>getpgid(2)</summary>
     public static SyscallResult Getpgid(SyscallContext ctx) => TranslateArgs(ctx, 0, -1, translateResult: true);

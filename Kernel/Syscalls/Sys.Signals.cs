@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Guest;
+using UserKernel.Kernel.Vfs;
 
 namespace UserKernel.Kernel.Syscalls;
 
@@ -17,6 +18,7 @@ public static partial class Sys
     /// <summary>rt_sigqueueinfo(2): (tgid, sig, info).</summary>
     public static SyscallResult RtSigqueueinfo(SyscallContext ctx)
     {
+        if (ProtectsInit(ctx, ctx.IntArg(0), ctx.IntArg(1))) return 0;
         ctx.Rewrite(0, (ulong)HostPidOrMissing(ctx, ctx.IntArg(0)));
         return SelfSentInfo(ctx, 2);
     }
@@ -24,6 +26,7 @@ public static partial class Sys
     /// <summary>rt_tgsigqueueinfo(2): (tgid, tid, sig, info).</summary>
     public static SyscallResult RtTgsigqueueinfo(SyscallContext ctx)
     {
+        if (ProtectsInit(ctx, ctx.IntArg(1), ctx.IntArg(2))) return 0;
         ctx.Rewrite(0, (ulong)HostPidOrMissing(ctx, ctx.IntArg(0)));
         ctx.Rewrite(1, (ulong)HostPidOrMissing(ctx, ctx.IntArg(1)));
         return SelfSentInfo(ctx, 3);
@@ -50,11 +53,52 @@ public static partial class Sys
 
     private const int SiginfoSize = 128;
 
+    /// <summary>
+    /// userfaultfd(2) with UFFD_USER_MODE_ONLY added: faults the kernel itself takes on the guest's memory (reading a path,
+    /// a buffer) then fail with EFAULT instead of waiting for the guest's fault handler, which would stop the tracer.
+    /// </summary>
+    public static SyscallResult Userfaultfd(SyscallContext ctx)
+    {
+        const ulong UFFD_USER_MODE_ONLY = 1;
+        ctx.Rewrite(0, ctx.Arg(0) | UFFD_USER_MODE_ONLY);
+        return SyscallResult.RunOnHost;
+    }
+
     /// <summary>pidfd_open(2): the pid is translated; the descriptor is the host's pidfd, so pidfd_send_signal, waitid(P_PIDFD) and poll need nothing more.</summary>
     public static SyscallResult PidfdOpen(SyscallContext ctx)
     {
         ctx.Rewrite(0, (ulong)HostPidOrMissing(ctx, ctx.IntArg(0)));
         return SyscallResult.RunOnHost;
+    }
+
+    /// <summary>
+    /// pidfd_send_signal(2), performed by the kernel on its duplicate of the pidfd, so a descriptor swapped after the
+    /// check cannot redirect it: the target must be a guest process (a pidfd names one, since guests get pidfds only of
+    /// guests), and SIGKILL and SIGSTOP to pid 1 are ignored. The signal arrives from the kernel, so its si_pid is 0;
+    /// a siginfo the caller gives is delivered as it wrote it.
+    /// </summary>
+    public static SyscallResult PidfdSendSignal(SyscallContext ctx)
+    {
+        int sig = ctx.IntArg(1);
+        if (ctx.Arg(3) != 0) return Errno.EINVAL;
+        if (sig < 0 || sig > 64) return Errno.EINVAL;
+        Span<byte> info = stackalloc byte[SiginfoSize];
+        bool withInfo = ctx.Arg(2) != 0;
+        if (withInfo && ctx.Memory.Read(ctx.PtrArg(2), info) != Errno.OK) return Errno.EFAULT;
+        if (!ctx.Thread.DuplicateDescriptor(ctx.IntArg(0)).TryGet(out int pidfd, out Errno e)) return e;
+        try
+        {
+            int hostPid = Tasks.HostProcesses.PidOfPidfd(pidfd);
+            if (hostPid == 0) return Errno.EBADF; // no pidfd
+            Tasks.Task? target = ctx.Kernel.Pids.ByHost(hostPid);
+            if (target == null) return Errno.ESRCH;
+            if (IsUnstoppable(sig) && target.Group == ctx.Kernel.Init) return 0;
+            return Tasks.HostProcesses.SendThroughPidfd(pidfd, sig, withInfo ? info : default);
+        }
+        finally
+        {
+            HostFiles.CloseKernelDescriptor(pidfd);
+        }
     }
 
     /// <summary>

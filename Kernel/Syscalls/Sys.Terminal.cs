@@ -4,31 +4,58 @@ using UserKernel.Kernel.Guest;
 namespace UserKernel.Kernel.Syscalls;
 
 /// <summary>
-/// Terminal requests that name process groups, which job control in a shell depends on. The seccomp filter
-/// stops ioctl only for these requests (see the table's StopWhen); all other ioctls never reach the kernel.
+/// The ioctl requests the kernel must see; the seccomp filter stops ioctl only for these (see the table's StopWhen),
+/// all others never reach the kernel. Terminal requests that name process groups (job control in a shell depends on
+/// them) are translated; the owner requests are <see cref="IoctlOwner"/>'s; and the requests that reach past the
+/// guest through a terminal are refused: TIOCSTI (typing into it), TIOCCONS (redirecting the console), TIOCLINUX,
+/// and TIOCSCTTY's stealing of a terminal from another session.
 /// </summary>
 public static partial class Sys
 {
-    public const uint TIOCGPGRP = 0x540F, TIOCSPGRP = 0x5410, TIOCGSID = 0x5429;
+    public const uint TIOCSCTTY = 0x540E, TIOCGPGRP = 0x540F, TIOCSPGRP = 0x5410, TIOCSTI = 0x5412, TIOCLINUX = 0x541C, TIOCCONS = 0x541D, TIOCGSID = 0x5429;
 
-    /// <summary>ioctl(2) for TIOCSPGRP (a guest pgid in), TIOCGPGRP and TIOCGSID (a host pgid or sid out).</summary>
+    /// <summary>Every request the filter stops ioctl for.</summary>
+    public static readonly uint[] MediatedIoctls =
+        [TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCSTI, TIOCCONS, TIOCLINUX, TIOCSCTTY, FIOSETOWN, SIOCSPGRP, FIOGETOWN, SIOCGPGRP];
+
+    /// <summary>ioctl(2) for the requests in <see cref="MediatedIoctls"/>.</summary>
     public static SyscallResult Ioctl(SyscallContext ctx)
     {
         uint request = (uint)ctx.Arg(1);
-        if (request != TIOCSPGRP)
+        switch (request)
         {
-            ctx.OnExit = ExitAction.TranslatePidAtPointer;
-            ctx.ExitValue = 2;
-            return SyscallResult.RunOnHost;
+            case TIOCSTI or TIOCCONS or TIOCLINUX:
+                return Errno.EPERM;
+            case TIOCSCTTY:
+                return ctx.Arg(2) != 0 ? Errno.EPERM : SyscallResult.RunOnHost;
+            case FIOSETOWN or SIOCSPGRP or FIOGETOWN or SIOCGPGRP:
+                return IoctlOwner(ctx, request);
+            case TIOCSPGRP:
+                return SetForegroundGroup(ctx);
+            default:
+                ctx.OnExit = ExitAction.TranslatePidAtPointer;
+                ctx.ExitValue = 2;
+                return SyscallResult.RunOnHost;
         }
+    }
 
+    /// <summary>
+    /// TIOCSPGRP: only the caller's own session can set its terminal's foreground group (the host checks that), so the
+    /// host's pgid goes in a copy below the guest's stack. A sibling could change that copy before the host reads it, to
+    /// another group of the session; so the exit checks the terminal's foreground group is the one the kernel meant,
+    /// and kills a caller that raced it.
+    /// </summary>
+    private static SyscallResult SetForegroundGroup(SyscallContext ctx)
+    {
         if (!ctx.Memory.ReadInt32(ctx.PtrArg(2)).TryGet(out int pgid, out Errno e)) return e;
         if (pgid < 0) return Errno.EINVAL;
-        int host = ctx.Kernel.Pids.ToHost(pgid);
+        int host = ctx.Kernel.Pids.ToHostGroup(pgid);
         if (host < 0) return Errno.ESRCH;
         byte[] value = System.BitConverter.GetBytes(host);
         if (!ctx.PushScratch(value).TryGet(out GuestPtr at, out e)) return e;
         ctx.Rewrite(2, at.Address);
+        ctx.OnExit = ExitAction.CheckForegroundGroup;
+        ctx.ExitValue = host;
         return SyscallResult.RunOnHost;
     }
 }

@@ -99,6 +99,10 @@ public enum ExitAction
     FinishExec,
     /// <summary>The host call was a helper (the lseek after getdents): report ExitValue if it succeeded.</summary>
     ReplaceResult,
+    /// <summary>F_GETOWN answered an owner: a host pid, or a host process group negated.</summary>
+    TranslateOwner,
+    /// <summary>TIOCSPGRP succeeded: the terminal's foreground group must be ExitValue, the host group the kernel meant.</summary>
+    CheckForegroundGroup,
     /// <summary>accept made a new socket (rax): its peer's address goes into the guest's buffer, as the guest names it.</summary>
     GiveAcceptedAddress,
 }
