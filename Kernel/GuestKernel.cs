@@ -95,6 +95,9 @@ public sealed class GuestKernel : IDisposable
     /// <summary>Which host socket each Unix socket name of the guest's VFS stands for.</summary>
     public UnixSocketNames UnixSockets { get; }
     public PidTable Pids { get; } = new();
+
+    /// <summary>The System V IPC objects the run made, which are all its guests can reach.</summary>
+    public IpcObjects Ipc { get; } = new();
     public UtsName UtsName { get; } = new();
 
     /// <summary>The stub program every guest process is started as (see <see cref="StubProgram"/>).</summary>
@@ -304,6 +307,12 @@ public sealed class GuestKernel : IDisposable
             case ExitAction.ReplaceResult when rax >= 0:
                 result = ctx.ExitValue;
                 break;
+            case ExitAction.IpcMade when rax >= 0:
+                Ipc.Made(Sys.KindOf(ctx), ctx.IntArg(0), (int)rax);
+                break;
+            case ExitAction.IpcRemoved when rax == 0:
+                Ipc.Removed(Sys.KindOf(ctx), ctx.IntArg(0));
+                break;
             case ExitAction.TranslateOwner:
                 result = Sys.GuestOwner(ctx, (int)rax);
                 break;
@@ -461,6 +470,7 @@ public sealed class GuestKernel : IDisposable
     /// <summary>Removes what the kernel made on the host (its FIFOs); memfds go with the process.</summary>
     public void Dispose()
     {
+        Ipc.RemoveAll();
         Fsnotify.Dispose();
         HostFiles.Dispose();
     }

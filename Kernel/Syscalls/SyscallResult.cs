@@ -99,6 +99,10 @@ public enum ExitAction
     FinishExec,
     /// <summary>The host call was a helper (the lseek after getdents): report ExitValue if it succeeded.</summary>
     ReplaceResult,
+    /// <summary>A *get made an IPC object (rax, its id): record it as the run's, with the guest's key (Original[0]).</summary>
+    IpcMade,
+    /// <summary>IPC_RMID removed the run's object Original[0].</summary>
+    IpcRemoved,
     /// <summary>F_GETOWN answered an owner: a host pid, or a host process group negated.</summary>
     TranslateOwner,
     /// <summary>TIOCSPGRP succeeded: the terminal's foreground group must be ExitValue, the host group the kernel meant.</summary>
