@@ -33,6 +33,12 @@ public sealed record KernelOptions
     /// <summary>The guest's network (--net): the host's, or none (AF_UNIX sockets only).</summary>
     public NetworkMode Network { get; init; } = NetworkMode.Host;
 
+    /// <summary>The most guest tasks (threads included) that may exist at once (--pids-limit); past it fork and clone fail with EAGAIN.</summary>
+    public int PidsLimit { get; init; } = DefaultPidsLimit;
+
+    /// <summary>As a container engine's default pids limit: room for any build, none for a fork bomb to take the host's.</summary>
+    public const int DefaultPidsLimit = 4096;
+
     /// <summary>Syscall names whose handler calls Debugger.Break() (--break-on).</summary>
     public IReadOnlySet<string> BreakOn { get; init; } = new HashSet<string>();
 }

@@ -13,7 +13,7 @@ public static class Program
                               [--trace[=FILE]] [--trace-json=FILE] [--trace-filter=LIST] [--summary]
                               [--break-on=NAME[,NAME]] [--wait-for-debugger] [--read-only]
                               [--bind HOST:GUEST[:ro]]... [--net host|none] [--layer FILE]... [--persist FILE]
-                              [-- COMMAND [ARG...]]
+                              [--pids-limit N] [-- COMMAND [ARG...]]
                userkernel syscalls [--format=text|json|markdown]
                userkernel image VERB [ARG...]     (see 'userkernel image --help')
                userkernel --help
@@ -65,7 +65,10 @@ public static class Program
                             128+N). Not with --read-only
           --net host|none   host (the default): the guest's sockets are the host's. none: only AF_UNIX
                             sockets; socket() of any other family (inet, inet6, packet, netlink) fails with
-                            EAFNOSUPPORT (Linux's empty network namespace would offer a loopback instead)
+                            EAFNOSUPPORT (Linux's empty network namespace would offer a loopback instead),
+                            and abstract AF_UNIX names are private to the run
+          --pids-limit N    at most N guest tasks (processes and threads) at once (default 4096); past it,
+                            fork, vfork and clone fail with EAGAIN, as under a pids cgroup
         syscalls   prints the syscall table: for each syscall its number, name, disposition (emulated, forwarded,
                    passthrough or unimplemented), class (file, process, memory, signal, network, ipc, time,
                    identity or other), handler and note; then how many syscalls have each disposition and how

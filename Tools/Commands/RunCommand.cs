@@ -42,6 +42,7 @@ public static class RunCommand
         public NetworkMode Network { get; init; } = NetworkMode.Host;
         public string? Persist { get; init; }
         public List<string> Layers { get; init; } = new();
+        public int PidsLimit { get; init; } = KernelOptions.DefaultPidsLimit;
     }
 
     /// <summary>--bind HOST:GUEST[:ro]: a host directory mounted on a guest directory.</summary>
@@ -83,6 +84,7 @@ public static class RunCommand
                 Trace = trace,
                 BreakOn = o.BreakOn,
                 Network = o.Network,
+                PidsLimit = o.PidsLimit,
             });
             MountBinds(kernel, o.Binds);
 
@@ -275,6 +277,7 @@ public static class RunCommand
         var binds = new List<Bind>();
         var layers = new List<string>();
         NetworkMode network = NetworkMode.Host;
+        int pidsLimit = KernelOptions.DefaultPidsLimit;
         int i = 0;
         string Value(string name)
         {
@@ -301,6 +304,7 @@ public static class RunCommand
                 case "--net": network = ParseNetwork(Value(a)); break;
                 case "--persist": persist = Value(a); break;
                 case "--layer": layers.Add(Value(a)); break;
+                case "--pids-limit": pidsLimit = ParsePidsLimit(Value(a)); break;
                 case "--help" or "-h": Console.Out.WriteLine(Program.Usage); Environment.Exit(0); break;
                 default:
                     if (a.StartsWith("--trace=", StringComparison.Ordinal)) { trace = a["--trace=".Length..]; break; }
@@ -310,6 +314,7 @@ public static class RunCommand
                     if (a.StartsWith("--net=", StringComparison.Ordinal)) { network = ParseNetwork(a["--net=".Length..]); break; }
                     if (a.StartsWith("--persist=", StringComparison.Ordinal)) { persist = a["--persist=".Length..]; break; }
                     if (a.StartsWith("--layer=", StringComparison.Ordinal)) { layers.Add(a["--layer=".Length..]); break; }
+                    if (a.StartsWith("--pids-limit=", StringComparison.Ordinal)) { pidsLimit = ParsePidsLimit(a["--pids-limit=".Length..]); break; }
                     if (a.StartsWith("--trace-json=", StringComparison.Ordinal)) { traceJson = a["--trace-json=".Length..]; break; }
                     if (a.StartsWith("--trace-filter=", StringComparison.Ordinal)) { traceFilter = a["--trace-filter=".Length..]; break; }
                     if (a.StartsWith("--break-on=", StringComparison.Ordinal))
@@ -336,9 +341,13 @@ public static class RunCommand
         {
             TraceFile = trace, TraceToStderr = traceStderr, TraceJson = traceJson, TraceFilter = traceFilter,
             Summary = summary, BreakOn = breakOn, WaitForDebugger = waitForDebugger, ReadOnly = readOnly, User = user, Binds = binds, Network = network,
-            Persist = persist, Layers = layers,
+            Persist = persist, Layers = layers, PidsLimit = pidsLimit,
         };
     }
+
+    private static int ParsePidsLimit(string value) =>
+        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n >= 1
+            ? n : throw new UsageException($"run: --pids-limit wants a number of tasks, at least 1, not '{value}'");
 
     /// <summary>
     /// --persist needs the writable overlay and a directory to write in, checked before the guest runs so no
