@@ -247,6 +247,14 @@ public sealed unsafe partial class HostFiles : IDisposable
         return path;
     }
 
+    /// <summary>An empty directory of the kernel's, the guests' root on the host (<c>GuestNamespaces</c>): a path that reached the host would find nothing.</summary>
+    public string EmptyRoot()
+    {
+        string empty = System.IO.Path.Combine(KernelDirectory(), "empty");
+        System.IO.Directory.CreateDirectory(empty);
+        return empty;
+    }
+
     /// <summary>The kernel's private host directory (FIFOs, device nodes, Unix sockets), made on first use.</summary>
     internal string KernelDirectory() => fifoDirectory ??= System.IO.Directory.CreateTempSubdirectory($"userkernel-{kernelPid}-").FullName;
 

@@ -22,8 +22,12 @@ internal static unsafe class GuestLauncher
     private const int Options = Libc.PTRACE_O_TRACESYSGOOD | Libc.PTRACE_O_TRACEFORK | Libc.PTRACE_O_TRACEVFORK |
         Libc.PTRACE_O_TRACECLONE | Libc.PTRACE_O_TRACEEXEC | Libc.PTRACE_O_TRACESECCOMP | Libc.PTRACE_O_EXITKILL;
 
-    /// <summary>Spawns and seizes the stub; returns it stopped, its filter installed, and the kernel's descriptor of the filter's listener. Throws on host failure.</summary>
-    public static (Tracee Init, int Listener) Start(string stubPath)
+    /// <summary>
+    /// Spawns and seizes the stub; moves it into the guests' namespaces (<see cref="GuestNamespaces"/>); returns it stopped,
+    /// its filter installed, the kernel's descriptor of the filter's listener, and whether the namespaces are in place.
+    /// Throws on host failure.
+    /// </summary>
+    public static (Tracee Init, int Listener, bool Namespaces) Start(string stubPath, string emptyRoot, bool newNetwork)
     {
         // Orphaned guests come back to the kernel rather than to the host's init.
         Libc.Prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -49,10 +53,11 @@ internal static unsafe class GuestLauncher
 
         var tracee = new Tracee(pid);
         tracee.LoadRegs();
+        bool namespaces = GuestNamespaces.Enter(tracee, emptyRoot, newNetwork);
         long r = tracee.InjectSyscall(NR_prctl, PR_SET_NO_NEW_PRIVS, 1);
         if (r != 0) throw new GuestStartException($"prctl(PR_SET_NO_NEW_PRIVS) failed in the guest: {r}");
 
-        return (tracee, InstallFilter(tracee, FilterBuilder.Build()));
+        return (tracee, InstallFilter(tracee, FilterBuilder.Build()), namespaces);
     }
 
     /// <summary>

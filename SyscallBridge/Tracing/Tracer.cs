@@ -51,7 +51,9 @@ public sealed class Tracer
 
     private int RunOnThisThread(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
     {
-        (Tracee init, int listener) = GuestLauncher.Start(kernel.StubHostPath);
+        (Tracee init, int listener, bool namespaces) =
+            GuestLauncher.Start(kernel.StubHostPath, kernel.HostFiles.EmptyRoot(), kernel.Options.Network == NetworkMode.None);
+        kernel.Ipc.GuestsHaveOwnNamespace = namespaces;
         var notifier = new Notifier(kernel, listener);
         notifier.Start();
         installer = notifier.Installer;

@@ -1,0 +1,79 @@
+using System;
+using System.IO;
+using System.Text;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Guest;
+using UserKernel.Kernel.Loader;
+using UserKernel.SyscallBridge.Tracing;
+
+namespace UserKernel.SyscallBridge.Launch;
+
+/// <summary>
+/// Defence in depth: the first guest process (the stub, before the filter and before any guest code) moves into fresh
+/// user, mount, IPC and UTS namespaces (and a network namespace under --net none) and makes an empty directory its
+/// root, so that a host path that somehow slipped past the kernel would find nothing, and a host object that somehow
+/// became nameable could not be touched with host privilege: the guests hold capabilities in their own user namespace
+/// only, and when userkernel runs as root they run as nobody on the host. Every guest is a fork of this process, so all
+/// inherit it. Needs no privilege: unprivileged user namespaces suffice; where the host forbids them, one warning line
+/// says so and the guests run with the kernel's mediation alone.
+/// </summary>
+internal static class GuestNamespaces
+{
+    private const int NR_unshare = 272, NR_setgroups = 116, NR_setresgid = 119, NR_setresuid = 117, NR_chroot = 161, NR_chdir = 80;
+    private const ulong CLONE_NEWNS = 0x20000, CLONE_NEWUTS = 0x04000000, CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000, CLONE_NEWNET = 0x40000000;
+
+    /// <summary>The host uid and gid guests run as when userkernel is root: nobody's.</summary>
+    private const int Nobody = 65534;
+
+    /// <summary>
+    /// Moves the stopped, single-threaded stub into its namespaces with <paramref name="emptyRoot"/> as its root. Returns
+    /// whether it has them; false (after one warning on stderr) where the host does not allow user namespaces. Throws
+    /// when the stub is left half-moved, which it cannot run from.
+    /// </summary>
+    public static bool Enter(Tracee stub, string emptyRoot, bool newNetwork)
+    {
+        long r = stub.InjectSyscall(NR_unshare, CLONE_NEWUSER);
+        if (r < 0)
+        {
+            Console.Error.WriteLine($"userkernel: warning: no user namespace for the guests ({ErrnoNames.Name((Errno)(-r))}); " +
+                "they run without namespaces, behind the kernel's mediation alone");
+            return false;
+        }
+        uint euid = Tmds.Linux.LibC.geteuid(), egid = Tmds.Linux.LibC.getegid();
+        bool root = euid == 0;
+        uint outerUid = root ? Nobody : euid, outerGid = root ? Nobody : egid;
+        try
+        {
+            string proc = $"/proc/{stub.HostTid}/";
+            // Without privilege, a gid map needs setgroups denied first; as root the stub drops its groups itself.
+            if (!root) File.WriteAllText(proc + "setgroups", "deny");
+            File.WriteAllText(proc + "uid_map", $"0 {outerUid} 1\n");
+            File.WriteAllText(proc + "gid_map", $"0 {outerGid} 1\n");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new GuestStartException($"cannot map the guests' user namespace: {ex.Message}");
+        }
+
+        Check(stub.InjectSyscall(NR_unshare, CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (newNetwork ? CLONE_NEWNET : 0)), "unshare");
+        // Still the kernel's own uid outside, so the kernel's private directory can be walked to the empty root.
+        Check(Call(stub, NR_chroot, emptyRoot), "chroot");
+        Check(Call(stub, NR_chdir, "/"), "chdir");
+        if (root) Check(stub.InjectSyscall(NR_setgroups, 0, 0), "setgroups");
+        Check(stub.InjectSyscall(NR_setresgid, 0, 0, 0), "setresgid");
+        Check(stub.InjectSyscall(NR_setresuid, 0, 0, 0), "setresuid");
+        return true;
+    }
+
+    /// <summary>A syscall whose one argument is a path, written into the stub's scratch page (no guest code runs yet).</summary>
+    private static long Call(Tracee stub, int nr, string path)
+    {
+        if (stub.Memory.Write(new GuestPtr(StubProgram.ScratchAddress), Encoding.UTF8.GetBytes(path + "\0")) != Errno.OK) return -(long)Errno.EFAULT;
+        return stub.InjectSyscall(nr, StubProgram.ScratchAddress);
+    }
+
+    private static void Check(long result, string what)
+    {
+        if (result < 0) throw new GuestStartException($"cannot move the guests into their namespaces: {what}: {ErrnoNames.Message((Errno)(-result))}");
+    }
+}
