@@ -11,6 +11,9 @@ mkdir -p "$root/bench" "$root/etc" "$root/dev"
 gcc -O2 -static -o "$root/bench/bench" "$here/bench.c"
 gcc -O2 -static -o "$root/bench/true" "$here/true.c"
 cp /etc/passwd "$root/etc/passwd"
+# A static busybox as /bin/sh for bench.c's shell loop (skipped without it).
+bb="$(command -v busybox || true)"
+if [ -n "$bb" ] && file -L "$bb" 2>/dev/null | grep -q 'statically linked'; then mkdir -p "$root/bin"; cp "$bb" "$root/bin/sh"; fi
 head -c $((64 * 1024 * 1024)) /dev/urandom > "$root/bench/large"
 mke2fs -q -F -t ext4 -d "$root" "$work/bench.img" 256M
 
