@@ -102,6 +102,9 @@ public sealed class GuestKernel : IDisposable
     public UnixSocketNames UnixSockets { get; }
     public PidTable Pids { get; } = new();
 
+    /// <summary>Whom the kernel connected Unix sockets for, so SO_PEERCRED names the guest, not the kernel.</summary>
+    public Net.PeerCredentials Peers { get; } = new();
+
     /// <summary>The System V IPC objects the run made, which are all its guests can reach.</summary>
     public IpcObjects Ipc { get; } = new();
     public UtsName UtsName { get; } = new();
@@ -477,6 +480,7 @@ public sealed class GuestKernel : IDisposable
     public void Dispose()
     {
         Ipc.RemoveAll();
+        Peers.Dispose();
         Fsnotify.Dispose();
         HostFiles.Dispose();
     }

@@ -47,6 +47,29 @@ public sealed class KernelSocket : IDisposable
         return new KernelSocket(fd, family, type);
     }
 
+    /// <summary>The socket's host inode number (its identity to sock_diag).</summary>
+    public unsafe ulong Inode
+    {
+        get
+        {
+            stat st;
+            return fstat(Fd, &st) == 0 ? (ulong)st.st_ino : 0;
+        }
+    }
+
+    /// <summary>SO_PEERCRED as the host records it: the pid, uid and gid of the process that connected (or listened).</summary>
+    public unsafe (int Pid, uint Uid, uint Gid) HostPeer()
+    {
+        const int SO_PEERCRED = 17;
+        Span<int> cred = stackalloc int[3];
+        socklen_t length = 12;
+        fixed (int* c = cred)
+        {
+            if (getsockopt(Fd, 1, SO_PEERCRED, c, &length) != 0) return (0, uint.MaxValue, uint.MaxValue);
+        }
+        return (cred[0], (uint)cred[1], (uint)cred[2]);
+    }
+
     /// <summary>Whether the guest's open file has O_NONBLOCK (the socket's calls then never wait).</summary>
     public bool NonBlocking => (fcntl(Fd, F_GETFL) & O_NONBLOCK) != 0;
 

@@ -68,6 +68,8 @@ public static partial class Sys
             socket.Dispose();
             return e;
         }
+        // The host will record the kernel as the connecting process; the kernel remembers whom it connected for.
+        if (socket.Family == AF_UNIX_DOMAIN && socket.Type != KernelSocket.SOCK_DGRAM) ctx.Kernel.Peers.Connected(socket.Inode, ctx.Task.Group);
         if (!socket.ConnectMayBlock)
         {
             using (socket) return socket.Connect(address);

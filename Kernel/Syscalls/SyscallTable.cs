@@ -82,8 +82,14 @@ public static class SyscallTable
             Row(51, "getsockname", Disposition.Emulate, Sys.SocketName, [ArgFormat.Fd, ArgFormat.Ptr, ArgFormat.Ptr], "asked of the kernel's duplicate of the socket; a kernel host path is given as the name the guest bound") with { Via = StopVia.Notification },
             Row(52, "getpeername", Disposition.Emulate, Sys.SocketName, [ArgFormat.Fd, ArgFormat.Ptr, ArgFormat.Ptr], "as getsockname") with { Via = StopVia.Notification },
             Row(53, "socketpair", Disposition.Passthrough, null, [], ""),
-            Row(54, "setsockopt", Disposition.Passthrough, null, [], ""),
-            Row(55, "getsockopt", Disposition.Passthrough, null, [], ""),
+            Row(54, "setsockopt", Disposition.Forward, Sys.Setsockopt, [ArgFormat.Fd, ArgFormat.Int, ArgFormat.Int, ArgFormat.Ptr, ArgFormat.Size], "stops only for option 76 (SO_PASSPIDFD, refused with ENOPROTOOPT: received pidfds could name the kernel); every other option sets the caller's own socket") with
+            {
+                StopWhen = new StopWhen(2, [Sys.SO_PASSPIDFD]),
+            },
+            Row(55, "getsockopt", Disposition.Forward, Sys.Getsockopt, [ArgFormat.Fd, ArgFormat.Int, ArgFormat.Int, ArgFormat.Ptr, ArgFormat.Ptr], "stops only for options 17 and 77: SO_PEERCRED answers the guest peer's pid and credentials, SO_PEERPIDFD a pidfd of it (ENODATA for a peer that is no guest); every other option reads the caller's own socket") with
+            {
+                StopWhen = new StopWhen(2, [Sys.SO_PEERCRED, Sys.SO_PEERPIDFD]),
+            },
             Row(56, "clone", Disposition.Forward, Sys.Clone, [ArgFormat.CloneFlags, ArgFormat.Ptr, ArgFormat.Ptr, ArgFormat.Ptr, ArgFormat.Hex], "child pid translated; CLONE_PARENT_SETTID and CLONE_CHILD_SETTID fixed up; CLONE_UNTRACED taken away; namespaces EPERM"),
             Row(57, "fork", Disposition.Forward, Sys.Fork, [], "child pid translated"),
             Row(58, "vfork", Disposition.Forward, Sys.Vfork, [], "child pid translated"),

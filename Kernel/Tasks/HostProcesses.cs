@@ -38,6 +38,13 @@ public static class HostProcesses
         return 0;
     }
 
+    /// <summary>A pidfd of the kernel's for a host process (close-on-exec); ESRCH if it is gone.</summary>
+    public static Result<int> OpenPidfd(int hostPid)
+    {
+        int fd = Interop.Libc.PidfdOpen(hostPid, 0);
+        return fd >= 0 ? fd : (Errno)Marshal.GetLastPInvokeError();
+    }
+
     /// <summary>pidfd_send_signal on a pidfd of the kernel's; <paramref name="info"/> empty for none. 0 or -errno.</summary>
     public static unsafe long SendThroughPidfd(int pidfd, int sig, ReadOnlySpan<byte> info)
     {

@@ -27,7 +27,7 @@ internal static unsafe class GuestLauncher
     /// its filter installed, the kernel's descriptor of the filter's listener, and whether the namespaces are in place.
     /// Throws on host failure.
     /// </summary>
-    public static (Tracee Init, int Listener, bool Namespaces) Start(string stubPath, string emptyRoot, bool newNetwork)
+    public static (Tracee Init, int Listener, bool Namespaces, int DiagSocket) Start(string stubPath, string emptyRoot, bool newNetwork)
     {
         // Orphaned guests come back to the kernel rather than to the host's init.
         Libc.Prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -53,11 +53,11 @@ internal static unsafe class GuestLauncher
 
         var tracee = new Tracee(pid);
         tracee.LoadRegs();
-        bool namespaces = GuestNamespaces.Enter(tracee, emptyRoot, newNetwork);
+        bool namespaces = GuestNamespaces.Enter(tracee, emptyRoot, newNetwork, out int diagSocket);
         long r = tracee.InjectSyscall(NR_prctl, PR_SET_NO_NEW_PRIVS, 1);
         if (r != 0) throw new GuestStartException($"prctl(PR_SET_NO_NEW_PRIVS) failed in the guest: {r}");
 
-        return (tracee, InstallFilter(tracee, FilterBuilder.Build()), namespaces);
+        return (tracee, InstallFilter(tracee, FilterBuilder.Build()), namespaces, diagSocket);
     }
 
     /// <summary>

@@ -19,7 +19,8 @@ namespace UserKernel.SyscallBridge.Launch;
 /// </summary>
 internal static class GuestNamespaces
 {
-    private const int NR_unshare = 272, NR_setgroups = 116, NR_setresgid = 119, NR_setresuid = 117, NR_chroot = 161, NR_chdir = 80;
+    private const int NR_unshare = 272, NR_setgroups = 116, NR_setresgid = 119, NR_setresuid = 117, NR_chroot = 161, NR_chdir = 80,
+        NR_socket = 41, NR_close = 3;
     private const ulong CLONE_NEWNS = 0x20000, CLONE_NEWUTS = 0x04000000, CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000, CLONE_NEWNET = 0x40000000;
 
     /// <summary>The host uid and gid guests run as when userkernel is root: nobody's.</summary>
@@ -28,10 +29,12 @@ internal static class GuestNamespaces
     /// <summary>
     /// Moves the stopped, single-threaded stub into its namespaces with <paramref name="emptyRoot"/> as its root. Returns
     /// whether it has them; false (after one warning on stderr) where the host does not allow user namespaces. Throws
-    /// when the stub is left half-moved, which it cannot run from.
+    /// when the stub is left half-moved, which it cannot run from. With a network namespace of the guests' own,
+    /// <paramref name="diagSocket"/> is a sock_diag netlink socket made in it, for the kernel (else -1).
     /// </summary>
-    public static bool Enter(Tracee stub, string emptyRoot, bool newNetwork)
+    public static bool Enter(Tracee stub, string emptyRoot, bool newNetwork, out int diagSocket)
     {
+        diagSocket = -1;
         long r = stub.InjectSyscall(NR_unshare, CLONE_NEWUSER);
         if (r < 0)
         {
@@ -56,6 +59,7 @@ internal static class GuestNamespaces
         }
 
         Check(stub.InjectSyscall(NR_unshare, CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (newNetwork ? CLONE_NEWNET : 0)), "unshare");
+        if (newNetwork) diagSocket = TakeDiagSocket(stub);
         // Still the kernel's own uid outside, so the kernel's private directory can be walked to the empty root.
         Check(Call(stub, NR_chroot, emptyRoot), "chroot");
         Check(Call(stub, NR_chdir, "/"), "chdir");
@@ -63,6 +67,18 @@ internal static class GuestNamespaces
         Check(stub.InjectSyscall(NR_setresgid, 0, 0, 0), "setresgid");
         Check(stub.InjectSyscall(NR_setresuid, 0, 0, 0), "setresuid");
         return true;
+    }
+
+    /// <summary>A NETLINK_SOCK_DIAG socket made by the stub in its network namespace, taken into the kernel (pidfd_getfd); -1 if none.</summary>
+    private static int TakeDiagSocket(Tracee stub)
+    {
+        long fd = stub.InjectSyscall(NR_socket, 16 /* AF_NETLINK */, 2 | 0x80000 /* SOCK_DGRAM | SOCK_CLOEXEC */, 4 /* NETLINK_SOCK_DIAG */);
+        if (fd < 0) return -1;
+        int pidfd = Interop.Libc.PidfdOpen(stub.HostTid);
+        int taken = pidfd < 0 ? -1 : Interop.Libc.PidfdGetfd(pidfd, (int)fd);
+        if (pidfd >= 0) Tmds.Linux.LibC.close(pidfd);
+        stub.InjectSyscall(NR_close, (ulong)fd);
+        return taken < 0 ? -1 : taken;
     }
 
     /// <summary>A syscall whose one argument is a path, written into the stub's scratch page (no guest code runs yet).</summary>

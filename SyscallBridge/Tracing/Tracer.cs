@@ -51,9 +51,10 @@ public sealed class Tracer
 
     private int RunOnThisThread(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
     {
-        (Tracee init, int listener, bool namespaces) =
+        (Tracee init, int listener, bool namespaces, int diagSocket) =
             GuestLauncher.Start(kernel.StubHostPath, kernel.HostFiles.EmptyRoot(), kernel.Options.Network == NetworkMode.None);
         kernel.Ipc.GuestsHaveOwnNamespace = namespaces;
+        if (diagSocket >= 0) kernel.Peers.DiagSocket = diagSocket;
         var notifier = new Notifier(kernel, listener);
         notifier.Start();
         installer = notifier.Installer;
