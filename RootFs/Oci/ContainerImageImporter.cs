@@ -59,21 +59,42 @@ public static class ContainerImageImporter
         using var blob = image.Files.Open(layer.Path);
         using var blobCheck = layer.BlobDigest is Digest digest ? new VerifyingStream(blob, digest, layer.Size, what) : null;
         Stream raw = (Stream?)blobCheck ?? blob;
+        Stream? tar = null;
+        VerifyingStream? diffCheck = null; // disposed only at the end: it would dispose the decompressor, still read in the catch
         try
         {
-            using var tar = Decompression.Open(raw, leaveOpen: true);
-            using var diffCheck = layer.DiffId is Digest diffId ? new VerifyingStream(tar, diffId, null, what + " uncompressed") : null;
+            tar = Decompression.Open(raw, leaveOpen: true);
+            diffCheck = layer.DiffId is Digest diffId ? new VerifyingStream(tar, diffId, null, what + " uncompressed") : null;
             LayerApplier.ApplyTar(tree, (Stream?)diffCheck ?? tar, source, entryRead);
             diffCheck?.Verify();
         }
         catch (Exception e) when (e is ImageFormatException or InvalidDataException or IOException
             or ZstdSharp.ZstdException or SharpCompress.Common.SharpCompressException)
         {
-            // A damaged blob often breaks its decompression first: the digest says what really happened.
+            // Damage the decompressor finds further on says more than the garbage it made of the tar first...
+            ImageFormatException? damage = null;
+            try
+            {
+                if (tar is not null)
+                    Decompression.ThrowIfDamaged(tar);
+            }
+            catch (ImageFormatException found)
+            {
+                damage = found;
+            }
+            // ...but a damaged blob often breaks its decompression first: the digest says what really happened.
             blobCheck?.Verify();
-            if (e is ImageFormatException)
+            if (damage is not null)
+                throw new ImageFormatException($"{what}: {damage.Message}", damage);
+            // A digest check of the uncompressed layer names the layer already.
+            if (e is ImageFormatException && e.Message.StartsWith(what, StringComparison.Ordinal))
                 throw;
             throw new ImageFormatException($"{what}: {e.Message}", e);
+        }
+        finally
+        {
+            diffCheck?.Dispose();
+            tar?.Dispose();
         }
         blobCheck?.Verify();
     }

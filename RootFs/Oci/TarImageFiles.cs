@@ -62,12 +62,46 @@ public sealed class TarImageFiles : IImageFiles
     {
         var files = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
         var symlinks = new Dictionary<string, string>(StringComparer.Ordinal);
+        long length = RandomAccess.GetLength(handle);
         try
         {
-            using var stream = PositionalReadStream.Slice(handle, 0, RandomAccess.GetLength(handle));
+            using var stream = PositionalReadStream.Slice(handle, 0, length);
             using var reader = new TarReader(stream);
-            while (reader.GetNextEntry() is TarEntry entry)
+            while (true)
             {
+                long start = stream.Position;
+                TarEntry? entry;
+                try
+                {
+                    entry = reader.GetNextEntry();
+                }
+                catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException or OverflowException)
+                {
+                    // Garbage read as a header says more by its checksum than by the field the reader choked on.
+                    var header = new byte[TarBlocks.Size];
+                    if (RandomAccess.Read(handle, header, start) == header.Length && !TarBlocks.IsZero(header))
+                        TarBlocks.CheckHeader(header, start);
+                    throw;
+                }
+                // The reader checks no checksum, and takes a header with an empty one for the end: the blocks it
+                // read (headers and pax records; it seeks over file data) are checked here.
+                long headersEnd = entry is null ? stream.Position : entry.DataOffset;
+                // Pax records of a megabyte or more are not read again: the entry's own header is checked then.
+                long span = Math.Max(headersEnd - start, 0);
+                var blocks = new byte[span <= 1 << 20 ? span : TarBlocks.Size];
+                RandomAccess.Read(handle, blocks, headersEnd - blocks.Length);
+                TarBlocks.Walk(blocks, headersEnd - blocks.Length, out int zeroBlock);
+                if (entry is null)
+                {
+                    if (zeroBlock < 0)
+                        throw TarBlocks.Corrupt(blocks.Length == 0
+                            ? $"truncated: it ends at offset {headersEnd}, without the two zero blocks that end a tar archive"
+                            : $"it ends at offset {headersEnd} after a header with no entry");
+                    long zeroOffset = headersEnd - blocks.Length + zeroBlock;
+                    using var rest = PositionalReadStream.Slice(handle, zeroOffset + TarBlocks.Size, length - zeroOffset - TarBlocks.Size);
+                    TarBlocks.CheckEnd(zeroOffset, [], rest);
+                    break;
+                }
                 if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile)
                     files[Normalize(entry.Name)] = (entry.DataOffset, entry.Length);
                 else if (entry.EntryType == TarEntryType.SymbolicLink)
@@ -76,7 +110,11 @@ public sealed class TarImageFiles : IImageFiles
                     symlinks[Normalize(entry.Name)] = "/" + entry.LinkName; // named from the top of the archive
             }
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException)
+        catch (ImageFormatException e)
+        {
+            throw new ImageFormatException($"{path}: {e.Message}", e);
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException or OverflowException)
         {
             throw new ImageFormatException($"{path}: not a tar archive of an image: {e.Message}");
         }

@@ -6,11 +6,13 @@ namespace UserKernel.RootFs.Sources;
 /// <summary>
 /// Passes reads through and, while recording, keeps a copy of the bytes read. TarSource records
 /// the header blocks of each entry to recover pax records byte for byte, which
-/// System.Formats.Tar hands out only as strings (binary xattr values would be lost).
+/// System.Formats.Tar hands out only as strings (binary xattr values would be lost), and to check
+/// the header blocks the reader takes on trust (<see cref="TarBlocks"/>).
 /// </summary>
 internal sealed class RecordingStream(Stream inner) : Stream
 {
     private MemoryStream? _recorded;
+    private long _position;
 
     public void StartRecording() => _recorded = new MemoryStream();
 
@@ -25,7 +27,8 @@ internal sealed class RecordingStream(Stream inner) : Stream
     public override bool CanSeek => false;
     public override bool CanWrite => false;
     public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    /// <summary>Bytes read so far: the offset in the archive of the next byte.</summary>
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -33,6 +36,7 @@ internal sealed class RecordingStream(Stream inner) : Stream
     {
         int n = inner.Read(buffer);
         _recorded?.Write(buffer[..n]);
+        _position += n;
         return n;
     }
 

@@ -13,7 +13,7 @@ public sealed partial class TarSource
     private const string SchilyXattr = "SCHILY.xattr.";
     private const string LibarchiveXattr = "LIBARCHIVE.xattr.";
 
-    private static void SetMetadata(TreeNode node, TarEntry entry, byte[] headers)
+    private static void SetMetadata(TreeNode node, TarEntry entry, byte[] headers, List<TarBlocks.Header> blocks)
     {
         node.Mode = (uint)entry.Mode & 0xFFF;
         node.Uid = (uint)entry.Uid;
@@ -28,7 +28,7 @@ public sealed partial class TarSource
             ?? (gnu is not null && gnu.ChangeTime != default ? Timestamp.FromDateTimeOffset(gnu.ChangeTime) : mtime);
         if (pax is not null)
         {
-            SetXattrs(node, pax, headers);
+            SetXattrs(node, pax, headers, blocks);
         }
     }
 
@@ -59,7 +59,7 @@ public sealed partial class TarSource
         return new Timestamp(seconds, nanos);
     }
 
-    private static void SetXattrs(TreeNode node, IReadOnlyDictionary<string, string> pax, byte[] headers)
+    private static void SetXattrs(TreeNode node, IReadOnlyDictionary<string, string> pax, byte[] headers, List<TarBlocks.Header> blocks)
     {
         Dictionary<string, byte[]>? raw = null;
         foreach (var (key, value) in pax)
@@ -68,7 +68,7 @@ public sealed partial class TarSource
             {
                 // GNU tar and star write the value's bytes as they are; the string form loses
                 // bytes that are not UTF-8 (security.capability), so take them from the header.
-                raw ??= RawPaxRecords(headers);
+                raw ??= RawPaxRecords(headers, blocks);
                 node.Xattrs[key[SchilyXattr.Length..]] = raw.TryGetValue(key, out var bytes) ? bytes : Encoding.UTF8.GetBytes(value);
             }
             else if (key.StartsWith(LibarchiveXattr, StringComparison.Ordinal))
@@ -82,25 +82,19 @@ public sealed partial class TarSource
 
     /// <summary>
     /// The records of the last pax extended header ('x') among the recorded header blocks, as
-    /// bytes: each is "LENGTH KEY=VALUE\n", LENGTH counting the whole record.
+    /// bytes: each is "LENGTH KEY=VALUE\n", LENGTH counting the whole record. <paramref name="blocks"/>
+    /// says where the headers lie: the recorded bytes start with the padding after the previous entry's data.
     /// </summary>
-    private static Dictionary<string, byte[]> RawPaxRecords(byte[] headers)
+    private static Dictionary<string, byte[]> RawPaxRecords(byte[] headers, List<TarBlocks.Header> blocks)
     {
         var records = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        int block = 0;
-        while (block + 512 <= headers.Length)
+        foreach (var header in blocks)
         {
-            ReadOnlySpan<byte> header = headers.AsSpan(block, 512);
-            byte type = header[156];
-            long size = OctalSize(header.Slice(124, 12));
-            int dataStart = block + 512;
-            int dataBlocks = (int)((size + 511) / 512);
-            if (type == (byte)'x' && dataStart + size <= headers.Length)
+            if (header.Type == (byte)'x' && header.DataStart + header.Size <= headers.Length)
             {
                 records.Clear();
-                ParseRecords(headers.AsSpan(dataStart, (int)size), records);
+                ParseRecords(headers.AsSpan(header.DataStart, (int)header.Size), records);
             }
-            block = type is (byte)'x' or (byte)'g' or (byte)'L' or (byte)'K' ? dataStart + dataBlocks * 512 : dataStart;
         }
         return records;
     }
@@ -124,32 +118,5 @@ public sealed partial class TarSource
             }
             pos += length;
         }
-    }
-
-    private static long OctalSize(ReadOnlySpan<byte> field)
-    {
-        if ((field[0] & 0x80) != 0)
-        {
-            // GNU base-256: big-endian in the remaining bytes.
-            long big = 0;
-            for (int i = 1; i < field.Length; i++)
-            {
-                big = big << 8 | field[i];
-            }
-            return big;
-        }
-        long value = 0;
-        foreach (byte b in field)
-        {
-            if (b is >= (byte)'0' and <= (byte)'7')
-            {
-                value = value * 8 + (b - '0');
-            }
-            else if (value > 0 || b is 0)
-            {
-                break;
-            }
-        }
-        return value;
     }
 }

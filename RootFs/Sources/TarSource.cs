@@ -37,54 +37,111 @@ public sealed partial class TarSource : IDisposable
     /// <summary>
     /// Applies the archive's entries onto <paramref name="tree"/>, in order. Reads
     /// <paramref name="tar"/> to its end but does not dispose it. A corrupt archive or a hostile
-    /// entry (a ".." component, a hard link to a missing file) throws <see cref="ImageFormatException"/>.
+    /// entry (a ".." component, a hard link to a missing file) throws <see cref="ImageFormatException"/>:
+    /// every header's checksum and numeric fields are checked, the archive must end with its two zero
+    /// blocks and hold nothing but zeros after them, and a compressed stream must pass its own checks
+    /// (<see cref="TarBlocks"/>), so a damaged archive is never read as a shorter or an empty one.
     /// </summary>
     /// <param name="entryRead">Called with each entry's path, for progress reports.</param>
     public void Apply(FileTree tree, Stream tar, Action<string>? entryRead = null)
     {
+        using var decompressed = Decompression.Open(tar, leaveOpen: true);
         try
         {
-            using var decompressed = Decompression.Open(tar, leaveOpen: true);
-            var recorder = new RecordingStream(decompressed);
-            using var reader = new TarReader(recorder, leaveOpen: true);
-            while (true)
+            ReadEntries(tree, decompressed, entryRead);
+        }
+        catch (Exception e) when (e is ImageFormatException or NotSupportedException || IsReaderError(e))
+        {
+            // A damaged compressed stream often decodes to garbage before its decoder notices: the decoder's own
+            // error says what really happened. (The stream given may be a decompressor already: a layer's.)
+            Decompression.ThrowIfDamaged(decompressed);
+            Decompression.ThrowIfDamaged(tar);
+            if (e is ImageFormatException)
+                throw;
+            if (e is NotSupportedException)
+                // GNU's old sparse entries (type 'S', tar --sparse) and other kinds the reader does not know.
+                throw new ImageFormatException($"unsupported tar archive: {e.Message} (an archive made with tar --sparse?)", e);
+            // What else the tar reader throws for a damaged archive.
+            throw new ImageFormatException($"corrupt tar archive: {e.Message}", e);
+        }
+    }
+
+    private void ReadEntries(FileTree tree, Stream decompressed, Action<string>? entryRead)
+    {
+        var recorder = new RecordingStream(decompressed);
+        using var reader = new TarReader(recorder, leaveOpen: true);
+        while (true)
+        {
+            long start = recorder.Position;
+            recorder.StartRecording();
+            TarEntry? entry;
+            try
             {
-                recorder.StartRecording();
-                var entry = reader.GetNextEntry(copyData: false);
-                byte[] headers = recorder.StopRecording();
-                if (entry is null)
-                {
-                    break;
-                }
-                ApplyEntry(tree, entry, headers);
+                entry = reader.GetNextEntry(copyData: false);
+            }
+            catch (Exception e) when (IsReaderError(e))
+            {
+                throw Explain(recorder, start, e);
+            }
+            byte[] headers = recorder.StopRecording();
+            // System.Formats.Tar checks no checksum and takes a block with an empty checksum for the end.
+            var blocks = TarBlocks.Walk(headers, start, out int zeroBlock);
+            if (entry is null)
+            {
+                if (zeroBlock < 0)
+                    throw TarBlocks.Corrupt($"it ends at offset {recorder.Position} after a header with no entry");
+                // Reading on to the end also checks a compressed stream's trailer (gzip's CRC, xz's and zstd's checks).
+                TarBlocks.CheckEnd(start + zeroBlock, headers.AsSpan(zeroBlock + TarBlocks.Size), recorder);
+                return;
+            }
+            try
+            {
+                ApplyEntry(tree, entry, headers, blocks);
                 entryRead?.Invoke(entry.Name);
                 // Skipping unread data must not be recorded as the next entry's header.
                 entry.DataStream?.CopyTo(Stream.Null);
             }
+            catch (EndOfStreamException)
+            {
+                throw TarBlocks.Corrupt($"truncated: it ends at offset {recorder.Position}, inside the {entry.Length}-byte data of '{entry.Name}'");
+            }
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException
-            or InvalidOperationException or ArgumentException
-            or ZstdSharp.ZstdException or SharpCompress.Common.SharpCompressException && e is not ImageFormatException)
-        {
-            // The xz and zstd decoders throw exceptions of their own for damaged data.
-            throw new ImageFormatException($"corrupt tar archive: {e.Message}", e);
-        }
-        catch (NotSupportedException e)
-        {
-            // GNU's old sparse entries (type 'S', tar --sparse) and other kinds the reader does not know.
-            throw new ImageFormatException($"unsupported tar archive: {e.Message} (an archive made with tar --sparse?)", e);
-        }
+    }
+
+    private static bool IsReaderError(Exception e) =>
+        e is InvalidDataException or FormatException or EndOfStreamException or InvalidOperationException
+            or ArgumentException or OverflowException or ZstdSharp.ZstdException or SharpCompress.Common.SharpCompressException
+        && e is not ObjectDisposedException;
+
+    /// <summary>
+    /// What is wrong, when the tar reader failed to read an entry: the blocks it read say it best (a bad checksum
+    /// where garbage was read as a header, a numeric field that is not a number, a truncation), else its own error.
+    /// </summary>
+    private static Exception Explain(RecordingStream recorder, long start, Exception e)
+    {
+        byte[] read = recorder.StopRecording();
+        TarBlocks.Walk(read, start, out _); // throws for a bad header among the whole blocks read
+        if (e is not EndOfStreamException)
+            return TarBlocks.Corrupt($"the entry at offset {start + TarBlocks.PaddingAt(start)}: {e.Message}", e);
+        long end = recorder.Position;
+        string what = end == 0 ? "the archive is empty (0 bytes), but even an empty tar archive has its two zero blocks"
+            : read.Length <= TarBlocks.PaddingAt(start) ? $"truncated: it ends at offset {end}, without the two zero blocks that end a tar archive"
+            : $"truncated: it ends at offset {end}, inside a header";
+        return TarBlocks.Corrupt(what, e);
     }
 
     public void Dispose() => _spool.Dispose();
 
-    private void ApplyEntry(FileTree tree, TarEntry entry, byte[] headers)
+    private void ApplyEntry(FileTree tree, TarEntry entry, byte[] headers, List<TarBlocks.Header> blocks)
     {
         // GNU's sparse files in pax form keep their map in GNU.sparse.* records under a made-up name
         // (GNUSparseFile.N/...); read as a plain file they would be wrong, so they are refused.
         if (entry is PaxTarEntry pax && pax.ExtendedAttributes.Keys.Any(k => k.StartsWith("GNU.sparse.", StringComparison.Ordinal)))
             throw new ImageFormatException($"tar entry '{entry.Name}' is a sparse file (tar --sparse), which is not supported; make the archive without --sparse");
         string path = CheckedPath(entry.Name, entry.Name);
+        if (path.Length == 0 && entry.EntryType is not (TarEntryType.Directory or TarEntryType.GlobalExtendedAttributes))
+            throw TarBlocks.Corrupt($"an entry of type {entry.EntryType} "
+                + (entry.Name.Length == 0 ? "has an empty name" : $"is named '{entry.Name}', which is the root directory"));
         TreeNode? node = entry.EntryType switch
         {
             TarEntryType.Directory => DirectoryFor(tree, path),
@@ -111,7 +168,7 @@ public sealed partial class TarSource : IDisposable
             tree.Add(path, node);
             return;
         }
-        SetMetadata(node, entry, headers);
+        SetMetadata(node, entry, headers, blocks);
         if (path.Length > 0 && !ReferenceEquals(tree.Lookup(path), node))
         {
             tree.Add(path, node);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using UserKernel.RootFs.Ext4;
+using UserKernel.RootFs.Image;
 using UserKernel.RootFs.Layers;
 using UserKernel.RootFs.Sources;
 using UserKernel.RootFs.Writer;
@@ -49,7 +50,15 @@ public static class ImageCommitCommand
         {
             string layer = inputs[i];
             using var stream = new FileStream(layer, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            LayerApplier.ApplyTar(tree, stream, tar, name => progress.Report($"{layer}: {name}"));
+            try
+            {
+                LayerApplier.ApplyTar(tree, stream, tar, name => progress.Report($"{layer}: {name}"));
+            }
+            catch (ImageFormatException ex)
+            {
+                // A corrupt layer is refused before anything is written, naming the layer.
+                throw new ImageFormatException($"image commit: {layer}: {ex.Message}", ex);
+            }
         }
         ImageWriter.Write(tree, output, line.WriterOptions(progress));
         return 0;
