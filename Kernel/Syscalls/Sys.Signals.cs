@@ -72,33 +72,27 @@ public static partial class Sys
     }
 
     /// <summary>
-    /// pidfd_send_signal(2), performed by the kernel on its duplicate of the pidfd, so a descriptor swapped after the
-    /// check cannot redirect it: the target must be a guest process (a pidfd names one, since guests get pidfds only of
-    /// guests), and SIGKILL and SIGSTOP to pid 1 are ignored. The signal arrives from the kernel, so its si_pid is 0;
-    /// a siginfo the caller gives is delivered as it wrote it.
+    /// pidfd_send_signal(2): the kernel reads the target of its own duplicate of the pidfd (a guest process: guests hold
+    /// pidfds of guests only) and has the host send the signal by the target's host pid, as kill(2) or, with a siginfo,
+    /// rt_sigqueueinfo(2), which check what pidfd_send_signal checks; so a descriptor swapped after the check changes
+    /// nothing, and the receiver sees the sender's pid. SIGKILL and SIGSTOP to pid 1 are ignored.
     /// </summary>
     public static SyscallResult PidfdSendSignal(SyscallContext ctx)
     {
+        const int NR_kill = 62, NR_rt_sigqueueinfo = 129;
         int sig = ctx.IntArg(1);
-        if (ctx.Arg(3) != 0) return Errno.EINVAL;
-        if (sig < 0 || sig > 64) return Errno.EINVAL;
-        Span<byte> info = stackalloc byte[SiginfoSize];
-        bool withInfo = ctx.Arg(2) != 0;
-        if (withInfo && ctx.Memory.Read(ctx.PtrArg(2), info) != Errno.OK) return Errno.EFAULT;
+        if (ctx.Arg(3) != 0 || sig < 0 || sig > 64) return Errno.EINVAL;
         if (!ctx.Thread.DuplicateDescriptor(ctx.IntArg(0)).TryGet(out int pidfd, out Errno e)) return e;
-        try
-        {
-            int hostPid = Tasks.HostProcesses.PidOfPidfd(pidfd);
-            if (hostPid == 0) return Errno.EBADF; // no pidfd
-            Tasks.Task? target = ctx.Kernel.Pids.ByHost(hostPid);
-            if (target == null) return Errno.ESRCH;
-            if (IsUnstoppable(sig) && target.Group == ctx.Kernel.Init) return 0;
-            return Tasks.HostProcesses.SendThroughPidfd(pidfd, sig, withInfo ? info : default);
-        }
-        finally
-        {
-            HostFiles.CloseKernelDescriptor(pidfd);
-        }
+        int hostPid = Tasks.HostProcesses.PidOfPidfd(pidfd);
+        HostFiles.CloseKernelDescriptor(pidfd);
+        if (hostPid == 0) return Errno.EBADF; // no pidfd
+        if (ctx.Kernel.Pids.ByHost(hostPid) is not { } target) return Errno.ESRCH;
+        if (IsUnstoppable(sig) && target.Group == ctx.Kernel.Init) return 0;
+        bool withInfo = ctx.Arg(2) != 0;
+        ctx.RewriteNumber(withInfo ? NR_rt_sigqueueinfo : NR_kill);
+        ctx.Rewrite(0, (ulong)target.Group.HostTgid);
+        ctx.Rewrite(1, (ulong)sig);
+        return withInfo ? SelfSentInfo(ctx, 2) : SyscallResult.RunOnHost;
     }
 
     /// <summary>

@@ -372,7 +372,7 @@ public static class SyscallTable
             Row(332, "statx", Disposition.Emulate, Sys.Statx, [ArgFormat.DirFd, ArgFormat.Path, ArgFormat.StatxFlags, ArgFormat.StatxMask, ArgFormat.StatxOut], ""),
             Row(333, "io_pgetevents", Disposition.Passthrough, null, [], ""),
             Row(334, "rseq", Disposition.Passthrough, null, [], ""),
-            Row(424, "pidfd_send_signal", Disposition.Emulate, Sys.PidfdSendSignal, [ArgFormat.Fd, ArgFormat.Signal, ArgFormat.Ptr, ArgFormat.Hex], "sent by the kernel on its duplicate of the pidfd, to guest processes only (si_pid 0); SIGKILL and SIGSTOP to pid 1 ignored"),
+            Row(424, "pidfd_send_signal", Disposition.Forward, Sys.PidfdSendSignal, [ArgFormat.Fd, ArgFormat.Signal, ArgFormat.Ptr, ArgFormat.Hex], "the target read from the kernel's duplicate of the pidfd (a guest: guests hold pidfds of guests only); sent as kill or rt_sigqueueinfo to its host pid; SIGKILL and SIGSTOP to pid 1 ignored"),
             Row(425, "io_uring_setup", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
             Row(426, "io_uring_enter", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
             Row(427, "io_uring_register", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),

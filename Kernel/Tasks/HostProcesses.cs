@@ -44,12 +44,4 @@ public static class HostProcesses
         int fd = Interop.Libc.PidfdOpen(hostPid, 0);
         return fd >= 0 ? fd : (Errno)Marshal.GetLastPInvokeError();
     }
-
-    /// <summary>pidfd_send_signal on a pidfd of the kernel's; <paramref name="info"/> empty for none. 0 or -errno.</summary>
-    public static unsafe long SendThroughPidfd(int pidfd, int sig, ReadOnlySpan<byte> info)
-    {
-        int r;
-        fixed (byte* i = info) r = Interop.Libc.PidfdSendSignal(pidfd, sig, info.IsEmpty ? null : i, 0);
-        return r == 0 ? 0 : -(long)Marshal.GetLastPInvokeError();
-    }
 }

@@ -6,10 +6,6 @@ internal static partial class Interop
 {
     internal static partial class Libc
     {
-        /// <summary>pidfd_send_signal(2), sent by the kernel on its own duplicate of a guest's pidfd.</summary>
-        [LibraryImport("libc", EntryPoint = "pidfd_send_signal", SetLastError = true)]
-        internal static unsafe partial int PidfdSendSignal(int pidfd, int sig, void* info, uint flags);
-
         /// <summary>pidfd_open(2), for a pidfd the kernel installs in a guest (SO_PEERPIDFD).</summary>
         [LibraryImport("libc", EntryPoint = "pidfd_open", SetLastError = true)]
         internal static partial int PidfdOpen(int pid, uint flags);
