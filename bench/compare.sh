@@ -13,6 +13,7 @@
 #   RUNS=N       timed runs of `userkernel run --image IMG -- /bench/true` per round and tool (default 5)
 #   PROOT=0      leave proot out (its mediated calls are the slowest part of a round)
 #   NATIVE=0     leave native (chroot, root only) out
+#   RAW=FILE     keep every figure there (config, op, value, unit, round; tab-separated)
 #   MAX_LOAD=L   before each measurement, wait (at most MAX_WAIT s, default 600) for the 1-minute load
 #                average to fall below L: the VM is shared, and other work on it is the largest noise
 #
@@ -94,7 +95,7 @@ cmd() {   # $1: config, then the guest's argv
   esac
 }
 
-results="$work/results.tsv"   # config <TAB> op <TAB> value <TAB> unit
+results="$work/results.tsv"   # config <TAB> op <TAB> value <TAB> unit <TAB> round
 : >"$results"
 # bench.c's selectors, one at a time so that the configurations take turns on each operation and
 # BASE's and NEW's figures for it are taken minutes apart at most; "true" is the timed whole runs.
@@ -115,7 +116,7 @@ run_op() {   # $1: config, $2: op
       t0=$(date +%s%N)
       if cmd "$c" /bench/true >/dev/null 2>&1; then
         t1=$(date +%s%N)
-        printf '%s\trun of /bench/true\t%s\tms\n' "$c" "$(( (t1 - t0) / 1000 ))e-3" >>"$results"
+        printf '%s\trun of /bench/true\t%s\tms\t%s\n' "$c" "$(( (t1 - t0) / 1000 ))e-3" "$r" >>"$results"
       else
         log "compare.sh: $c: a run of /bench/true failed"
       fi
@@ -125,8 +126,8 @@ run_op() {   # $1: config, $2: op
   st=0; cmd "$c" /bench/bench "$op" >"$out" 2>"$work/err" || st=$?
   if [ $st = 0 ]; then
     # "name value unit": the name may hold spaces (read 64MiB, sh loop 50x).
-    awk -v c="$c" 'NF >= 3 { n = $1; for (i = 2; i <= NF - 2; i++) n = n " " $i;
-                   printf "%s\t%s\t%s\t%s\n", c, n, $(NF-1), $NF }' "$out" >>"$results"
+    awk -v c="$c" -v r="$r" 'NF >= 3 { n = $1; for (i = 2; i <= NF - 2; i++) n = n " " $i;
+                   printf "%s\t%s\t%s\t%s\t%s\n", c, n, $(NF-1), $NF, r }' "$out" >>"$results"
   else
     log "compare.sh: $c: bench $op failed (status $st):"; cat "$work/err" >&2
   fi
@@ -143,17 +144,19 @@ for r in $(seq "$rounds"); do
   done
 done
 t_end=$(date +%s)
+[ -z "${RAW:-}" ] || cp "$results" "$RAW"
 
 python3 - "$results" "$rounds" "$runs" "${configs[*]}" <<'PY'
 import sys, statistics
 path, rounds, runs, configs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4].split()
-vals, units, order = {}, {}, []
+vals, units, order, per_round = {}, {}, [], {}
 for line in open(path):
-    c, op, v, u = line.rstrip("\n").split("\t")
+    c, op, v, u, r = line.rstrip("\n").split("\t")
     if op not in units:
         order.append(op)
     units[op] = u
     vals.setdefault((c, op), []).append(float(v))
+    per_round.setdefault((c, op), {}).setdefault(r, []).append(float(v))
 names = {"native": "native", "proot": "proot", "base": "uk BASE", "new": "uk NEW"}
 label = {"getppid": "getppid (one stop)", "umask": "umask (passthrough)", "read 64MiB": "read 64 MiB",
          "sh loop 50x": "sh loop of 50 /bench/true", "run of /bench/true": "a whole run of /bench/true (start-up included)"}
@@ -169,7 +172,7 @@ def spread(c, op):
     xs = vals.get((c, op))
     m = statistics.median(xs) if xs else 0
     return f"±{(max(xs) - min(xs)) / 2 / m * 100:.0f}%" if xs and m else "-"
-head = ["op"] + [names[c] for c in configs] + ["NEW/BASE", "NEW/BASE of minima", "BASE spread", "NEW spread"]
+head = ["op"] + [names[c] for c in configs] + ["NEW/BASE", "paired", "of minima", "BASE spread", "NEW spread"]
 rows = []
 for op in order:
     u = units[op]
@@ -180,7 +183,14 @@ for op in order:
     b, n = med("base", op), med("new", op)
     if b and n:
         ratio = b / n if u == "MB/s" else n / b   # a time ratio either way: >1 means NEW is slower
-        row.append(f"{ratio:.3f}" + (" (>1.10)" if ratio > 1.10 else ""))
+        row.append(f"{ratio:.3f}")
+    else:
+        row.append("-")
+    pb, pn = per_round.get(("base", op), {}), per_round.get(("new", op), {})
+    pairs = [statistics.median(pn[r]) / statistics.median(pb[r]) for r in pb if r in pn]
+    if pairs:
+        pr = statistics.median([1 / x for x in pairs] if u == "MB/s" else pairs)
+        row.append(f"{pr:.3f}")
     else:
         row.append("-")
     xb, xn = vals.get(("base", op)), vals.get(("new", op))
@@ -192,8 +202,9 @@ for op in order:
     row += [spread("base", op), spread("new", op)]
     rows.append(row)
 print(f"\nMedians of {rounds} rounds (the whole run: of {rounds}x{runs} runs). NEW/BASE is a time ratio "
-      "(for the read, BASE MB/s / NEW MB/s): >1 means NEW is slower; 'of minima' compares each side's best round "
-      "(for the read, its highest rate), which the VM's noise only makes worse. Spread: half the min-max range over the median.\n")
+      "(for the read, BASE MB/s / NEW MB/s): >1 means NEW is slower. NEW/BASE: of the two medians; paired: the median "
+      "of each round's own ratio (BASE and NEW ran minutes apart at most); of minima: of each side's best round (for "
+      "the read, its highest rate), which the VM's noise only makes worse. Spread: half the min-max range over the median.\n")
 print("| " + " | ".join(head) + " |")
 print("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
 for row in rows:
