@@ -165,8 +165,41 @@ public static partial class Sys
         return SyscallResult.RunOnHost;
     }
 
-    /// <summary>getpriority(2), setpriority(2): "who" is a pid or a process group for PRIO_PROCESS and PRIO_PGRP.</summary>
-    public static SyscallResult Priority(SyscallContext ctx) => ctx.IntArg(0) is 0 or 1 ? TranslateArgs(ctx, 1, -1) : SyscallResult.RunOnHost;
+    /// <summary>
+    /// getpriority(2), setpriority(2): "who" is a pid or a process group for PRIO_PROCESS and PRIO_PGRP, translated; for
+    /// PRIO_USER a user id, which on the host would reach every host process of that uid: EPERM (the guests' users have no
+    /// host processes to name).
+    /// </summary>
+    public static SyscallResult Priority(SyscallContext ctx) => ctx.IntArg(0) switch
+    {
+        0 => TranslateArgs(ctx, 1, -1),
+        1 => TranslateGroupArg(ctx, 1),
+        2 => Errno.EPERM,
+        _ => Errno.EINVAL,
+    };
+
+    /// <summary>
+    /// ioprio_get(2), ioprio_set(2): IOPRIO_WHO_PROCESS and IOPRIO_WHO_PGRP ids translated; IOPRIO_WHO_USER, which names
+    /// host users' processes, EPERM.
+    /// </summary>
+    public static SyscallResult Ioprio(SyscallContext ctx) => ctx.IntArg(0) switch
+    {
+        1 => TranslateArgs(ctx, 1, -1),
+        2 => TranslateGroupArg(ctx, 1),
+        3 => Errno.EPERM,
+        _ => Errno.EINVAL,
+    };
+
+    /// <summary>A process group id argument (0 is the caller's own group), translated; ESRCH for one no guest has.</summary>
+    private static SyscallResult TranslateGroupArg(SyscallContext ctx, int arg)
+    {
+        int pgid = ctx.IntArg(arg);
+        if (pgid == 0) return SyscallResult.RunOnHost;
+        int host = pgid > 0 ? ctx.Kernel.Pids.ToHostGroup(pgid) : -1;
+        if (host < 0) return Errno.ESRCH;
+        ctx.Rewrite(arg, (ulong)host);
+        return SyscallResult.RunOnHost;
+    }
 
     /// <summary>sched_*, prlimit64: the first argument is a pid, 0 meaning the caller.</summary>
     public static SyscallResult PidArgument(SyscallContext ctx) => TranslateArgs(ctx, 0, -1);

@@ -49,42 +49,30 @@ public sealed class ProcessTableTests : IDisposable
     }
 
     [Fact]
-    public void Clone3_reads_clone_args_and_asks_for_both_tid_words()
+    public void Clone_loses_CLONE_UNTRACED_so_every_child_is_traced()
     {
-        // Arrange: struct clone_args { flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls }.
-        ulong args = FakeGuestMemory.Base + 256;
-        Span<byte> a = thread.Fake.Bytes.AsSpan(256, 64);
-        BinaryPrimitives.WriteUInt64LittleEndian(a, CLONE_PARENT_SETTID | CLONE_CHILD_SETTID);
-        BinaryPrimitives.WriteUInt64LittleEndian(a[16..], 0x1111);
-        BinaryPrimitives.WriteUInt64LittleEndian(a[24..], 0x2222);
-        BinaryPrimitives.WriteUInt64LittleEndian(a[32..], (ulong)Signals.SIGCHLD);
-        init.Context.Begin(kernel, thread, 435, [args, 64, 0, 0, 0, 0]);
+        // Arrange
+        const ulong CLONE_UNTRACED = 0x00800000;
+        init.Context.Begin(kernel, thread, 56, [CLONE_UNTRACED | (ulong)Signals.SIGCHLD, 0, 0, 0, 0, 0]);
 
         // Act
-        SyscallResult result = Sys.Clone3(init.Context);
+        SyscallResult result = Sys.Clone(init.Context);
 
         // Assert
         Assert.True(result.IsRunOnHost);
-        Assert.Equal(new CloneRequest(CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | (ulong)Signals.SIGCHLD, 0x1111, 0x2222), init.PendingClone);
-        Assert.Equal(ExitAction.TranslatePid, init.Context.OnExit);
+        Assert.Equal((ulong)Signals.SIGCHLD, init.Context.Current[0]);
+        Assert.Equal(CLONE_UNTRACED | (ulong)Signals.SIGCHLD, init.Context.Original[0]);
     }
 
-    [Theory]
-    [InlineData(32, 0, (int)Errno.EINVAL)]   // smaller than CLONE_ARGS_SIZE_VER0
-    [InlineData(88, 1, (int)Errno.EPERM)]    // set_tid names guest pids the host cannot give
-    public void Clone3_refuses_what_it_cannot_honour(int size, int setTidSize, int errno)
+    [Fact]
+    public void Clone3_answers_ENOSYS_since_its_flags_live_in_guest_memory()
     {
-        // Arrange
-        ulong args = FakeGuestMemory.Base + 512;
-        BinaryPrimitives.WriteUInt64LittleEndian(thread.Fake.Bytes.AsSpan(512 + 72), (ulong)setTidSize);
-        init.Context.Begin(kernel, thread, 435, [args, (ulong)size, 0, 0, 0, 0]);
-
         // Act
-        SyscallResult result = Sys.Clone3(init.Context);
+        SyscallResult result = kernel.Enter(init, thread, 435, [FakeGuestMemory.Base + 256, 64, 0, 0, 0, 0]);
 
         // Assert
         Assert.False(result.IsRunOnHost);
-        Assert.Equal(-errno, result.Value);
+        Assert.Equal(-(long)Errno.ENOSYS, result.Value);
     }
 
     [Fact]

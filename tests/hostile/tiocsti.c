@@ -1,0 +1,117 @@
+/* tiocsti: a guest cannot type into a terminal or take the console.
+
+   On a pty of the guest's own (/dev/ptmx, grantpt, unlockpt, the slave opened): ioctl TIOCSTI on the slave and on
+   the master, and TIOCCONS on both, fail with EPERM; TIOCLINUX fails; nothing injected shows up as input. The
+   same on the guest's stdin, stdout and stderr. Raced: TIOCSTI in a loop on a descriptor number that another
+   thread keeps dup2()ing between /dev/null, the slave and the master: it never succeeds. */
+#define _XOPEN_SOURCE 600
+#include "hostile.h"
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+
+static void expect_eperm(const char *check, int fd, unsigned long request, const void *arg, int any_error)
+{
+    errno = 0;
+    int r = ioctl(fd, request, arg);
+    int e = errno;
+    if (r == 0) escaped(check, "ioctl succeeded");
+    else if (e == EPERM || any_error) held(check, "%s", errname(e));
+    else escaped(check, "%s, not EPERM (threat model: refused with EPERM)", errname(e));
+}
+
+/* Bytes waiting to be read on FD (nothing should be there). */
+static int pending_input(int fd, char *buf, size_t size)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0) return 0;
+    int flags = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    ssize_t n = read(fd, buf, size - 1);
+    fcntl(fd, F_SETFL, flags);
+    if (n > 0) buf[n] = 0;
+    return n > 0 ? (int)n : 0;
+}
+
+static volatile int dup_stop;
+static int swap_fds[3];
+
+static void *swapper(void *arg)
+{
+    int target = (int)(long)arg;
+    while (!dup_stop)
+        for (int i = 0; i < 3; i++) dup2(swap_fds[i], target);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    hostile_init(argc, argv);
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) {
+        escaped("setup", "the guest's /dev/ptmx: %s", errname(errno));
+        return hostile_finish();
+    }
+    const char *name = ptsname(master);
+    int slave = name ? open(name, O_RDWR | O_NOCTTY) : -1;
+    if (slave < 0) {
+        escaped("setup", "the slave %s: %s", name ? name : "(no name)", errname(errno));
+        return hostile_finish();
+    }
+    info("pty master %d, slave %s (%d)", master, name, slave);
+    struct termios raw;
+    if (tcgetattr(slave, &raw) == 0) {
+        cfmakeraw(&raw);
+        tcsetattr(slave, TCSANOW, &raw);
+    }
+
+    char c = 'x';
+    expect_eperm("tiocsti_slave", slave, TIOCSTI, &c, 0);
+    expect_eperm("tiocsti_master", master, TIOCSTI, &c, 0);
+    expect_eperm("tioccons_slave", slave, TIOCCONS, NULL, 0);
+    expect_eperm("tioccons_master", master, TIOCCONS, NULL, 0);
+    char linux_arg[2] = {6 /* TIOCL_GETSHIFTSTATE */, 0};
+    expect_eperm("tioclinux_slave", slave, TIOCLINUX, linux_arg, 1);
+    for (int fd = 0; fd < 3; fd++) {
+        char check[64];
+        snprintf(check, sizeof check, "tiocsti_stdio_%d", fd);
+        expect_eperm(check, fd, TIOCSTI, &c, 1);
+        snprintf(check, sizeof check, "tioccons_stdio_%d", fd);
+        expect_eperm(check, fd, TIOCCONS, NULL, 1);
+    }
+
+    /* the pty itself works, and nothing was injected */
+    char buf[256];
+    int injected = pending_input(slave, buf, sizeof buf);
+    expect(injected == 0, "nothing_injected_direct", injected ? "the slave has input '%s'" : "the slave has no input%s", injected ? buf : "");
+    if (write(master, "typed\n", 6) == 6) {
+        int n = pending_input(slave, buf, sizeof buf);
+        info("the pty works: wrote 'typed' to the master, the slave read %d bytes", n);
+    }
+
+    /* raced: TIOCSTI on a descriptor another thread keeps swapping */
+    long iterations = arg_num("iterations", 20000);
+    int devnull = open("/dev/null", O_RDWR);
+    swap_fds[0] = devnull;
+    swap_fds[1] = slave;
+    swap_fds[2] = master;
+    int target = 100;
+    dup2(devnull, target);
+    pthread_t t;
+    pthread_create(&t, NULL, swapper, (void *)(long)target);
+    long ok = 0, eperm = 0, other = 0;
+    int last = 0;
+    double start = now_seconds();
+    for (long i = 0; i < iterations; i++) {
+        long r = RSYS3(SYS_ioctl, target, TIOCSTI, &c);
+        if (r == 0) ok++;
+        else if (r == -EPERM) eperm++;
+        else { other++; last = (int)-r; }
+    }
+    dup_stop = 1;
+    pthread_join(t, NULL);
+    info("raced TIOCSTI %ld times in %.1f s: %ld ok, %ld EPERM, %ld other (last %s)", iterations, now_seconds() - start, ok, eperm, other, last ? errname(last) : "-");
+    injected = pending_input(slave, buf, sizeof buf) + pending_input(master, buf, sizeof buf);
+    expect(ok == 0 && injected == 0, "race_tiocsti_swapped_fd", "%ld of %ld succeeded, %d bytes of input appeared", ok, iterations, injected);
+    return hostile_finish();
+}
