@@ -42,12 +42,4 @@ public static partial class Sys
 
     /// <summary>The VFS file behind a guest descriptor, or null for a host object (pipe, tty, socket).</summary>
     internal static Dentry? FileOf(SyscallContext ctx, int fd) => ctx.Kernel.HostFiles.Identify(ctx.Task.HostTid, fd);
-
-    /// <summary>Writes a path the kernel made into scratch memory and points argument <paramref name="arg"/> at it.</summary>
-    internal static Errno RewritePath(SyscallContext ctx, int arg, string hostPath)
-    {
-        if (!ctx.PushString(hostPath).TryGet(out var at, out Errno e)) return e;
-        ctx.Rewrite(arg, at.Address);
-        return Errno.OK;
-    }
 }

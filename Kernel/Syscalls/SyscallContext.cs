@@ -94,20 +94,18 @@ public sealed class SyscallContext
         return Names.FromBytes(bytes);
     }
 
-    /// <summary>Copies bytes below the guest's stack (past the red zone) for a rewritten argument.</summary>
+    /// <summary>
+    /// Copies bytes below the guest's stack (past the red zone) for a rewritten argument. Any thread sharing the memory can
+    /// change them before the host reads them, so only data that gains a guest nothing if swapped may go here, and what the
+    /// host did with it is checked at the exit (TIOCSPGRP; a siginfo a process queues to itself). Only at a ptrace stop.
+    /// </summary>
     public Result<GuestPtr> PushScratch(ReadOnlySpan<byte> bytes)
     {
+        if (Thread.StackPointer == 0) return Errno.EFAULT; // a notified call: no registers, no stack
+
         scratchTop = (scratchTop - (ulong)bytes.Length) & ~15UL;
         var at = new GuestPtr(scratchTop);
         Errno e = Memory.Write(at, bytes);
         return e == Errno.OK ? at : e;
-    }
-
-    /// <summary>Copies a string and its NUL below the guest's stack.</summary>
-    public Result<GuestPtr> PushString(string s)
-    {
-        byte[] bytes = new byte[s.Length + 1];
-        Names.ToBytes(s).CopyTo(bytes, 0);
-        return PushScratch(bytes);
     }
 }
