@@ -10,8 +10,9 @@
    Raced: kill, tgkill, rt_sigqueueinfo, pidfd_send_signal, F_SETOWN_EX and FIOSETOWN aimed at a guest child, with
    the siginfo/owner buffers and the 16 KiB below the stack flipped to the canary's pid.
    Credentials: SO_PEERCRED on a socketpair and on a connected pair of guest-bound sockets gives the peer's guest
-   pid (what its getpid() says), uid and gid; SO_PEERPIDFD and SO_PASSPIDFD are refused; si_pid of a signal from a
-   guest and of SIGCHLD is the guest pid.
+   pid (what its getpid() says), uid and gid; SO_PEERPIDFD is refused or names the peer itself (a descriptor only
+   the peer holds comes through it), never userkernel; SO_PASSPIDFD is refused; si_pid of a signal from a guest and
+   of SIGCHLD is the guest pid.
 
    Parameters: iterations= (each raced call). */
 #include "hostile.h"
@@ -309,7 +310,10 @@ struct creds_report {
     int pid, uid, gid;     /* the reporter's own getpid(), geteuid(), getegid() */
     struct ucred peer;     /* what SO_PEERCRED said the reporter's peer was */
     int peer_ok;
-    int pidfd_err;         /* errno of SO_PEERPIDFD, 0 if it gave a descriptor */
+    int fd;                /* a descriptor only the reporter holds (its end of the connection) ... */
+    unsigned long ino;     /* ... and its inode, so that a pidfd can be shown to be the reporter's */
+    int pidfd_ok;          /* the reporter's SO_PEERPIDFD verdict on its own peer */
+    char pidfd_detail[200];
 };
 
 static void check_peer(const char *check, const struct ucred *seen, int pid, int uid, int gid)
@@ -319,28 +323,42 @@ static void check_peer(const char *check, const struct ucred *seen, int pid, int
            (int)seen->gid, pid, uid, gid);
 }
 
-static void check_peerpidfd(const char *check, int fd)
+static unsigned long inode_of(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
+
+/* SO_PEERPIDFD on SOCK is refused, or gives a pidfd of the peer itself: the descriptor PEER_FD only the peer holds
+   (inode PEER_INO) comes through it with pidfd_getfd. Never a pidfd of userkernel (the kernel makes connections on
+   its own duplicates, so its pid is what a careless answer would give) or of any other process. */
+static int peerpidfd_verdict(int sock, int peer_fd, unsigned long peer_ino, char *detail, size_t size)
 {
     int pidfd = -1;
     socklen_t len = sizeof pidfd;
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) != 0) {
-        held(check, "%s", errname(errno));
-        return;
+    if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) != 0) {
+        snprintf(detail, size, "refused: %s", errname(errno));
+        return 1;
     }
-    char fdinfo[64], buf[512] = "";
-    snprintf(fdinfo, sizeof fdinfo, "/proc/self/fdinfo/%d", pidfd);
-    int f = open(fdinfo, O_RDONLY);
-    if (f >= 0) {
-        ssize_t n = read(f, buf, sizeof buf - 1);
-        if (n > 0) buf[n] = 0;
-        close(f);
-    }
-    for (char *c = buf; *c; c++)
-        if (*c == '\n') *c = ' ';
+    int copy = (int)syscall(SYS_pidfd_getfd, pidfd, peer_fd, 0);
+    int e = errno;
+    int same = copy >= 0 && inode_of(copy) == peer_ino;
     long sent = syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0);
-    escaped(check, "SO_PEERPIDFD gave descriptor %d (threat model: refused); signal 0 through it: %s; fdinfo: %.200s", pidfd,
-            sent == 0 ? "allowed" : errname(errno), buf);
+    int se = errno;
+    snprintf(detail, size, "a pidfd whose process %s the peer's descriptor %d (pidfd_getfd: %s); signal 0 through it: %s",
+             same ? "holds" : "does not hold", peer_fd, copy >= 0 ? (same ? "the peer's socket" : "another file") : errname(e),
+             sent == 0 ? "allowed" : errname(se));
+    if (copy >= 0) close(copy);
     close(pidfd);
+    return same;
+}
+
+static void check_peerpidfd(const char *check, int sock, int peer_fd, unsigned long peer_ino)
+{
+    char detail[300];
+    int ok = peerpidfd_verdict(sock, peer_fd, peer_ino, detail, sizeof detail);
+    if (ok) held(check, "%s", detail);
+    else escaped(check, "SO_PEERPIDFD gave %s: not the peer, maybe userkernel", detail);
 }
 
 static void credentials(void)
@@ -351,7 +369,7 @@ static void credentials(void)
     fflush(stdout);
     pid_t child = fork();
     if (child == 0) {
-        struct creds_report r = {getpid(), (int)geteuid(), (int)getegid(), {0}, 0, 0};
+        struct creds_report r = {getpid(), (int)geteuid(), (int)getegid(), {0}, 0, 0, 0, 0, ""};
         socklen_t len = sizeof r.peer;
         r.peer_ok = getsockopt(sp[1], SOL_SOCKET, SO_PEERCRED, &r.peer, &len) == 0;
         if (write(sp[1], &r, sizeof r) != sizeof r) _exit(1);
@@ -366,7 +384,8 @@ static void credentials(void)
     check_peer("so_peercred_socketpair_parent_end", &mine, getpid(), (int)geteuid(), (int)getegid());
     check_peer("so_peercred_socketpair_child_end", &from_child.peer, getpid(), (int)geteuid(), (int)getegid());
     expect(from_child.pid == child, "fork_returns_the_childs_getpid", "fork() said %d, the child's getpid() %d", (int)child, from_child.pid);
-    check_peerpidfd("so_peerpidfd_socketpair", sp[0]);
+    /* the peer of both ends is this process, which made the pair: sp[0] is its own descriptor */
+    check_peerpidfd("so_peerpidfd_socketpair", sp[0], sp[0], inode_of(sp[0]));
     int on = 1;
     errno = 0;
     int r = setsockopt(sp[0], SOL_SOCKET, SO_PASSPIDFD, &on, sizeof on);
@@ -382,17 +401,17 @@ static void credentials(void)
         escaped("so_peercred_bound_setup", "bind/listen /tmp/cred.sock: %s", errname(errno));
         return;
     }
+    unsigned long listener_ino = inode_of(listener);
     fflush(stdout);
     child = fork();
     if (child == 0) {
         int c = socket(AF_UNIX, SOCK_STREAM, 0);
         if (connect(c, (struct sockaddr *)&a, sizeof a) != 0) _exit(1);
-        struct creds_report rep = {getpid(), (int)geteuid(), (int)getegid(), {0}, 0, 0};
+        struct creds_report rep = {getpid(), (int)geteuid(), (int)getegid(), {0}, 0, c, inode_of(c), 0, ""};
         socklen_t l = sizeof rep.peer;
         rep.peer_ok = getsockopt(c, SOL_SOCKET, SO_PEERCRED, &rep.peer, &l) == 0;
-        int pidfd = -1;
-        l = sizeof pidfd;
-        rep.pidfd_err = getsockopt(c, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &l) == 0 ? 0 : errno;
+        /* the peer is the parent, which listened: its listening socket is a descriptor the parent holds */
+        rep.pidfd_ok = peerpidfd_verdict(c, listener, listener_ino, rep.pidfd_detail, sizeof rep.pidfd_detail);
         if (write(c, &rep, sizeof rep) != sizeof rep) _exit(1);
         char x;
         if (read(c, &x, 1) < 0) _exit(1);
@@ -408,8 +427,9 @@ static void credentials(void)
         getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &peer, &len);
         check_peer("so_peercred_accepted_side", &peer, rep.pid, rep.uid, rep.gid);
         check_peer("so_peercred_connecting_side", &rep.peer, getpid(), (int)geteuid(), (int)getegid());
-        check_peerpidfd("so_peerpidfd_accepted_side", conn);
-        expect(rep.pidfd_err != 0, "so_peerpidfd_connecting_side", "%s", rep.pidfd_err ? errname(rep.pidfd_err) : "gave a descriptor (threat model: refused)");
+        check_peerpidfd("so_peerpidfd_accepted_side", conn, rep.fd, rep.ino);
+        if (rep.pidfd_ok) held("so_peerpidfd_connecting_side", "%s", rep.pidfd_detail);
+        else escaped("so_peerpidfd_connecting_side", "SO_PEERPIDFD gave %s: not the peer, maybe userkernel", rep.pidfd_detail);
         if (write(conn, "x", 1) != 1) { /* the child exits anyway */ }
     }
     int status;
