@@ -17,9 +17,9 @@ namespace UserKernel.EndToEnd.Tests;
 public sealed class HostileGuestTests(HostileImage image, ITestOutputHelper output)
 {
     /// <summary>
-    /// openat is raced a million times: measured here at 55 us a call on 2 quiet cores (a third of the calls open the
-    /// guest's file and are checked with fstat and pread), so about a minute. On a busy machine the race stops at its
-    /// time budget (<see cref="OpenatSeconds"/>) and the test output says how many calls it made in how long.
+    /// openat is raced a million times: 55 to 75 us a call measured here on 2 cores (a third to a half of the calls open
+    /// the guest's file and are checked with fstat and pread), so a minute or a little more. On a busy machine the race
+    /// stops at its time budget (<see cref="OpenatSeconds"/>) and the test output says how many calls it made in how long.
     /// </summary>
     private const int OpenatIterations = 1_000_000;
 
