@@ -39,6 +39,15 @@ public sealed record KernelOptions
     /// <summary>As a container engine's default pids limit: room for any build, none for a fork bomb to take the host's.</summary>
     public const int DefaultPidsLimit = 4096;
 
+    /// <summary>Where writable file bytes go: the overlay's store, which the tmpfs mounts share (a fresh directory if not given).</summary>
+    public ContentStore? Store { get; init; }
+
+    /// <summary>The size of the store (--disk-size), for the platform to give it a filesystem of; null for the default.</summary>
+    public long? DiskSize { get; init; }
+
+    /// <summary>The store's size without --disk-size: on disk 8 GiB (sparse), in memory at most half of it.</summary>
+    public const long DefaultDiskSize = 8L << 30;
+
     /// <summary>Syscall names whose handler calls Debugger.Break() (--break-on).</summary>
     public IReadOnlySet<string> BreakOn { get; init; } = new HashSet<string>();
 }
@@ -57,6 +66,7 @@ public sealed class GuestKernel : IDisposable
     public GuestKernel(SuperBlock root, KernelOptions options)
     {
         Options = options;
+        Store = options.Store ?? (ownStore = new ContentStore());
         trace = options.Trace;
         Mounts = new MountTable(root);
         Walk = new PathWalk(Mounts);
@@ -69,6 +79,7 @@ public sealed class GuestKernel : IDisposable
 
         var kernelFiles = new DevSuperBlock(SuperBlock.MakeDev(0, 2));
         StubDentry = new Dentry("userkernel-stub", null, new MemoryInode(kernelFiles, 1, StubProgram.Build(), Abi.FileMode.S_IFREG | 0x16D));
+        HostFiles.Pin(StubDentry);
         if (Walk.Resolve(Credentials.Root, Mounts.Root, "/dev", true).TryGet(out Dentry? dev, out _) && dev.Inode.IsDirectory)
             Mounts.Mount(dev, new DevSuperBlock(SuperBlock.MakeDev(0, 5)));
         if (Walk.Resolve(Credentials.Root, Mounts.Root, "/proc", true).TryGet(out Dentry? proc, out _) && proc.Inode.IsDirectory)
@@ -80,10 +91,15 @@ public sealed class GuestKernel : IDisposable
         uint tmpfsMinor = 0x32;
         foreach (string tmp in root.ReadOnly ? [] : new[] { "/tmp", "/dev/shm" })
             if (Walk.Resolve(Credentials.Root, Mounts.Root, tmp, true).TryGet(out Dentry? dir, out _) && dir.Inode.IsDirectory)
-                Mounts.Mount(dir, new Filesystems.Tmpfs.TmpfsSuperBlock(SuperBlock.MakeDev(0, tmpfsMinor++)));
+                Mounts.Mount(dir, new Filesystems.Tmpfs.TmpfsSuperBlock(SuperBlock.MakeDev(0, tmpfsMinor++), Store));
     }
 
     public KernelOptions Options { get; }
+
+    /// <summary>Where the bytes of the guest's writable files live (the overlay's, every tmpfs's).</summary>
+    public ContentStore Store { get; }
+
+    private readonly ContentStore? ownStore;
 
     /// <summary>
     /// Held while a syscall is handled: by the tracer thread for a ptrace stop, by the notification thread for a
@@ -118,6 +134,14 @@ public sealed class GuestKernel : IDisposable
     /// <summary>The task whose syscall is being handled (who /proc/self is).</summary>
     public Task? CurrentTask { get; private set; }
 
+    private readonly HashSet<Task> clonesUnderWay = new();
+
+    /// <summary>Forks and clones a handler let run whose child has not appeared yet: they count against --pids-limit.</summary>
+    public int ClonesUnderWay => clonesUnderWay.Count;
+
+    /// <summary>A fork or clone of <paramref name="parent"/> is about to run on the host.</summary>
+    public void CloneStarting(Task parent) => clonesUnderWay.Add(parent);
+
     /// <summary>The first guest process, pid 1.</summary>
     public ThreadGroup? Init { get; private set; }
 
@@ -149,6 +173,7 @@ public sealed class GuestKernel : IDisposable
     public Task OnClone(Task parent, IGuestThread parentThread, int childHostTid)
     {
         CloneRequest request = parent.PendingClone ?? new CloneRequest(17, 0);
+        clonesUnderWay.Remove(parent);
         parent.PendingClone = null;
         const ulong CLONE_THREAD = 0x10000, CLONE_PARENT = 0x8000;
         ThreadGroup group;
@@ -202,6 +227,7 @@ public sealed class GuestKernel : IDisposable
     /// <summary>A guest thread is gone. Its process stays in the table until its parent reaps it.</summary>
     public void OnTaskExit(Task task, string how)
     {
+        clonesUnderWay.Remove(task);
         trace?.ProcessEvent(task.Tid, "exit", how);
         ThreadGroup group = task.Group;
         group.Threads.Remove(task);
@@ -221,6 +247,7 @@ public sealed class GuestKernel : IDisposable
     {
         SyscallContext ctx = task.Context;
         CurrentTask = task;
+        HostFiles.Trim();
         ctx.Begin(this, thread, number, args);
         SyscallEntry? entry = SyscallTable.Lookup(number);
         if (trace != null)
@@ -230,7 +257,9 @@ public sealed class GuestKernel : IDisposable
         }
 
         SyscallResult result;
-        if (entry?.Handler == null || entry.Disposition == Disposition.Unimplemented) result = Errno.ENOSYS;
+        // A passthrough call stops only when a guest's own filter asked for it (SECCOMP_RET_TRACE): it runs as it would have.
+        if (entry?.Disposition == Disposition.Passthrough) result = SyscallResult.RunOnHost;
+        else if (entry?.Handler == null || entry.Disposition == Disposition.Unimplemented) result = Errno.ENOSYS;
         else
         {
             if (Options.BreakOn.Count > 0 && Options.BreakOn.Contains(entry.Name)) BreakIntoDebugger(entry.Name, task);
@@ -301,6 +330,7 @@ public sealed class GuestKernel : IDisposable
         kill = false;
         SyscallContext ctx = task.Context;
         long result = rax;
+        if (rax < 0 && clonesUnderWay.Remove(task)) task.PendingClone = null; // the clone failed: no child will come
         switch (ctx.OnExit)
         {
             case ExitAction.TranslatePid when rax > 0:
@@ -312,6 +342,9 @@ public sealed class GuestKernel : IDisposable
                 break;
             case ExitAction.TranslateWaitid when rax == 0:
                 TranslateWaitidInfo(ctx);
+                break;
+            case ExitAction.TranslateSiginfo when rax > 0 && ctx.Arg(1) != 0:
+                TranslateWaitedSignal(task, ctx);
                 break;
             case ExitAction.ReplaceResult when rax >= 0:
                 result = ctx.ExitValue;
@@ -422,6 +455,14 @@ public sealed class GuestKernel : IDisposable
         return true;
     }
 
+    /// <summary>rt_sigtimedwait returned a signal and filled the guest's siginfo: its si_pid becomes the sender's guest pid.</summary>
+    private void TranslateWaitedSignal(Task task, SyscallContext ctx)
+    {
+        Span<byte> info = stackalloc byte[128];
+        if (ctx.Memory.Read(ctx.PtrArg(1), info) != Errno.OK) return;
+        if (TranslateSignalInfo(task, info)) ctx.Memory.Write(ctx.PtrArg(1), info);
+    }
+
     private int TranslateReapedPid(int hostPid, bool reaps)
     {
         Task? t = Pids.ByHost(hostPid);
@@ -483,6 +524,7 @@ public sealed class GuestKernel : IDisposable
         Peers.Dispose();
         Fsnotify.Dispose();
         HostFiles.Dispose();
+        ownStore?.Dispose();
     }
 
     private static string? ReadHostFile(string path)

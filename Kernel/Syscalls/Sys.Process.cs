@@ -47,8 +47,10 @@ public static partial class Sys
 
     private static SyscallResult StartClone(SyscallContext ctx, ulong flags, ulong childTid, ulong parentTid = 0)
     {
-        // Like the pids cgroup: a task exists until it is reaped.
-        if (ctx.Kernel.Pids.Count >= ctx.Kernel.Options.PidsLimit) return Errno.EAGAIN;
+        // Like the pids cgroup: a task exists until it is reaped, and a clone under way counts already, so forks made
+        // at once by many tasks cannot pass the limit together.
+        if (ctx.Kernel.Pids.Count + ctx.Kernel.ClonesUnderWay >= ctx.Kernel.Options.PidsLimit) return Errno.EAGAIN;
+        ctx.Kernel.CloneStarting(ctx.Task);
         ctx.Task.PendingClone = new CloneRequest(flags, (flags & CLONE_CHILD_SETTID) != 0 ? childTid : 0,
             (flags & CLONE_PARENT_SETTID) != 0 ? parentTid : 0);
         ctx.OnExit = ExitAction.TranslatePid;

@@ -53,6 +53,13 @@ public static partial class Sys
 
     private const int SiginfoSize = 128;
 
+    /// <summary>rt_sigtimedwait(2) (sigwaitinfo, sigtimedwait): waits on the host; the siginfo it fills names the sender's guest pid.</summary>
+    public static SyscallResult RtSigtimedwait(SyscallContext ctx)
+    {
+        ctx.OnExit = ExitAction.TranslateSiginfo;
+        return SyscallResult.RunOnHost;
+    }
+
     /// <summary>
     /// userfaultfd(2) with UFFD_USER_MODE_ONLY added: faults the kernel itself takes on the guest's memory (reading a path,
     /// a buffer) then fail with EFAULT instead of waiting for the guest's fault handler, which would stop the tracer.

@@ -26,6 +26,9 @@ public sealed class SyscallContext
     public int Number { get; private set; }
     public int CurrentNumber { get; private set; }
     public ulong[] Original { get; } = new ulong[6];
+
+    // The path arguments as first read in this call: every later read answers the same bytes (gVisor's copyInPath).
+    private readonly string?[] paths = new string?[6];
     public ulong[] Current { get; } = new ulong[6];
     public bool Rewritten { get; private set; }
 
@@ -55,6 +58,7 @@ public sealed class SyscallContext
         ExitValue = 0;
         ExitState = null;
         TracedArguments = null;
+        Array.Clear(paths);
         scratchTop = (thread.StackPointer - RedZone) & ~15UL;
     }
 
@@ -87,11 +91,16 @@ public sealed class SyscallContext
         Rewritten = true;
     }
 
-    /// <summary>Reads a path argument: EFAULT, ENAMETOOLONG (PATH_MAX), as getname() answers.</summary>
+    /// <summary>
+    /// Reads a path argument: EFAULT, ENAMETOOLONG (PATH_MAX), as getname() answers. It is copied in once per call:
+    /// a handler that asks again (to find the parent after the name was missing, say) gets the same string, whatever
+    /// a sibling thread has written to the guest's buffer meanwhile.
+    /// </summary>
     public Result<string> ReadPath(int argIndex)
     {
+        if (paths[argIndex] is string known) return known;
         if (!Memory.ReadCString(PtrArg(argIndex)).TryGet(out byte[]? bytes, out Errno e)) return e;
-        return Names.FromBytes(bytes);
+        return paths[argIndex] = Names.FromBytes(bytes);
     }
 
     /// <summary>

@@ -95,6 +95,8 @@ public enum ExitAction
     TranslatePidAtPointer,
     /// <summary>waitid filled a siginfo_t: translate its si_pid.</summary>
     TranslateWaitid,
+    /// <summary>rt_sigtimedwait took a signal (rax) and filled the siginfo_t at argument 1: translate its si_pid.</summary>
+    TranslateSiginfo,
     /// <summary>The host exec of the stub returned: load the guest program.</summary>
     FinishExec,
     /// <summary>The host call was a helper (the lseek after getdents): report ExitValue if it succeeded.</summary>

@@ -165,7 +165,7 @@ public static class SyscallTable
             Row(125, "capget", Disposition.Emulate, Sys.Capget, [ArgFormat.Ptr, ArgFormat.Ptr], "the guest's capability sets (root: all; they follow uid changes and exec as capabilities(7) says)"),
             Row(126, "capset", Disposition.Emulate, Sys.Capset, [ArgFormat.Ptr, ArgFormat.Ptr], "the caller's own sets, within its permitted set; the kernel's checks ask these capabilities"),
             Row(127, "rt_sigpending", Disposition.Passthrough, null, [], "the caller's own signal state"),
-            Row(128, "rt_sigtimedwait", Disposition.Passthrough, null, [], "the caller's own signal state; si_pid of a waited signal is the host's (a pid the guest cannot use: every call taking a pid translates it)"),
+            Row(128, "rt_sigtimedwait", Disposition.Forward, Sys.RtSigtimedwait, [ArgFormat.Hex, ArgFormat.Ptr, ArgFormat.Ptr, ArgFormat.Size], "waits on the host; si_pid of the siginfo it fills translated to the sender's guest pid"),
             Row(129, "rt_sigqueueinfo", Disposition.Forward, Sys.RtSigqueueinfo, [ArgFormat.Pid, ArgFormat.Signal, ArgFormat.Ptr], "pid translated; the siginfo (si_pid included) delivered as the sender wrote it"),
             Row(130, "rt_sigsuspend", Disposition.Passthrough, null, [], "the caller's own signal state"),
             Row(131, "sigaltstack", Disposition.Passthrough, null, [], "the caller's own signal state"),

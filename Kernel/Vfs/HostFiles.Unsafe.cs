@@ -24,6 +24,8 @@ public sealed unsafe partial class HostFiles : IDisposable
     private readonly Dictionary<Inode, (int Fd, string Path)> byInode = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<(ulong Dev, ulong Ino), Dentry> byHostObject = new();
     private readonly HashSet<(ulong Dev, ulong Ino)> volatileObjects = new();
+    private readonly Queue<Inode> cachedOrder = new();
+    private readonly HashSet<Inode> pinned = new(ReferenceEqualityComparer.Instance);
     private int pruneVolatileAt = 4096;
     private readonly int kernelPid;
     private string? fifoDirectory;
@@ -90,7 +92,7 @@ public sealed unsafe partial class HostFiles : IDisposable
     {
         Inode inode = dentry.Inode;
         if (inode.IsVolatile) return Errno.EOPNOTSUPP; // rendered afresh for each open: OpenForGuest
-        if (inode.ContentFd >= 0) return ContentPathFor(dentry, inode.ContentFd);
+        if (inode.ContentPath is string stored) return ContentPathFor(dentry, stored);
         if (byInode.TryGetValue(inode, out var known)) return known.Path;
 
         if ((inode.Mode & FileMode.S_IFMT) == FileMode.S_IFIFO) return FifoFor(dentry);
@@ -111,8 +113,35 @@ public sealed unsafe partial class HostFiles : IDisposable
         string path = $"/proc/{kernelPid}/fd/{fd}";
         byInode[inode] = (fd, path);
         byHostObject[(MemfdDevice, hostIno)] = dentry;
+        cachedOrder.Enqueue(inode);
         return path;
     }
+
+    /// <summary>
+    /// Keeps at most <see cref="MaxCachedObjects"/> of the memfds made for image files and directories (the oldest go
+    /// first), so the kernel holds no descriptor per file for the life of the run. A guest that holds one keeps it; the
+    /// next open of the file makes a new one, which names the same inode. Called between syscalls, so that no path a
+    /// handler was given goes stale under it; the stub's memfd is never let go.
+    /// </summary>
+    public void Trim()
+    {
+        for (int n = cachedOrder.Count; n > 0 && cachedOrder.Count > MaxCachedObjects; n--)
+        {
+            Inode inode = cachedOrder.Dequeue();
+            if (pinned.Contains(inode))
+            {
+                cachedOrder.Enqueue(inode);
+                continue;
+            }
+            if (byInode.Remove(inode, out var cached) && cached.Fd >= 0) close(cached.Fd);
+        }
+    }
+
+    /// <summary>The cached memfds kept at once.</summary>
+    public const int MaxCachedObjects = 1024;
+
+    /// <summary>Keeps the host object of <paramref name="dentry"/> for the whole run (the stub every guest runs).</summary>
+    public void Pin(Dentry dentry) => pinned.Add(dentry.Inode);
 
     /// <summary>
     /// A memfd made for one open of a volatile inode (procfs), its content rendered now; the caller closes it once it
@@ -256,7 +285,7 @@ public sealed unsafe partial class HostFiles : IDisposable
     }
 
     /// <summary>The kernel's private host directory (FIFOs, device nodes, Unix sockets), made on first use.</summary>
-    internal string KernelDirectory() => fifoDirectory ??= System.IO.Directory.CreateTempSubdirectory($"userkernel-{kernelPid}-").FullName;
+    public string KernelDirectory() => fifoDirectory ??= System.IO.Directory.CreateTempSubdirectory($"userkernel-{kernelPid}-").FullName;
 
     /// <summary>Removes the kernel's host FIFOs and device nodes; the memfds go with the process.</summary>
     public void Dispose()

@@ -13,11 +13,11 @@ public abstract partial class Inode
     private Errno Unchangeable => SuperBlock.ReadOnly ? Errno.EROFS : Errno.EPERM;
 
     /// <summary>
-    /// A kernel-owned, writable host descriptor (a memfd) holding a regular file's bytes, or -1 while the
-    /// bytes are still the read-only image's. A guest that opens the file gets this memfd, so its reads and
-    /// writes run natively and land in the kernel's copy.
+    /// The kernel's own host path of the writable host file holding a regular file's bytes (a file of the
+    /// <see cref="ContentStore"/>, a --bind file), or null while the bytes are still the read-only image's. A guest that
+    /// opens the file gets a descriptor of this host file, so its reads and writes run natively and land in it.
     /// </summary>
-    public virtual int ContentFd => -1;
+    public virtual string? ContentPath => null;
 
     /// <summary>
     /// Makes a new regular file, FIFO or socket named <paramref name="name"/> in this directory; <paramref name="mode"/>
@@ -64,14 +64,14 @@ public abstract partial class Inode
         Timespec? atime = null, Timespec? mtime = null, long? size = null) => Unchangeable;
 
     /// <summary>
-    /// Makes a regular file's bytes writable (the overlay's copy-up): afterwards <see cref="ContentFd"/> is a
-    /// writable memfd. Errors: EROFS, ENOMEM, EIO.
+    /// Makes a regular file's bytes writable (the overlay's copy-up): afterwards <see cref="ContentPath"/> names a
+    /// writable host file. Errors: EROFS, ENOSPC, ENOMEM, EIO.
     /// </summary>
     public virtual Errno PrepareWrite() => Unchangeable;
 
     /// <summary>
-    /// Drops the bytes of a regular file that has no name left and that no guest holds open: the kernel's
-    /// own descriptor of its memfd was the last reference. Called by <see cref="HostFiles"/> when it prunes.
+    /// Drops the bytes of a regular file that has no name left and that no guest holds open. Called by
+    /// <see cref="HostFiles"/> when it prunes.
     /// </summary>
     public virtual void ReleaseContent() { }
 }

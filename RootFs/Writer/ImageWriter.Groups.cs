@@ -71,7 +71,7 @@ public sealed partial class ImageWriter
         U32(s, 0x4C, 1);                                     // s_rev_level: dynamic
         U32(s, 0x54, Geometry.FirstInode);
         U16(s, 0x58, Geometry.InodeSize);
-        var compat = CompatFeatures.ExtAttr;
+        var compat = CompatFeatures.ExtAttr | (_options.DirIndex ? CompatFeatures.DirIndex : 0);
         var incompat = IncompatFeatures.Filetype | (Ext4 ? IncompatFeatures.Extents : 0);
         var roCompat = RoCompatFeatures.SparseSuper | RoCompatFeatures.LargeFile
             | (Ext4 ? RoCompatFeatures.DirNlink | RoCompatFeatures.ExtraIsize : 0);

@@ -29,6 +29,12 @@ public sealed record ImageWriterOptions
     /// <summary>When the filesystem was made (s_mkfs_time, lost+found's times, every crtime); now when null.</summary>
     public Timestamp? CreationTime { get; init; }
 
+    /// <summary>
+    /// Sets dir_index, so that Linux indexes a directory (an htree) once it outgrows a block. The writer's own
+    /// directories stay linear, which dir_index allows; a filesystem that will get large directories wants it.
+    /// </summary>
+    public bool DirIndex { get; init; }
+
     /// <summary>Called now and then with (inodes written, inodes in all), for a progress display.</summary>
     public Action<long, long>? Progress { get; init; }
 }

@@ -53,6 +53,9 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "ioctl", SetLastError = true)]
     private static unsafe partial int ioctl_ptr(int fd, ulong request, void* arg);
 
+    /// <summary>ioctl(2) with a pointer argument; the result, -1 with errno on failure.</summary>
+    internal static unsafe int IoctlPointer(int fd, ulong request, void* arg) => ioctl_ptr(fd, request, arg);
+
     private static unsafe Errno Ioctl(int fd, ulong request, void* arg, out int result)
     {
         result = ioctl_ptr(fd, request, arg);

@@ -31,6 +31,20 @@ internal static unsafe class GuestLauncher
     {
         // Orphaned guests come back to the kernel rather than to the host's init.
         Libc.Prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        Tracee tracee = SpawnStopped(stubPath);
+        bool namespaces = GuestNamespaces.Enter(tracee, emptyRoot, newNetwork, out int diagSocket);
+        long r = tracee.InjectSyscall(NR_prctl, PR_SET_NO_NEW_PRIVS, 1);
+        if (r != 0) throw new GuestStartException($"prctl(PR_SET_NO_NEW_PRIVS) failed in the guest: {r}");
+
+        return (tracee, InstallFilter(tracee, FilterBuilder.Build()), namespaces, diagSocket);
+    }
+
+    /// <summary>
+    /// posix_spawn of the stub, seized and stopped, its registers loaded, ready for injected syscalls. Throws
+    /// <see cref="GuestStartException"/> when the host will not let it be traced.
+    /// </summary>
+    public static Tracee SpawnStopped(string stubPath)
+    {
         int pid = Spawn(stubPath);
         Errno e = Libc.Ptrace(Libc.PTRACE_SEIZE, pid, 0, Options);
         if (e != Errno.OK) throw new GuestStartException($"cannot trace the guest (ptrace: {ErrnoNames.Message(e)}); is ptrace allowed on this host?");
@@ -50,14 +64,20 @@ internal static unsafe class GuestLauncher
         }
         if (stop.Kind is StopKind.Exited or StopKind.Killed)
             throw new GuestStartException("the guest's first process died before it could be traced");
-
         var tracee = new Tracee(pid);
         tracee.LoadRegs();
-        bool namespaces = GuestNamespaces.Enter(tracee, emptyRoot, newNetwork, out int diagSocket);
-        long r = tracee.InjectSyscall(NR_prctl, PR_SET_NO_NEW_PRIVS, 1);
-        if (r != 0) throw new GuestStartException($"prctl(PR_SET_NO_NEW_PRIVS) failed in the guest: {r}");
+        return tracee;
+    }
 
-        return (tracee, InstallFilter(tracee, FilterBuilder.Build()), namespaces, diagSocket);
+    /// <summary>Kills a stub the kernel used as a helper and reaps it, before the tracer's loop could see it.</summary>
+    public static void Discard(Tracee helper)
+    {
+        Tmds.Linux.LibC.kill(helper.HostTid, Signals.SIGKILL);
+        while (Libc.WaitPid(helper.HostTid, out int status, Libc.__WALL, out Errno e) >= 0 || e == Errno.EINTR)
+        {
+            PtraceStop stop = PtraceStop.Decode(status);
+            if (stop.Kind is StopKind.Exited or StopKind.Killed) break;
+        }
     }
 
     /// <summary>

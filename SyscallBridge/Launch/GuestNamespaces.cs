@@ -44,19 +44,9 @@ internal static class GuestNamespaces
         }
         uint euid = Tmds.Linux.LibC.geteuid(), egid = Tmds.Linux.LibC.getegid();
         bool root = euid == 0;
-        uint outerUid = root ? Nobody : euid, outerGid = root ? Nobody : egid;
-        try
-        {
-            string proc = $"/proc/{stub.HostTid}/";
-            // Without privilege, a gid map needs setgroups denied first; as root the stub drops its groups itself.
-            if (!root) File.WriteAllText(proc + "setgroups", "deny");
-            File.WriteAllText(proc + "uid_map", $"0 {outerUid} 1\n");
-            File.WriteAllText(proc + "gid_map", $"0 {outerGid} 1\n");
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new GuestStartException($"cannot map the guests' user namespace: {ex.Message}");
-        }
+        // As root, nobody; where nobody has no id here (userkernel itself in a user namespace), the kernel's own ids.
+        if (!(root && MapAsRoot(stub, Nobody, Nobody)) && !MapAsRoot(stub, euid, egid))
+            throw new GuestStartException("cannot map the guests' user namespace");
 
         Check(stub.InjectSyscall(NR_unshare, CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (newNetwork ? CLONE_NEWNET : 0)), "unshare");
         if (newNetwork) diagSocket = TakeDiagSocket(stub);
@@ -81,12 +71,46 @@ internal static class GuestNamespaces
         return taken < 0 ? -1 : taken;
     }
 
-    /// <summary>A syscall whose one argument is a path, written into the stub's scratch page (no guest code runs yet).</summary>
-    private static long Call(Tracee stub, int nr, string path)
+    /// <summary>
+    /// Maps root of the stub's new user namespace to <paramref name="outerUid"/>:<paramref name="outerGid"/> outside. Without
+    /// privilege a gid map needs setgroups denied first; as root the stub drops its groups itself afterwards.
+    /// </summary>
+    public static bool MapAsRoot(Tracee stub, uint outerUid, uint outerGid)
     {
-        if (stub.Memory.Write(new GuestPtr(StubProgram.ScratchAddress), Encoding.UTF8.GetBytes(path + "\0")) != Errno.OK) return -(long)Errno.EFAULT;
-        return stub.InjectSyscall(nr, StubProgram.ScratchAddress);
+        try
+        {
+            string proc = $"/proc/{stub.HostTid}/";
+            if (Tmds.Linux.LibC.geteuid() != 0) File.WriteAllText(proc + "setgroups", "deny");
+            File.WriteAllText(proc + "uid_map", $"0 {outerUid} 1\n");
+            File.WriteAllText(proc + "gid_map", $"0 {outerGid} 1\n");
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
+
+    /// <summary>
+    /// Writes strings, each with its NUL, into a stub's scratch page (only before any guest code runs in it, when no one
+    /// else can write there) and returns their addresses.
+    /// </summary>
+    public static ulong[] WriteStrings(Tracee stub, params string[] strings)
+    {
+        var at = new ulong[strings.Length];
+        ulong next = StubProgram.ScratchAddress;
+        for (int i = 0; i < strings.Length; i++)
+        {
+            byte[] bytes = Encoding.UTF8.GetBytes(strings[i] + "\0");
+            stub.Memory.Write(new GuestPtr(next), bytes);
+            at[i] = next;
+            next += (ulong)(bytes.Length + 7) & ~7UL;
+        }
+        return at;
+    }
+
+    /// <summary>A syscall whose one argument is a path, written into the stub's scratch page.</summary>
+    private static long Call(Tracee stub, int nr, string path) => stub.InjectSyscall(nr, WriteStrings(stub, path)[0]);
 
     private static void Check(long result, string what)
     {

@@ -43,6 +43,7 @@ public static class RunCommand
         public string? Persist { get; init; }
         public List<string> Layers { get; init; } = new();
         public int PidsLimit { get; init; } = KernelOptions.DefaultPidsLimit;
+        public long? DiskSize { get; init; }
     }
 
     /// <summary>--bind HOST:GUEST[:ro]: a host directory mounted on a guest directory.</summary>
@@ -59,8 +60,10 @@ public static class RunCommand
         try
         {
             Kernel.Vfs.SuperBlock lower = o.Layers.Count > 0 ? StackLayers(image, o.Layers, files) : image;
-            // The image is never written: by default the guest's changes go to an overlay held in memory.
-            OverlaySuperBlock? overlay = o.ReadOnly ? null : new OverlaySuperBlock(lower, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30));
+            // The image is never written: by default the guest's changes go to an overlay whose file bytes are kept in
+            // the store (a filesystem of --disk-size that the run mounts for itself), gone when the run ends.
+            ContentStore store = Track(files, new ContentStore());
+            OverlaySuperBlock? overlay = o.ReadOnly ? null : new OverlaySuperBlock(lower, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30), store);
             Kernel.Vfs.SuperBlock root = overlay ?? lower;
             if (o.TraceToStderr) sinks.Add(new StraceWriter(Console.Error));
             if (o.TraceFile != null) sinks.Add(new StraceWriter(Track(files, OpenTraceFile(o.TraceFile))));
@@ -85,6 +88,8 @@ public static class RunCommand
                 BreakOn = o.BreakOn,
                 Network = o.Network,
                 PidsLimit = o.PidsLimit,
+                Store = store,
+                DiskSize = o.DiskSize,
             });
             MountBinds(kernel, o.Binds);
 
@@ -278,6 +283,7 @@ public static class RunCommand
         var layers = new List<string>();
         NetworkMode network = NetworkMode.Host;
         int pidsLimit = KernelOptions.DefaultPidsLimit;
+        long? diskSize = null;
         int i = 0;
         string Value(string name)
         {
@@ -305,6 +311,7 @@ public static class RunCommand
                 case "--persist": persist = Value(a); break;
                 case "--layer": layers.Add(Value(a)); break;
                 case "--pids-limit": pidsLimit = ParsePidsLimit(Value(a)); break;
+                case "--disk-size": diskSize = ParseDiskSize(Value(a)); break;
                 case "--help" or "-h": Console.Out.WriteLine(Program.Usage); Environment.Exit(0); break;
                 default:
                     if (a.StartsWith("--trace=", StringComparison.Ordinal)) { trace = a["--trace=".Length..]; break; }
@@ -315,6 +322,7 @@ public static class RunCommand
                     if (a.StartsWith("--persist=", StringComparison.Ordinal)) { persist = a["--persist=".Length..]; break; }
                     if (a.StartsWith("--layer=", StringComparison.Ordinal)) { layers.Add(a["--layer=".Length..]); break; }
                     if (a.StartsWith("--pids-limit=", StringComparison.Ordinal)) { pidsLimit = ParsePidsLimit(a["--pids-limit=".Length..]); break; }
+                    if (a.StartsWith("--disk-size=", StringComparison.Ordinal)) { diskSize = ParseDiskSize(a["--disk-size=".Length..]); break; }
                     if (a.StartsWith("--trace-json=", StringComparison.Ordinal)) { traceJson = a["--trace-json=".Length..]; break; }
                     if (a.StartsWith("--trace-filter=", StringComparison.Ordinal)) { traceFilter = a["--trace-filter=".Length..]; break; }
                     if (a.StartsWith("--break-on=", StringComparison.Ordinal))
@@ -341,8 +349,17 @@ public static class RunCommand
         {
             TraceFile = trace, TraceToStderr = traceStderr, TraceJson = traceJson, TraceFilter = traceFilter,
             Summary = summary, BreakOn = breakOn, WaitForDebugger = waitForDebugger, ReadOnly = readOnly, User = user, Binds = binds, Network = network,
-            Persist = persist, Layers = layers, PidsLimit = pidsLimit,
+            Persist = persist, Layers = layers, PidsLimit = pidsLimit, DiskSize = diskSize,
         };
+    }
+
+    /// <summary>--disk-size: as image sizes are written (512M, 2G), at least 1 MiB.</summary>
+    private static long ParseDiskSize(string value)
+    {
+        long size;
+        try { size = Image.ImageArgs.ParseSize("run", value); }
+        catch (UsageException) { throw new UsageException($"run: --disk-size '{value}' is not a size (like 512M or 2G)"); }
+        return size >= 1 << 20 ? size : throw new UsageException($"run: --disk-size must be at least 1M, not '{value}'");
     }
 
     private static int ParsePidsLimit(string value) =>

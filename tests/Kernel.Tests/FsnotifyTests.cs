@@ -25,8 +25,11 @@ public sealed class FsnotifyTests : IDisposable
 
     public FsnotifyTests() { fsnotify = new Fsnotify(hostFiles); }
 
+    private readonly ContentStore store = new();
+
     public void Dispose()
     {
+        store.Dispose();
         fsnotify.Dispose();
         hostFiles.Dispose();
     }
@@ -35,7 +38,7 @@ public sealed class FsnotifyTests : IDisposable
     public void A_shadow_holds_a_placeholder_for_every_name_of_its_directory()
     {
         // Arrange
-        var tmpfs = new TmpfsSuperBlock(9);
+        var tmpfs = new TmpfsSuperBlock(9, store);
         Inode root = tmpfs.Root;
         Assert.True(root.Create("file", FileMode.S_IFREG | 0x1A4, 0, 0).Ok);
         Assert.True(root.Mkdir("dir", 0x1ED, 0, 0).Ok);
@@ -53,7 +56,7 @@ public sealed class FsnotifyTests : IDisposable
     public void Names_made_renamed_and_removed_in_a_watched_directory_raise_host_events()
     {
         // Arrange
-        var tmpfs = new TmpfsSuperBlock(9);
+        var tmpfs = new TmpfsSuperBlock(9, store);
         Inode root = tmpfs.Root;
         string shadow = fsnotify.WatchDirectory(root).Value;
         var seen = new BlockingCollection<string>();
@@ -78,21 +81,21 @@ public sealed class FsnotifyTests : IDisposable
     }
 
     [Fact]
-    public void A_watched_file_of_the_overlay_is_copied_up_and_watched_through_its_own_memfd()
+    public void A_watched_file_of_the_overlay_is_copied_up_and_watched_through_its_stored_file()
     {
         // Arrange
         var lower = new TreeFileSystem();
         lower.File("/f");
-        var overlay = new OverlaySuperBlock(lower, 7);
+        var overlay = new OverlaySuperBlock(lower, 7, store);
         var root = new Dentry("", null, overlay.Root);
         var file = new Dentry("f", root, overlay.Root.Lookup("f").Value);
-        Assert.Equal(-1, file.Inode.ContentFd);
+        Assert.Null(file.Inode.ContentPath);
 
         // Act
         string path = fsnotify.WatchFile(file).Value;
 
         // Assert
-        Assert.True(file.Inode.ContentFd >= 0);
-        Assert.Equal($"/proc/{Environment.ProcessId}/fd/{file.Inode.ContentFd}", path);
+        Assert.NotNull(file.Inode.ContentPath);
+        Assert.Equal(file.Inode.ContentPath, path);
     }
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -17,8 +18,13 @@ namespace UserKernel.Kernel.Tests;
 /// An overlay's upper layer saved as a layer tar (<see cref="UpperLayer"/>, <see cref="LayerTar"/>) and read back
 /// as a layer of a <see cref="LayerStackSuperBlock"/>: the stack must show what the overlay showed.
 /// </summary>
-public sealed class LayerFileSystemTests
+public sealed class LayerFileSystemTests : IDisposable
 {
+    /// <summary>Where the writable files of the filesystems under test keep their bytes.</summary>
+    private readonly ContentStore store = new();
+
+    public void Dispose() => store.Dispose();
+
     private const ulong Device = 9;
 
     private static FileTree BaseTree()
@@ -67,7 +73,7 @@ public sealed class LayerFileSystemTests
     {
         // Arrange
         var lower = new TreeSuperBlock(BaseTree(), Device, 1);
-        var overlay = new OverlaySuperBlock(lower, Device);
+        var overlay = new OverlaySuperBlock(lower, Device, store);
         Inode root = overlay.Root, etc = At(root, "/etc");
         Assert.Equal(Errno.OK, etc.Unlink("motd"));
         Inode skel = At(root, "/etc/skel");
@@ -109,7 +115,7 @@ public sealed class LayerFileSystemTests
     {
         // Arrange
         var lower = new TreeSuperBlock(BaseTree(), Device, 1);
-        var overlay = new OverlaySuperBlock(lower, Device);
+        var overlay = new OverlaySuperBlock(lower, Device, store);
         At(overlay.Root, "/etc/skel/.profile"); // looked up, not changed
 
         // Act

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using UserKernel.Kernel.Abi;
@@ -9,8 +10,13 @@ using Xunit;
 namespace UserKernel.Kernel.Tests;
 
 /// <summary>The overlay's upper layer over a read-only tree: whiteouts, opaque directories, listings, links, copy-up.</summary>
-public sealed class OverlayFileSystemTests
+public sealed class OverlayFileSystemTests : IDisposable
 {
+    /// <summary>Where the writable files of the filesystems under test keep their bytes.</summary>
+    private readonly ContentStore store = new();
+
+    public void Dispose() => store.Dispose();
+
     private readonly TreeFileSystem lower = new();
     private readonly OverlaySuperBlock overlay;
 
@@ -22,7 +28,7 @@ public sealed class OverlayFileSystemTests
         lower.File("/etc/hosts");
         lower.Dir("/etc/skel");
         lower.File("/etc/skel/.profile");
-        overlay = new OverlaySuperBlock(lower, 7);
+        overlay = new OverlaySuperBlock(lower, 7, store);
     }
 
     private Inode At(string path)
@@ -124,14 +130,14 @@ public sealed class OverlayFileSystemTests
     }
 
     [Fact]
-    public void Tmpfs_file_bytes_live_in_a_memfd_whose_size_stat_reports()
+    public void Tmpfs_file_bytes_live_in_a_stored_file_whose_size_stat_reports()
     {
         // Arrange
-        var tmpfs = new TmpfsSuperBlock(9);
+        var tmpfs = new TmpfsSuperBlock(9, store);
         Inode file = tmpfs.Root.Create("f", FileMode.S_IFREG | 0x1A4, 0, 0).Value;
 
         // Act
-        System.IO.File.WriteAllText($"/proc/self/fd/{file.ContentFd}", "hello");
+        System.IO.File.WriteAllText(file.ContentPath!, "hello");
         Errno truncated = file.SetAttributes(size: 2);
         var buffer = new byte[8];
         int n = file.Read(0, buffer).Value;
@@ -144,10 +150,10 @@ public sealed class OverlayFileSystemTests
     }
 
     [Fact]
-    public void Memfd_of_a_nameless_file_no_guest_holds_is_released_at_a_later_prune()
+    public void Stored_file_of_a_nameless_file_no_guest_holds_is_removed_at_a_later_prune()
     {
         // Arrange: no guests, so nothing is held; every 128 new files opened, HostFiles prunes.
-        var tmpfs = new TmpfsSuperBlock(9);
+        var tmpfs = new TmpfsSuperBlock(9, store);
         using var host = new HostFiles { GuestHostPids = () => [] };
         var root = new Dentry("", null, tmpfs.Root);
         Inode doomed = tmpfs.Root.Create("doomed", FileMode.S_IFREG | 0x1A4, 0, 0).Value;
@@ -164,14 +170,16 @@ public sealed class OverlayFileSystemTests
 
         // Act
         OpenNewFiles("first");
-        bool keptAtFirstPrune = doomed.ContentFd >= 0;
+        string? storedAt = doomed.ContentPath;
+        bool keptAtFirstPrune = storedAt != null && System.IO.File.Exists(storedAt);
         System.Threading.Thread.Sleep(2100);
         OpenNewFiles("second");
 
         // Assert
         Assert.True(keptAtFirstPrune);
-        Assert.Equal(-1, doomed.ContentFd);
-        Assert.True(tmpfs.Root.Lookup("first0").Value.ContentFd >= 0);
+        Assert.Null(doomed.ContentPath);
+        Assert.False(System.IO.File.Exists(storedAt));
+        Assert.NotNull(tmpfs.Root.Lookup("first0").Value.ContentPath);
     }
 
     [Fact]

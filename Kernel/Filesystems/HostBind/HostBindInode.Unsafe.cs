@@ -65,8 +65,8 @@ public sealed unsafe class HostBindInode : Inode
     public override Timespec Ctime { get { stat st = Stat(); return new(st.st_ctim.tv_sec, (uint)(long)st.st_ctim.tv_nsec); } }
     public override ulong Rdev => Stat().st_rdev;
 
-    /// <summary>A regular file is opened by the guest through the kernel's O_PATH descriptor, reopened by the host.</summary>
-    public override int ContentFd => IsRegular ? fd : -1;
+    /// <summary>A regular file is opened by the kernel, for a guest, through its O_PATH descriptor.</summary>
+    public override string? ContentPath => IsRegular && fd >= 0 ? $"/proc/self/fd/{fd}" : null;
 
     public override Result<Inode> Lookup(string name) => IsDirectory ? fs.Lookup(fd, name) : Errno.ENOTDIR;
 

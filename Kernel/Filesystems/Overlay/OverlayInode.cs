@@ -8,8 +8,8 @@ namespace UserKernel.Kernel.Filesystems.Overlay;
 /// An inode of the overlay: a lower inode seen through the upper layer, or one made in the upper layer.
 /// Metadata (mode, owner, link count, times) is the overlay's own from the start, copied from the lower
 /// inode, so chmod or chown never touch the lower layer. A regular file's bytes stay the lower file's until
-/// the first write, which copies them into a memfd (copy-up); from then on size and times come from it,
-/// since guests write to it natively.
+/// the first write, which copies them into a file of the <see cref="ContentStore"/> (copy-up); from then on size
+/// and times come from it, since guests write to it natively.
 /// </summary>
 public sealed partial class OverlayInode : Inode
 {
@@ -21,7 +21,7 @@ public sealed partial class OverlayInode : Inode
     private ulong links;
     private Timespec atime, mtime, ctime;
     private readonly Timespec? btime;
-    private MemfdContent? content;
+    private StoredFile? content;
     private readonly byte[]? target;
     private ulong rdev; // a device node made by mknod in the upper layer
 
@@ -55,7 +55,7 @@ public sealed partial class OverlayInode : Inode
     public override string? HostDevicePath => lower?.HostDevicePath;
     public override ulong StatxAttributes => lower?.StatxAttributes ?? 0;
     public override ulong StatxAttributesMask => lower?.StatxAttributesMask ?? 0;
-    public override int ContentFd => content?.Fd ?? -1;
+    public override string? ContentPath => content?.Path;
 
     public override long Size =>
         content != null ? content.Stat().Size : target != null ? target.Length : lower?.Size ?? (IsDirectory ? 4096 : 0);
@@ -77,12 +77,12 @@ public sealed partial class OverlayInode : Inode
         return target ?? lower?.ReadLink() ?? Errno.EINVAL;
     }
 
-    /// <summary>Copy-up: the lower file's bytes and times into a memfd of the overlay's own.</summary>
+    /// <summary>Copy-up: the lower file's bytes and times into a file of the store (ENOSPC past its size).</summary>
     public override Errno PrepareWrite()
     {
         if (!IsRegular) return Errno.EINVAL;
         if (content != null) return Errno.OK;
-        if (!MemfdContent.Create("overlay").TryGet(out MemfdContent? made, out Errno e)) return e;
+        if (!fs.Store.Create().TryGet(out StoredFile? made, out Errno e)) return e;
         if (lower != null)
         {
             byte[] chunk = new byte[CopyChunk];
@@ -90,7 +90,11 @@ public sealed partial class OverlayInode : Inode
             {
                 if (!lower.Read(offset, chunk).TryGet(out int n, out e)) return e;
                 if (n == 0) break;
-                if ((e = made.Write(offset, chunk.AsSpan(0, n))) != Errno.OK) return e;
+                if ((e = made.Write(offset, chunk.AsSpan(0, n))) != Errno.OK)
+                {
+                    made.Delete();
+                    return e;
+                }
                 offset += n;
             }
             made.SetTimes(atime, mtime);
@@ -124,11 +128,11 @@ public sealed partial class OverlayInode : Inode
     public override void ReleaseContent()
     {
         if (links != 0 || content == null) return;
-        content.Dispose();
+        content.Delete();
         content = null;
     }
 
-    /// <summary>Gives a new regular file its (empty) memfd at once: there are no lower bytes to keep.</summary>
+    /// <summary>Gives a new regular file its (empty) stored file at once: there are no lower bytes to keep.</summary>
     internal Errno MakeContent() => PrepareWrite();
 
     /// <summary>One more or one fewer name (or, for a directory, subdirectory) leads here.</summary>

@@ -9,7 +9,7 @@ namespace UserKernel.Kernel.Filesystems.Overlay;
 /// in the kernel's memory. Nothing is ever written to the lower filesystem. Every lower inode is seen through
 /// one <see cref="OverlayInode"/> (so hard links stay one inode and mount points are recognised); names
 /// created, removed or renamed are recorded in the directories of the upper layer, and a file's bytes are
-/// copied into a memfd the first time it is written.
+/// copied into a file of the <see cref="ContentStore"/> the first time it is written.
 /// </summary>
 public class OverlaySuperBlock : Vfs.SuperBlock
 {
@@ -19,17 +19,19 @@ public class OverlaySuperBlock : Vfs.SuperBlock
     private ulong nextIno;
 
     /// <summary>An overlay whose lower layer is <paramref name="lower"/> and whose upper layer starts empty.</summary>
-    public OverlaySuperBlock(Vfs.SuperBlock lower, ulong device) : base(device)
+    public OverlaySuperBlock(Vfs.SuperBlock lower, ulong device, ContentStore store) : base(device)
     {
         this.lower = lower;
+        Store = store;
         // New inodes are numbered past every number the lower filesystem can have.
         nextIno = lower.TotalInodes + 1;
         root = Wrap(lower.Root);
     }
 
     /// <summary>A filesystem with no lower layer (tmpfs): its root is an empty directory.</summary>
-    protected OverlaySuperBlock(ulong device, uint rootMode) : base(device)
+    protected OverlaySuperBlock(ulong device, uint rootMode, ContentStore store) : base(device)
     {
+        Store = store;
         nextIno = 1;
         root = NewInode(FileMode.S_IFDIR | rootMode, 0, 0);
     }
@@ -40,14 +42,15 @@ public class OverlaySuperBlock : Vfs.SuperBlock
     public override bool ReadOnly => false;
     public override long BlockSize => lower?.BlockSize ?? 4096;
 
-    // statfs reports the upper layer, as overlayfs does: it lives in memory, so its room is half the memory
-    // (tmpfs's default size), counted on top of what the lower layer already holds.
-    public override ulong TotalBlocks => (lower != null ? lower.TotalBlocks - lower.FreeBlocks : 0) + MemoryBlocks;
-    public override ulong FreeBlocks => MemoryBlocks;
-    public override ulong TotalInodes => (lower != null ? lower.TotalInodes - lower.FreeInodes : 0) + MemoryBlocks / 2;
-    public override ulong FreeInodes => MemoryBlocks / 2;
+    /// <summary>Where the upper layer's file bytes live.</summary>
+    public ContentStore Store { get; }
 
-    private ulong MemoryBlocks => (ulong)(System.GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2 / BlockSize);
+    // statfs reports the upper layer, as overlayfs does: its room is the content store's (the --disk-size limit, or the
+    // disk's), counted on top of what the lower layer already holds.
+    public override ulong TotalBlocks => (lower != null ? lower.TotalBlocks - lower.FreeBlocks : 0) + Store.Blocks(BlockSize).Total;
+    public override ulong FreeBlocks => Store.Blocks(BlockSize).Free;
+    public override ulong TotalInodes => (lower != null ? lower.TotalInodes - lower.FreeInodes : 0) + Store.Blocks(BlockSize).Total / 2;
+    public override ulong FreeInodes => Store.Blocks(BlockSize).Free / 2;
 
     /// <summary>The read-only filesystem under the upper layer; null for tmpfs.</summary>
     internal Vfs.SuperBlock? Lower => lower;

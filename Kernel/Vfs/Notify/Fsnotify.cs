@@ -111,7 +111,7 @@ public sealed class Fsnotify : IDisposable
         bool watchedFile = watchedFiles.ContainsKey((inode.SuperBlock, inode.Ino));
         // New times or a new size of a file with a content memfd are set on that memfd, the very object watched,
         // and the host reports them as apply runs. Linux reports the directory's event first, so it goes out before.
-        bool hostReports = watchedFile && change != AttributeChange.Attributes && inode.ContentFd >= 0;
+        bool hostReports = watchedFile && change != AttributeChange.Attributes && inode.ContentPath != null;
         if (hostReports && parent != null) shadows.Touch(parent, file.Name, change);
         Errno e = apply();
         if (e != Errno.OK) return e;
