@@ -13,14 +13,15 @@ public static class Program
                               [--trace[=FILE]] [--trace-json=FILE] [--trace-filter=LIST] [--summary]
                               [--break-on=NAME[,NAME]] [--wait-for-debugger] [--read-only]
                               [--bind HOST:GUEST[:ro]]... [--net host|none] [--layer FILE]... [--persist FILE]
-                              [--pids-limit N] [-- COMMAND [ARG...]]
+                              [--pids-limit N] [--disk-size SIZE] [-- COMMAND [ARG...]]
                userkernel syscalls [--format=text|json|markdown]
                userkernel image VERB [ARG...]     (see 'userkernel image --help')
                userkernel --help
 
         run        runs COMMAND in a guest system whose root is the ext2/3/4 image IMG. The image is never
-                   written: the guest's changes go to an overlay held in memory, gone when the run ends
-                   (unless --persist saves them), and /tmp and /dev/shm are tmpfs.
+                   written: the guest's changes go to an overlay, gone when the run ends (unless --persist
+                   saves them), and /tmp and /dev/shm are tmpfs; their file bytes share one store of
+                   --disk-size. The guest is arbitrary code, contained (docs/threat-model.md).
                    Without --image, a default image made from the host's busybox (as 'image from-host' makes
                    images) is built once and cached in ~/.cache/userkernel.
                    Without COMMAND, the image's stored config (from 'image import') gives it: Entrypoint then
@@ -69,6 +70,10 @@ public static class Program
                             and abstract AF_UNIX names are private to the run
           --pids-limit N    at most N guest tasks (processes and threads) at once (default 4096); past it,
                             fork, vfork and clone fail with EAGAIN, as under a pids cgroup
+          --disk-size SIZE  room for the file bytes of the overlay and every tmpfs together (like 512M or 2G;
+                            default 8G, and in memory at most half of it); past it, writes, fallocate and
+                            ftruncate fail with ENOSPC. As root the bytes are on disk, in an ext4 filesystem
+                            on a loop device made for the run; otherwise in a tmpfs of that size
         syscalls   prints the syscall table: for each syscall its number, name, disposition (emulated, forwarded,
                    passthrough or unimplemented), class (file, process, memory, signal, network, ipc, time,
                    identity or other), handler and note; then how many syscalls have each disposition and how

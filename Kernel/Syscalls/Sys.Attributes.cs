@@ -222,7 +222,7 @@ public static partial class Sys
         return ctx.Kernel.Fsnotify.Change(file, change, () => inode.SetAttributes(atime: atime, mtime: mtime));
     }
 
-    /// <summary>truncate(2); ftruncate runs natively on the memfd, whose size stat reads back.</summary>
+    /// <summary>truncate(2): the stored file is cut or grown by the kernel (ENOSPC past the store's room).</summary>
     public static SyscallResult Truncate(SyscallContext ctx)
     {
         if (ReadOnlyRoot(ctx)) return ReadOnlyPath(ctx);
@@ -236,5 +236,28 @@ public static partial class Sys
         if (inode.SuperBlock.ReadOnly) return Errno.EROFS;
         if (!Permissions.May(Caller(ctx), inode, AccessMode.W_OK)) return Errno.EACCES;
         return ctx.Kernel.Fsnotify.Change(d, AttributeChange.ModifyTime, () => inode.SetAttributes(size: length));
+    }
+
+    /// <summary>
+    /// ftruncate(2), made by the kernel on its duplicate of the guest's descriptor. A file of the content store may grow
+    /// only as far as the store has room (ENOSPC past --disk-size, where Linux would make a hole); any other file is as
+    /// the host answers.
+    /// </summary>
+    public static unsafe SyscallResult Ftruncate(SyscallContext ctx)
+    {
+        long length = (long)ctx.Arg(1);
+        if (length < 0) return Errno.EINVAL;
+        if (!ctx.Thread.DuplicateDescriptor(ctx.IntArg(0)).TryGet(out int fd, out Errno e)) return e;
+        try
+        {
+            Tmds.Linux.stat st;
+            if (Tmds.Linux.LibC.fstat(fd, &st) == 0 && (ulong)st.st_dev == ctx.Kernel.Store.Device && !ctx.Kernel.Store.Fits(length - st.st_size))
+                return Errno.ENOSPC;
+            return Tmds.Linux.LibC.ftruncate(fd, length) == 0 ? 0 : (Errno)Tmds.Linux.LibC.errno;
+        }
+        finally
+        {
+            HostFiles.CloseKernelDescriptor(fd);
+        }
     }
 }

@@ -114,7 +114,7 @@ public static class SyscallTable
             Row(74, "fsync", Disposition.Passthrough, null, [], "acts on descriptors the caller holds: its own memfds, pipes, sockets, terminals and allowed devices, which name nothing else"),
             Row(75, "fdatasync", Disposition.Passthrough, null, [], "acts on descriptors the caller holds: its own memfds, pipes, sockets, terminals and allowed devices, which name nothing else"),
             Row(76, "truncate", Disposition.Emulate, Sys.Truncate, [ArgFormat.Path, ArgFormat.Int], "copy-up, then the memfd is truncated (--read-only: as a read-only mount)"),
-            Row(77, "ftruncate", Disposition.Passthrough, null, [], "acts on descriptors the caller holds: its own memfds, pipes, sockets, terminals and allowed devices, which name nothing else"),
+            Row(77, "ftruncate", Disposition.Emulate, Sys.Ftruncate, [ArgFormat.Fd, ArgFormat.Int], "made by the kernel on its duplicate of the descriptor; a stored file grows only within --disk-size (ENOSPC)") with { Via = StopVia.Notification },
             Row(78, "getdents", Disposition.Emulate, Sys.Getdents, [ArgFormat.Fd, ArgFormat.DirentsOut, ArgFormat.Size], "old linux_dirent layout"),
             Row(79, "getcwd", Disposition.Emulate, Sys.Getcwd, [ArgFormat.StringOut, ArgFormat.Size], ""),
             Row(80, "chdir", Disposition.Emulate, Sys.Chdir, [ArgFormat.Path], ""),

@@ -58,7 +58,29 @@ public sealed class ContentStore : IDisposable
         int fd = OpenAt(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0x180 /* 0600 */);
         if (fd < 0) return (Errno)(-fd);
         close(fd);
-        return new StoredFile(directory, name);
+        return new StoredFile(this, directory, name);
+    }
+
+    /// <summary>The host device the store's files are on (a guest descriptor with it is one of the store's files).</summary>
+    public unsafe ulong Device
+    {
+        get
+        {
+            stat st;
+            return fstat(directory, &st) == 0 ? (ulong)st.st_dev : ulong.MaxValue;
+        }
+    }
+
+    /// <summary>
+    /// Whether a file of the store may grow by <paramref name="bytes"/>: the filesystem has that much room. Growing a file
+    /// by ftruncate makes a hole, which Linux allows past the free space; a store with a size answers ENOSPC instead,
+    /// so no guest can claim more than the limit on paper either.
+    /// </summary>
+    public bool Fits(long bytes)
+    {
+        if (bytes <= 0) return true;
+        (ulong _, ulong free) = Blocks(1);
+        return (ulong)bytes <= free;
     }
 
     /// <summary>The statfs of the store's filesystem: total and free blocks of <paramref name="blockSize"/> bytes.</summary>
@@ -108,11 +130,14 @@ public sealed class StoredFile
     private const int O_RDONLY = 0, O_RDWR = 2, O_CLOEXEC = 0x80000;
     private const long UTIME_OMIT = 0x3ffffffe;
 
+    private readonly ContentStore store;
     private readonly int directory;
     private readonly string name;
+    private (long, long, Timespec, Timespec, Timespec)? lastStat;
 
-    internal StoredFile(int directory, string name)
+    internal StoredFile(ContentStore store, int directory, string name)
     {
+        this.store = store;
         this.directory = directory;
         this.name = name;
     }
@@ -153,15 +178,12 @@ public sealed class StoredFile
         return n < 0 ? Errno.EIO : (int)n;
     }
 
-    /// <summary>Sets the size: EFBIG, ENOSPC past the store's size.</summary>
-    public Errno Truncate(long size)
+    /// <summary>Sets the size (by name, so no watcher sees an open): EFBIG; ENOSPC past the store's size.</summary>
+    public unsafe Errno Truncate(long size)
     {
-        int fd = Open(O_RDWR);
-        if (fd < 0) return (Errno)(-fd);
-        int r = ftruncate(fd, size);
-        Errno e = r == 0 ? Errno.OK : (Errno)errno;
-        close(fd);
-        return e;
+        if (!store.Fits(size - Stat().Size)) return Errno.ENOSPC;
+        byte[] cpath = Encoding.UTF8.GetBytes(Path + "\0");
+        fixed (byte* p = cpath) return truncate(p, size) == 0 ? Errno.OK : (Errno)errno;
     }
 
     /// <summary>Sets the access and modification times (null leaves one as it is).</summary>
@@ -179,6 +201,7 @@ public sealed class StoredFile
     /// <summary>Size, 512-byte blocks and times, as the host keeps them (guests change them natively).</summary>
     public unsafe (long Size, long Blocks512, Timespec Atime, Timespec Mtime, Timespec Ctime) Stat()
     {
+        if (lastStat is { } gone) return gone;
         stat st = default;
         byte[] cname = Encoding.ASCII.GetBytes(name + "\0");
         fixed (byte* p = cname) fstatat(directory, p, &st, 0x100 /* AT_SYMLINK_NOFOLLOW */);
@@ -186,9 +209,14 @@ public sealed class StoredFile
             new Timespec(st.st_mtim.tv_sec, (uint)(long)st.st_mtim.tv_nsec), new Timespec(st.st_ctim.tv_sec, (uint)(long)st.st_ctim.tv_nsec));
     }
 
-    /// <summary>Removes the file's name from the store; guests that hold it open keep its bytes until they close it.</summary>
+    /// <summary>
+    /// Removes the file's name from the store, so its room comes back when the last guest that holds it open closes it,
+    /// as on Linux. Its stat stays what it was then.
+    /// </summary>
     public unsafe void Delete()
     {
+        if (lastStat != null) return;
+        lastStat = Stat();
         byte[] cname = Encoding.ASCII.GetBytes(name + "\0");
         fixed (byte* p = cname) unlinkat(directory, p, 0);
     }

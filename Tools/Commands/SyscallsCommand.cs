@@ -19,7 +19,7 @@ public static class SyscallsCommand
     public static IReadOnlyList<string> Formats { get; } = ["text", "json", "markdown"];
 
     /// <summary>One row of the listing, as every format prints it.</summary>
-    public sealed record Row(int Number, string Name, string Disposition, string Class, string? Handler, string Note);
+    public sealed record Row(int Number, string Name, string Disposition, string Class, string Stops, string? Handler, string Note);
 
     /// <summary>How many rows have each disposition, and how many numbers up to the highest have no syscall.</summary>
     public sealed record Totals(int Emulated, int Forwarded, int Passthrough, int Unimplemented, int NoSyscall)
@@ -64,8 +64,16 @@ public static class SyscallsCommand
     /// <summary>The table's rows in number order, with their class.</summary>
     public static IReadOnlyList<Row> Rows() =>
         SyscallTable.Rows
-            .Select(r => new Row(r.Number, r.Name, DispositionName(r.Disposition), SyscallClasses.Of(r.Name), r.Handler?.Method.Name, r.Note))
+            .Select(r => new Row(r.Number, r.Name, DispositionName(r.Disposition), SyscallClasses.Of(r.Name), StopsName(r), r.Handler?.Method.Name, r.Note))
             .ToList();
+
+    /// <summary>
+    /// How the call reaches the kernel: never (passthrough), a ptrace stop, or a seccomp notification; "some" when the
+    /// filter stops it only for some argument values (the row's StopWhen).
+    /// </summary>
+    public static string StopsName(SyscallEntry r) =>
+        r.Disposition == Disposition.Passthrough ? "never"
+        : (r.Via == StopVia.Notification ? "notification" : "ptrace") + (r.StopWhen != null ? " (some)" : "");
 
     public static Totals Count()
     {
@@ -90,9 +98,9 @@ public static class SyscallsCommand
     private static string RenderText()
     {
         IReadOnlyList<Row> rows = Rows();
-        string[] header = ["NR", "NAME", "DISPOSITION", "CLASS", "HANDLER", "NOTE"];
+        string[] header = ["NR", "NAME", "DISPOSITION", "CLASS", "STOPS", "HANDLER", "NOTE"];
         string[][] cells = rows
-            .Select(r => new[] { r.Number.ToString(Inv), r.Name, r.Disposition, r.Class, r.Handler ?? "-", r.Note })
+            .Select(r => new[] { r.Number.ToString(Inv), r.Name, r.Disposition, r.Class, r.Stops, r.Handler ?? "-", r.Note })
             .Prepend(header)
             .ToArray();
         int[] width = new int[header.Length];
@@ -139,6 +147,7 @@ public static class SyscallsCommand
                 w.WriteString("name", r.Name);
                 w.WriteString("disposition", r.Disposition);
                 w.WriteString("class", r.Class);
+                w.WriteString("stops", r.Stops);
                 if (r.Handler != null) w.WriteString("handler", r.Handler);
                 else w.WriteNull("handler");
                 w.WriteString("note", r.Note);
@@ -176,15 +185,21 @@ public static class SyscallsCommand
             when a guest thread makes the call:
 
             - **passthrough**: the seccomp filter allows it. It runs on the host at native speed and never stops.
+              Its note says why it cannot name a host object (a test holds every such row to that).
             - **emulated**: the thread stops and the handler answers from the kernel's own state (the VFS, the
-              process table, the guest's credentials). Where the answer must be a host object (a new descriptor, a
-              moved cursor), the handler has the host run a call the kernel wrote itself: an openat of a kernel
-              memfd, the lseek after getdents64. On a descriptor the kernel does not own (a pipe, a tty), the
-              host answers.
-            - **forwarded**: the thread stops, the handler translates arguments (a guest pid into a host pid) and the
-              host runs the call; where the result names a pid, it is translated back on the way out.
+              process table, the guest's credentials). Where the answer is a host object (a new descriptor), the
+              kernel opens it itself and installs it in the caller; where the call needs a host address (bind,
+              connect, sends), the kernel performs it on its own duplicate of the guest's socket. The host never
+              runs an emulated call with the guest's arguments.
+            - **forwarded**: the thread stops, the handler translates arguments that are registers (a guest pid into a
+              host pid) and the host runs the call; where the result names a pid, it is translated back on the way out.
             - **unimplemented**: the thread stops and the call answers ENOSYS; the tracer marks it `unimplemented`.
               Numbers with no syscall at all stop and answer ENOSYS too.
+
+            The stops column says how a call reaches the kernel: **ptrace** (a seccomp RET_TRACE stop; the kernel can
+            change registers and see the exit), **notification** (a seccomp user notification: cheaper, and how the
+            kernel hands a caller a descriptor it opened, SECCOMP_ADDFD_FLAG_SEND), or **never**; "(some)" means only
+            for some argument values, the rest running as passthrough. docs/threat-model.md says why each holds.
 
             The class says what a call is about, in strace's vocabulary (`strace -e trace=%file` and so on; see
             Kernel/Syscalls/SyscallClasses.cs): file, process, memory, signal, network, ipc, time, identity, or
@@ -192,12 +207,12 @@ public static class SyscallsCommand
 
 
             """);
-        sb.Append("| nr | name | disposition | class | handler | note |\n");
-        sb.Append("|---:|---|---|---|---|---|\n");
+        sb.Append("| nr | name | disposition | class | stops | handler | note |\n");
+        sb.Append("|---:|---|---|---|---|---|---|\n");
         foreach (Row r in Rows())
         {
             string handler = r.Handler == null ? "-" : "`" + r.Handler + "`";
-            sb.Append(FormattableString.Invariant($"| {r.Number} | {r.Name} | {r.Disposition} | {r.Class} | {handler} | {Cell(r.Note)} |\n"));
+            sb.Append(FormattableString.Invariant($"| {r.Number} | {r.Name} | {r.Disposition} | {r.Class} | {r.Stops} | {handler} | {Cell(r.Note)} |\n"));
         }
         sb.Append('\n');
         sb.Append("| disposition | syscalls |\n");

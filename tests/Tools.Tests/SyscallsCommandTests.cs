@@ -65,11 +65,13 @@ public class SyscallsCommandTests
         // Assert
         foreach (string disposition in new[] { "passthrough", "emulated", "forwarded", "unimplemented" })
             Assert.Contains($"- **{disposition}**:", markdown);
+        foreach (string stops in new[] { "ptrace", "notification", "never" })
+            Assert.Contains($"**{stops}**", markdown);
         HashSet<string> lines = Lines(markdown).ToHashSet();
         foreach (SyscallEntry row in SyscallTable.Rows)
         {
             string handler = row.Handler == null ? "-" : $"`{row.Handler.Method.Name}`";
-            string expected = $"| {row.Number} | {row.Name} | {SyscallsCommand.DispositionName(row.Disposition)} | {SyscallClasses.Of(row.Name)} | {handler} | {row.Note} |";
+            string expected = $"| {row.Number} | {row.Name} | {SyscallsCommand.DispositionName(row.Disposition)} | {SyscallClasses.Of(row.Name)} | {SyscallsCommand.StopsName(row)} | {handler} | {row.Note} |";
             Assert.Contains(expected, lines);
         }
         Assert.Contains($"| **all syscalls** | {SyscallTable.Rows.Count} |", lines);

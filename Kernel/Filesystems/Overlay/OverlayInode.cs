@@ -138,8 +138,11 @@ public sealed partial class OverlayInode : Inode
     /// <summary>One more or one fewer name (or, for a directory, subdirectory) leads here.</summary>
     internal void AddLinks(int delta)
     {
+        bool lastName = links > 0 && (long)links + delta <= 0;
         links = (ulong)Math.Max(0, (long)links + delta);
         ctime = Timespec.Now();
+        // Its last name went: the stored bytes stay only for the guests that hold the file open, as on Linux.
+        if (lastName && IsRegular) content?.Delete();
     }
 
     internal void TouchChanged() => mtime = ctime = Timespec.Now();
