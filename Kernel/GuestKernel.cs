@@ -257,8 +257,10 @@ public sealed class GuestKernel : IDisposable
         }
 
         SyscallResult result;
-        // A passthrough call stops only when a guest's own filter asked for it (SECCOMP_RET_TRACE): it runs as it would have.
-        if (entry?.Disposition == Disposition.Passthrough) result = SyscallResult.RunOnHost;
+        // A call the kernel's filter lets run stops only when a guest's own filter asked for it (SECCOMP_RET_TRACE): it runs
+        // as it would have. That is a passthrough row, or a row that stops only for some arguments, with others.
+        if (entry != null && (entry.Disposition == Disposition.Passthrough || entry.StopWhen?.Matches(args) == false))
+            result = SyscallResult.RunOnHost;
         else if (entry?.Handler == null || entry.Disposition == Disposition.Unimplemented) result = Errno.ENOSYS;
         else
         {

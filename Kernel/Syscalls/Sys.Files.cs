@@ -7,7 +7,7 @@ using static UserKernel.Kernel.Abi.OpenFlags;
 
 namespace UserKernel.Kernel.Syscalls;
 
-/// <summary>open(2) and its relatives: the kernel resolves the name, the host opens the kernel's memfd.</summary>
+/// <summary>open(2) and its relatives: the kernel resolves the name, opens the host object that stands for it, and installs the descriptor.</summary>
 public static partial class Sys
 {
     /// <summary>open(2)</summary>
@@ -167,8 +167,8 @@ public static partial class Sys
     }
 
     /// <summary>
-    /// Opening a regular file for writing: write permission, then the file's bytes become a writable memfd
-    /// (the overlay's copy-up); O_TRUNC empties it here, since the host opens the memfd without it.
+    /// Opening a regular file for writing: write permission, then the file's bytes become a writable stored file
+    /// (the overlay's copy-up); O_TRUNC empties it here, since the kernel opens the stored file without it.
     /// </summary>
     private static Errno PrepareWrite(SyscallContext ctx, Inode inode, int flags)
     {

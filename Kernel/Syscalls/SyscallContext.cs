@@ -36,8 +36,6 @@ public sealed class SyscallContext
     public ExitAction OnExit { get; set; }
     public long ExitValue { get; set; }
 
-    /// <summary>What a handler leaves for its exit action beyond a number (the name a bind makes).</summary>
-    public object? ExitState { get; set; }
 
     /// <summary>The tracer's rendering of the arguments: inputs taken at entry, outputs filled when done.</summary>
     public string?[]? TracedArguments { get; set; }
@@ -56,7 +54,6 @@ public sealed class SyscallContext
         Rewritten = false;
         OnExit = ExitAction.None;
         ExitValue = 0;
-        ExitState = null;
         TracedArguments = null;
         Array.Clear(paths);
         scratchTop = (thread.StackPointer - RedZone) & ~15UL;

@@ -13,6 +13,16 @@ public sealed record StopWhen(int Arg, uint[] Values, bool Nonzero = false)
 {
     /// <summary>Stop when the argument is not 0 (a pointer that is given).</summary>
     public static StopWhen NotZero(int arg) => new(arg, [], Nonzero: true);
+
+    /// <summary>Whether the kernel's filter stops a call with these arguments (as <c>FilterBuilder</c> encodes it).</summary>
+    public bool Matches(System.ReadOnlySpan<ulong> args)
+    {
+        if (Nonzero) return args[Arg] != 0;
+        uint low = (uint)args[Arg];
+        foreach (uint v in Values)
+            if (v == low) return true;
+        return false;
+    }
 }
 
 /// <summary>How a mediated syscall reaches the kernel.</summary>

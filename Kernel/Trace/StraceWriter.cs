@@ -5,7 +5,7 @@ namespace UserKernel.Kernel.Trace;
 
 /// <summary>
 /// `--trace`: strace's line format with guest pids, the time the call took and what the kernel did:
-/// <c>[pid 12] openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3 &lt;0.000021&gt; [forwarded]</c>.
+/// <c>[pid 12] openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3 &lt;0.000021&gt; [emulated]</c>.
 /// </summary>
 public sealed class StraceWriter : ITraceSink
 {

@@ -133,7 +133,11 @@ public sealed unsafe partial class HostFiles : IDisposable
                 cachedOrder.Enqueue(inode);
                 continue;
             }
-            if (byInode.Remove(inode, out var cached) && cached.Fd >= 0) close(cached.Fd);
+            if (!byInode.Remove(inode, out var cached) || cached.Fd < 0) continue;
+            // Guests may still hold it; once none does, a prune forgets it, as it forgets procfs renderings.
+            stat st;
+            if (fstat(cached.Fd, &st) == 0) volatileObjects.Add((st.st_dev, st.st_ino));
+            close(cached.Fd);
         }
     }
 

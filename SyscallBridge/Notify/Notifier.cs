@@ -110,24 +110,30 @@ internal sealed class Notifier
         return thread;
     }
 
-    private void Respond(ulong id, Task? task, SyscallResult result)
+    /// <summary>
+    /// Answers a notification. <paramref name="traced"/> says whether the tracer has heard of the result already (a value
+    /// the handler returned); otherwise it hears of it here, before the answer lets the caller make its next call.
+    /// </summary>
+    private void Respond(ulong id, Task? task, SyscallResult result, bool traced = true)
     {
         switch (result.Kind)
         {
             case ResultKind.Value:
+                if (!traced && task != null) kernel.Finish(task, result.Value);
                 Libc.NotifSend(listener, id, result.Value);
                 return;
             case ResultKind.NewDescriptor:
                 // Installed first and answered after the kernel has closed its own descriptor, so the guest's is the
-                // last one: its close is the file's last (inotify's IN_CLOSE, a FIFO's end of file) as on Linux.
+                // last one: its close is the file's last (inotify's IN_CLOSE, a FIFO's end of file) as on Linux. A caller
+                // interrupted between the two steps keeps the descriptor in its table and makes its call again.
                 int kernelFd = (int)result.Value;
                 uint fdFlags = result.CloseOnExec ? (uint)OpenFlags.O_CLOEXEC : 0;
                 Errno e = Libc.NotifAddFd(listener, id, kernelFd, 0, fdFlags, out int guestFd);
                 Tmds.Linux.LibC.close(kernelFd);
-                // ENOENT: the caller was interrupted or killed meanwhile, and nothing was installed. Anything else (EMFILE
-                // past the guest's RLIMIT_NOFILE) is the call's answer.
-                if (e != Errno.ENOENT) Libc.NotifSend(listener, id, e == Errno.OK ? guestFd : -(long)e);
                 if (task != null) kernel.Finish(task, e == Errno.OK ? guestFd : -(long)e);
+                // ENOENT: the caller was interrupted or killed before the install. Anything else (EMFILE past the guest's
+                // RLIMIT_NOFILE) is the call's answer.
+                if (e != Errno.ENOENT) Libc.NotifSend(listener, id, e == Errno.OK ? guestFd : -(long)e);
                 return;
             case ResultKind.Blocking:
                 StartBlocking(id, task, result.BlockingWork!);
@@ -160,8 +166,7 @@ internal sealed class Notifier
                     done = Errno.EIO;
                 }
                 if (done.Kind == ResultKind.Blocking) done = Errno.EIO;
-                Respond(id, task, done);
-                if (done.Kind == ResultKind.Value && task != null) kernel.Finish(task, done.Value);
+                Respond(id, task, done, traced: false);
             }
             finally { Interlocked.Decrement(ref blockingWorks); }
         }, 256 * 1024) { Name = "userkernel-blocking", IsBackground = true };

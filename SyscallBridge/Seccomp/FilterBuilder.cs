@@ -61,7 +61,7 @@ public static class FilterBuilder
 
     /// <summary>
     /// Stops (with <paramref name="stop"/>) when the argument's low 32 bits are one of the values, or when the whole
-    /// argument is not 0; allows otherwise. A is reloaded with nr after.
+    /// argument is not 0; allows otherwise. Each branch returns, so A needs no reloading.
     /// </summary>
     private static List<Instruction> ArgumentTest(StopWhen when, uint stop)
     {

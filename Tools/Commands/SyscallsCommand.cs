@@ -198,7 +198,7 @@ public static class SyscallsCommand
 
             The stops column says how a call reaches the kernel: **ptrace** (a seccomp RET_TRACE stop; the kernel can
             change registers and see the exit), **notification** (a seccomp user notification: cheaper, and how the
-            kernel hands a caller a descriptor it opened, SECCOMP_ADDFD_FLAG_SEND), or **never**; "(some)" means only
+            kernel hands a caller a descriptor it opened, SECCOMP_IOCTL_NOTIF_ADDFD), or **never**; "(some)" means only
             for some argument values, the rest running as passthrough. docs/threat-model.md says why each holds.
 
             The class says what a call is about, in strace's vocabulary (`strace -e trace=%file` and so on; see

@@ -9,7 +9,7 @@ namespace UserKernel.Kernel.Vfs.Notify;
 /// stay native; inotify_add_watch is pointed at a host object that stands for the guest's file, and the
 /// host raises the events:
 /// <list type="bullet">
-/// <item>a file's content memfd (or sealed copy), which guests open, read and write natively: IN_OPEN,
+/// <item>a file's stored file (or sealed copy), which guests open, read and write natively: IN_OPEN,
 /// IN_ACCESS, IN_MODIFY and IN_CLOSE_* are the host's own;</item>
 /// <item>a directory's shadow (<see cref="ShadowDirectories"/>), on which the kernel repeats the changes of
 /// names and attributes it makes there.</item>
@@ -49,6 +49,7 @@ public sealed class Fsnotify : IDisposable
         if (inode.IsRegular && !inode.SuperBlock.ReadOnly && inode.PrepareWrite() is var e && e is not (Errno.OK or Errno.EROFS or Errno.EPERM))
             return e;
         if (!hostFiles.PathFor(file).TryGet(out string? path, out Errno error)) return error;
+        hostFiles.Pin(file); // the watch is on this host object: it must stay the file's
         watchedFiles[(inode.SuperBlock, inode.Ino)] = file;
         return path;
     }
@@ -109,7 +110,7 @@ public sealed class Fsnotify : IDisposable
         Inode? parent = file.Parent != null && !ReferenceEquals(inode, inode.SuperBlock.Root) ? file.Parent.Inode : null;
         if (Quiet) return apply();
         bool watchedFile = watchedFiles.ContainsKey((inode.SuperBlock, inode.Ino));
-        // New times or a new size of a file with a content memfd are set on that memfd, the very object watched,
+        // New times or a new size of a file with a stored file are set on that memfd, the very object watched,
         // and the host reports them as apply runs. Linux reports the directory's event first, so it goes out before.
         bool hostReports = watchedFile && change != AttributeChange.Attributes && inode.ContentPath != null;
         if (hostReports && parent != null) shadows.Touch(parent, file.Name, change);
