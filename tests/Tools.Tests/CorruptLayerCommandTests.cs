@@ -6,7 +6,6 @@ using System.IO.Compression;
 using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Nodes;
 using System.Threading.Tasks;
 using UserKernel.TestSupport;
 using Xunit;
@@ -186,12 +185,12 @@ public sealed class CorruptLayerCommandTests(CorruptLayerBase fixture) : IClassF
         string source = form == "layout" ? Path.Combine(inputs, "layout") : Path.Combine(inputs, "image.tar");
         if (form == "docker-save")
         {
-            DamagedImages.WriteDockerSave(source, layer);
+            RawLayerImages.WriteDockerSave(source, layer, repoTag: "damaged:latest");
         }
         else
         {
             string layout = Path.Combine(inputs, "layout");
-            DamagedImages.WriteLayout(layout, layer);
+            RawLayerImages.WriteLayout(layout, layer);
             if (form == "oci-archive")
                 TarFile.CreateFromDirectory(layout, source, includeBaseDirectory: false);
         }
@@ -204,7 +203,7 @@ public sealed class CorruptLayerCommandTests(CorruptLayerBase fixture) : IClassF
         // Assert
         Assert.True(run.ExitCode == 125, run.ToString());
         string line = OneLine(run);
-        Assert.StartsWith($"userkernel: {source}: layer 1 (blobs/sha256/{DamagedImages.Sha256(layer)}): ", line);
+        Assert.StartsWith($"userkernel: {source}: layer 1 (blobs/sha256/{RawLayerImages.Sha256(layer)}): ", line);
         Assert.Contains(expected, line);
         Assert.Equal(["in"], Names(_dir.Path)); // no out.img, no temporary or spool file beside it
         if (form != "layout")
@@ -226,63 +225,5 @@ public sealed class CorruptLayerCommandTests(CorruptLayerBase fixture) : IClassF
     {
         using var file = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(file));
-    }
-}
-
-/// <summary>
-/// Container images around one layer blob, whatever its bytes: the blob's digest and the config's diff_id are both
-/// made from it, so every digest matches and only the tar checks can find the damage.
-/// </summary>
-internal static class DamagedImages
-{
-    public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
-
-    private static byte[] Config(byte[] blob) => Encoding.UTF8.GetBytes(new JsonObject
-    {
-        ["architecture"] = "amd64",
-        ["os"] = "linux",
-        ["config"] = new JsonObject(),
-        ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray("sha256:" + Sha256(blob)) },
-    }.ToJsonString());
-
-    /// <summary>An OCI image layout directory.</summary>
-    public static void WriteLayout(string directory, byte[] blob)
-    {
-        string blobs = Directory.CreateDirectory(Path.Combine(directory, "blobs", "sha256")).FullName;
-        JsonObject Descriptor(string type, byte[] bytes)
-        {
-            File.WriteAllBytes(Path.Combine(blobs, Sha256(bytes)), bytes);
-            return new JsonObject { ["mediaType"] = type, ["digest"] = "sha256:" + Sha256(bytes), ["size"] = bytes.Length };
-        }
-        File.WriteAllText(Path.Combine(directory, "oci-layout"), """{"imageLayoutVersion":"1.0.0"}""");
-        var manifest = new JsonObject
-        {
-            ["schemaVersion"] = 2,
-            ["mediaType"] = "application/vnd.oci.image.manifest.v1+json",
-            ["config"] = Descriptor("application/vnd.oci.image.config.v1+json", Config(blob)),
-            ["layers"] = new JsonArray(Descriptor("application/vnd.oci.image.layer.v1.tar", blob)),
-        };
-        var descriptor = Descriptor("application/vnd.oci.image.manifest.v1+json", Encoding.UTF8.GetBytes(manifest.ToJsonString()));
-        descriptor["platform"] = new JsonObject { ["os"] = "linux", ["architecture"] = "amd64" };
-        File.WriteAllText(Path.Combine(directory, "index.json"), new JsonObject { ["schemaVersion"] = 2, ["manifests"] = new JsonArray(descriptor) }.ToJsonString());
-    }
-
-    /// <summary>A docker save as newer dockers write it: blobs/sha256/HEX for the config and the layer, and manifest.json.</summary>
-    public static void WriteDockerSave(string path, byte[] blob)
-    {
-        byte[] config = Config(blob);
-        var manifest = new JsonArray(new JsonObject
-        {
-            ["Config"] = "blobs/sha256/" + Sha256(config),
-            ["RepoTags"] = new JsonArray("damaged:latest"),
-            ["Layers"] = new JsonArray("blobs/sha256/" + Sha256(blob)),
-        });
-        using var file = File.Create(path);
-        using var writer = new TarWriter(file, TarEntryFormat.Ustar);
-        void Add(string name, byte[] bytes) =>
-            writer.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(bytes), Mode = (UnixFileMode)0x1A4 });
-        Add("blobs/sha256/" + Sha256(blob), blob);
-        Add("blobs/sha256/" + Sha256(config), config);
-        Add("manifest.json", Encoding.UTF8.GetBytes(manifest.ToJsonString()));
     }
 }

@@ -3,9 +3,7 @@ using System.Formats.Tar;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Nodes;
 using UserKernel.RootFs.Image;
 using UserKernel.RootFs.Oci;
 using UserKernel.RootFs.Sources;
@@ -94,8 +92,8 @@ public sealed class CorruptLayerImportTests : IDisposable
         // Arrange
         var (blob, mediaType) = Blob(damage, gzip);
         string layout = _dir.CreateDirectory("layout");
-        CorruptImages.WriteLayout(layout, blob, mediaType);
-        string digest = CorruptImages.Sha256(blob);
+        RawLayerImages.WriteLayout(layout, blob, mediaType);
+        string digest = RawLayerImages.Sha256(blob);
 
         // Act
         using var image = ContainerImage.Open(layout);
@@ -114,7 +112,7 @@ public sealed class CorruptLayerImportTests : IDisposable
         // Arrange
         var (blob, _) = Blob(damage, gzip);
         string archive = _dir.Combine("saved.tar");
-        CorruptImages.WriteDockerSave(archive, blob);
+        RawLayerImages.WriteDockerSave(archive, blob);
 
         // Act
         using var image = ContainerImage.Open(archive);
@@ -122,7 +120,7 @@ public sealed class CorruptLayerImportTests : IDisposable
         var error = Assert.Throws<ImageFormatException>(() => ContainerImageImporter.Import(image, source));
 
         // Assert
-        Assert.StartsWith($"{archive}: layer 1 (blobs/sha256/{CorruptImages.Sha256(blob)}): {expected}", error.Message);
+        Assert.StartsWith($"{archive}: layer 1 (blobs/sha256/{RawLayerImages.Sha256(blob)}): {expected}", error.Message);
         Assert.DoesNotContain('\n', error.Message);
     }
 
@@ -131,7 +129,7 @@ public sealed class CorruptLayerImportTests : IDisposable
     {
         string archive = _dir.Combine("good.tar");
         byte[] tar = LayerTar();
-        CorruptImages.WriteDockerSave(archive, Gzip(tar), CorruptImages.Sha256(tar));
+        RawLayerImages.WriteDockerSave(archive, Gzip(tar), RawLayerImages.Sha256(tar));
 
         using var image = ContainerImage.Open(archive);
         using var source = new TarSource();
@@ -151,9 +149,9 @@ public sealed class CorruptLayerImportTests : IDisposable
     {
         // Arrange
         string good = _dir.Combine("good.tar");
-        CorruptImages.WriteDockerSave(good, LayerTar());
+        RawLayerImages.WriteDockerSave(good, LayerTar());
         byte[] archive = File.ReadAllBytes(good);
-        int lastHeader = CorruptImages.HeaderOffsets(archive).Last();
+        int lastHeader = HeaderOffsets(archive).Last();
         switch (damage)
         {
             case "bad checksum of the first header": archive[3] ^= 1; break;
@@ -173,68 +171,9 @@ public sealed class CorruptLayerImportTests : IDisposable
         Assert.Contains(expected, error.Message);
         Assert.DoesNotContain('\n', error.Message);
     }
-}
-
-/// <summary>
-/// Writes a container image around one layer blob, whatever its bytes: its digest is the blob's, and the config's
-/// diff_id is <c>diffId</c>, else the blob's own digest (right for an uncompressed layer; a damaged compressed
-/// one fails before its diff_id is compared).
-/// </summary>
-internal static class CorruptImages
-{
-    public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
-
-    private static byte[] Config(byte[] blob, string? diffId) => Encoding.UTF8.GetBytes(new JsonObject
-    {
-        ["architecture"] = "amd64",
-        ["os"] = "linux",
-        ["config"] = new JsonObject(),
-        ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray("sha256:" + (diffId ?? Sha256(blob))) },
-    }.ToJsonString());
-
-    public static void WriteLayout(string directory, byte[] blob, string mediaType, string? diffId = null)
-    {
-        string blobs = Directory.CreateDirectory(Path.Combine(directory, "blobs", "sha256")).FullName;
-        JsonObject Descriptor(string type, byte[] bytes)
-        {
-            File.WriteAllBytes(Path.Combine(blobs, Sha256(bytes)), bytes);
-            return new JsonObject { ["mediaType"] = type, ["digest"] = "sha256:" + Sha256(bytes), ["size"] = bytes.Length };
-        }
-        File.WriteAllText(Path.Combine(directory, "oci-layout"), """{"imageLayoutVersion":"1.0.0"}""");
-        var manifest = new JsonObject
-        {
-            ["schemaVersion"] = 2,
-            ["mediaType"] = "application/vnd.oci.image.manifest.v1+json",
-            ["config"] = Descriptor("application/vnd.oci.image.config.v1+json", Config(blob, diffId)),
-            ["layers"] = new JsonArray(Descriptor(mediaType, blob)),
-        };
-        var descriptor = Descriptor("application/vnd.oci.image.manifest.v1+json", Encoding.UTF8.GetBytes(manifest.ToJsonString()));
-        descriptor["platform"] = new JsonObject { ["os"] = "linux", ["architecture"] = "amd64" };
-        var index = new JsonObject { ["schemaVersion"] = 2, ["manifests"] = new JsonArray(descriptor) };
-        File.WriteAllText(Path.Combine(directory, "index.json"), index.ToJsonString());
-    }
-
-    /// <summary>A docker save as newer dockers write it: blobs/sha256/HEX for the config and the layer, and manifest.json.</summary>
-    public static void WriteDockerSave(string path, byte[] blob, string? diffId = null)
-    {
-        byte[] config = Config(blob, diffId);
-        var manifest = new JsonArray(new JsonObject
-        {
-            ["Config"] = "blobs/sha256/" + Sha256(config),
-            ["RepoTags"] = new JsonArray("corrupt:latest"),
-            ["Layers"] = new JsonArray("blobs/sha256/" + Sha256(blob)),
-        });
-        using var file = File.Create(path);
-        using var writer = new TarWriter(file, TarEntryFormat.Ustar);
-        void Add(string name, byte[] bytes) =>
-            writer.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(bytes), Mode = (UnixFileMode)0x1A4 });
-        Add("blobs/sha256/" + Sha256(blob), blob);
-        Add("blobs/sha256/" + Sha256(config), config);
-        Add("manifest.json", Encoding.UTF8.GetBytes(manifest.ToJsonString()));
-    }
 
     /// <summary>Where the headers of a plain ustar archive of regular files lie.</summary>
-    public static int[] HeaderOffsets(byte[] archive)
+    private static int[] HeaderOffsets(byte[] archive)
     {
         var offsets = new System.Collections.Generic.List<int>();
         int at = 0;
