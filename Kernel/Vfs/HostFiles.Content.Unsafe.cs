@@ -10,10 +10,8 @@ namespace UserKernel.Kernel.Vfs;
 public sealed unsafe partial class HostFiles
 {
     private const int PruneContentEvery = 128;
-    private static readonly long OrphanGraceTicks = 2 * System.Diagnostics.Stopwatch.Frequency;
 
-    private readonly Dictionary<Inode, string> contentRegistered = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<Inode, long> orphanSeenAt = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Inode, (string Path, ulong Dev, ulong Ino)> contentRegistered = new(ReferenceEqualityComparer.Instance);
     private int registrationsSincePrune;
 
     /// <summary>
@@ -22,7 +20,7 @@ public sealed unsafe partial class HostFiles
     /// </summary>
     private Result<string> ContentPathFor(Dentry dentry, string path)
     {
-        if (!contentRegistered.TryGetValue(dentry.Inode, out string? known) || known != path)
+        if (!contentRegistered.TryGetValue(dentry.Inode, out var known) || known.Path != path)
         {
             // A prune looks at every registered file, so prunes grow rarer as files do: linear time in all.
             if (++registrationsSincePrune >= Math.Max(PruneContentEvery, contentRegistered.Count / 2)) PruneContent();
@@ -33,37 +31,27 @@ public sealed unsafe partial class HostFiles
                 if (LibC.stat(p, &st) != 0) return (Errno)errno;
             }
             byHostObject[(st.st_dev, st.st_ino)] = dentry;
-            contentRegistered[dentry.Inode] = path;
+            contentRegistered[dentry.Inode] = (path, st.st_dev, st.st_ino);
         }
         return path;
     }
 
     /// <summary>
-    /// Removes the stored files of files that lost their last name (unlink, rename over them) and that no guest holds
-    /// open any more, so a guest that makes and removes many files (a compiler's temporaries) does not keep their
-    /// bytes for good. A file is released only if it was already nameless at an earlier prune
-    /// at least two seconds before, so an open that was on its way to the host when the name went is not cut off.
+    /// Forgets the writable files that lost their last name (unlink, rename over them; their stored file went then) and
+    /// that no guest holds open any more, so a guest that makes and removes many files (a compiler's temporaries) leaves
+    /// no record of them behind.
     /// </summary>
     private void PruneContent()
     {
         registrationsSincePrune = 0;
-        long now = System.Diagnostics.Stopwatch.GetTimestamp();
         HashSet<(ulong, ulong)>? held = null;
-        foreach ((Inode inode, string path) in new List<KeyValuePair<Inode, string>>(contentRegistered))
+        foreach ((Inode inode, var known) in new List<KeyValuePair<Inode, (string Path, ulong Dev, ulong Ino)>>(contentRegistered))
         {
-            if (inode.LinkCount != 0 || inode.ContentPath != path) { orphanSeenAt.Remove(inode); continue; }
-            if (!orphanSeenAt.TryGetValue(inode, out long seen)) { orphanSeenAt[inode] = now; continue; }
-            if (now - seen < OrphanGraceTicks) continue;
+            if (inode.LinkCount != 0 || inode.ContentPath != known.Path) continue;
             held ??= ObjectsHeldByGuests();
-            byte[] cpath = System.Text.Encoding.UTF8.GetBytes(path + "\0");
-            stat st;
-            fixed (byte* p = cpath)
-            {
-                if (LibC.stat(p, &st) != 0 || held.Contains((st.st_dev, st.st_ino))) continue;
-            }
-            byHostObject.Remove((st.st_dev, st.st_ino));
+            if (held.Contains((known.Dev, known.Ino))) continue;
+            byHostObject.Remove((known.Dev, known.Ino));
             contentRegistered.Remove(inode);
-            orphanSeenAt.Remove(inode);
             inode.ReleaseContent();
         }
     }
