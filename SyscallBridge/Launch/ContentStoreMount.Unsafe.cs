@@ -54,7 +54,7 @@ internal static class ContentStoreMount
         string image = Path.Combine(kernelDirectory, "disk.img");
         try
         {
-            RootFs.Writer.ImageWriter.Write(new RootFs.Tree.FileTree(), image, new RootFs.Writer.ImageWriterOptions { SizeBytes = size, Label = "userkernel", DirIndex = true });
+            EmptyFilesystem.Write(image, size);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or RootFs.Image.ImageFormatException)
         {
