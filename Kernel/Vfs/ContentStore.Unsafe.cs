@@ -51,9 +51,26 @@ public sealed class ContentStore : IDisposable
         Description = description;
     }
 
+    private Action? mountLater;
+
+    /// <summary>
+    /// Has <paramref name="mount"/> give the store its filesystem (<see cref="UseDirectory"/>) when the first file is stored;
+    /// until then statfs reports <paramref name="plannedLimit"/> bytes, all free.
+    /// </summary>
+    public void Defer(Action mount, long plannedLimit)
+    {
+        mountLater = mount;
+        Limit = plannedLimit;
+    }
+
     /// <summary>A new empty file. ENOSPC, EMFILE or ENOMEM from the host.</summary>
     public Result<StoredFile> Create()
     {
+        if (mountLater is { } mount)
+        {
+            mountLater = null;
+            mount();
+        }
         string name = "f" + (++made).ToString(CultureInfo.InvariantCulture);
         int fd = OpenAt(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0x180 /* 0600 */);
         if (fd < 0) return (Errno)(-fd);
@@ -86,6 +103,7 @@ public sealed class ContentStore : IDisposable
     /// <summary>The statfs of the store's filesystem: total and free blocks of <paramref name="blockSize"/> bytes.</summary>
     public unsafe (ulong Total, ulong Free) Blocks(long blockSize)
     {
+        if (mountLater != null) return ((ulong)Limit / (ulong)blockSize, (ulong)Limit / (ulong)blockSize);
         ulong* st = stackalloc ulong[15]; // f_type, f_bsize, f_blocks, f_bfree, f_bavail, ...
         if (Interop.Libc.Fstatfs(directory, st) != 0) return (0, 0);
         ulong unit = st[1];

@@ -24,6 +24,15 @@ internal static partial class Libc
     [LibraryImport(Name, EntryPoint = "posix_spawnattr_setsigmask")]
     internal static unsafe partial int PosixSpawnattrSetsigmask(void* attr, void* sigset);
 
+    [LibraryImport(Name, EntryPoint = "posix_spawn_file_actions_init")]
+    internal static unsafe partial int PosixSpawnFileActionsInit(void* actions);
+
+    [LibraryImport(Name, EntryPoint = "posix_spawn_file_actions_adddup2")]
+    internal static unsafe partial int PosixSpawnFileActionsAdddup2(void* actions, int fd, int newfd);
+
+    [LibraryImport(Name, EntryPoint = "posix_spawn_file_actions_destroy")]
+    internal static unsafe partial int PosixSpawnFileActionsDestroy(void* actions);
+
     [LibraryImport(Name, EntryPoint = "pthread_sigmask")]
     internal static unsafe partial int PthreadSigmask(int how, void* set, void* oldset);
 

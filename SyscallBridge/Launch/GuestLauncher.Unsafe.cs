@@ -151,7 +151,8 @@ internal static unsafe class GuestLauncher
         Libc.Ptrace(Libc.PTRACE_CONT, tracee.HostTid, 0, 0);
     }
 
-    private static int Spawn(string path)
+    /// <summary>posix_spawn of <paramref name="path"/>, with default signals, in a process group of its own.</summary>
+    internal static int Spawn(string path, string name = "userkernel-init", (int From, int To)[]? descriptors = null)
     {
         byte[] attr = new byte[1024];
         byte[] allSignals = new byte[128];
@@ -160,10 +161,13 @@ internal static unsafe class GuestLauncher
         for (int sig = 1; sig <= 64; sig++)
             if (sig != Signals.SIGKILL && sig != Signals.SIGSTOP) allSignals[(sig - 1) / 8] |= (byte)(1 << ((sig - 1) % 8));
         byte[] cpath = Encoding.UTF8.GetBytes(path + "\0");
-        byte[] arg0 = Encoding.UTF8.GetBytes("userkernel-init\0");
+        byte[] arg0 = Encoding.UTF8.GetBytes(name + "\0");
+        byte[] actions = new byte[256];
         int pid;
-        fixed (byte* a = attr, all = allSignals, none = noSignals, p = cpath, a0 = arg0)
+        fixed (byte* a = attr, all = allSignals, none = noSignals, p = cpath, a0 = arg0, fa = actions)
         {
+            Libc.PosixSpawnFileActionsInit(fa);
+            foreach ((int from, int to) in descriptors ?? []) Libc.PosixSpawnFileActionsAdddup2(fa, from, to);
             Libc.PosixSpawnattrInit(a);
             Libc.PosixSpawnattrSetflags(a, Libc.POSIX_SPAWN_SETPGROUP | Libc.POSIX_SPAWN_SETSIGDEF | Libc.POSIX_SPAWN_SETSIGMASK);
             Libc.PosixSpawnattrSetpgroup(a, 0);
@@ -174,8 +178,9 @@ internal static unsafe class GuestLauncher
             argv[1] = null;
             byte** envp = stackalloc byte*[1];
             envp[0] = null;
-            int r = Libc.PosixSpawn(&pid, p, null, a, argv, envp);
-            if (r != 0) throw new GuestStartException($"cannot start the guest's first process: {ErrnoNames.Message((Errno)r)}");
+            int r = Libc.PosixSpawn(&pid, p, fa, a, argv, envp);
+            Libc.PosixSpawnFileActionsDestroy(fa);
+            if (r != 0) throw new GuestStartException($"cannot start {name}: {ErrnoNames.Message((Errno)r)}");
         }
         return pid;
     }

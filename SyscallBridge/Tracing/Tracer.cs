@@ -51,7 +51,7 @@ public sealed class Tracer
 
     private int RunOnThisThread(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
     {
-        ContentStoreMount.Mount(kernel.Store, kernel.StubHostPath, kernel.HostFiles.KernelDirectory(), kernel.Options.DiskSize);
+        ContentStoreMount.Prepare(kernel.Store, kernel.HostFiles.KernelDirectory(), kernel.Options.DiskSize);
         (Tracee init, int listener, bool namespaces, int diagSocket) =
             GuestLauncher.Start(kernel.StubHostPath, kernel.HostFiles.EmptyRoot(), kernel.Options.Network == NetworkMode.None);
         kernel.Ipc.GuestsHaveOwnNamespace = namespaces;
