@@ -295,8 +295,17 @@ public sealed unsafe partial class HostFiles : IDisposable
     public void Dispose()
     {
         if (fifoDirectory == null) return;
-        try { System.IO.Directory.Delete(fifoDirectory, recursive: true); }
-        catch (System.IO.IOException) { }
+        // Most runs leave only the empty root: two rmdirs, sparing the recursive walk's first use (milliseconds of JIT).
+        try
+        {
+            System.IO.Directory.Delete(System.IO.Path.Combine(fifoDirectory, "empty"), recursive: false);
+            System.IO.Directory.Delete(fifoDirectory, recursive: false);
+        }
+        catch (System.IO.IOException)
+        {
+            try { System.IO.Directory.Delete(fifoDirectory, recursive: true); }
+            catch (System.IO.IOException) { }
+        }
         fifoDirectory = null;
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Loader;
 using UserKernel.SyscallBridge.Interop;
@@ -21,30 +20,32 @@ internal sealed class DescriptorInstaller
     public const ulong CallAddress = StubProgram.TrampolineAddress + 2;
 
     private readonly int listener;
-    private readonly ConcurrentDictionary<int, Posted> posted = new();
 
-    private sealed record Posted(int KernelFd, bool CloseOnExec);
+    // The one install under way: the tracer, a single thread, makes them one at a time.
+    private volatile Posted? posted;
+
+    private sealed record Posted(int HostTid, int KernelFd, bool CloseOnExec);
 
     public DescriptorInstaller(int listener) { this.listener = listener; }
 
     /// <summary>Installs <paramref name="kernelFd"/> in the stopped thread <paramref name="tracee"/>: its guest descriptor, or -errno.</summary>
     public long Install(Tracing.Tracee tracee, int kernelFd, bool closeOnExec)
     {
-        posted[tracee.HostTid] = new Posted(kernelFd, closeOnExec);
+        posted = new Posted(tracee.HostTid, kernelFd, closeOnExec);
         try
         {
             return tracee.InjectSyscall(Syscall);
         }
         finally
         {
-            posted.TryRemove(tracee.HostTid, out _);
+            posted = null;
         }
     }
 
     /// <summary>Answers the notification if it is an injected install; false for any other call.</summary>
     public bool TryServe(in Libc.SeccompNotif n)
     {
-        if (n.nr != Syscall || n.instruction_pointer != CallAddress || !posted.TryGetValue((int)n.pid, out Posted? post)) return false;
+        if (n.nr != Syscall || n.instruction_pointer != CallAddress || posted is not { } post || post.HostTid != (int)n.pid) return false;
         uint fdFlags = post.CloseOnExec ? (uint)OpenFlags.O_CLOEXEC : 0;
         Errno e = Libc.NotifAddFd(listener, n.id, post.KernelFd, Libc.SECCOMP_ADDFD_FLAG_SEND, fdFlags, out _);
         if (e != Errno.OK && e != Errno.ENOENT) Libc.NotifSend(listener, n.id, -(long)e);

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using UserKernel.Kernel;
@@ -29,7 +28,10 @@ internal sealed class Notifier
     private readonly GuestKernel kernel;
     private readonly int listener;
     private readonly Dictionary<int, NotifiedThread> threads = new();
-    private readonly BlockingCollection<Libc.SeccompNotif> waitingForLock = new();
+    // Notifications that found the lock taken, for the second thread; a plain queue under its own monitor (the
+    // concurrent collections cost milliseconds of first-use compilation at every start).
+    private readonly Queue<Libc.SeccompNotif> waitingForLock = new();
+    private bool receiving = true;
     private int blockingWorks;
 
     public Notifier(GuestKernel kernel, int listener)
@@ -58,19 +60,33 @@ internal sealed class Notifier
             if (Installer.TryServe(in n)) continue;
             if (!Monitor.TryEnter(kernel.Lock))
             {
-                waitingForLock.Add(n);
+                lock (waitingForLock)
+                {
+                    waitingForLock.Enqueue(n);
+                    Monitor.Pulse(waitingForLock);
+                }
                 continue;
             }
             try { Serve(in n); }
             finally { Monitor.Exit(kernel.Lock); }
         }
-        waitingForLock.CompleteAdding();
+        lock (waitingForLock)
+        {
+            receiving = false;
+            Monitor.Pulse(waitingForLock);
+        }
     }
 
     private void ServeWaiting()
     {
-        foreach (Libc.SeccompNotif n in waitingForLock.GetConsumingEnumerable())
+        while (true)
         {
+            Libc.SeccompNotif n;
+            lock (waitingForLock)
+            {
+                while (waitingForLock.Count == 0 && receiving) Monitor.Wait(waitingForLock);
+                if (!waitingForLock.TryDequeue(out n)) return; // the receiver has stopped and the queue is drained
+            }
             lock (kernel.Lock) Serve(in n);
         }
     }
