@@ -25,6 +25,17 @@ public sealed record StopWhen(int Arg, uint[] Values, bool Nonzero = false)
     }
 }
 
+/// <summary>
+/// A notified row's exception: the call comes by ptrace instead when argument <paramref name="Arg"/> (its low 32 bits) has
+/// any of <paramref name="AnyOf"/> set. newfstatat with AT_EMPTY_PATH may name a host descriptor (a pipe, a socket),
+/// whose call only the host can answer, and a notified call cannot be handed to the host.
+/// </summary>
+public sealed record PtraceWhen(int Arg, uint AnyOf)
+{
+    /// <summary>Whether a call with these arguments comes by ptrace.</summary>
+    public bool Matches(System.ReadOnlySpan<ulong> args) => ((uint)args[Arg] & AnyOf) != 0;
+}
+
 /// <summary>How a mediated syscall reaches the kernel.</summary>
 public enum StopVia
 {
@@ -49,4 +60,7 @@ public sealed record SyscallEntry(int Number, string Name, Disposition Dispositi
 
     /// <summary>How the call stops, when it does.</summary>
     public StopVia Via { get; init; } = StopVia.Ptrace;
+
+    /// <summary>For a notified row: the arguments with which the call comes by ptrace instead.</summary>
+    public PtraceWhen? PtraceWhen { get; init; }
 }

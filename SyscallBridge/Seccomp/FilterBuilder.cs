@@ -13,7 +13,7 @@ namespace UserKernel.SyscallBridge.Seccomp;
 /// </summary>
 public static class FilterBuilder
 {
-    private const ushort BPF_LD_W_ABS = 0x20, BPF_JGE_K = 0x35, BPF_JEQ_K = 0x15, BPF_RET_K = 0x06;
+    private const ushort BPF_LD_W_ABS = 0x20, BPF_JGE_K = 0x35, BPF_JEQ_K = 0x15, BPF_JSET_K = 0x45, BPF_RET_K = 0x06;
     private const uint AUDIT_ARCH_X86_64 = 0xC000003E;
     public const uint SECCOMP_RET_KILL_PROCESS = 0x80000000, SECCOMP_RET_USER_NOTIF = 0x7FC00000, SECCOMP_RET_TRACE = 0x7FF00000,
         SECCOMP_RET_ALLOW = 0x7FFF0000;
@@ -45,12 +45,14 @@ public static class FilterBuilder
         int nr = 0;
         while (nr <= last + 1)
         {
-            StopWhen? narrowed = nr <= last ? SyscallTable.Lookup(nr)?.StopWhen : null;
+            SyscallEntry? row = nr <= last ? SyscallTable.Lookup(nr) : null;
             int end = nr;
             uint action = nr <= last ? ActionFor(nr) : SECCOMP_RET_TRACE;
-            if (narrowed == null)
-                while (end + 1 <= last && SyscallTable.Lookup(end + 1)?.StopWhen == null && ActionFor(end + 1) == action) end++;
-            List<Instruction> block = narrowed != null ? ArgumentTest(narrowed, action) : [new Instruction(BPF_RET_K, 0, 0, action)];
+            if (!HasArgumentTest(row))
+                while (end + 1 <= last && !HasArgumentTest(SyscallTable.Lookup(end + 1)) && ActionFor(end + 1) == action) end++;
+            List<Instruction> block = row?.StopWhen is { } narrowed ? ArgumentTest(narrowed, action)
+                : row?.PtraceWhen is { } byPtrace && action == SECCOMP_RET_USER_NOTIF ? PtraceTest(byPtrace)
+                : [new Instruction(BPF_RET_K, 0, 0, action)];
             if (nr > last) { program.AddRange(block); break; }
             program.Add(new Instruction(BPF_JGE_K, (byte)block.Count, 0, (uint)(end + 1))); // beyond this run: skip its block
             program.AddRange(block);
@@ -58,6 +60,17 @@ public static class FilterBuilder
         }
         return program;
     }
+
+    private static bool HasArgumentTest(SyscallEntry? row) => row?.StopWhen != null || row?.PtraceWhen != null;
+
+    /// <summary>A notification, or a ptrace stop when the argument has any of the bits.</summary>
+    private static List<Instruction> PtraceTest(PtraceWhen when) =>
+    [
+        new(BPF_LD_W_ABS, 0, 0, (uint)(16 + 8 * when.Arg)),
+        new(BPF_JSET_K, 0, 1, when.AnyOf),
+        new(BPF_RET_K, 0, 0, SECCOMP_RET_TRACE),
+        new(BPF_RET_K, 0, 0, SECCOMP_RET_USER_NOTIF),
+    ];
 
     /// <summary>
     /// Stops (with <paramref name="stop"/>) when the argument's low 32 bits are one of the values, or when the whole

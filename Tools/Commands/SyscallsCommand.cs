@@ -69,11 +69,12 @@ public static class SyscallsCommand
 
     /// <summary>
     /// How the call reaches the kernel: never (passthrough), a ptrace stop, or a seccomp notification; "some" when the
-    /// filter stops it only for some argument values (the row's StopWhen).
+    /// filter stops it only for some argument values (the row's StopWhen); "notification, or ptrace" when some arguments
+    /// send it by ptrace instead (the row's PtraceWhen).
     /// </summary>
     public static string StopsName(SyscallEntry r) =>
         r.Disposition == Disposition.Passthrough ? "never"
-        : (r.Via == StopVia.Notification ? "notification" : "ptrace") + (r.StopWhen != null ? " (some)" : "");
+        : (r.Via == StopVia.Notification ? "notification" : "ptrace") + (r.PtraceWhen != null ? ", or ptrace" : "") + (r.StopWhen != null ? " (some)" : "");
 
     public static Totals Count()
     {
