@@ -6,7 +6,7 @@ namespace UserKernel.SyscallBridge.Interop;
 /// <summary>seccomp_unotify(2): the listener's ioctls and their structs (linux/seccomp.h).</summary>
 internal static partial class Libc
 {
-    internal const uint SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3;
+    internal const uint SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV = 1 << 5;
     internal const uint SECCOMP_ADDFD_FLAG_SETFD = 1, SECCOMP_ADDFD_FLAG_SEND = 2;
     internal const uint SECCOMP_USER_NOTIF_FLAG_CONTINUE = 1;
     internal const ulong SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP = 1;

@@ -95,7 +95,13 @@ internal static unsafe class GuestLauncher
         BitConverter.TryWriteBytes(fprog[8..], filterAt);
         if (tracee.Memory.Write(new GuestPtr(filterAt), filter) != Errno.OK || tracee.Memory.Write(new GuestPtr(StubProgram.ScratchAddress), fprog) != Errno.OK)
             throw new GuestStartException("cannot write the seccomp filter into the guest");
-        long stubFd = tracee.InjectSyscall(NR_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, Libc.SECCOMP_FILTER_FLAG_NEW_LISTENER, StubProgram.ScratchAddress);
+        // Once the kernel has received a notified call, only SIGKILL interrupts the caller (Linux 5.19): a call the kernel
+        // has performed (a file created with O_EXCL, a datagram sent) is answered, never interrupted and restarted to be
+        // performed twice. Where the host lacks the flag, without it.
+        long stubFd = tracee.InjectSyscall(NR_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */,
+            Libc.SECCOMP_FILTER_FLAG_NEW_LISTENER | Libc.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, StubProgram.ScratchAddress);
+        if (stubFd == -(long)Errno.EINVAL)
+            stubFd = tracee.InjectSyscall(NR_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, Libc.SECCOMP_FILTER_FLAG_NEW_LISTENER, StubProgram.ScratchAddress);
         if (stubFd < 0)
         {
             string why = ErrnoNames.Name((Errno)(-stubFd));
