@@ -13,6 +13,8 @@
 #   RUNS=N       timed runs of `userkernel run --image IMG -- /bench/true` per round and tool (default 5)
 #   PROOT=0      leave proot out (its mediated calls are the slowest part of a round)
 #   NATIVE=0     leave native (chroot, root only) out
+#   FLOOR=0      leave out the floor tracers (floor.c: the least a ptrace stop or a seccomp notification costs,
+#                measured on getppid only; NEW's getppid is also printed as a multiple of each)
 #   RAW=FILE     keep every figure there (config, op, value, unit, round; tab-separated)
 #   MAX_LOAD=L   before each measurement, wait (at most MAX_WAIT s, default 600) for the 1-minute load
 #                average to fall below L: the VM is shared, and other work on it is the largest noise
@@ -57,6 +59,7 @@ img="$work/bench.img"
 mkdir -p "$root/bench" "$root/etc" "$root/dev"
 gcc -O2 -static -o "$root/bench/bench" "$here/bench.c"
 gcc -O2 -static -o "$root/bench/true" "$here/true.c"
+gcc -O2 -o "$work/floor" "$here/floor.c"
 cp /etc/passwd "$root/etc/passwd"
 bb="$(command -v busybox || true)"
 if [ -n "$bb" ] && ! ldd "$bb" >/dev/null 2>&1; then mkdir -p "$root/bin"; cp "$bb" "$root/bin/sh"; else log "compare.sh: no static busybox: the shell loop is skipped"; fi
@@ -84,6 +87,7 @@ if [ "${PROOT:-1}" != 0 ]; then
   if command -v proot >/dev/null; then configs+=(proot); else log "compare.sh: proot not installed (apt-get install proot)"; fi
 fi
 configs+=(base new)
+[ "${FLOOR:-1}" = 0 ] || configs+=(floor-trace floor-notify)
 
 cmd() {   # $1: config, then the guest's argv
   local c="$1"; shift
@@ -92,6 +96,8 @@ cmd() {   # $1: config, then the guest's argv
     proot)  proot -w / -r "$root" "$@" ;;
     base)   "$work/base/userkernel" run --image "$img" -- "$@" ;;
     new)    "$work/new/userkernel" run --image "$img" -- "$@" ;;
+    floor-trace)  "$work/floor" trace "$root$1" "${@:2}" ;;
+    floor-notify) "$work/floor" notify "$root$1" "${@:2}" ;;
   esac
 }
 
@@ -110,6 +116,7 @@ wait_quiet() {   # MAX_LOAD=L: wait (at most MAX_WAIT s, default 600) until the 
 }
 run_op() {   # $1: config, $2: op
   local c="$1" op="$2" out="$work/out" i t0 t1 st
+  case "$c" in floor-*) [ "$op" = getppid ] || return 0 ;; esac   # the floors mediate getppid only
   wait_quiet
   if [ "$op" = true ]; then
     for i in $(seq "$runs"); do
@@ -157,7 +164,8 @@ for line in open(path):
     units[op] = u
     vals.setdefault((c, op), []).append(float(v))
     per_round.setdefault((c, op), {}).setdefault(r, []).append(float(v))
-names = {"native": "native", "proot": "proot", "base": "uk BASE", "new": "uk NEW"}
+names = {"native": "native", "proot": "proot", "base": "uk BASE", "new": "uk NEW",
+         "floor-trace": "floor (ptrace)", "floor-notify": "floor (notification)"}
 label = {"getppid": "getppid (one stop)", "umask": "umask (passthrough)", "read 64MiB": "read 64 MiB",
          "sh loop 50x": "sh loop of 50 /bench/true", "run of /bench/true": "a whole run of /bench/true (start-up included)"}
 def fmt(v, u):
@@ -209,6 +217,14 @@ print("| " + " | ".join(head) + " |")
 print("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
 for row in rows:
     print("| " + " | ".join(row) + " |")
+def over_floor(c, floor):   # the paired median of c's getppid over the floor's
+    pc, pf = per_round.get((c, "getppid"), {}), per_round.get((floor, "getppid"), {})
+    pairs = [statistics.median(pc[r]) / statistics.median(pf[r]) for r in pf if r in pc]
+    return f"{statistics.median(pairs):.2f}x" if pairs else "-"
+for floor, what in (("floor-trace", "the ptrace floor"), ("floor-notify", "the notification floor")):
+    if (floor, "getppid") in vals:
+        print(f"\ngetppid over {what} (paired medians): NEW {over_floor('new', floor)}, BASE {over_floor('base', floor)}", end="")
+print()
 PY
 printf '\nBASE %s\nNEW  %s\n' "$(git -C "$repo" log -1 --format='%h %s' "$base" | cut -c1-120)" "$(git -C "$repo" log -1 --format='%h %s' "$new" | cut -c1-120)"
 printf 'host: %s cores, %s; load average %s at the start, %s at the end\n' "$(nproc)" "$(uname -r)" "$load_start" "$(cut -d" " -f1-3 /proc/loadavg)"

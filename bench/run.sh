@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prints the micro-benchmarks side by side: native, proot and userkernel, on the same files.
+# Prints the micro-benchmarks side by side: native, proot and userkernel, on the same files, and the floors of
+# interception (bench/floor.c).
 # Needs gcc, mke2fs and (optionally) proot. Figures are for reading, never asserted.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -10,6 +11,7 @@ root="$work/root"
 mkdir -p "$root/bench" "$root/etc" "$root/dev"
 gcc -O2 -static -o "$root/bench/bench" "$here/bench.c"
 gcc -O2 -static -o "$root/bench/true" "$here/true.c"
+gcc -O2 -o "$work/floor" "$here/floor.c"
 cp /etc/passwd "$root/etc/passwd"
 # A static busybox as /bin/sh for bench.c's shell loop (skipped without it).
 bb="$(command -v busybox || true)"
@@ -26,3 +28,6 @@ if command -v proot >/dev/null; then run "proot" proot -w / -r "$root" /bench/be
 "$here/../userkernel" run --image "$work/bench.img" -- /bin/true 2>/dev/null || true   # build the launcher first
 run "userkernel" "$here/../userkernel" run --image "$work/bench.img" -- /bench/bench
 run "userkernel --trace (to a file)" "$here/../userkernel" run --trace="$work/trace.log" --image "$work/bench.img" -- /bench/bench
+# The floors (bench/floor.c): the least one mediated getppid costs under ptrace and as a seccomp notification.
+run "floor: a ptrace stop per getppid" "$work/floor" trace "$root/bench/bench" getppid
+run "floor: a seccomp notification per getppid" "$work/floor" notify "$root/bench/bench" getppid
