@@ -183,7 +183,7 @@ public sealed class GuestKernel : IDisposable
             ThreadGroup? guestParent = (request.Flags & CLONE_PARENT) != 0 ? parent.Group.Parent : parent.Group;
             group = new ThreadGroup(Pids.AllocatePid(), childHostTid, guestParent, parent.Group.Cwd, parent.Group.Root, parent.Group.Credentials)
             {
-                Executable = parent.Group.Executable, Comm = parent.Group.Comm, HostComm = parent.Group.HostComm,
+                Executable = parent.Group.Executable, Comm = parent.Group.Comm,
                 ArgumentArea = parent.Group.ArgumentArea, EnvironmentArea = parent.Group.EnvironmentArea,
             };
         }
@@ -399,15 +399,12 @@ public sealed class GuestKernel : IDisposable
         return result;
     }
 
-    /// <summary>What /proc shows of a process after exec: the program's path and, as its name, the last component of the path exec was given.</summary>
+    /// <summary>What /proc shows of a process after exec: the program's path, its name (the loader gave the host task the same) and its strings.</summary>
     private static void ExecCompleted(ThreadGroup group, ExecPlan plan, IGuestThread thread)
     {
         group.Executable = plan.Program;
         group.Credentials = group.Credentials.AfterExec();
-        string given = Names.FromBytes(plan.ExecFn);
-        string name = given[(given.LastIndexOf('/') + 1)..];
-        group.Comm = name.Length > 15 ? name[..15] : name;
-        group.HostComm = ReadHostFile($"/proc/{thread.HostTid}/comm") ?? "";
+        group.Comm = Names.FromBytes(plan.Comm);
         group.ArgumentArea = StringArea(thread.Memory, thread.StackPointer + 8, out ulong envpAt);
         group.EnvironmentArea = StringArea(thread.Memory, envpAt, out _);
     }

@@ -78,8 +78,23 @@ public static class ElfLoader
         (ulong sp, byte[] bytes) = InitialStack.Build(stackEnd, argv, envp, auxv, plan.ExecFn, RandomNumberGenerator.GetBytes(16));
         if (sp < stackStart + PAGE) return Errno.E2BIG;
         if ((e = memory.Write(new GuestPtr(sp), bytes)) != Errno.OK) return e;
+        NameTask(thread, plan.Comm, sp - 256, stackStart);
         thread.SetStartRegisters(entry, sp);
         return Errno.OK;
+    }
+
+    /// <summary>
+    /// Gives the host task the guest's name, so that prctl(PR_GET_NAME), a thread's inherited name and /proc agree (the
+    /// host named it after the stub). The name goes in the fresh stack below the initial one: nothing else runs in this
+    /// address space yet, and PR_SET_NAME names only the caller.
+    /// </summary>
+    private static void NameTask(IGuestThread thread, byte[] comm, ulong at, ulong stackStart)
+    {
+        const int NR_prctl = 157, PR_SET_NAME = 15;
+        if (at < stackStart) return;
+        byte[] name = new byte[comm.Length + 1];
+        comm.CopyTo(name, 0);
+        if (thread.Memory.Write(new GuestPtr(at), name) == Errno.OK) thread.InjectSyscall(NR_prctl, PR_SET_NAME, at);
     }
 
     /// <summary>Where the program headers are in memory: PT_PHDR if present, else inside the first segment.</summary>

@@ -32,4 +32,10 @@ public sealed class ExecPlan
 
     /// <summary>AT_EXECFN: the path as the guest passed it to execve.</summary>
     public required byte[] ExecFn { get; init; }
+
+    /// <summary>
+    /// The process's new name (comm): the last component of the path given, or, for execveat relative to a descriptor,
+    /// the file's own name (Linux 6.14 on); at most 15 bytes.
+    /// </summary>
+    public required byte[] Comm { get; init; }
 }

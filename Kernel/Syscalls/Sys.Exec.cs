@@ -34,7 +34,8 @@ public static partial class Sys
         if (program == null) return Errno.EACCES; // a host descriptor is no guest program
         if (program.Inode.IsSymlink) return Errno.ELOOP;
 
-        if (!PlanExec(ctx, program, path).TryGet(out ExecPlan? plan, out e)) return e;
+        string comm = dirfd != AtFlags.AT_FDCWD && !path.StartsWith('/') ? program.Name : path[(path.LastIndexOf('/') + 1)..];
+        if (!PlanExec(ctx, program, path, comm).TryGet(out ExecPlan? plan, out e)) return e;
         if (!ctx.Kernel.HostFiles.OpenForGuest(ctx.Kernel.StubDentry, OpenFlags.O_RDONLY).TryGet(out int stub, out e)) return e;
         long stubFd = ctx.Thread.InstallDescriptor(stub, closeOnExec: true);
         HostFiles.CloseKernelDescriptor(stub);
@@ -76,7 +77,7 @@ public static partial class Sys
     }
 
     /// <summary>Follows #! lines (at most four deep, as Linux) down to an ELF program, and checks it.</summary>
-    internal static Result<ExecPlan> PlanExec(SyscallContext ctx, Dentry program, string pathAsGiven)
+    internal static Result<ExecPlan> PlanExec(SyscallContext ctx, Dentry program, string pathAsGiven, string comm)
     {
         List<byte[]>? argvPrefix = null;
         string currentName = pathAsGiven;
@@ -91,7 +92,7 @@ public static partial class Sys
             if (Shebang.Parse(head[..n]) is not { } shebang)
             {
                 if (!ElfFile.HasElfMagic(head[..n])) return Errno.ENOEXEC;
-                return PlanElf(ctx, program, argvPrefix, pathAsGiven);
+                return PlanElf(ctx, program, argvPrefix, pathAsGiven, comm);
             }
             if (depth >= BINPRM_MAX_RECURSION) return Errno.ELOOP;
 
@@ -107,7 +108,7 @@ public static partial class Sys
         }
     }
 
-    private static Result<ExecPlan> PlanElf(SyscallContext ctx, Dentry program, List<byte[]>? argvPrefix, string pathAsGiven)
+    private static Result<ExecPlan> PlanElf(SyscallContext ctx, Dentry program, List<byte[]>? argvPrefix, string pathAsGiven, string comm)
     {
         if (!ElfFile.Parse(program.Inode).TryGet(out ElfFile? elf, out Errno e)) return e;
 
@@ -124,7 +125,14 @@ public static partial class Sys
         return new ExecPlan
         {
             Program = program, Elf = elf, Interpreter = interp, InterpreterElf = interpElf,
-            ArgvPrefix = argvPrefix, ExecFn = Names.ToBytes(pathAsGiven),
+            ArgvPrefix = argvPrefix, ExecFn = Names.ToBytes(pathAsGiven), Comm = TaskComm(comm),
         };
+    }
+
+    /// <summary>A task name as Linux keeps it: at most TASK_COMM_LEN - 1 bytes.</summary>
+    private static byte[] TaskComm(string name)
+    {
+        byte[] bytes = Names.ToBytes(name);
+        return bytes.Length > 15 ? bytes[..15] : bytes;
     }
 }

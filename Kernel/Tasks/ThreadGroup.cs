@@ -40,14 +40,12 @@ public sealed class ThreadGroup
     /// <summary>The program the process runs (/proc/PID/exe), set when an exec completes; inherited across fork.</summary>
     public Dentry? Executable { get; set; }
 
-    /// <summary>The process's name (/proc/PID/comm): the last component of the path given to exec, at most 15 bytes.</summary>
-    public string Comm { get; set; } = "";
-
     /// <summary>
-    /// The host's name of the process right after its exec of the stub (which means nothing to the guest); while the
-    /// host name is still this, the guest's is <see cref="Comm"/>, and a different one the program gave itself.
+    /// The name exec gave the process (see <see cref="Loader.ExecPlan.Comm"/>). The loader gives the host task the same
+    /// name, so the host's comm, which follows prctl(PR_SET_NAME) and is per thread, is what /proc shows; this is the
+    /// fallback when the host's cannot be read.
     /// </summary>
-    public string HostComm { get; set; } = "";
+    public string Comm { get; set; } = "";
 
     /// <summary>Where exec laid out the argument strings in the guest's memory (/proc/PID/cmdline): start and end addresses.</summary>
     public (ulong Start, ulong End) ArgumentArea { get; set; }

@@ -90,12 +90,11 @@ internal static class ProcPidDirectory
             return entries;
         });
 
-        /// <summary>The guest's name of the task: what exec gave it, unless the program renamed itself (prctl PR_SET_NAME).</summary>
+        /// <summary>The task's name: the host's, which the loader set to the guest's at exec and prctl(PR_SET_NAME) changes.</summary>
         private string Name()
         {
             string hostComm = ProcSuperBlock.ReadHost(HostDir + "/comm").TrimEnd('\n');
-            // The host process was made by exec of the kernel's stub, whose host name means nothing to the guest.
-            return hostComm.Length == 0 || hostComm == group.HostComm ? group.Comm : hostComm;
+            return hostComm.Length == 0 ? group.Comm : hostComm;
         }
 
         private ProcIds Ids()
