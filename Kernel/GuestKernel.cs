@@ -235,8 +235,18 @@ public sealed class GuestKernel : IDisposable
         if (group.Threads.Count > 0) return;
         group.Exited = true;
         foreach (Task t in Pids.All)
-            if (t.Group.Parent == group) t.Group.Parent = null;
+            if (t.Group.Parent == group) t.Group.Parent = NewParentOf(t.Group);
         if (group.Parent == null || group.Parent.Exited) Pids.Remove(task);
+    }
+
+    /// <summary>
+    /// The parent of an orphan: the host has already re-parented it to the nearest live subreaper among its ancestors
+    /// (PR_SET_CHILD_SUBREAPER runs on the host), which is a guest process or else the kernel itself (null: getppid 1).
+    /// </summary>
+    private ThreadGroup? NewParentOf(ThreadGroup orphan)
+    {
+        ThreadGroup? parent = Pids.ByHost(HostProcesses.ParentOf(orphan.HostTgid))?.Group;
+        return parent is { Exited: false } && parent != orphan ? parent : null;
     }
 
     /// <summary>Whether a tracer wants to hear about signals and syscalls.</summary>

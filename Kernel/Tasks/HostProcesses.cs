@@ -11,6 +11,9 @@ public static class HostProcesses
     /// <summary>The host process group of a host process (field 5 of /proc/PID/stat); -1 if it is gone.</summary>
     public static int ProcessGroupOf(int hostPid) => StatField(hostPid, 5);
 
+    /// <summary>The host parent of a host process (field 4): where the host re-parented an orphan; -1 if it is gone.</summary>
+    public static int ParentOf(int hostPid) => StatField(hostPid, 4);
+
     /// <summary>The foreground process group of a host thread's controlling terminal (field 8, tpgid); -1 if none.</summary>
     public static int ForegroundGroupOf(int hostTid) => StatField(hostTid, 8);
 

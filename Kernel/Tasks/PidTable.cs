@@ -21,7 +21,19 @@ public sealed class PidTable
 
     public IEnumerable<Task> All => byHost.Values;
 
-    public int AllocatePid() => nextPid++;
+    /// <summary>/proc/sys/kernel/pid_max: PID_MAX_LIMIT of 64-bit Linux; guest pids wrap around below it.</summary>
+    public const int PidMax = 4194304;
+
+    /// <summary>The next free guest pid; past <see cref="PidMax"/> the count starts again at 300 (RESERVED_PIDS), as Linux's does.</summary>
+    public int AllocatePid()
+    {
+        while (true)
+        {
+            int pid = nextPid;
+            nextPid = nextPid + 1 >= PidMax ? 300 : nextPid + 1;
+            if (!byGuest.ContainsKey(pid) && !departedGuests.ContainsKey(pid)) return pid;
+        }
+    }
 
     public void Add(Task task)
     {

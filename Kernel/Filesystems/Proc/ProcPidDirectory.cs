@@ -170,6 +170,14 @@ internal static class ProcPidDirectory
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return Errno.ENOENT; }
         }
 
+        /// <summary>A descriptor's fdinfo: a VFS file's mount id and inode are the guest's (statx and mountinfo agree).</summary>
+        private string DescriptorInfo(string hostPath, int fd)
+        {
+            string host = ProcSuperBlock.ReadHost(hostPath);
+            if (Kernel.HostFiles.Identify(hostId, fd) is not { } dentry) return host;
+            return ProcRender.FdInfo(host, Kernel.MountIdOf(dentry.Inode.SuperBlock), dentry.Inode.Ino);
+        }
+
         /// <summary>/proc/PID/fdinfo: the host's position, flags and the rest for each descriptor.</summary>
         private IReadOnlyList<ProcEntry> DescriptorInfos()
         {
@@ -178,7 +186,8 @@ internal static class ProcPidDirectory
             {
                 string hostPath = $"{HostDir}/fdinfo/{fd.ToString(Inv)}";
                 ulong ino = Ino(id, (int)Kind.FdInfoFile, fd);
-                entries.Add(new ProcEntry(fd.ToString(Inv), ino, ProcSuperBlock.DT_REG, 2 + fd, () => new ProcFile(sb, ino, uid, gid, () => ProcSuperBlock.ReadHost(hostPath))));
+                int n = fd;
+                entries.Add(new ProcEntry(fd.ToString(Inv), ino, ProcSuperBlock.DT_REG, 2 + fd, () => new ProcFile(sb, ino, uid, gid, () => DescriptorInfo(hostPath, n))));
             }
             return entries;
         }

@@ -88,6 +88,21 @@ public static class ProcRender
         return $"{ids.Pid.ToString(Inv)} ({name}) {string.Join(' ', rest)}\n";
     }
 
+    /// <summary>/proc/PID/fdinfo/FD from the host's, with the mnt_id and ino lines of the guest's file.</summary>
+    public static string FdInfo(string hostInfo, int mountId, ulong ino)
+    {
+        var sb = new StringBuilder(hostInfo.Length);
+        foreach (string line in hostInfo.Split('\n'))
+        {
+            if (line.Length == 0) continue;
+            if (line.StartsWith("mnt_id:", StringComparison.Ordinal)) sb.Append("mnt_id:\t").Append(mountId.ToString(Inv));
+            else if (line.StartsWith("ino:", StringComparison.Ordinal)) sb.Append("ino:\t").Append(ino.ToString(Inv));
+            else sb.Append(line);
+            sb.Append('\n');
+        }
+        return sb.ToString();
+    }
+
     /// <summary>The host's process group, session and terminal process group (fields 5, 6 and 8) from a host stat line.</summary>
     public static (int Pgrp, int Session, int Tpgid) HostGroupIds(string hostStat)
     {

@@ -14,7 +14,7 @@ namespace UserKernel.Kernel.Filesystems.Proc;
 /// The guest's /proc: synthetic files rendered at open time from the kernel's state. A directory per live
 /// guest process (by guest pid), /proc/self and /proc/thread-self naming the caller, the host-wide facts
 /// (cpuinfo, meminfo, uptime, loadavg, version, filesystems, stat) passed through from the host, and
-/// /proc/sys/kernel's names from the guest's utsname.
+/// /proc/sys (<see cref="ProcSys"/>).
 /// </summary>
 public sealed class ProcSuperBlock : SuperBlock
 {
@@ -93,28 +93,28 @@ public sealed class ProcSuperBlock : SuperBlock
     private Result<string> ThreadSelfTarget() =>
         Kernel.CurrentTask is { } t ? $"{t.Group.Tgid.ToString(CultureInfo.InvariantCulture)}/task/{t.Tid.ToString(CultureInfo.InvariantCulture)}" : Errno.ENOENT;
 
-    /// <summary>/proc/sys/kernel: hostname, osrelease, ostype and version from the guest's utsname.</summary>
-    private ProcDirectory SysDirectory(ulong sysIno)
+    /// <summary>/proc/sys and its directories, made from the paths of <see cref="ProcSys.Entries"/>.</summary>
+    private ProcDirectory SysDirectory(ulong sysIno) => SysDirectory(sysIno, RootIno, "");
+
+    private ProcDirectory SysDirectory(ulong dirIno, ulong parentIno, string prefix) => new(this, dirIno, parentIno, 0, 0, () =>
     {
-        ulong kernelIno = GlobalIno(100);
-        ProcEntry kernelEntry = new("kernel", kernelIno, DT_DIR, 2, () => new ProcDirectory(this, kernelIno, sysIno, 0, 0, () =>
+        var entries = new List<ProcEntry>();
+        for (int i = 0; i < ProcSys.Entries.Length; i++)
         {
-            UtsName uts = Kernel.UtsName;
-            (string Name, Func<string> Value)[] files =
-            [
-                ("hostname", () => uts.Nodename), ("osrelease", () => uts.Release), ("ostype", () => uts.Sysname), ("version", () => uts.Version),
-            ];
-            var entries = new List<ProcEntry>();
-            for (int i = 0; i < files.Length; i++)
-            {
-                ulong ino = GlobalIno(101 + i);
-                Func<string> value = files[i].Value;
-                entries.Add(new ProcEntry(files[i].Name, ino, DT_REG, 2 + i, () => new ProcFile(this, ino, 0, 0, () => value() + "\n")));
-            }
-            return entries;
-        }));
-        return new ProcDirectory(this, sysIno, RootIno, 0, 0, () => [kernelEntry]);
-    }
+            ProcSys.Entry entry = ProcSys.Entries[i];
+            if (!entry.Path.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            int slash = entry.Path.IndexOf('/', prefix.Length);
+            string name = slash < 0 ? entry.Path[prefix.Length..] : entry.Path[prefix.Length..slash];
+            if (entries.Count > 0 && entries[^1].Name == name) continue;
+            // A directory's number is its first file's, offset past the files' and those of the directories above it.
+            ulong ino = GlobalIno(100 + i + (slash < 0 ? 0 : (prefix.AsSpan().Count('/') + 1) * ProcSys.Entries.Length));
+            long position = 2 + entries.Count;
+            entries.Add(slash < 0
+                ? new ProcEntry(name, ino, DT_REG, position, () => new ProcFile(this, ino, 0, 0, () => entry.Value(Kernel) + "\n", entry.Permissions))
+                : new ProcEntry(name, ino, DT_DIR, position, () => SysDirectory(ino, dirIno, entry.Path[..(slash + 1)])));
+        }
+        return entries;
+    });
 
     /// <summary>A host file's text, or "" if the host does not have it (a process that has just gone).</summary>
     internal static string ReadHost(string path)
