@@ -47,6 +47,9 @@ public sealed class ThreadGroup
     /// </summary>
     public string Comm { get; set; } = "";
 
+    /// <summary>/proc/PID/oom_score_adj: the guest's own value, inherited across fork and kept across exec (the host's stays the kernel's).</summary>
+    public int OomScoreAdj { get; set; }
+
     /// <summary>Where exec laid out the argument strings in the guest's memory (/proc/PID/cmdline): start and end addresses.</summary>
     public (ulong Start, ulong End) ArgumentArea { get; set; }
 

@@ -21,12 +21,18 @@ public sealed class ProcImage : ImageFixture, IAsyncLifetime
     /// <summary>The ext4 image.</summary>
     public string Image { get; private set; } = "";
 
+    /// <summary>tests/guest/procfs.c, compiled into the tree's /guest (and run natively from the tree).</summary>
+    public string ProcfsProgram { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
         string tree = Dir.Combine("tree");
         Directory.CreateDirectory(tree);
         await TestTree.BuildAsync(tree, withGuestPrograms: false);
         Directory.CreateDirectory(Path.Combine(tree, "proc"));
+        Directory.CreateDirectory(Path.Combine(tree, "guest"));
+        ProcfsProgram = Path.Combine(tree, "guest", "procfs");
+        await GuestCompiler.CompileGlibcAsync(Path.Combine(AppContext.BaseDirectory, "guest", "procfs.c"), ProcfsProgram);
         Image = await MakeExtImageAsync("root.ext4", tree, "ext4", "64M");
     }
 
@@ -48,6 +54,34 @@ public sealed class ProcTests(ProcImage image) : IClassFixture<ProcImage>
 
     private static string[] Lines(RunResult result) => result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
+    /// <summary>
+    /// /guest/procfs (tests/guest/procfs.c) natively on the host's own /proc and in the guest: names after exec and
+    /// PR_SET_NAME, cmdline after exec, /proc/sys, oom_score_adj, fdinfo's mnt_id against statx and mountinfo, the
+    /// siginfo of sigtimedwait and sigwaitinfo, and an orphan's parent under PR_SET_CHILD_SUBREAPER.
+    /// </summary>
+    [Fact]
+    public async Task Proc_and_identity_match_Linux()
+    {
+        // Act
+        RunResult native = await Runner.NativeAsync("/", image.ProcfsProgram);
+        RunResult guest = await Runner.GuestAsync(image.Image, "/guest/procfs");
+
+        // Assert: the native run shows what this is about, and the guest the same (but the '@' values).
+        Assert.True(native.ExitCode == 0, native.ToString());
+        Assert.Contains("exec of /proc/self/exe: comm=exe stat=exe status=exe\n", native.StandardOutput);
+        Assert.Contains("its cmdline: first-argv|child|a b||\n", native.StandardOutput);
+        Assert.Contains("thread renamed itself: comm=worker stat=worker status=worker\n", native.StandardOutput);
+        Assert.Contains("orphaned, its parent is the subreaper: yes\n", native.StandardOutput);
+        Assert.Equal(WithoutAtLines(native), WithoutAtLines(guest));
+        string[] at = Lines(guest).Where(l => l.StartsWith('@')).ToArray();
+        Assert.Contains("@kernel/hostname = userkernel", at);
+        Assert.Contains("@oom_score_adj = 0", at);
+        Assert.Contains(at, l => l.StartsWith("@kernel/pid_max = ", StringComparison.Ordinal));
+    }
+
+    private static string WithoutAtLines(RunResult result) =>
+        $"exit {result.ExitCode}\n" + string.Join('\n', result.StandardOutput.Split('\n').Where(l => !l.StartsWith('@'))) + "\n" + result.StandardError;
+
     [Fact]
     public async Task Proc_self_exe_is_the_guest_path_of_the_program()
     {
@@ -61,12 +95,12 @@ public sealed class ProcTests(ProcImage image) : IClassFixture<ProcImage>
     [Fact]
     public async Task Status_shows_guest_pids()
     {
-        // Act: cat is a child of the shell (pid 1), so its pid is 2 or more and its parent 1. (Its name is "exe":
-        // busybox's shell runs an applet by executing /proc/self/exe, as it does on Linux.)
+        // Act: cat is a child of the shell (pid 1), so its pid is 2 or more and its parent 1.
         RunResult result = await Guest("cat /proc/self/status; echo done");
 
         // Assert
         string[] lines = Lines(result);
+        Assert.Contains("Name:\tcat", lines); // busybox renames itself from "exe" (it ran /proc/self/exe), as on Linux
         Assert.Contains("PPid:\t1", lines);
         Assert.Contains("TracerPid:\t0", lines);
         Assert.Contains("Uid:\t0\t0\t0\t0", lines);
