@@ -21,16 +21,11 @@ public sealed record ImageConfig
     /// <summary>The root directory's extended attribute holding the config.</summary>
     public const string XattrName = "user.userkernel.config";
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     // For people: "PATH=/a:/b" stays as written instead of escaping every '+' and '<'.
-    private static readonly JsonSerializerOptions ReadableOptions = new()
+    private static readonly ImageConfigJson Readable = new(new JsonSerializerOptions
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    });
 
     /// <summary>"NAME=value" entries, in order.</summary>
     public IReadOnlyList<string>? Env { get; init; }
@@ -48,14 +43,14 @@ public sealed record ImageConfig
     public IReadOnlyList<string>? Cmd { get; init; }
 
     /// <summary>The config as compact JSON, UTF-8.</summary>
-    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, JsonOptions);
+    public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, ImageConfigJson.Default.ImageConfig);
 
     /// <summary>Parses the JSON of <see cref="ToJson"/>; bad JSON is an <see cref="ImageFormatException"/>.</summary>
     public static ImageConfig Parse(ReadOnlySpan<byte> json)
     {
         try
         {
-            return JsonSerializer.Deserialize<ImageConfig>(json, JsonOptions)
+            return JsonSerializer.Deserialize(json, ImageConfigJson.Default.ImageConfig)
                 ?? throw new ImageFormatException($"the image config in {XattrName} is null");
         }
         catch (JsonException ex)
@@ -96,11 +91,11 @@ public sealed record ImageConfig
     /// <summary>Lines "Name: value" for people, one per field that is set (JSON arrays for lists).</summary>
     public IEnumerable<string> Describe()
     {
-        if (Env is not null) yield return "Env: " + JsonSerializer.Serialize(Env, ReadableOptions);
+        if (Env is not null) yield return "Env: " + JsonSerializer.Serialize(Env, Readable.IReadOnlyListString);
         if (WorkingDir is not null) yield return "WorkingDir: " + WorkingDir;
         if (User is not null) yield return "User: " + User;
-        if (Entrypoint is not null) yield return "Entrypoint: " + JsonSerializer.Serialize(Entrypoint, ReadableOptions);
-        if (Cmd is not null) yield return "Cmd: " + JsonSerializer.Serialize(Cmd, ReadableOptions);
+        if (Entrypoint is not null) yield return "Entrypoint: " + JsonSerializer.Serialize(Entrypoint, Readable.IReadOnlyListString);
+        if (Cmd is not null) yield return "Cmd: " + JsonSerializer.Serialize(Cmd, Readable.IReadOnlyListString);
     }
 
     public bool Equals(ImageConfig? other) =>

@@ -33,7 +33,7 @@ public sealed class DebianImage : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        string script = Path.Combine(RepositoryRoot(), "images", "debian.sh");
+        string script = Path.Combine(Repository.Root, "images", "debian.sh");
         string hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(script)))[..12];
         string cache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "userkernel", "debian-" + hash);
         string scriptImage = Path.Combine(cache, "debian.img");
@@ -73,14 +73,6 @@ public sealed class DebianImage : IAsyncLifetime, IDisposable
     {
         native.Dispose();
         images.Dispose();
-    }
-
-    /// <summary>The folder holding UserKernel.sln, found by walking up from the test's base directory.</summary>
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "UserKernel.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"no UserKernel.sln above {AppContext.BaseDirectory}");
     }
 }
 

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using UserKernel.Tools.Commands;
+using UserKernel.TestSupport;
 using Xunit;
 
 namespace UserKernel.Tools.Tests;
@@ -13,7 +14,7 @@ public class GeneratedDocsTests
     public void Docs_syscalls_md_is_what_the_table_generates()
     {
         // Arrange
-        string path = Path.Combine(RepositoryRoot(), "docs", "syscalls.md");
+        string path = Path.Combine(Repository.Root, "docs", "syscalls.md");
         Assert.True(File.Exists(path), $"{path} is missing; generate it from the repository root with: {Regenerate}");
 
         // Act
@@ -30,13 +31,5 @@ public class GeneratedDocsTests
             $"  file:  {(line < have.Length ? have[line] : "(end of file)")}\n" +
             $"  table: {(line < want.Length ? want[line] : "(end of output)")}\n" +
             $"Regenerate it from the repository root with: {Regenerate}");
-    }
-
-    /// <summary>The folder holding UserKernel.sln, found by walking up from the test's base directory.</summary>
-    private static string RepositoryRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "UserKernel.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"no UserKernel.sln above {AppContext.BaseDirectory}");
     }
 }
