@@ -16,6 +16,7 @@ namespace UserKernel.Kernel.Syscalls;
 public static partial class Sys
 {
     private const long UTIME_NOW = 0x3fffffff, UTIME_OMIT = 0x3ffffffe;
+    private const int NR_fchmod = 91, NR_fchown = 93, NR_utimensat = 280;
     private const uint S_ISUID = 0x800, S_ISGID = 0x400, S_IXGRP = 0x8;
 
     /// <summary>chmod(2)</summary>
@@ -41,7 +42,7 @@ public static partial class Sys
         if ((flags & ~(AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH)) != 0) return Errno.EINVAL;
         bool follow = (flags & AtFlags.AT_SYMLINK_NOFOLLOW) == 0;
         if (!ResolveAt(ctx, dirfd, pathArg, follow, (flags & AtFlags.AT_EMPTY_PATH) != 0).TryGet(out Dentry? d, out Errno e)) return e;
-        if (d == null) return SyscallResult.RunOnHost;
+        if (d == null) return OnHostDescriptor(ctx, NR_fchmod, (ulong)dirfd, mode);
         if (d.Inode.IsSymlink) return Errno.EOPNOTSUPP;
         return ChangeMode(ctx, d, mode);
     }
@@ -82,7 +83,7 @@ public static partial class Sys
         if ((flags & ~(AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH)) != 0) return Errno.EINVAL;
         bool follow = (flags & AtFlags.AT_SYMLINK_NOFOLLOW) == 0;
         if (!ResolveAt(ctx, dirfd, pathArg, follow, (flags & AtFlags.AT_EMPTY_PATH) != 0).TryGet(out Dentry? d, out Errno e)) return e;
-        if (d == null) return SyscallResult.RunOnHost;
+        if (d == null) return OnHostDescriptor(ctx, NR_fchown, (ulong)dirfd, ctx.Arg(ownerArg), ctx.Arg(ownerArg + 1));
         return ChangeOwner(ctx, d, (uint)ctx.Arg(ownerArg), (uint)ctx.Arg(ownerArg + 1));
     }
 
@@ -139,7 +140,8 @@ public static partial class Sys
         {
             bool follow = (flags & AtFlags.AT_SYMLINK_NOFOLLOW) == 0;
             if (!ResolveAt(ctx, ctx.IntArg(0), 1, follow, (flags & AtFlags.AT_EMPTY_PATH) != 0).TryGet(out d, out Errno e)) return e;
-            if (d == null) return SyscallResult.RunOnHost;
+            // utimensat(fd, NULL, times, 0) names the descriptor's own file.
+            if (d == null) return OnHostDescriptor(ctx, NR_utimensat, ctx.Arg(0), 0, ctx.Arg(2), 0);
         }
         return ChangeTimes(ctx, d, atime, mtime, bothNow);
     }

@@ -244,10 +244,20 @@ public static partial class Sys
         }
         if (name == "utimensat" && ctx.Arg(1) == 0) return FileOf(ctx, dirfd) != null ? Errno.EROFS : SyscallResult.RunOnHost;
 
-        if (!ResolveAt(ctx, dirfd, pathArg, follow: false).TryGet(out Dentry? found, out Errno e))
+        // The calls that take AT_EMPTY_PATH, and where their flags are.
+        int flagsArg = name switch { "fchmodat2" or "utimensat" => 3, "fchownat" => 4, _ => -1 };
+        bool emptyPath = flagsArg >= 0 && (ctx.IntArg(flagsArg) & AtFlags.AT_EMPTY_PATH) != 0;
+        if (!ResolveAt(ctx, dirfd, pathArg, follow: false, emptyPath).TryGet(out Dentry? found, out Errno e))
             return e == Errno.ENOENT && creates && ParentExists(ctx, dirfd, pathArg) ? Errno.EROFS : e;
         if (creates) return Errno.EEXIST;
-        return found == null ? SyscallResult.RunOnHost : Errno.EROFS;
+        if (found != null) return Errno.EROFS;
+        // (fd, "", AT_EMPTY_PATH) on a host object, which no read-only mount holds: as the descriptor's own call.
+        return name switch
+        {
+            "fchmodat2" => OnHostDescriptor(ctx, NR_fchmod, (ulong)dirfd, ctx.Arg(2)),
+            "fchownat" => OnHostDescriptor(ctx, NR_fchown, (ulong)dirfd, ctx.Arg(2), ctx.Arg(3)),
+            _ => OnHostDescriptor(ctx, NR_utimensat, (ulong)dirfd, 0, ctx.Arg(2), 0),
+        };
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Vfs;
@@ -38,6 +39,19 @@ public static partial class Sys
         if (path.Length == 0) return start;
         if (!ctx.Kernel.Walk.Resolve(who ?? ctx.Task.Group.Credentials, start, path, follow, ctx.Task.Group.Root).TryGet(out Dentry? found, out Errno e)) return e;
         return found;
+    }
+
+    /// <summary>
+    /// A call (fd, "", AT_EMPTY_PATH) on a host object's descriptor (a pipe, a socket, the terminal), which only the host
+    /// can answer: it runs as <paramref name="number"/> with <paramref name="args"/>, a form that names the object by its
+    /// descriptor alone. The host never reads the guest's empty path, which a sibling thread could turn into a host path
+    /// before the host read it.
+    /// </summary>
+    private static SyscallResult OnHostDescriptor(SyscallContext ctx, int number, params ReadOnlySpan<ulong> args)
+    {
+        ctx.RewriteNumber(number);
+        for (int i = 0; i < 6; i++) ctx.Rewrite(i, i < args.Length ? args[i] : 0);
+        return SyscallResult.RunOnHost;
     }
 
     /// <summary>The VFS file behind a guest descriptor, or null for a host object (pipe, tty, socket).</summary>

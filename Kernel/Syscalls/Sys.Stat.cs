@@ -8,6 +8,8 @@ namespace UserKernel.Kernel.Syscalls;
 /// <summary>The stat family: metadata comes from the VFS, never from the memfd that carries the bytes.</summary>
 public static partial class Sys
 {
+    private const int NR_fstat = 5, NR_statx = 332;
+
     /// <summary>stat(2)</summary>
     public static SyscallResult Stat(SyscallContext ctx) => StatAt(ctx, AtFlags.AT_FDCWD, 0, 1, 0);
 
@@ -29,7 +31,7 @@ public static partial class Sys
         if ((flags & ~(AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH | AtFlags.AT_NO_AUTOMOUNT)) != 0) return Errno.EINVAL;
         bool follow = (flags & AtFlags.AT_SYMLINK_NOFOLLOW) == 0;
         if (!ResolveAt(ctx, dirfd, pathArg, follow, (flags & AtFlags.AT_EMPTY_PATH) != 0).TryGet(out Dentry? d, out Errno e)) return e;
-        if (d == null) return SyscallResult.RunOnHost; // a host descriptor with AT_EMPTY_PATH
+        if (d == null) return OnHostDescriptor(ctx, NR_fstat, (ulong)dirfd, ctx.Arg(bufArg));
         return WriteStat(ctx, d.Inode, ctx.PtrArg(bufArg));
     }
 
@@ -50,7 +52,8 @@ public static partial class Sys
         if ((ctx.Arg(3) & 0x80000000u) != 0) return Errno.EINVAL; // STATX__RESERVED
         bool follow = (flags & AtFlags.AT_SYMLINK_NOFOLLOW) == 0;
         if (!ResolveAt(ctx, ctx.IntArg(0), 1, follow, (flags & AtFlags.AT_EMPTY_PATH) != 0).TryGet(out Dentry? d, out Errno e)) return e;
-        if (d == null) return SyscallResult.RunOnHost;
+        // A host descriptor: the path NULL with AT_EMPTY_PATH (Linux 6.11; EFAULT from older hosts).
+        if (d == null) return OnHostDescriptor(ctx, NR_statx, ctx.Arg(0), 0, (ulong)flags, ctx.Arg(3), ctx.Arg(4));
 
         Inode i = d.Inode;
         Span<byte> b = stackalloc byte[Abi.Statx.Size];

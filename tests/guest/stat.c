@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "errnames.h"
@@ -70,6 +71,25 @@ int main(void)
             close(fd);
         }
     }
+    /* A pipe is the host's: these calls are answered by the host, on the descriptor alone. */
+    int p[2];
+    struct stat pst;
+    struct statx psx;
+    if (pipe(p) != 0) return 1;
+    CHECK("pipe fstatat AT_EMPTY_PATH", fstatat(p[0], "", &pst, AT_EMPTY_PATH));
+    printf("  fifo=%d mode=%o size=%ld\n", S_ISFIFO(pst.st_mode), pst.st_mode & 07777, (long)pst.st_size);
+    CHECK("pipe statx AT_EMPTY_PATH", statx(p[0], "", AT_EMPTY_PATH, STATX_BASIC_STATS, &psx));
+    printf("  fifo=%d ino equal=%d\n", S_ISFIFO(psx.stx_mode), psx.stx_ino == pst.st_ino);
+    CHECK("pipe fchmodat2 AT_EMPTY_PATH", (int)syscall(452 /* fchmodat2 */, p[0], "", 0640, AT_EMPTY_PATH));
+    CHECK("pipe fstat", fstat(p[0], &pst));
+    printf("  mode=%o\n", pst.st_mode & 07777);
+    CHECK("pipe fchownat AT_EMPTY_PATH", fchownat(p[0], "", -1, -1, AT_EMPTY_PATH));
+    CHECK("pipe utimensat AT_EMPTY_PATH", utimensat(p[0], "", NULL, AT_EMPTY_PATH));
+    CHECK("pipe faccessat2 AT_EMPTY_PATH R_OK|W_OK", (int)syscall(439 /* faccessat2 */, p[0], "", R_OK | W_OK, AT_EMPTY_PATH));
+    CHECK("pipe faccessat2 AT_EMPTY_PATH X_OK", (int)syscall(439 /* faccessat2 */, p[0], "", X_OK, AT_EMPTY_PATH));
+    close(p[0]);
+    close(p[1]);
+
     struct stat st;
     CHECK("fstatat without AT_EMPTY_PATH", fstatat(0, "", &st, 0));
     CHECK("stat missing", stat("/data/missing", &st));
