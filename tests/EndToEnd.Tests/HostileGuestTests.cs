@@ -208,10 +208,10 @@ public sealed class HostileGuestTests(HostileImage image, ITestOutputHelper outp
     }
 
     [Fact]
-    public async Task Two_hundred_thousand_files_made_and_opened_leave_the_guest_working()
+    public async Task A_hundred_thousand_files_made_and_opened_leave_the_guest_working()
     {
-        // Act
-        HostileResult result = await RunAsync(TimeSpan.FromSeconds(300), [], "resources", "mode=manyfiles", "count=200000");
+        // Act: 100,000 files, five times the RLIMIT_NOFILE of 20,000 (larger counts are for measuring by hand, not for CI).
+        HostileResult result = await RunAsync(TimeSpan.FromSeconds(300), [], "resources", "mode=manyfiles", "count=100000");
 
         // Assert
         AssertHeld(result,
