@@ -141,21 +141,19 @@ public static partial class Sys
     }
 
     /// <summary>tkill(2)</summary>
-    public static SyscallResult Tkill(SyscallContext ctx) => SignalThread(ctx, null, ctx.IntArg(0), ctx.IntArg(1));
+    public static SyscallResult Tkill(SyscallContext ctx) => SendToThread(ctx, null, ctx.IntArg(0), ctx.IntArg(1));
 
     /// <summary>tgkill(2)</summary>
-    public static SyscallResult Tgkill(SyscallContext ctx) => SignalThread(ctx, ctx.IntArg(0), ctx.IntArg(1), ctx.IntArg(2));
+    public static SyscallResult Tgkill(SyscallContext ctx) => SendToThread(ctx, ctx.IntArg(0), ctx.IntArg(1), ctx.IntArg(2));
 
     /// <summary>
     /// tkill (no <paramref name="tgid"/>) and tgkill: the host checks the ids and the signal (EINVAL) and finds the thread
     /// (ESRCH); the kernel asks first whether the sender may signal a thread it found (EPERM), and keeps SIGKILL and SIGSTOP
     /// from pid 1.
     /// </summary>
-    private static SyscallResult SignalThread(SyscallContext ctx, int? tgid, int tid, int sig)
+    private static SyscallResult SendToThread(SyscallContext ctx, int? tgid, int tid, int sig)
     {
-        if (tid > 0 && tgid is null or > 0 && sig is >= 0 and <= 64 && ctx.Kernel.Pids.ByGuest(tid) is { } target
-            && (tgid == null || target.Group.Tgid == tgid) && !ctx.Task.Group.MaySignal(target.Group, sig))
-            return Errno.EPERM;
+        if (Refused(ctx, tgid, tid, sig)) return Errno.EPERM;
         if (ProtectsInit(ctx, tid, sig)) return 0;
         return tgid == null ? TranslateArgs(ctx, 0, -1) : TranslateArgs(ctx, 0, 1);
     }

@@ -21,7 +21,7 @@ public static partial class Sys
     /// <summary>rt_sigqueueinfo(2): (tgid, sig, info).</summary>
     public static SyscallResult RtSigqueueinfo(SyscallContext ctx)
     {
-        if (Refused(ctx, ctx.IntArg(0), ctx.IntArg(1))) return Errno.EPERM;
+        if (Refused(ctx, null, ctx.IntArg(0), ctx.IntArg(1))) return Errno.EPERM;
         if (ProtectsInit(ctx, ctx.IntArg(0), ctx.IntArg(1))) return 0;
         ctx.Rewrite(0, (ulong)HostPidOrMissing(ctx, ctx.IntArg(0)));
         return SelfSentInfo(ctx, 2);
@@ -30,16 +30,20 @@ public static partial class Sys
     /// <summary>rt_tgsigqueueinfo(2): (tgid, tid, sig, info).</summary>
     public static SyscallResult RtTgsigqueueinfo(SyscallContext ctx)
     {
-        if (Refused(ctx, ctx.IntArg(1), ctx.IntArg(2))) return Errno.EPERM;
+        if (Refused(ctx, ctx.IntArg(0), ctx.IntArg(1), ctx.IntArg(2))) return Errno.EPERM;
         if (ProtectsInit(ctx, ctx.IntArg(1), ctx.IntArg(2))) return 0;
         ctx.Rewrite(0, (ulong)HostPidOrMissing(ctx, ctx.IntArg(0)));
         ctx.Rewrite(1, (ulong)HostPidOrMissing(ctx, ctx.IntArg(1)));
         return SelfSentInfo(ctx, 3);
     }
 
-    /// <summary>Whether a valid signal to the guest task <paramref name="tid"/>, which exists, is one the caller may not send (EPERM).</summary>
-    private static bool Refused(SyscallContext ctx, int tid, int sig) =>
-        tid > 0 && sig is >= 0 and <= 64 && ctx.Kernel.Pids.ByGuest(tid) is { } target && !ctx.Task.Group.MaySignal(target.Group, sig);
+    /// <summary>
+    /// Whether a valid signal to the guest thread <paramref name="tid"/> (of process <paramref name="tgid"/>, when given) is
+    /// one the caller may not send (EPERM). Ids no guest has, and invalid ones, are left to the host (ESRCH, EINVAL).
+    /// </summary>
+    private static bool Refused(SyscallContext ctx, int? tgid, int tid, int sig) =>
+        tid > 0 && tgid is null or > 0 && sig is >= 0 and <= 64 && ctx.Kernel.Pids.ByGuest(tid) is { } target
+        && (tgid == null || target.Group.Tgid == tgid) && !ctx.Task.Group.MaySignal(target.Group, sig);
 
     /// <summary>
     /// Only a process signalling itself may queue a siginfo with a code the kernel uses (SI_USER, SI_TKILL...);

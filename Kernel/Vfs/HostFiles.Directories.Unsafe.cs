@@ -18,12 +18,12 @@ namespace UserKernel.Kernel.Vfs;
 public sealed unsafe partial class HostFiles
 {
     private const long TMPFS_MAGIC = 0x01021994;
-    private const int O_RDONLY_DIRECTORY = 0x10000 | 0x20000 | 0x80000; // O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
+    private const int DirectoryOpenFlags = 0x10000 | 0x20000 | 0x80000; // O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
     private const int AT_REMOVEDIR = 0x200;
 
     // /dev/shm, where directory objects are made; -2 until first needed, -1 where it is not a tmpfs.
     private int directoryRoom = -2;
-    private ulong directoryDevice;
+    private ulong directoryDevice; // the room's st_dev, once an object was made there
     private long directoriesMade;
 
     /// <summary>
@@ -46,15 +46,13 @@ public sealed unsafe partial class HostFiles
         if (directoryRoom != -2) return directoryRoom;
         byte[] path = "/dev/shm\0"u8.ToArray();
         int fd;
-        fixed (byte* p = path) fd = open(p, O_RDONLY_DIRECTORY, default);
+        fixed (byte* p = path) fd = open(p, DirectoryOpenFlags, default);
         ulong* statfs = stackalloc ulong[15];
-        stat st = default;
-        if (fd >= 0 && (Interop.Libc.Fstatfs(fd, statfs) != 0 || (long)statfs[0] != TMPFS_MAGIC || fstat(fd, &st) != 0))
+        if (fd >= 0 && (Interop.Libc.Fstatfs(fd, statfs) != 0 || (long)statfs[0] != TMPFS_MAGIC))
         {
             close(fd);
             fd = -1;
         }
-        else if (fd >= 0) directoryDevice = st.st_dev;
         return directoryRoom = fd;
     }
 
@@ -74,7 +72,7 @@ public sealed unsafe partial class HostFiles
                     if (errno == EEXIST) continue;
                     return -errno;
                 }
-                fd = openat(directoryRoom, p, O_RDONLY_DIRECTORY, default);
+                fd = openat(directoryRoom, p, DirectoryOpenFlags, default);
                 if (fd < 0) fd = -errno;
                 unlinkat(directoryRoom, p, AT_REMOVEDIR);
             }
@@ -82,10 +80,11 @@ public sealed unsafe partial class HostFiles
             stat st;
             fstat(fd, &st);
             key = (st.st_dev, st.st_ino);
+            directoryDevice = key.Dev;
             return fd;
         }
     }
 
     /// <summary>Whether a host object's device is one the kernel makes its objects on (memfds, directory objects).</summary>
-    private bool IsObjectDevice(ulong dev) => dev == MemfdDevice || (directoryRoom >= 0 && dev == directoryDevice);
+    private bool IsObjectDevice(ulong dev) => dev == MemfdDevice || (directoriesMade > 0 && dev == directoryDevice);
 }
