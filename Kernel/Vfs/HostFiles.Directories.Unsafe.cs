@@ -34,7 +34,10 @@ public sealed unsafe partial class HostFiles
     /// </summary>
     private Result<int> CreateObject(string name, Inode inode, ReadOnlySpan<byte> content, out (ulong Dev, ulong Ino) key)
     {
-        int fd = inode.IsDirectory && DirectoryRoom() >= 0 ? CreateDirectoryObject(out key) : CreateMemfd(name, content, out key);
+        key = default;
+        int fd = inode.IsDirectory && DirectoryRoom() >= 0 ? CreateDirectoryObject(out key) : -(int)Errno.ENODEV;
+        // A room that refuses (full, say) still leaves the memfd, which differs only in how reads answer.
+        if (fd < 0 && (Errno)(-fd) is not (Errno.EMFILE or Errno.ENFILE)) fd = CreateMemfd(name, content, out key);
         return fd >= 0 ? fd : ObjectError(-fd);
     }
 
