@@ -158,6 +158,7 @@ public sealed class GuestKernel : IDisposable
         if (!Walk.Resolve(Credentials.Root, Mounts.Root, Options.WorkingDirectory, true).TryGet(out Dentry? cwd, out Errno e)) return e;
         if (!cwd.Inode.IsDirectory) return Errno.ENOTDIR;
         var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, cwd, Mounts.Root, Options.Credentials);
+        HostProcesses.GiveStartingOpenFilesLimit(hostPid);
         var task = new Task(group.Tgid, hostPid, group);
         group.Threads.Add(task);
         Pids.Add(task);
@@ -499,31 +500,41 @@ public sealed class GuestKernel : IDisposable
     /// <summary>The host process group a guest process is in now; -1 if it is gone.</summary>
     public int HostProcessGroupOf(ThreadGroup group) => HostProcesses.ProcessGroupOf(group.HostTgid);
 
-    /// <summary>kill(-pgrp, SIGKILL or SIGSTOP) where pid 1 is in the group: every member but pid 1, which ignores them.</summary>
-    public SyscallResult SignalGroupButInit(int hostPgrp, int sig)
+    /// <summary>
+    /// kill(-pgrp) made by the kernel, one guest process of the host group at a time: to those <paramref name="sender"/> may
+    /// signal, and never SIGKILL or SIGSTOP to pid 1, which ignores them. 0 if any member could be signalled, else EPERM
+    /// if some could not, else ESRCH, as __kill_pgrp_info answers.
+    /// </summary>
+    public SyscallResult SignalGroup(ThreadGroup sender, int hostPgrp, int sig)
     {
-        bool any = false;
+        bool any = false, refused = false;
         foreach (Task t in Pids.All)
         {
             ThreadGroup g = t.Group;
             if (t.Tid != g.Tgid || g.Exited || HostProcessGroupOf(g) != hostPgrp) continue;
+            if (!sender.MaySignal(g, sig))
+            {
+                refused = true;
+                continue;
+            }
             any = true;
-            if (g != Init) Tmds.Linux.LibC.kill(g.HostTgid, sig);
+            if (sig != 0 && !(g == Init && sig is Signals.SIGKILL or Signals.SIGSTOP)) Tmds.Linux.LibC.kill(g.HostTgid, sig);
         }
-        return any ? 0 : Errno.ESRCH;
+        return any ? 0 : refused ? Errno.EPERM : Errno.ESRCH;
     }
 
-    /// <summary>kill(-1, sig): every guest process but the caller and pid 1.</summary>
+    /// <summary>kill(-1, sig): every guest process but the caller and pid 1 that the caller may signal; ESRCH only if there is none at all.</summary>
     public SyscallResult SignalAllGuests(ThreadGroup caller, int sig)
     {
-        int sent = 0;
+        int found = 0;
         foreach (Task t in Pids.All)
         {
             ThreadGroup g = t.Group;
             if (t.Tid != g.Tgid || g == caller || g.Tgid == 1 || g.Exited) continue;
-            if (sig == 0 || Tmds.Linux.LibC.kill(g.HostTgid, sig) == 0) sent++;
+            found++;
+            if (sig != 0 && caller.MaySignal(g, sig)) Tmds.Linux.LibC.kill(g.HostTgid, sig);
         }
-        return sent > 0 ? 0 : Errno.ESRCH;
+        return found > 0 ? 0 : Errno.ESRCH;
     }
 
     /// <summary>Removes what the kernel made on the host (its FIFOs); memfds go with the process.</summary>

@@ -97,6 +97,24 @@ public static class ElfLoader
         if (thread.Memory.Write(new GuestPtr(at), name) == Errno.OK) thread.InjectSyscall(NR_prctl, PR_SET_NAME, at);
     }
 
+    /// <summary>
+    /// Installs a descriptor exec needs for a moment (the stub to execute, a program to map, closed again by the exec or the
+    /// loader), close-on-exec. Linux's execve needs no free descriptor of the caller's, so a caller whose table is full to
+    /// its RLIMIT_NOFILE is lent one slot past it, for the install only: the soft limit is raised by one and put back. At
+    /// its hard limit that takes CAP_SYS_RESOURCE of the kernel; without it the exec answers EMFILE. The guest's
+    /// descriptor number, or -errno.
+    /// </summary>
+    public static long InstallForExec(IGuestThread thread, int kernelFd)
+    {
+        long fd = thread.InstallDescriptor(kernelFd, closeOnExec: true);
+        if (fd != -(long)Errno.EMFILE || Interop.Libc.GetLimit(thread.HostTid, Interop.Libc.RLIMIT_NOFILE) is not { } limit) return fd;
+        var lent = new Interop.Libc.Rlimit { rlim_cur = limit.rlim_cur + 1, rlim_max = Math.Max(limit.rlim_max, limit.rlim_cur + 1) };
+        if (!Interop.Libc.SetLimit(thread.HostTid, Interop.Libc.RLIMIT_NOFILE, lent)) return fd;
+        fd = thread.InstallDescriptor(kernelFd, closeOnExec: true);
+        Interop.Libc.SetLimit(thread.HostTid, Interop.Libc.RLIMIT_NOFILE, limit);
+        return fd;
+    }
+
     /// <summary>Where the program headers are in memory: PT_PHDR if present, else inside the first segment.</summary>
     private static ulong PhdrAddress(ElfFile elf, ulong bias)
     {
@@ -120,7 +138,7 @@ public static class ElfLoader
         }
 
         if (!files.OpenForGuest(file, OpenFlags.O_RDONLY).TryGet(out int kernelFd, out Errno e)) return e;
-        long fd = thread.InstallDescriptor(kernelFd, closeOnExec: true);
+        long fd = InstallForExec(thread, kernelFd);
         HostFiles.CloseKernelDescriptor(kernelFd);
         if (fd < 0) return (Errno)(-fd);
 

@@ -82,6 +82,17 @@ public sealed class KernelSocket : IDisposable
         fixed (byte* a = address) return bind(Fd, (sockaddr*)a, (socklen_t)(uint)address.Length) == 0 ? Errno.OK : (Errno)errno;
     }
 
+    /// <summary>What bind(2) of a new socket of the kernel's, of this family and type, to <paramref name="address"/> answers; the socket goes at once.</summary>
+    public static unsafe Errno BindError(int family, int type, ReadOnlySpan<byte> address)
+    {
+        int fd = socket(family, type | 0x80000 /* SOCK_CLOEXEC */, 0);
+        if (fd < 0) return (Errno)errno;
+        Errno e;
+        fixed (byte* a = address) e = bind(fd, (sockaddr*)a, (socklen_t)(uint)address.Length) == 0 ? Errno.OK : (Errno)errno;
+        close(fd);
+        return e;
+    }
+
     /// <summary>connect(2) with an address of the kernel's; it may block (see <see cref="ConnectMayBlock"/>).</summary>
     public unsafe Errno Connect(ReadOnlySpan<byte> address)
     {

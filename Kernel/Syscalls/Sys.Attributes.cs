@@ -53,7 +53,7 @@ public static partial class Sys
         Inode inode = file.Inode;
         if (inode.SuperBlock.ReadOnly) return Errno.EROFS;
         var who = Caller(ctx);
-        if (who.Uid != inode.Uid && !who.Capable(Capabilities.CAP_FOWNER)) return Errno.EPERM;
+        if (!Permissions.IsOwnerOrCapable(who, inode)) return Errno.EPERM;
         mode &= 0xFFF;
         // Only a member of the file's group (or a caller with CAP_FSETID) may set its set-group-ID bit.
         if (!who.InGroup(inode.Gid) && !who.Capable(Capabilities.CAP_FSETID)) mode &= ~S_ISGID;
@@ -214,7 +214,7 @@ public static partial class Sys
         Inode inode = file.Inode;
         if (inode.SuperBlock.ReadOnly) return Errno.EROFS;
         var who = Caller(ctx);
-        if (who.Uid != inode.Uid && !who.Capable(Capabilities.CAP_FOWNER))
+        if (!Permissions.IsOwnerOrCapable(who, inode))
         {
             if (!bothNow) return Errno.EPERM;
             if (!Permissions.May(who, inode, AccessMode.W_OK)) return Errno.EACCES;
@@ -237,8 +237,20 @@ public static partial class Sys
         if (length < 0) return Errno.EINVAL;
         if (inode.SuperBlock.ReadOnly) return Errno.EROFS;
         if (!Permissions.May(Caller(ctx), inode, AccessMode.W_OK)) return Errno.EACCES;
+        if (ctx.Kernel.Pids.IsRunning(inode)) return Errno.ETXTBSY;
+        if (PastFileSizeLimit(ctx, inode.Size, length)) return FileTooBig;
         return ctx.Kernel.Fsnotify.Change(d, AttributeChange.ModifyTime, () => inode.SetAttributes(size: length));
     }
+
+    /// <summary>
+    /// inode_newsize_ok: a file may grow no further than the caller's RLIMIT_FSIZE, or the call fails with EFBIG and the
+    /// caller gets SIGXFSZ (<see cref="FileTooBig"/>). The kernel sizes files itself, under its own limits, so it asks for
+    /// the guest's.
+    /// </summary>
+    private static bool PastFileSizeLimit(SyscallContext ctx, long size, long length) =>
+        length > size && Interop.Libc.GetLimit(ctx.Task.HostTid, Interop.Libc.RLIMIT_FSIZE) is { } limit && (ulong)length > limit.rlim_cur;
+
+    private static SyscallResult FileTooBig => SyscallResult.Raising(-(long)Errno.EFBIG, Signals.SIGXFSZ);
 
     /// <summary>
     /// ftruncate(2), made by the kernel on its duplicate of the guest's descriptor. A file of the content store may grow
@@ -253,7 +265,11 @@ public static partial class Sys
         try
         {
             Tmds.Linux.stat st;
-            if (Tmds.Linux.LibC.fstat(fd, &st) == 0 && (ulong)st.st_dev == ctx.Kernel.Store.Device && !ctx.Kernel.Store.Fits(length - st.st_size))
+            if (Tmds.Linux.LibC.fstat(fd, &st) != 0) return (Errno)Tmds.Linux.LibC.errno;
+            // The host checks the descriptor (EINVAL unless a regular file open for writing) before the size.
+            bool writable = (Tmds.Linux.LibC.fcntl(fd, 3 /* F_GETFL */) & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY;
+            if (writable && ((uint)st.st_mode & FileMode.S_IFMT) == FileMode.S_IFREG && PastFileSizeLimit(ctx, st.st_size, length)) return FileTooBig;
+            if ((ulong)st.st_dev == ctx.Kernel.Store.Device && !ctx.Kernel.Store.Fits(length - st.st_size))
                 return Errno.ENOSPC;
             return Tmds.Linux.LibC.ftruncate(fd, length) == 0 ? 0 : (Errno)Tmds.Linux.LibC.errno;
         }

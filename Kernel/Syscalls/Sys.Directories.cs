@@ -19,7 +19,7 @@ public static partial class Sys
     public static SyscallResult Getdents(SyscallContext ctx) => Getdents(ctx, wide: false);
 
     /// <summary>
-    /// The cursor of a directory descriptor is the host file offset of its memfd, so dup and fork share
+    /// The cursor of a directory descriptor is the host file offset of its host object, so dup and fork share
     /// it and lseek/rewinddir work natively. It holds a directory position (for an image directory the
     /// one Linux's ext4 uses: a hash position or a byte offset): read it, fill the buffer from the first
     /// entry at or past it, then have the host lseek to the last entry's d_off and report the byte

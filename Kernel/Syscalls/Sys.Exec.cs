@@ -37,7 +37,7 @@ public static partial class Sys
         string comm = dirfd != AtFlags.AT_FDCWD && !path.StartsWith('/') ? program.Name : path[(path.LastIndexOf('/') + 1)..];
         if (!PlanExec(ctx, program, path, comm).TryGet(out ExecPlan? plan, out e)) return e;
         if (!ctx.Kernel.HostFiles.OpenForGuest(ctx.Kernel.StubDentry, OpenFlags.O_RDONLY).TryGet(out int stub, out e)) return e;
-        long stubFd = ctx.Thread.InstallDescriptor(stub, closeOnExec: true);
+        long stubFd = ElfLoader.InstallForExec(ctx.Thread, stub);
         HostFiles.CloseKernelDescriptor(stub);
         if (stubFd < 0) return (Errno)(-stubFd);
 
@@ -87,6 +87,7 @@ public static partial class Sys
             Inode inode = program.Inode;
             if (!inode.IsRegular) return Errno.EACCES;
             if (!Permissions.May(ctx.Task.Group.Credentials, inode, AccessMode.X_OK)) return Errno.EACCES;
+            if (HostFiles.IsOpenForWriting(inode)) return Errno.ETXTBSY; // do_open_execat's deny_write_access
             if (!inode.Read(0, head).TryGet(out int n, out Errno e)) return e;
 
             if (Shebang.Parse(head[..n]) is not { } shebang)
@@ -118,6 +119,7 @@ public static partial class Sys
         {
             if (!ResolveAt(ctx, AtFlags.AT_FDCWD, elf.Interpreter, true).TryGet(out interp, out e)) return e;
             if (!interp!.Inode.IsRegular) return Errno.EACCES;
+            if (HostFiles.IsOpenForWriting(interp.Inode)) return Errno.ETXTBSY;
             if (!ElfFile.Parse(interp.Inode).TryGet(out interpElf, out e)) return e == Errno.ENOEXEC ? Errno.ELIBBAD : e;
             if (interpElf.Interpreter != null) return Errno.ELIBBAD;
         }

@@ -68,6 +68,8 @@ public static partial class Sys
         if (inode.IsSymlink && (flags & O_PATH) == 0) return Errno.ELOOP;
         if (inode.IsDirectory && (writing || creating) && (flags & O_PATH) == 0) return Errno.EISDIR;
         if ((flags & O_PATH) == 0 && !made && inode is not HostObjectInode && !MayOpen(ctx, inode, access, writing)) return Errno.EACCES;
+        // may_open: O_NOATIME only for the file's owner (or CAP_FOWNER); the host, where the kernel owns every object, would not ask.
+        if ((flags & (O_NOATIME | O_PATH)) == O_NOATIME && inode is not HostObjectInode && !Permissions.IsOwnerOrCapable(Caller(ctx), inode)) return Errno.EPERM;
 
         uint type = inode.Mode & FileMode.S_IFMT;
         bool closeOnExec = (flags & O_CLOEXEC) != 0;
@@ -167,12 +169,14 @@ public static partial class Sys
     }
 
     /// <summary>
-    /// Opening a regular file for writing: write permission, then the file's bytes become a writable stored file
-    /// (the overlay's copy-up); O_TRUNC empties it here, since the kernel opens the stored file without it.
+    /// Opening a regular file for writing: write permission, not a program some process runs (ETXTBSY), then the file's
+    /// bytes become a writable stored file (the overlay's copy-up); O_TRUNC empties it here, since the kernel opens the
+    /// stored file without it.
     /// </summary>
     private static Errno PrepareWrite(SyscallContext ctx, Inode inode, int flags)
     {
         if ((flags & O_ACCMODE) != O_RDONLY && !Permissions.May(Caller(ctx), inode, AccessMode.W_OK)) return Errno.EACCES;
+        if (ctx.Kernel.Pids.IsRunning(inode)) return Errno.ETXTBSY;
         Errno e = inode.PrepareWrite();
         if (e == Errno.OK && (flags & O_TRUNC) != 0 && inode.Size != 0) e = inode.SetAttributes(size: 0);
         return e;

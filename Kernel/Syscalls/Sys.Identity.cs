@@ -144,6 +144,17 @@ public static partial class Sys
         return Commit(ctx, Cred(ctx).SetCapabilities(effective, permitted, inheritable));
     }
 
+    /// <summary>The prctl(2) options that stop: the ones that change what later capability checks see.</summary>
+    public const uint PR_CAPBSET_DROP = 24, PR_SET_SECUREBITS = 28;
+
+    /// <summary>
+    /// prctl(2) PR_CAPBSET_DROP and PR_SET_SECUREBITS: both need CAP_SETPCAP, which is the guest's to have or not (EPERM
+    /// before anything else, as Linux asks), not the host process's; then the host drops the bit or sets the bits, and
+    /// PR_CAPBSET_READ and PR_GET_SECUREBITS read them there.
+    /// </summary>
+    public static SyscallResult Prctl(SyscallContext ctx) =>
+        Cred(ctx).Capable(Capabilities.CAP_SETPCAP) ? SyscallResult.RunOnHost : Errno.EPERM;
+
     /// <summary>
     /// struct __user_cap_header_struct { u32 version; int pid; }: how many 32-bit words the data has (0 for an
     /// unknown version, after writing the preferred one back, as Linux does) and the pid; EINVAL for a negative pid.

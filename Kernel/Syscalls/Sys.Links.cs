@@ -19,7 +19,8 @@ public static partial class Sys
         long size = (long)ctx.Arg(sizeArg);
         if ((int)size <= 0) return Errno.EINVAL;
         if (!ResolveAt(ctx, dirfd, pathArg, follow: false, emptyPathAllowed: true).TryGet(out Dentry? d, out Errno e)) return e;
-        if (d == null || !d.Inode.IsSymlink) return d == null ? Errno.ENOENT : Errno.EINVAL;
+        // do_readlinkat: a name that is no symlink is EINVAL; "" names the directory descriptor itself, ENOENT unless a symlink.
+        if (d == null || !d.Inode.IsSymlink) return d == null || ctx.ReadPath(pathArg).Value.Length == 0 ? Errno.ENOENT : Errno.EINVAL;
         if (!d.Inode.ReadLink().TryGet(out byte[]? target, out e)) return e;
         int n = (int)Math.Min(target.Length, size);
         return ctx.Memory.Write(ctx.PtrArg(bufArg), target.AsSpan(0, n)) == Errno.OK ? n : Errno.EFAULT;

@@ -112,28 +112,51 @@ public static partial class Sys
     /// <summary>
     /// kill(2). kill(-1) is sent by the kernel to every guest process but the caller and pid 1, never to the host's.
     /// SIGKILL and SIGSTOP never reach pid 1 from inside, as in a pid namespace: to pid 1 they are ignored, and to a
-    /// process group pid 1 is in, the kernel sends them to the others.
+    /// process group pid 1 is in, the kernel sends them to the others. The kernel checks the sender may signal its
+    /// target (<see cref="ThreadGroup.MaySignal"/>, EPERM); to a group, where a caller without CAP_KILL may be refused
+    /// some members, it sends them one at a time.
     /// </summary>
     public static SyscallResult Kill(SyscallContext ctx)
     {
         int pid = ctx.IntArg(0), sig = ctx.IntArg(1);
         if (sig < 0 || sig > 64) return Errno.EINVAL;
-        if (pid == -1) return ctx.Kernel.SignalAllGuests(ctx.Task.Group, sig);
-        if (pid > 0 && ProtectsInit(ctx, pid, sig)) return 0;
-        if (pid == 0 && !IsUnstoppable(sig)) return SyscallResult.RunOnHost; // the caller's own process group, a guest group
-        int host = pid > 0 ? ctx.Kernel.Pids.ToHost(pid) : pid == 0 ? ctx.Kernel.HostProcessGroupOf(ctx.Task.Group) : ctx.Kernel.Pids.ToHostGroup(-pid);
+        ThreadGroup sender = ctx.Task.Group;
+        if (pid == -1) return ctx.Kernel.SignalAllGuests(sender, sig);
+        if (pid > 0)
+        {
+            if (ctx.Kernel.Pids.ByGuest(pid) is not { } target) return Errno.ESRCH;
+            if (!sender.MaySignal(target.Group, sig)) return Errno.EPERM;
+            if (ProtectsInit(ctx, pid, sig)) return 0;
+            ctx.Rewrite(0, (ulong)target.HostTid);
+            return SyscallResult.RunOnHost;
+        }
+        bool everyMember = sender.Credentials.Capable(Capabilities.CAP_KILL);
+        if (pid == 0 && !IsUnstoppable(sig) && everyMember) return SyscallResult.RunOnHost; // the caller's own process group, a guest group
+        int host = pid == 0 ? ctx.Kernel.HostProcessGroupOf(sender) : ctx.Kernel.Pids.ToHostGroup(-pid);
         if (host < 0) return Errno.ESRCH;
-        if (pid <= 0 && IsUnstoppable(sig) && ctx.Kernel.Init is { } init && ctx.Kernel.HostProcessGroupOf(init) == host)
-            return ctx.Kernel.SignalGroupButInit(host, sig);
-        ctx.Rewrite(0, (ulong)(long)(pid > 0 ? host : -host));
+        if (!everyMember || (IsUnstoppable(sig) && ctx.Kernel.Init is { } init && ctx.Kernel.HostProcessGroupOf(init) == host))
+            return ctx.Kernel.SignalGroup(sender, host, sig);
+        ctx.Rewrite(0, (ulong)(long)-host);
         return SyscallResult.RunOnHost;
     }
 
     /// <summary>tkill(2)</summary>
-    public static SyscallResult Tkill(SyscallContext ctx) => ProtectsInit(ctx, ctx.IntArg(0), ctx.IntArg(1)) ? 0 : TranslateArgs(ctx, 0, -1);
+    public static SyscallResult Tkill(SyscallContext ctx) => SendToThread(ctx, null, ctx.IntArg(0), ctx.IntArg(1));
 
     /// <summary>tgkill(2)</summary>
-    public static SyscallResult Tgkill(SyscallContext ctx) => ProtectsInit(ctx, ctx.IntArg(1), ctx.IntArg(2)) ? 0 : TranslateArgs(ctx, 0, 1);
+    public static SyscallResult Tgkill(SyscallContext ctx) => SendToThread(ctx, ctx.IntArg(0), ctx.IntArg(1), ctx.IntArg(2));
+
+    /// <summary>
+    /// tkill (no <paramref name="tgid"/>) and tgkill: the host checks the ids and the signal (EINVAL) and finds the thread
+    /// (ESRCH); the kernel asks first whether the sender may signal a thread it found (EPERM), and keeps SIGKILL and SIGSTOP
+    /// from pid 1.
+    /// </summary>
+    private static SyscallResult SendToThread(SyscallContext ctx, int? tgid, int tid, int sig)
+    {
+        if (Refused(ctx, tgid, tid, sig)) return Errno.EPERM;
+        if (ProtectsInit(ctx, tid, sig)) return 0;
+        return tgid == null ? TranslateArgs(ctx, 0, -1) : TranslateArgs(ctx, 0, 1);
+    }
 
     private static bool IsUnstoppable(int sig) => sig is Signals.SIGKILL or Signals.SIGSTOP;
 
@@ -158,8 +181,7 @@ public static partial class Sys
     {
         int pgid = ctx.IntArg(1);
         if (pgid < 0) return Errno.EINVAL;
-        Errno e = TranslatePidArg(ctx, 0);
-        if (e != Errno.OK) return e;
+        TranslateArgs(ctx, 0, -1);
         if (pgid == 0) return SyscallResult.RunOnHost;
         int host = ctx.Kernel.Pids.ToHostGroup(pgid);
         if (host < 0) return Errno.EPERM;
@@ -206,25 +228,16 @@ public static partial class Sys
     /// <summary>sched_*, prlimit64: the first argument is a pid, 0 meaning the caller.</summary>
     public static SyscallResult PidArgument(SyscallContext ctx) => TranslateArgs(ctx, 0, -1);
 
-    /// <summary>Rewrites the pid arguments at <paramref name="a"/> and <paramref name="b"/> (-1: none); 0 stays 0.</summary>
+    /// <summary>
+    /// Rewrites the pid arguments at <paramref name="a"/> and <paramref name="b"/> (-1: none) with <see cref="HostPidOrMissing"/>:
+    /// 0 and negative pids stay, a pid no guest has becomes one no host process has, so the host answers EINVAL, ESRCH and
+    /// its other errors in Linux's order (sched_getaffinity's EINVAL for a short mask before ESRCH, say).
+    /// </summary>
     private static SyscallResult TranslateArgs(SyscallContext ctx, int a, int b, bool translateResult = false)
     {
-        Errno e = TranslatePidArg(ctx, a);
-        if (e == Errno.OK) e = TranslatePidArg(ctx, b);
-        if (e != Errno.OK) return e;
+        foreach (int arg in (ReadOnlySpan<int>)[a, b])
+            if (arg >= 0 && ctx.IntArg(arg) > 0) ctx.Rewrite(arg, HostPidOrMissing(ctx, ctx.IntArg(arg)));
         if (translateResult) ctx.OnExit = ExitAction.TranslatePid;
         return SyscallResult.RunOnHost;
-    }
-
-    private static Errno TranslatePidArg(SyscallContext ctx, int arg)
-    {
-        if (arg < 0) return Errno.OK;
-        int pid = ctx.IntArg(arg);
-        if (pid == 0) return Errno.OK;
-        if (pid < 0) return Errno.EINVAL;
-        int host = ctx.Kernel.Pids.ToHost(pid);
-        if (host < 0) return Errno.ESRCH;
-        ctx.Rewrite(arg, (ulong)host);
-        return Errno.OK;
     }
 }

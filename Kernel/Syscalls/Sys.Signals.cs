@@ -12,12 +12,16 @@ namespace UserKernel.Kernel.Syscalls;
 /// </summary>
 public static partial class Sys
 {
-    /// <summary>A host pid no process has (above any pid_max): the host answers ESRCH after its own checks.</summary>
-    private const int NoSuchHostPid = int.MaxValue;
+    /// <summary>
+    /// A host pid no process has (above PID_MAX_LIMIT, 2^22): the host answers ESRCH (EINVAL for a clock) after its own
+    /// checks. It fits the 29 bits a CPU-time clock id has for a pid.
+    /// </summary>
+    private const int NoSuchHostPid = (1 << 28) - 1;
 
     /// <summary>rt_sigqueueinfo(2): (tgid, sig, info).</summary>
     public static SyscallResult RtSigqueueinfo(SyscallContext ctx)
     {
+        if (Refused(ctx, null, ctx.IntArg(0), ctx.IntArg(1))) return Errno.EPERM;
         if (ProtectsInit(ctx, ctx.IntArg(0), ctx.IntArg(1))) return 0;
         ctx.Rewrite(0, (ulong)HostPidOrMissing(ctx, ctx.IntArg(0)));
         return SelfSentInfo(ctx, 2);
@@ -26,11 +30,20 @@ public static partial class Sys
     /// <summary>rt_tgsigqueueinfo(2): (tgid, tid, sig, info).</summary>
     public static SyscallResult RtTgsigqueueinfo(SyscallContext ctx)
     {
+        if (Refused(ctx, ctx.IntArg(0), ctx.IntArg(1), ctx.IntArg(2))) return Errno.EPERM;
         if (ProtectsInit(ctx, ctx.IntArg(1), ctx.IntArg(2))) return 0;
         ctx.Rewrite(0, (ulong)HostPidOrMissing(ctx, ctx.IntArg(0)));
         ctx.Rewrite(1, (ulong)HostPidOrMissing(ctx, ctx.IntArg(1)));
         return SelfSentInfo(ctx, 3);
     }
+
+    /// <summary>
+    /// Whether a valid signal to the guest thread <paramref name="tid"/> (of process <paramref name="tgid"/>, when given) is
+    /// one the caller may not send (EPERM). Ids no guest has, and invalid ones, are left to the host (ESRCH, EINVAL).
+    /// </summary>
+    private static bool Refused(SyscallContext ctx, int? tgid, int tid, int sig) =>
+        tid > 0 && tgid is null or > 0 && sig is >= 0 and <= 64 && ctx.Kernel.Pids.ByGuest(tid) is { } target
+        && (tgid == null || target.Group.Tgid == tgid) && !ctx.Task.Group.MaySignal(target.Group, sig);
 
     /// <summary>
     /// Only a process signalling itself may queue a siginfo with a code the kernel uses (SI_USER, SI_TKILL...);
@@ -80,26 +93,45 @@ public static partial class Sys
 
     /// <summary>
     /// pidfd_send_signal(2): the kernel reads the target of its own duplicate of the pidfd (a guest process: guests hold
-    /// pidfds of guests only) and has the host send the signal by the target's host pid, as kill(2) or, with a siginfo,
+    /// pidfds of guests only), or, for a descriptor of a /proc/PID directory, which Linux takes for one, of the process
+    /// that directory is; it has the host send the signal by the target's host pid, as kill(2) or, with a siginfo,
     /// rt_sigqueueinfo(2), which check what pidfd_send_signal checks; so a descriptor swapped after the check changes
-    /// nothing, and the receiver sees the sender's pid. SIGKILL and SIGSTOP to pid 1 are ignored.
+    /// nothing, and the receiver sees the sender's pid. The sender must be allowed to signal the target (EPERM).
+    /// SIGKILL and SIGSTOP to pid 1 are ignored.
     /// </summary>
     public static SyscallResult PidfdSendSignal(SyscallContext ctx)
     {
         const int NR_kill = 62, NR_rt_sigqueueinfo = 129;
         int sig = ctx.IntArg(1);
         if (ctx.Arg(3) != 0 || sig < 0 || sig > 64) return Errno.EINVAL;
-        if (!ctx.Thread.DuplicateDescriptor(ctx.IntArg(0)).TryGet(out int pidfd, out Errno e)) return e;
-        int hostPid = Tasks.HostProcesses.PidOfPidfd(pidfd);
-        HostFiles.CloseKernelDescriptor(pidfd);
-        if (hostPid == 0) return Errno.EBADF; // no pidfd
-        if (ctx.Kernel.Pids.ByHost(hostPid) is not { } target) return Errno.ESRCH;
+        if (!TargetOfPidfd(ctx, ctx.IntArg(0)).TryGet(out Tasks.Task? target, out Errno e)) return e;
+        if (!ctx.Task.Group.MaySignal(target.Group, sig)) return Errno.EPERM;
         if (IsUnstoppable(sig) && target.Group == ctx.Kernel.Init) return 0;
         bool withInfo = ctx.Arg(2) != 0;
         ctx.RewriteNumber(withInfo ? NR_rt_sigqueueinfo : NR_kill);
         ctx.Rewrite(0, (ulong)target.Group.HostTgid);
         ctx.Rewrite(1, (ulong)sig);
         return withInfo ? SelfSentInfo(ctx, 2) : SyscallResult.RunOnHost;
+    }
+
+    /// <summary>
+    /// The process a pidfd names, or a descriptor of a /proc/PID directory (tgid_pidfd_to_pid): EBADF for any other
+    /// descriptor (a /proc/PID/task/TID directory included), ESRCH once the process is gone.
+    /// </summary>
+    private static Result<Tasks.Task> TargetOfPidfd(SyscallContext ctx, int fd)
+    {
+        if (FileOf(ctx, fd) is { } dentry)
+        {
+            if (dentry.Inode.SuperBlock is not Filesystems.Proc.ProcSuperBlock proc || dentry.Parent?.Inode != proc.Root || !dentry.Inode.IsDirectory
+                || !int.TryParse(dentry.Name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid))
+                return Errno.EBADF;
+            return ctx.Kernel.Pids.ByGuest(pid) is { } leader && leader.Tid == leader.Group.Tgid ? leader : Errno.ESRCH;
+        }
+        if (!ctx.Thread.DuplicateDescriptor(fd).TryGet(out int pidfd, out Errno e)) return e;
+        int hostPid = Tasks.HostProcesses.PidOfPidfd(pidfd);
+        HostFiles.CloseKernelDescriptor(pidfd);
+        if (hostPid == 0) return Errno.EBADF; // no pidfd
+        return ctx.Kernel.Pids.ByHost(hostPid) is { } target ? target : Errno.ESRCH;
     }
 
     /// <summary>

@@ -39,7 +39,7 @@ public static partial class Sys
         if (!KernelSocket.Of(ctx, ctx.IntArg(0)).TryGet(out KernelSocket? socket, out e)) return e;
         using (socket)
         {
-            if (socket.Family != AF_UNIX_DOMAIN) return socket.Bind(address);
+            if (socket.Family != AF_UNIX_DOMAIN) return (e = PrivilegedPortError(ctx, socket, address)) != Errno.OK ? e : socket.Bind(address);
             if (address.Length < 2 || BinaryPrimitives.ReadUInt16LittleEndian(address) != AF_UNIX) return Errno.EINVAL;
             if (UnixPathOf(address) is not string path) return socket.Bind(ctx.Kernel.UnixSockets.ToHostAbstract(address));
 
@@ -56,6 +56,29 @@ public static partial class Sys
             ctx.Kernel.Fsnotify.Create(dir, at.Name, made);
             return 0;
         }
+    }
+
+    /// <summary>
+    /// The check of inet_bind the host cannot make for a guest, since the kernel binds with its own privilege: a port below
+    /// 1024 needs CAP_NET_BIND_SERVICE (EACCES). IPv6 asks right after the family; IPv4 first looks at the address, so its
+    /// errors (EADDRNOTAVAIL) come first: a fresh socket of the kernel's bound to the address with port 0 finds them. An
+    /// address the host will refuse anyway (too short, another family: EINVAL, EAFNOSUPPORT) is left to it.
+    /// </summary>
+    private static Errno PrivilegedPortError(SyscallContext ctx, KernelSocket socket, byte[] address)
+    {
+        const int AF_INET = 2, AF_INET6 = 10, SOCK_RAW = 3, PROT_SOCK = 1024;
+        if (socket.Family is not (AF_INET or AF_INET6) || socket.Type == SOCK_RAW || Caller(ctx).Capable(Tasks.Capabilities.CAP_NET_BIND_SERVICE)) return Errno.OK;
+        if (address.Length < (socket.Family == AF_INET ? 16 : 24)) return Errno.OK;
+        ushort family = BinaryPrimitives.ReadUInt16LittleEndian(address);
+        // inet_bind takes AF_UNSPEC with INADDR_ANY for AF_INET.
+        bool sameFamily = family == socket.Family || (socket.Family == AF_INET && family == 0 && BinaryPrimitives.ReadUInt32LittleEndian(address.AsSpan(4)) == 0);
+        int port = BinaryPrimitives.ReadUInt16BigEndian(address.AsSpan(2));
+        if (!sameFamily || port == 0 || port >= PROT_SOCK) return Errno.OK;
+        if (socket.Family == AF_INET6) return Errno.EACCES;
+        byte[] anyPort = (byte[])address.Clone();
+        anyPort[2] = anyPort[3] = 0;
+        Errno e = KernelSocket.BindError(socket.Family, socket.Type, anyPort);
+        return e == Errno.OK ? Errno.EACCES : e;
     }
 
     /// <summary>connect(2): a blocking stream connect waits for its peer as blocking work.</summary>
@@ -128,12 +151,7 @@ public static partial class Sys
                     if (!TranslateDestination(ctx, socket, message).TryGet(out _, out e)) return i > 0 ? i : e;
                     sent = socket.Send(message, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
                 }
-                if (sent < 0)
-                {
-                    if (i > 0) return i;
-                    if (sent == -(long)Errno.EPIPE && (flags & MSG_NOSIGNAL) == 0) ctx.Kernel.SignalThread(ctx.Task, Signals.SIGPIPE);
-                    return sent;
-                }
+                if (sent < 0) return i > 0 ? i : Failed(sent, flags);
                 if (ctx.Memory.WriteInt32(at.Add(56), (int)sent) != Errno.OK) return i > 0 ? i : Errno.EFAULT;
             }
             return count;
@@ -157,8 +175,6 @@ public static partial class Sys
         bool rest = sent >= 0 && message.HasRest && socket.Type == KernelSocket.SOCK_STREAM;
         if (mayWait && (sent == -(long)Errno.EAGAIN || rest))
         {
-            GuestKernel kernel = ctx.Kernel;
-            Tasks.Task task = ctx.Task;
             long before = Math.Max(sent, 0);
             return SyscallResult.Blocking(() =>
             {
@@ -169,7 +185,7 @@ public static partial class Sys
                     do
                     {
                         long n = socket.Send(message, flags | MSG_NOSIGNAL);
-                        if (n < 0) return total > 0 ? total : Failed(kernel, task, n, flags);
+                        if (n < 0) return total > 0 ? total : Failed(n, flags);
                         total += n;
                     }
                     while (message.HasRest && socket.Type == KernelSocket.SOCK_STREAM);
@@ -179,14 +195,12 @@ public static partial class Sys
         }
         message.Dispose();
         socket.Dispose();
-        return sent >= 0 ? sent : Failed(ctx.Kernel, ctx.Task, sent, flags);
+        return sent >= 0 ? sent : Failed(sent, flags);
     }
 
-    private static long Failed(GuestKernel kernel, Tasks.Task task, long error, int flags)
-    {
-        if (error == -(long)Errno.EPIPE && (flags & MSG_NOSIGNAL) == 0) kernel.SignalThread(task, Signals.SIGPIPE);
-        return error;
-    }
+    /// <summary>A send's error: EPIPE raises the caller's SIGPIPE unless MSG_NOSIGNAL.</summary>
+    private static SyscallResult Failed(long error, int flags) =>
+        error == -(long)Errno.EPIPE && (flags & MSG_NOSIGNAL) == 0 ? SyscallResult.Raising(error, Signals.SIGPIPE) : error;
 
     /// <summary>The message's address, as the host must see it (for an AF_UNIX socket); none stays none.</summary>
     private static Result<bool> TranslateDestination(SyscallContext ctx, KernelSocket socket, KernelMessage message)

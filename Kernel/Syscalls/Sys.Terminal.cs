@@ -43,14 +43,14 @@ public static partial class Sys
     /// TIOCSPGRP: only the caller's own session can set its terminal's foreground group (the host checks that), so the
     /// host's pgid goes in a copy below the guest's stack. A sibling could change that copy before the host reads it, to
     /// another group of the session; so the exit checks the terminal's foreground group is the one the kernel meant,
-    /// and kills a caller that raced it.
+    /// and kills a caller that raced it. A group no guest has becomes one no host process has, and a negative one stays,
+    /// so the host answers EBADF, ENOTTY, EINVAL and ESRCH in Linux's order.
     /// </summary>
     private static SyscallResult SetForegroundGroup(SyscallContext ctx)
     {
-        if (!ctx.Memory.ReadInt32(ctx.PtrArg(2)).TryGet(out int pgid, out Errno e)) return e;
-        if (pgid < 0) return Errno.EINVAL;
-        int host = ctx.Kernel.Pids.ToHostGroup(pgid);
-        if (host < 0) return Errno.ESRCH;
+        if (!ctx.Memory.ReadInt32(ctx.PtrArg(2)).TryGet(out int pgid, out Errno e))
+            return Vfs.HostFiles.IsOpen(ctx.Task.HostTid, ctx.IntArg(0)) ? e : Errno.EBADF;
+        int host = pgid <= 0 ? pgid : ctx.Kernel.Pids.ToHostGroup(pgid) is int h and >= 0 ? h : NoSuchHostPid;
         byte[] value = System.BitConverter.GetBytes(host);
         if (!ctx.PushScratch(value).TryGet(out GuestPtr at, out e)) return e;
         ctx.Rewrite(2, at.Address);

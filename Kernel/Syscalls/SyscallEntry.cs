@@ -6,18 +6,23 @@ public delegate SyscallResult SyscallHandler(SyscallContext ctx);
 /// <summary>
 /// A narrowing of when a mediated syscall stops: only when argument <paramref name="Arg"/> (its low 32 bits)
 /// is one of <paramref name="Values"/>, or, with <paramref name="Nonzero"/>, whenever the whole 64-bit argument
-/// is not 0; otherwise the seccomp filter lets it run like a passthrough call. ioctl uses it (only the requests
-/// that carry process ids need the kernel), and sendto (only a call that names an address).
+/// is not 0, or, with <paramref name="Negative"/>, whenever its low 32 bits are a negative int; otherwise the seccomp
+/// filter lets it run like a passthrough call. ioctl uses it (only the requests that carry process ids need the
+/// kernel), sendto (only a call that names an address) and the clock calls (only a CPU-time clock, which names a pid).
 /// </summary>
-public sealed record StopWhen(int Arg, uint[] Values, bool Nonzero = false)
+public sealed record StopWhen(int Arg, uint[] Values, bool Nonzero = false, bool Negative = false)
 {
     /// <summary>Stop when the argument is not 0 (a pointer that is given).</summary>
     public static StopWhen NotZero(int arg) => new(arg, [], Nonzero: true);
+
+    /// <summary>Stop when the argument, an int, is below 0 (a clock id that encodes a pid).</summary>
+    public static StopWhen BelowZero(int arg) => new(arg, [], Negative: true);
 
     /// <summary>Whether the kernel's filter stops a call with these arguments (as <c>FilterBuilder</c> encodes it).</summary>
     public bool Matches(System.ReadOnlySpan<ulong> args)
     {
         if (Nonzero) return args[Arg] != 0;
+        if (Negative) return (int)args[Arg] < 0;
         uint low = (uint)args[Arg];
         foreach (uint v in Values)
             if (v == low) return true;

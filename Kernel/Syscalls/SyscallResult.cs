@@ -11,17 +11,21 @@ namespace UserKernel.Kernel.Syscalls;
 /// </summary>
 public readonly struct SyscallResult
 {
-    private SyscallResult(long value, ResultKind kind, object? work = null)
+    private SyscallResult(long value, ResultKind kind, object? work = null, int signal = 0)
     {
         Value = value;
         Kind = kind;
         Work = work;
+        Signal = signal;
     }
 
     /// <summary>The value, -errno, or for <see cref="ResultKind.NewDescriptor"/> the kernel's descriptor.</summary>
     public long Value { get; }
     public ResultKind Kind { get; }
     public bool IsRunOnHost => Kind == ResultKind.RunOnHost;
+
+    /// <summary>For <see cref="ResultKind.Value"/>: a signal the caller gets as the call returns (<see cref="Raising"/>), or 0.</summary>
+    public int Signal { get; }
 
     /// <summary>For <see cref="ResultKind.NewDescriptor"/>: install it close-on-exec.</summary>
     public bool CloseOnExec => Work is true;
@@ -52,6 +56,14 @@ public readonly struct SyscallResult
     /// handler that has injected calls into the thread, which ends the stop it was in.
     /// </summary>
     public static SyscallResult Reissue => new(0, ResultKind.Reissue);
+
+    /// <summary>
+    /// The call returns <paramref name="value"/> and the caller gets <paramref name="signal"/>, as Linux's send_sig(sig,
+    /// current) from inside a call (SIGXFSZ, SIGPIPE). At a ptrace stop it is pending as the call returns, as on Linux; a
+    /// notified call gets it just after its answer, since a signal that reached a thread waiting in a notification would
+    /// end the wait and have the call made again.
+    /// </summary>
+    public static SyscallResult Raising(long value, int signal) => new(value, ResultKind.Value, null, signal);
 
     public static implicit operator SyscallResult(Errno errno) => new(-(long)errno, ResultKind.Value);
     public static implicit operator SyscallResult(long value) => new(value, ResultKind.Value);

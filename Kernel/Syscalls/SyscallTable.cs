@@ -114,8 +114,8 @@ public static class SyscallTable
             Row(73, "flock", Disposition.Passthrough, null, [], "acts on descriptors the caller holds: its own files (memfds and stored files the kernel opened), pipes, sockets, terminals and allowed devices, which name nothing else"),
             Row(74, "fsync", Disposition.Passthrough, null, [], "acts on descriptors the caller holds: its own files (memfds and stored files the kernel opened), pipes, sockets, terminals and allowed devices, which name nothing else"),
             Row(75, "fdatasync", Disposition.Passthrough, null, [], "acts on descriptors the caller holds: its own files (memfds and stored files the kernel opened), pipes, sockets, terminals and allowed devices, which name nothing else"),
-            Row(76, "truncate", Disposition.Emulate, Sys.Truncate, [ArgFormat.Path, ArgFormat.Int], "copy-up, then the stored file is truncated by the kernel, within --disk-size (--read-only: as a read-only mount)"),
-            Row(77, "ftruncate", Disposition.Emulate, Sys.Ftruncate, [ArgFormat.Fd, ArgFormat.Int], "made by the kernel on its duplicate of the descriptor; a stored file grows only within --disk-size (ENOSPC)") with { Via = StopVia.Notification },
+            Row(76, "truncate", Disposition.Emulate, Sys.Truncate, [ArgFormat.Path, ArgFormat.Int], "copy-up, then the stored file is truncated by the kernel, within --disk-size and the caller's RLIMIT_FSIZE (EFBIG and SIGXFSZ); ETXTBSY for a program some process runs (--read-only: as a read-only mount)"),
+            Row(77, "ftruncate", Disposition.Emulate, Sys.Ftruncate, [ArgFormat.Fd, ArgFormat.Int], "made by the kernel on its duplicate of the descriptor; a stored file grows only within --disk-size (ENOSPC); past the caller's RLIMIT_FSIZE EFBIG and SIGXFSZ (a ptrace stop, so the signal is pending as the call returns)"),
             Row(78, "getdents", Disposition.Emulate, Sys.Getdents, [ArgFormat.Fd, ArgFormat.DirentsOut, ArgFormat.Size], "old linux_dirent layout"),
             Row(79, "getcwd", Disposition.Emulate, Sys.Getcwd, [ArgFormat.StringOut, ArgFormat.Size], "") with { Via = StopVia.Notification },
             Row(80, "chdir", Disposition.Emulate, Sys.Chdir, [ArgFormat.Path], "") with { Via = StopVia.Notification },
@@ -195,14 +195,17 @@ public static class SyscallTable
             Row(154, "modify_ldt", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
             Row(155, "pivot_root", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
             Row(156, "_sysctl", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
-            Row(157, "prctl", Disposition.Passthrough, null, [], "acts on the calling process (its name, seccomp mode, no_new_privs, death signal...); a seccomp filter set here has no listener"),
+            Row(157, "prctl", Disposition.Forward, Sys.Prctl, [ArgFormat.Int, ArgFormat.Hex, ArgFormat.Hex, ArgFormat.Hex, ArgFormat.Hex], "stops only for PR_CAPBSET_DROP and PR_SET_SECUREBITS, which need the guest's CAP_SETPCAP (EPERM); every option acts on the calling process (its name, seccomp mode, no_new_privs, death signal, bounding set...); a seccomp filter set here has no listener") with
+            {
+                StopWhen = new StopWhen(0, [Sys.PR_CAPBSET_DROP, Sys.PR_SET_SECUREBITS]),
+            },
             Row(158, "arch_prctl", Disposition.Passthrough, null, [], "acts on the calling process or thread only"),
             Row(159, "adjtimex", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
             Row(160, "setrlimit", Disposition.Passthrough, null, [], "acts on the calling process or thread only"),
             Row(161, "chroot", Disposition.Emulate, Sys.Chroot, [ArgFormat.Path], "the process's root directory in the VFS (CAP_SYS_CHROOT); getcwd answers from it") with { Via = StopVia.Notification },
             Row(162, "sync", Disposition.Passthrough, null, [], "flushes host caches, naming nothing"),
             Row(163, "acct", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
-            Row(164, "settimeofday", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
+            Row(164, "settimeofday", Disposition.Emulate, Sys.Settimeofday, [ArgFormat.Ptr, ArgFormat.Ptr], "EPERM, as without CAP_SYS_TIME: the clock is the host's (EFAULT and EINVAL first)"),
             Row(165, "mount", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
             Row(166, "umount2", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
             Row(167, "swapon", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
@@ -260,15 +263,27 @@ public static class SyscallTable
             Row(219, "restart_syscall", Disposition.Passthrough, null, [], "restarts the caller's own interrupted call"),
             Row(220, "semtimedop", Disposition.Forward, Sys.IpcUse, [ArgFormat.Int, ArgFormat.Ptr, ArgFormat.Size, ArgFormat.Ptr], "the run's semaphore sets only"),
             Row(221, "fadvise64", Disposition.Passthrough, null, [], "acts on descriptors the caller holds: its own files (memfds and stored files the kernel opened), pipes, sockets, terminals and allowed devices, which name nothing else"),
-            Row(222, "timer_create", Disposition.Passthrough, null, [], "the caller's own timer; SIGEV_THREAD_ID must name a thread of the caller (the host checks)"),
+            Row(222, "timer_create", Disposition.Forward, Sys.CpuClock, [ArgFormat.Int, ArgFormat.Ptr, ArgFormat.Ptr], "stops only for a CPU-time clock, whose pid is translated (as clock_gettime); the caller's own timer; SIGEV_THREAD_ID must name a thread of the caller (the host checks)") with
+            {
+                StopWhen = StopWhen.BelowZero(0),
+            },
             Row(223, "timer_settime", Disposition.Passthrough, null, [], "acts on the calling process or thread only"),
             Row(224, "timer_gettime", Disposition.Passthrough, null, [], "acts on the calling process or thread only"),
             Row(225, "timer_getoverrun", Disposition.Passthrough, null, [], "acts on the calling process or thread only"),
             Row(226, "timer_delete", Disposition.Passthrough, null, [], "acts on the calling process or thread only"),
-            Row(227, "clock_settime", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
-            Row(228, "clock_gettime", Disposition.Passthrough, null, [], "reads clocks or sleeps; setting a clock is not offered"),
-            Row(229, "clock_getres", Disposition.Passthrough, null, [], "reads clocks or sleeps; setting a clock is not offered"),
-            Row(230, "clock_nanosleep", Disposition.Passthrough, null, [], "reads clocks or sleeps; setting a clock is not offered"),
+            Row(227, "clock_settime", Disposition.Emulate, Sys.ClockSettime, [ArgFormat.Int, ArgFormat.Ptr], "EPERM, as without CAP_SYS_TIME: the clock is the host's (EINVAL for a clock that cannot be set or a time out of range, EFAULT first)"),
+            Row(228, "clock_gettime", Disposition.Forward, Sys.CpuClock, [ArgFormat.Int, ArgFormat.Ptr], "stops only for a CPU-time clock (a negative id), whose guest pid becomes the host's (one no process has for a pid no guest has: EINVAL); every other clock is read on the host") with
+            {
+                StopWhen = StopWhen.BelowZero(0),
+            },
+            Row(229, "clock_getres", Disposition.Forward, Sys.CpuClock, [ArgFormat.Int, ArgFormat.Ptr], "stops only for a CPU-time clock (a negative id), whose guest pid becomes the host's (one no process has for a pid no guest has: EINVAL); every other clock is read on the host") with
+            {
+                StopWhen = StopWhen.BelowZero(0),
+            },
+            Row(230, "clock_nanosleep", Disposition.Forward, Sys.CpuClock, [ArgFormat.Int, ArgFormat.Hex, ArgFormat.Ptr, ArgFormat.Ptr], "stops only for a CPU-time clock (a negative id), whose guest pid becomes the host's (one no process has for a pid no guest has: EINVAL); every other clock is read on the host") with
+            {
+                StopWhen = StopWhen.BelowZero(0),
+            },
             Row(231, "exit_group", Disposition.Passthrough, null, [], "acts on the calling process or thread only"),
             Row(232, "epoll_wait", Disposition.Passthrough, null, [], "acts on descriptors the caller holds: its own files (memfds and stored files the kernel opened), pipes, sockets, terminals and allowed devices, which name nothing else"),
             Row(233, "epoll_ctl", Disposition.Passthrough, null, [], "acts on descriptors the caller holds: its own files (memfds and stored files the kernel opened), pipes, sockets, terminals and allowed devices, which name nothing else"),

@@ -60,6 +60,13 @@ public sealed record Credentials
         CapEffective = uid == 0 ? Capabilities.All : 0,
     };
 
+    /// <summary>
+    /// kill_ok_by_cred: whether a process with these credentials may signal one with <paramref name="target"/>'s: its real
+    /// or effective uid is the target's real or saved uid, or it has CAP_KILL.
+    /// </summary>
+    public bool MayKill(Credentials target) =>
+        Euid == target.Suid || Euid == target.Ruid || Ruid == target.Suid || Ruid == target.Ruid || Capable(Capabilities.CAP_KILL);
+
     /// <summary>Whether <paramref name="gid"/> is the filesystem gid or a supplementary group (in_group_p).</summary>
     public bool InGroup(uint gid) => gid == Fsgid || Groups.Contains(gid);
 

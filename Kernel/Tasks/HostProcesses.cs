@@ -14,6 +14,9 @@ public static class HostProcesses
     /// <summary>The host parent of a host process (field 4): where the host re-parented an orphan; -1 if it is gone.</summary>
     public static int ParentOf(int hostPid) => StatField(hostPid, 4);
 
+    /// <summary>The session of a host process (field 6 of /proc/PID/stat); -1 if it is gone.</summary>
+    public static int SessionOf(int hostPid) => StatField(hostPid, 6);
+
     /// <summary>The foreground process group of a host thread's controlling terminal (field 8, tpgid); -1 if none.</summary>
     public static int ForegroundGroupOf(int hostTid) => StatField(hostTid, 8);
 
@@ -26,6 +29,35 @@ public static class HostProcesses
         // Fields 1 and 2 are the pid and the command name in parentheses, which may hold spaces.
         string[] fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
         return fields.Length > field - 3 && int.TryParse(fields[field - 3], NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : -1;
+    }
+
+    /// <summary>
+    /// Gives the first guest process the RLIMIT_NOFILE soft limit of the process that started userkernel (a shell, say):
+    /// the limit the program would have had run there. The .NET runtime raised userkernel's own soft limit to its hard one
+    /// at start-up, and a guest that inherited that would open many times more files before its EMFILE than natively. The
+    /// hard limit stays as it is.
+    /// </summary>
+    public static void GiveStartingOpenFilesLimit(int hostPid)
+    {
+        if (Interop.Libc.GetLimit(hostPid, Interop.Libc.RLIMIT_NOFILE) is not { } limit || OpenFilesSoftLimitOf(Tmds.Linux.LibC.getppid()) is not { } soft) return;
+        if (soft < limit.rlim_cur) Interop.Libc.SetLimit(hostPid, Interop.Libc.RLIMIT_NOFILE, limit with { rlim_cur = soft });
+    }
+
+    /// <summary>The soft "Max open files" limit of a host process (/proc/PID/limits); null if it cannot be read.</summary>
+    private static ulong? OpenFilesSoftLimitOf(int hostPid)
+    {
+        try
+        {
+            foreach (string line in System.IO.File.ReadLines($"/proc/{hostPid}/limits"))
+            {
+                if (!line.StartsWith("Max open files", StringComparison.Ordinal)) continue;
+                string soft = line["Max open files".Length..].TrimStart().Split(' ')[0];
+                return soft == "unlimited" ? Interop.Libc.RLIM_INFINITY
+                    : ulong.TryParse(soft, NumberStyles.None, CultureInfo.InvariantCulture, out ulong value) ? value : null;
+            }
+        }
+        catch (System.IO.IOException) { }
+        return null;
     }
 
     /// <summary>The host pid a pidfd of the kernel's names (its fdinfo's Pid line); 0 if the descriptor is no pidfd, -1 if the process is gone.</summary>

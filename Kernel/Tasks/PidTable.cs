@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using UserKernel.Kernel.Vfs;
 
 namespace UserKernel.Kernel.Tasks;
 
@@ -68,4 +69,19 @@ public sealed class PidTable
     /// lives on (the host then answers ESRCH or ECHILD if it is empty too); -1 when no guest ever had it.
     /// </summary>
     public int ToHostGroup(int guestId) => ToHost(guestId) is int host and >= 0 ? host : departedGuests.TryGetValue(guestId, out int h) ? h : -1;
+
+    /// <summary>
+    /// Whether a guest process runs <paramref name="program"/>, or is executing it now: as deny_write_access holds for the
+    /// life of its memory, the file may not be opened for writing (ETXTBSY). A process whose threads are all gone on the
+    /// host runs nothing any more, even before the tracer has heard of its end.
+    /// </summary>
+    public bool IsRunning(Inode program)
+    {
+        foreach (Task t in byHost.Values)
+        {
+            if (t.Group.Exited || (t.Group.Executable?.Inode != program && t.PendingExec?.Program.Inode != program)) continue;
+            if (HostFiles.HasMemory(t.HostTid)) return true;
+        }
+        return false;
+    }
 }

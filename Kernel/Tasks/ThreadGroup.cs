@@ -55,4 +55,12 @@ public sealed class ThreadGroup
 
     /// <summary>Where exec laid out the environment strings (/proc/PID/environ).</summary>
     public (ulong Start, ulong End) EnvironmentArea { get; set; }
+
+    /// <summary>
+    /// check_kill_permission, which the host cannot make (all guests are one host user to it): a process may signal
+    /// itself, a process its credentials allow (<see cref="Credentials.MayKill"/>), and with SIGCONT any of its session.
+    /// </summary>
+    public bool MaySignal(ThreadGroup target, int sig) =>
+        target == this || Credentials.MayKill(target.Credentials)
+        || (sig == Abi.Signals.SIGCONT && HostProcesses.SessionOf(target.HostTgid) is int session and > 0 && session == HostProcesses.SessionOf(HostTgid));
 }

@@ -37,6 +37,25 @@ public sealed unsafe partial class HostFiles
     }
 
     /// <summary>
+    /// Whether a writable file is open for writing anywhere, which execve refuses (deny_write_access, ETXTBSY). The host
+    /// knows: it refuses a read lease on a file any descriptor has open for writing (EAGAIN), counting every writer, a
+    /// guest's, a shared writable mapping's, a --bind file's host writers. A lease granted goes with the descriptor at once.
+    /// The image's bytes are sealed memfds, never open for writing.
+    /// </summary>
+    public static bool IsOpenForWriting(Inode inode)
+    {
+        const int F_SETLEASE = 1024, F_RDLCK = 0;
+        if (inode.ContentPath is not string path) return false;
+        byte[] cpath = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        int fd;
+        fixed (byte* p = cpath) fd = open(p, 0x80000 /* O_RDONLY|O_CLOEXEC */, default);
+        if (fd < 0) return false;
+        bool writers = fcntl(fd, F_SETLEASE, F_RDLCK) != 0 && errno == EAGAIN;
+        close(fd);
+        return writers;
+    }
+
+    /// <summary>
     /// Forgets the writable files that lost their last name (unlink, rename over them; their stored file went then) and
     /// that no guest holds open any more, so a guest that makes and removes many files (a compiler's temporaries) leaves
     /// no record of them behind.

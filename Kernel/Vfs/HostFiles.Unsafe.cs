@@ -9,12 +9,12 @@ namespace UserKernel.Kernel.Vfs;
 
 /// <summary>
 /// Every guest descriptor is a real host descriptor. For an inode of the kernel's VFS that host object is
-/// a memfd the kernel made: the file's bytes (sealed, so no guest can change them) or, for a directory,
-/// an empty memfd whose file offset is the getdents cursor; for a FIFO, a host FIFO in a directory only the
-/// kernel knows. The kernel opens the object itself (<see cref="OpenForGuest"/>) and the platform installs
-/// the descriptor in the guest, so no host path ever reaches guest memory. The host object's device and
-/// inode numbers tell the kernel which VFS inode a guest descriptor names, so dup, fork and close need no
-/// bookkeeping.
+/// one the kernel made: a memfd of the file's bytes (sealed, so no guest can change them) or, for a
+/// directory, an empty removed host directory whose file offset is the getdents cursor (HostFiles.Directories);
+/// for a FIFO, a host FIFO in a directory only the kernel knows. The kernel opens the object itself
+/// (<see cref="OpenForGuest"/>) and the platform installs the descriptor in the guest, so no host path ever
+/// reaches guest memory. The host object's device and inode numbers tell the kernel which VFS inode a guest
+/// descriptor names, so dup, fork and close need no bookkeeping.
 /// </summary>
 public sealed unsafe partial class HostFiles : IDisposable
 {
@@ -33,10 +33,8 @@ public sealed unsafe partial class HostFiles : IDisposable
     public HostFiles()
     {
         kernelPid = getpid();
-        int probe = CreateMemfd("probe", ReadOnlySpan<byte>.Empty, out _);
-        stat st;
-        fstat(probe, &st);
-        MemfdDevice = st.st_dev;
+        int probe = CreateMemfd("probe", ReadOnlySpan<byte>.Empty, out var key);
+        MemfdDevice = key.Dev;
         close(probe);
     }
 
@@ -97,22 +95,13 @@ public sealed unsafe partial class HostFiles : IDisposable
 
         if ((inode.Mode & FileMode.S_IFMT) == FileMode.S_IFIFO) return FifoFor(dentry);
 
-        int fd;
-        ulong hostIno;
-        if (inode.IsRegular || inode.IsSymlink)
-        {
-            if (!ReadAll(inode).TryGet(out byte[]? content, out Errno e)) return e;
-            fd = CreateMemfd(dentry.Name, content, out hostIno);
-        }
-        else
-        {
-            fd = CreateMemfd(dentry.Name, ReadOnlySpan<byte>.Empty, out hostIno);
-        }
-        if (fd < 0) return Errno.ENOMEM;
+        byte[] content = [];
+        if ((inode.IsRegular || inode.IsSymlink) && !ReadAll(inode).TryGet(out content!, out Errno e)) return e;
+        if (!CreateObject(dentry.Name, inode, content, out var key).TryGet(out int fd, out e)) return e;
 
         string path = $"/proc/{kernelPid}/fd/{fd}";
         byInode[inode] = (fd, path);
-        byHostObject[(MemfdDevice, hostIno)] = dentry;
+        byHostObject[key] = dentry;
         cachedOrder.Enqueue(inode);
         return path;
     }
@@ -161,10 +150,9 @@ public sealed unsafe partial class HostFiles : IDisposable
             content = rendered;
         }
         if (volatileObjects.Count >= pruneVolatileAt) PruneVolatile();
-        int fd = CreateMemfd(dentry.Name, content, out ulong hostIno);
-        if (fd < 0) return Errno.ENOMEM;
-        byHostObject[(MemfdDevice, hostIno)] = dentry;
-        volatileObjects.Add((MemfdDevice, hostIno));
+        if (!CreateObject(dentry.Name, inode, content, out var key).TryGet(out int fd, out Errno error)) return error;
+        byHostObject[key] = dentry;
+        volatileObjects.Add(key);
         return fd;
     }
 
@@ -177,10 +165,10 @@ public sealed unsafe partial class HostFiles : IDisposable
     private Result<int> PathHandle(Dentry dentry)
     {
         if (volatileObjects.Count >= pruneVolatileAt) PruneVolatile();
-        int fd = CreateMemfd(dentry.Name, ReadOnlySpan<byte>.Empty, out ulong hostIno);
-        if (fd < 0) return Errno.ENOMEM;
-        byHostObject[(MemfdDevice, hostIno)] = dentry;
-        volatileObjects.Add((MemfdDevice, hostIno));
+        int fd = CreateMemfd(dentry.Name, ReadOnlySpan<byte>.Empty, out var key);
+        if (fd < 0) return ObjectError(-fd);
+        byHostObject[key] = dentry;
+        volatileObjects.Add(key);
         Result<int> opened = OpenHost($"/proc/self/fd/{fd}", 1 /* O_WRONLY */);
         close(fd);
         return opened;
@@ -202,6 +190,15 @@ public sealed unsafe partial class HostFiles : IDisposable
         return byHostObject.TryGetValue((st.st_dev, st.st_ino), out Dentry? d) && d.Inode == dentry.Inode;
     }
 
+    /// <summary>Whether a host thread still has its memory, and so runs its program: not once it has exited, a zombie.</summary>
+    public static bool HasMemory(int hostTid)
+    {
+        Span<byte> path = stackalloc byte[64];
+        System.Text.Unicode.Utf8.TryWrite(path, $"/proc/{hostTid}/exe\0", out _);
+        stat st;
+        fixed (byte* p = path) return stat(p, &st) == 0;
+    }
+
     /// <summary>The host processes whose descriptors may hold volatile memfds (the guests), for pruning.</summary>
     public Func<IEnumerable<int>>? GuestHostPids { get; set; }
 
@@ -220,7 +217,7 @@ public sealed unsafe partial class HostFiles : IDisposable
                 stat st;
                 fixed (byte* p = cpath)
                 {
-                    if (stat(p, &st) == 0 && st.st_dev == MemfdDevice) live.Add((st.st_dev, st.st_ino));
+                    if (stat(p, &st) == 0 && IsObjectDevice(st.st_dev)) live.Add((st.st_dev, st.st_ino));
                 }
             }
         }
@@ -385,29 +382,35 @@ public sealed unsafe partial class HostFiles : IDisposable
         return content[..done];
     }
 
-    private static int CreateMemfd(string name, ReadOnlySpan<byte> content, out ulong hostIno)
+    /// <summary>A sealed memfd holding <paramref name="content"/>, or -errno.</summary>
+    private int CreateMemfd(string name, ReadOnlySpan<byte> content, out (ulong Dev, ulong Ino) key)
     {
-        hostIno = 0;
+        key = default;
         Span<byte> cname = stackalloc byte[64];
         int n = Encoding.Latin1.GetBytes(name.AsSpan(0, Math.Min(name.Length, 40)), cname);
         cname[n] = 0;
         int fd;
         fixed (byte* p = cname) fd = memfd_create(p, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        if (fd < 0) return -1;
+        if (fd < 0) return -errno;
         fixed (byte* data = content)
         {
             long done = 0;
             while (done < content.Length)
             {
                 long w = pwrite(fd, data + done, (size_t)(int)(content.Length - done), done);
-                if (w <= 0) { close(fd); return -1; }
+                if (w <= 0)
+                {
+                    int e = w < 0 ? errno : (int)Errno.ENOSPC;
+                    close(fd);
+                    return -e;
+                }
                 done += w;
             }
         }
         fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
         stat st;
         fstat(fd, &st);
-        hostIno = st.st_ino;
+        key = (st.st_dev, st.st_ino);
         return fd;
     }
 }

@@ -28,6 +28,9 @@ public static class Permissions
         return who.Capable(Capabilities.CAP_DAC_READ_SEARCH) && (mode & ~readOrSearch) == 0;
     }
 
+    /// <summary>inode_owner_or_capable: the filesystem uid owns the inode, or the caller has CAP_FOWNER (chmod, utimes, O_NOATIME).</summary>
+    public static bool IsOwnerOrCapable(Credentials who, Inode inode) => who.Fsuid == inode.Uid || who.Capable(Capabilities.CAP_FOWNER);
+
     /// <summary>Search (x) permission on a directory, which a path walk needs for every directory it passes.</summary>
     public static bool MaySearch(Credentials who, Inode dir) => May(who, dir, AccessMode.X_OK);
 }

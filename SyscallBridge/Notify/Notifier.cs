@@ -137,6 +137,7 @@ internal sealed class Notifier
             case ResultKind.Value:
                 if (!traced && task != null) kernel.Finish(task, result.Value);
                 Libc.NotifSend(listener, id, result.Value);
+                if (result.Signal != 0 && task != null) kernel.SignalThread(task, result.Signal); // after the answer: see Raising
                 return;
             case ResultKind.NewDescriptor:
                 // Installed first and answered after the kernel has closed its own descriptor, so the guest's is the

@@ -74,12 +74,23 @@ public static class FilterBuilder
 
     /// <summary>
     /// Stops (with <paramref name="stop"/>) when the argument's low 32 bits are one of the values, or when the whole
-    /// argument is not 0; allows otherwise. Each branch returns, so A needs no reloading.
+    /// argument is not 0, or when its low 32 bits have the sign bit; allows otherwise. Each branch returns, so A needs
+    /// no reloading.
     /// </summary>
     private static List<Instruction> ArgumentTest(StopWhen when, uint stop)
     {
         // seccomp_data: nr(4) arch(4) instruction_pointer(8) args[6](8 each), little endian.
         uint low = (uint)(16 + 8 * when.Arg);
+        if (when.Negative)
+        {
+            return
+            [
+                new(BPF_LD_W_ABS, 0, 0, low),
+                new(BPF_JGE_K, 1, 0, 0x80000000),     // an int below 0: stop
+                new(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW),
+                new(BPF_RET_K, 0, 0, stop),
+            ];
+        }
         if (when.Nonzero)
         {
             return

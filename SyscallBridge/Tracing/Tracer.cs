@@ -171,6 +171,7 @@ public sealed class Tracer
             r.rax = (ulong)result.Value;
             t.StoreRegs();
             t.WantsSyscallExit = false;
+            if (result.Signal != 0) kernel.SignalThread(t.Task!, result.Signal); // pending as the skipped call returns
         }
         else
         {

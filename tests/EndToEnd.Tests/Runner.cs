@@ -67,6 +67,16 @@ public static class Runner
             .WithArguments(["-i", "PATH=" + GuestPath, "HOME=/root", "TERM=dumb", HostTool.Locate("chroot", "coreutils"), mountPoint, .. command]));
 
     /// <summary>
+    /// Runs COMMAND natively, chrooted into <paramref name="root"/> (writable: procfs is mounted on its /proc), in a pid
+    /// namespace and mount namespace of its own (unshare), so the command is pid 1 and /proc shows its own processes, as
+    /// under userkernel. Nothing is left mounted: the namespace goes with the command.
+    /// </summary>
+    public static Task<RunResult> NativeWithProcAsync(string root, params string[] command) =>
+        RunAsync(Cli.Wrap(HostTool.Locate("unshare", "util-linux"))
+            .WithArguments(["--pid", "--fork", "--mount", "--mount-proc=" + Path.Combine(root, "proc"),
+                HostTool.Locate("env", "coreutils"), "-i", "PATH=" + GuestPath, "HOME=/root", "TERM=dumb", HostTool.Locate("chroot", "coreutils"), root, .. command]));
+
+    /// <summary>
     /// Runs COMMAND natively under chroot with chroot's own arguments first (options such as --userspec and
     /// --groups, then the mount point), with the guest's environment.
     /// </summary>

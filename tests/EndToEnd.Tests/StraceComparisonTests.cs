@@ -171,8 +171,12 @@ internal static class StraceLog
             if (!Mediated.Contains(name) || NewerThanStrace.Contains(name)) continue;
             // A call interrupted by a signal and restarted shows twice, whenever the signal happens to land.
             if (call.Groups["result"].Value.StartsWith("? ERESTART", StringComparison.Ordinal)) continue;
-            // ioctl stops only for the terminal requests that carry process groups (the table's StopWhen).
-            if (name == "ioctl" && !Regex.IsMatch(call.Groups["args"].Value, "TIOC[GS]PGRP|TIOCGSID")) continue;
+            // Rows that stop only for some arguments (the table's StopWhen) show only those calls: ioctl the terminal requests
+            // that carry process groups, prctl the two capability options, the clock calls a CPU-time clock.
+            string args = call.Groups["args"].Value;
+            if (name == "ioctl" && !Regex.IsMatch(args, "TIOC[GS]PGRP|TIOCGSID")) continue;
+            if (name == "prctl" && !Regex.IsMatch(args, "^PR_(CAPBSET_DROP|SET_SECUREBITS)")) continue;
+            if (name is "clock_gettime" or "clock_getres" or "clock_nanosleep" or "timer_create" && !args.Contains("CPUCLOCK", StringComparison.Ordinal)) continue;
             if (!calls.TryGetValue(pid, out List<string>? list)) { calls[pid] = list = new(); order.Add(pid); }
             list.Add(Normalize(name, call.Groups["args"].Value, call.Groups["result"].Value));
         }

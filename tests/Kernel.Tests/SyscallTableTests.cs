@@ -38,6 +38,7 @@ public class SyscallTableTests
     [InlineData("msgget"), InlineData("msgsnd"), InlineData("msgrcv"), InlineData("msgctl"), InlineData("inotify_add_watch")]
     [InlineData("getpriority"), InlineData("setpriority"), InlineData("ioprio_get"), InlineData("ioprio_set"), InlineData("get_robust_list"), InlineData("prlimit64")]
     [InlineData("sched_setaffinity"), InlineData("sched_getaffinity"), InlineData("sched_setattr"), InlineData("migrate_pages"), InlineData("move_pages"), InlineData("io_uring_setup")]
+    [InlineData("clock_gettime"), InlineData("clock_getres"), InlineData("clock_nanosleep"), InlineData("timer_create"), InlineData("clock_settime")]
     public void A_call_that_can_name_a_host_object_is_mediated(string name)
     {
         SyscallEntry row = System.Linq.Enumerable.Single(SyscallTable.Rows, r => r.Name == name);

@@ -34,6 +34,16 @@ static const char *errname(int e)
     case ECONNREFUSED: return "ECONNREFUSED";
     case ENXIO: return "ENXIO";
     case ENOTSOCK: return "ENOTSOCK";
+    case EFBIG: return "EFBIG";
+    case EMFILE: return "EMFILE";
+    case ENFILE: return "ENFILE";
+    case ENOMEM: return "ENOMEM";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case ENOTTY: return "ENOTTY";
+    case ENODEV: return "ENODEV";
+    case EAGAIN: return "EAGAIN";
+    case EIO: return "EIO";
     default: return "E?";
     }
 }

@@ -4,7 +4,7 @@
    Direct, against the host canary's pid, its process group and userkernel's pid: kill, tkill, tgkill,
    rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_open (+ pidfd_send_signal), /proc/PID as a pidfd, wait4, waitid,
    ptrace, process_vm_readv, prlimit64, get/setpriority, sched_setaffinity, sched_setscheduler, ioprio_set,
-   get_robust_list, kcmp, setpgid, getpgid and getsid all fail; fcntl F_SETOWN and F_SETOWN_EX (with F_SETSIG and
+   get_robust_list, kcmp, setpgid, getpgid, getsid and clock_gettime and clock_getres of its CPU-time clock all fail; fcntl F_SETOWN and F_SETOWN_EX (with F_SETSIG and
    O_ASYNC) on a pipe and a socket, and ioctl FIOSETOWN and SIOCSPGRP fail, and the I/O triggered afterwards
    signals no host process. kill(-1) reaches guests only. The fatal signals (SIGSTOP, SIGKILL) come last.
    Raced: kill, tgkill, rt_sigqueueinfo, pidfd_send_signal, F_SETOWN_EX and FIOSETOWN aimed at a guest child, with
@@ -133,6 +133,11 @@ static void process_calls(const char *who, pid_t target)
     TRY("setpgid", setpgid(target, target));
     TRY("getpgid", getpgid(target));
     TRY("getsid", getsid(target));
+    /* A CPU-time clock id holds a pid (clock_getcpuclockid): the host's would read a host process's CPU time. */
+    struct timespec ts;
+    clockid_t cpu_clock = (clockid_t)((~(unsigned)target << 3) | 2 /* CPUCLOCK_SCHED */);
+    TRY("clock_gettime_cpu_clock", clock_gettime(cpu_clock, &ts));
+    TRY("clock_getres_cpu_clock", clock_getres(cpu_clock, &ts));
 #undef TRY
 }
 

@@ -1,0 +1,34 @@
+using System.Runtime.InteropServices;
+
+namespace UserKernel.Kernel;
+
+internal static partial class Interop
+{
+    internal static partial class Libc
+    {
+        internal const int RLIMIT_FSIZE = 1, RLIMIT_NOFILE = 7;
+        internal const ulong RLIM_INFINITY = ulong.MaxValue;
+
+        /// <summary>struct rlimit.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct Rlimit
+        {
+            public ulong rlim_cur;
+            public ulong rlim_max;
+        }
+
+        /// <summary>prlimit(2) reading a host process's limit (the guest's own, which the kernel's calls on its behalf must honour).</summary>
+        [LibraryImport("libc", EntryPoint = "prlimit", SetLastError = true)]
+        private static partial int PrlimitGet(int pid, int resource, nint newLimit, out Rlimit oldLimit);
+
+        /// <summary>prlimit(2) setting a host process's limit.</summary>
+        [LibraryImport("libc", EntryPoint = "prlimit", SetLastError = true)]
+        private static partial int PrlimitSet(int pid, int resource, in Rlimit newLimit, nint oldLimit);
+
+        /// <summary>The limit <paramref name="resource"/> of host process (or thread) <paramref name="pid"/>; null if it cannot be read.</summary>
+        internal static Rlimit? GetLimit(int pid, int resource) => PrlimitGet(pid, resource, 0, out Rlimit limit) == 0 ? limit : null;
+
+        /// <summary>Sets the limit <paramref name="resource"/> of host process <paramref name="pid"/>; whether the host agreed.</summary>
+        internal static bool SetLimit(int pid, int resource, Rlimit limit) => PrlimitSet(pid, resource, limit, 0) == 0;
+    }
+}

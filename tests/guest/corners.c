@@ -1,0 +1,548 @@
+/* The errno corners an external syscall suite (the Linux Test Project's) found, each compared with native Linux:
+ * reads of directory descriptors, O_NOATIME, signals and low ports for an ordinary user, prctl's capability calls,
+ * readlink(""), RLIMIT_FSIZE, ETXTBSY, mixed socket families, clock_settime, CPU-time clocks, calls on pids that do
+ * not exist, tcsetpgrp, pidfd_send_signal on a /proc/PID descriptor and RLIMIT_NOFILE. Run as root in a writable root
+ * with /proc mounted: natively in a pid namespace of its own, under chroot into a copy of the tree. Work that needs
+ * an ordinary user runs in a child that became uid 1000. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "errnames.h"
+
+static const char *self;
+
+/* capget and capset's structures (linux/capability.h, which musl's headers lack). */
+#define CAP_CHOWN 0
+#define CAP_SETPCAP 8
+#define CAP_MKNOD 27
+struct cap_header { unsigned version; int pid; };
+struct cap_data { unsigned effective, permitted, inheritable; };
+
+/* Runs F in a child, as root or (USER) as uid and gid 1000 with no supplementary groups, and waits for it. */
+static void in_child(int user, void (*f)(void))
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (user && (setgroups(0, NULL) != 0 || setresgid(1000, 1000, 1000) != 0 || setresuid(1000, 1000, 1000) != 0)) {
+            printf("becoming uid 1000: %s\n", errname(errno));
+            _exit(1);
+        }
+        f();
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+}
+
+/* A child that waits to be killed. */
+static pid_t sleeper(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (;;) pause();
+    }
+    return pid;
+}
+
+/* A descriptor's number or -1, closed at once: an open checked for its errno leaves nothing open behind it. */
+static int opened(int fd)
+{
+    if (fd >= 0) close(fd);
+    return fd;
+}
+
+/* Waits up to SECONDS for CHILD to end, then kills it; its status. */
+static int reap_within_seconds(pid_t child, int seconds)
+{
+    int status;
+    for (int i = 0; i < seconds * 100; i++) {
+        if (waitpid(child, &status, WNOHANG) == child) return status;
+        usleep(10000);
+    }
+    kill(child, SIGKILL);
+    waitpid(child, &status, 0);
+    return status;
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n) break;
+    close(in);
+    close(out);
+}
+
+static void directory_reads(const char *dir)
+{
+    char buf[64], line[128];
+    struct iovec iov = { buf, sizeof buf };
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    snprintf(line, sizeof line, "read %s", dir);
+    CHECK(line, read(fd, buf, sizeof buf));
+    snprintf(line, sizeof line, "pread %s", dir);
+    CHECK(line, pread(fd, buf, sizeof buf, 0));
+    snprintf(line, sizeof line, "readv %s", dir);
+    CHECK(line, readv(fd, &iov, 1));
+    snprintf(line, sizeof line, "preadv %s", dir);
+    CHECK(line, preadv(fd, &iov, 1, 0));
+    snprintf(line, sizeof line, "mmap %s", dir);
+    CHECK(line, mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED ? -1 : 0);
+    close(fd);
+}
+
+static void directories(void)
+{
+    mkdir("/data/made", 0755);
+    const char *dirs[] = { "/data/nested", "/", "/tmp", "/data/made", "/proc", "/proc/self", NULL };
+    for (int i = 0; dirs[i]; i++) directory_reads(dirs[i]);
+
+    /* What a directory descriptor is for still works, after a read has failed. */
+    char buf[4096];
+    int fd = open("/data/nested", O_RDONLY | O_DIRECTORY);
+    CHECK("read before getdents", read(fd, buf, sizeof buf));
+    long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+    printf("getdents64 lists entries: %s\n", n > 0 ? "yes" : errname(errno));
+    printf("getdents64 at the end: %ld\n", syscall(SYS_getdents64, fd, buf, sizeof buf));
+    CHECK("lseek back to the start", lseek(fd, 0, SEEK_SET));
+    printf("getdents64 again: %s\n", syscall(SYS_getdents64, fd, buf, sizeof buf) == n ? "same count" : "differs");
+    struct stat st;
+    printf("fstat: %s\n", fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) ? "a directory" : "not a directory");
+    CHECK("openat relative to it", openat(fd, "top.txt", O_RDONLY));
+    CHECK("fchdir to it", fchdir(fd));
+    CHECK("open relative to the new cwd", open("a/sibling.txt", O_RDONLY));
+    CHECK("write to it", write(fd, "x", 1));
+    chdir("/");
+    int path = open("/data/nested", O_PATH);
+    CHECK("read an O_PATH directory descriptor", read(path, buf, sizeof buf));
+    close(path);
+    close(fd);
+}
+
+static void noatime_as_user(void)
+{
+    CHECK("user: open another's file O_NOATIME", open("/data/text.txt", O_RDONLY | O_NOATIME));
+    CHECK("user: open another's unreadable file O_NOATIME", open("/tmp/secret", O_RDONLY | O_NOATIME));
+    int mine = open("/tmp/mine", O_CREAT | O_WRONLY, 0644);
+    CHECK("user: create own file", mine);
+    close(mine);
+    CHECK("user: open own file O_NOATIME", open("/tmp/mine", O_RDONLY | O_NOATIME));
+    CHECK("user: open a directory of another's O_NOATIME", open("/data/nested", O_RDONLY | O_NOATIME));
+}
+
+static void noatime(void)
+{
+    close(open("/tmp/secret", O_CREAT | O_WRONLY, 0600));
+    CHECK("root: open another's file O_NOATIME", open("/tmp/mine-not", O_CREAT | O_RDONLY | O_NOATIME, 0644));
+    in_child(1, noatime_as_user);
+    CHECK("root: open the user's file O_NOATIME", open("/tmp/mine", O_RDONLY | O_NOATIME));
+}
+
+static pid_t root_child;
+
+static void signals_as_user(void)
+{
+    CHECK("user: kill another user's process", kill(root_child, SIGTERM));
+    CHECK("user: kill 0 another user's process", kill(root_child, 0));
+    CHECK("user: tkill another user's process", syscall(SYS_tkill, root_child, SIGTERM));
+    CHECK("user: tgkill another user's process", syscall(SYS_tgkill, root_child, root_child, SIGTERM));
+    union sigval v = { 0 };
+    CHECK("user: sigqueue to another user's process", sigqueue(root_child, SIGTERM, v));
+    int pidfd = (int)syscall(SYS_pidfd_open, root_child, 0);
+    CHECK("user: pidfd_open another user's process", pidfd);
+    CHECK("user: pidfd_send_signal to another user's process", syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0));
+    CHECK("user: SIGCONT to another user's process of the session", kill(root_child, SIGCONT));
+    CHECK("user: kill itself with 0", kill(getpid(), 0));
+    pid_t mine = sleeper();
+    CHECK("user: kill its own child", kill(mine, SIGTERM));
+    waitpid(mine, NULL, 0);
+    CHECK("user: kill a pid that does not exist", kill(99999, 0));
+}
+
+static void signals(void)
+{
+    root_child = sleeper();
+    in_child(1, signals_as_user);
+    printf("root's child still runs: %s\n", waitpid(root_child, NULL, WNOHANG) == 0 ? "yes" : "no");
+    CHECK("root: kill another user's process", kill(root_child, SIGTERM));
+    int status;
+    waitpid(root_child, &status, 0);
+    printf("root's child: killed by %d\n", WIFSIGNALED(status) ? WTERMSIG(status) : -1);
+}
+
+static int bind_inet(int type, const char *addr, int port)
+{
+    int s = socket(AF_INET, type, 0);
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
+    inet_pton(AF_INET, addr, &sin.sin_addr);
+    int r = bind(s, (struct sockaddr *)&sin, sizeof sin);
+    int e = errno;
+    close(s);
+    errno = e;
+    return r;
+}
+
+static void ports_as_user(void)
+{
+    CHECK("user: bind tcp 127.0.0.1:1023", bind_inet(SOCK_STREAM, "127.0.0.1", 1023));
+    CHECK("user: bind udp 0.0.0.0:1", bind_inet(SOCK_DGRAM, "0.0.0.0", 1));
+    CHECK("user: bind tcp 127.0.0.1:0", bind_inet(SOCK_STREAM, "127.0.0.1", 0));
+    CHECK("user: bind tcp 192.0.2.1:80 (not local)", bind_inet(SOCK_STREAM, "192.0.2.1", 80));
+    int s6 = socket(AF_INET6, SOCK_STREAM, 0);
+    if (s6 >= 0) {
+        struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(1023), .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+        int r = bind(s6, (struct sockaddr *)&sin6, sizeof sin6);
+        printf("user: bind tcp6 [::1]:1023: %s\n", r == 0 ? "ok" : errname(errno));
+        close(s6);
+    }
+}
+
+static void families(void)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    strcpy(sun.sun_path, "/tmp/sock");
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK("bind AF_UNIX address on AF_INET socket", bind(s, (struct sockaddr *)&sun, sizeof sun));
+    CHECK("bind short AF_UNIX address on AF_INET socket", bind(s, (struct sockaddr *)&sun, 4));
+    CHECK("connect AF_UNIX address on AF_INET socket", connect(s, (struct sockaddr *)&sun, sizeof sun));
+    close(s);
+    s = socket(AF_INET, SOCK_DGRAM, 0);
+    CHECK("sendto AF_UNIX address on AF_INET socket", sendto(s, "x", 1, 0, (struct sockaddr *)&sun, sizeof sun));
+    close(s);
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(5000) };
+    s = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK("bind AF_INET address on AF_UNIX socket", bind(s, (struct sockaddr *)&sin, sizeof sin));
+    close(s);
+    in_child(1, ports_as_user);
+}
+
+static void prctl_as_user(void)
+{
+    CHECK("user: PR_CAPBSET_READ CAP_MKNOD", prctl(PR_CAPBSET_READ, CAP_MKNOD, 0, 0, 0));
+    CHECK("user: PR_CAPBSET_DROP CAP_MKNOD", prctl(PR_CAPBSET_DROP, CAP_MKNOD, 0, 0, 0));
+    CHECK("user: PR_CAPBSET_DROP 999", prctl(PR_CAPBSET_DROP, 999, 0, 0, 0));
+    CHECK("user: PR_SET_SECUREBITS SECBIT_KEEP_CAPS", prctl(PR_SET_SECUREBITS, 0x10, 0, 0, 0));
+    CHECK("user: PR_SET_SECUREBITS 0", prctl(PR_SET_SECUREBITS, 0, 0, 0, 0));
+    CHECK("user: PR_SET_KEEPCAPS", prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0));
+}
+
+static void prctl_as_root(void)
+{
+    printf("root: PR_CAPBSET_READ CAP_MKNOD: %d\n", prctl(PR_CAPBSET_READ, CAP_MKNOD, 0, 0, 0));
+    CHECK("root: PR_CAPBSET_DROP CAP_MKNOD", prctl(PR_CAPBSET_DROP, CAP_MKNOD, 0, 0, 0));
+    printf("root: PR_CAPBSET_READ CAP_MKNOD after the drop: %d\n", prctl(PR_CAPBSET_READ, CAP_MKNOD, 0, 0, 0));
+    CHECK("root: PR_CAPBSET_DROP 999", prctl(PR_CAPBSET_DROP, 999, 0, 0, 0));
+    CHECK("root: PR_SET_SECUREBITS SECBIT_KEEP_CAPS", prctl(PR_SET_SECUREBITS, 0x10, 0, 0, 0));
+    printf("root: PR_GET_SECUREBITS: %d\n", prctl(PR_GET_SECUREBITS, 0, 0, 0, 0));
+    CHECK("root: PR_SET_SECUREBITS an unknown bit", prctl(PR_SET_SECUREBITS, 0x10000, 0, 0, 0));
+
+    /* Without CAP_SETPCAP in the effective set, root is refused too. */
+    struct cap_header h = { 0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0 };
+    struct cap_data d[2];
+    syscall(SYS_capget, &h, d);
+    d[0].effective &= ~(1u << CAP_SETPCAP);
+    CHECK("root: capset without CAP_SETPCAP", syscall(SYS_capset, &h, d));
+    CHECK("root without CAP_SETPCAP: PR_CAPBSET_DROP CAP_CHOWN", prctl(PR_CAPBSET_DROP, CAP_CHOWN, 0, 0, 0));
+    CHECK("root without CAP_SETPCAP: PR_SET_SECUREBITS 0", prctl(PR_SET_SECUREBITS, 0, 0, 0, 0));
+}
+
+static void links(void)
+{
+    char buf[64];
+    CHECK("readlink \"\"", readlink("", buf, sizeof buf));
+    CHECK("readlink \"\" with size 0", readlink("", buf, 0));
+    int dir = open("/data", O_RDONLY | O_DIRECTORY);
+    CHECK("readlinkat a directory, \"\"", readlinkat(dir, "", buf, sizeof buf));
+    int link = open("/data/links/rel", O_PATH | O_NOFOLLOW);
+    ssize_t n = readlinkat(link, "", buf, sizeof buf);
+    printf("readlinkat an O_PATH symlink, \"\": %s '%.*s'\n", n >= 0 ? "ok" : errname(errno), n > 0 ? (int)n : 0, buf);
+    close(link);
+    close(dir);
+}
+
+static volatile sig_atomic_t xfsz;
+static void on_xfsz(int sig) { (void)sig; xfsz++; }
+
+static void file_size_limit(void)
+{
+    signal(SIGXFSZ, on_xfsz);
+    int fd = open("/tmp/big", O_CREAT | O_RDWR | O_TRUNC, 0644);
+    char block[8192] = { 0 };
+    if (write(fd, block, sizeof block) != (ssize_t)sizeof block) printf("write: %s\n", errname(errno));
+    struct rlimit limit = { 4096, 4096 };
+    CHECK("setrlimit RLIMIT_FSIZE 4096", setrlimit(RLIMIT_FSIZE, &limit));
+    CHECK("truncate a bigger file down, past the limit", truncate("/tmp/big", 6000));
+    printf("SIGXFSZ so far: %d\n", (int)xfsz);
+    CHECK("truncate up past the limit", truncate("/tmp/big", 8192));
+    printf("SIGXFSZ so far: %d\n", (int)xfsz);
+    CHECK("ftruncate up past the limit", ftruncate(fd, 8192));
+    printf("SIGXFSZ so far: %d\n", (int)xfsz);
+    CHECK("truncate to the limit", truncate("/tmp/big", 4096));
+    CHECK("truncate an image file up past the limit", truncate("/data/words", 5000));
+    printf("SIGXFSZ so far: %d\n", (int)xfsz);
+    CHECK("pwrite past the limit", pwrite(fd, "x", 1, 5000));
+    printf("SIGXFSZ so far: %d\n", (int)xfsz);
+    int ro = open("/tmp/big", O_RDONLY);
+    CHECK("ftruncate a read-only descriptor up past the limit", ftruncate(ro, 8192));
+    printf("SIGXFSZ so far: %d\n", (int)xfsz);
+    close(ro);
+    close(fd);
+}
+
+/* Runs PROGRAM with ARG in a child: "ok" and its status, or the errno execve gave. */
+static void try_exec(const char *what, const char *program, const char *arg)
+{
+    int p[2];
+    pipe(p);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        execl(program, arg, (char *)NULL);
+        int e = errno;
+        if (write(p[1], &e, sizeof e) != sizeof e) _exit(126);
+        _exit(127);
+    }
+    close(p[1]);
+    int e = 0, status;
+    ssize_t n = read(p[0], &e, sizeof e);
+    close(p[0]);
+    waitpid(pid, &status, 0);
+    if (n == sizeof e) printf("%s: %s\n", what, errname(e));
+    else printf("%s: ok, exit %d\n", what, WEXITSTATUS(status));
+}
+
+static void text_busy_in(const char *prog)
+{
+    char line[128];
+    copy_file("/bin/busybox", prog);
+    int w = open(prog, O_WRONLY);
+    snprintf(line, sizeof line, "execve %s while open for writing", prog);
+    try_exec(line, prog, "true");
+    close(w);
+    snprintf(line, sizeof line, "execve %s once closed", prog);
+    try_exec(line, prog, "true");
+
+    /* A program being executed: its exec closed the close-on-exec pipe, so it runs when the read returns. */
+    int p[2];
+    pipe2(p, O_CLOEXEC);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(prog, "sleep", "30", (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    char c;
+    if (read(p[0], &c, 1) != 0) printf("the pipe did not close\n");
+    close(p[0]);
+    snprintf(line, sizeof line, "open %s O_WRONLY while it runs", prog);
+    CHECK(line, opened(open(prog, O_WRONLY)));
+    snprintf(line, sizeof line, "open %s O_RDWR|O_TRUNC while it runs", prog);
+    CHECK(line, opened(open(prog, O_RDWR | O_TRUNC)));
+    snprintf(line, sizeof line, "open %s O_RDONLY while it runs", prog);
+    CHECK(line, opened(open(prog, O_RDONLY)));
+    snprintf(line, sizeof line, "truncate %s while it runs", prog);
+    CHECK(line, truncate(prog, 0));
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    snprintf(line, sizeof line, "open %s O_WRONLY once it ended", prog);
+    CHECK(line, opened(open(prog, O_WRONLY)));
+}
+
+static void text_busy(void)
+{
+    text_busy_in("/data/prog");
+    text_busy_in("/tmp/prog");
+
+    /* A script open for writing, by the process that executes it (close-on-exec or not). */
+    int fd = open("/tmp/script.sh", O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0755);
+    if (write(fd, "#!/bin/sh\nexit 4\n", 17) != 17) printf("write: %s\n", errname(errno));
+    try_exec("execve a script open for writing", "/tmp/script.sh", "script");
+    close(fd);
+    try_exec("execve the script once closed", "/tmp/script.sh", "script");
+    CHECK("open the program running now for writing", opened(open(self, O_WRONLY)));
+    CHECK("open a program no one runs for writing", opened(open("/bin/busybox", O_WRONLY)));
+}
+
+static void clocks_as_user(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    CHECK("user: clock_settime CLOCK_REALTIME", clock_settime(CLOCK_REALTIME, &now));
+    struct timeval tv = { now.tv_sec, 0 };
+    CHECK("user: settimeofday", settimeofday(&tv, NULL));
+}
+
+static void *spin(void *arg)
+{
+    struct timespec t;
+    do clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); while (t.tv_nsec < 30000000 && t.tv_sec == 0);
+    return arg;
+}
+
+static void clocks(void)
+{
+    struct timespec now, bad = { 0, 2000000000 };
+    clock_gettime(CLOCK_REALTIME, &now);
+    CHECK("clock_settime CLOCK_REALTIME, tv_nsec out of range", clock_settime(CLOCK_REALTIME, &bad));
+    CHECK("clock_settime CLOCK_MONOTONIC", clock_settime(CLOCK_MONOTONIC, &now));
+    CHECK("clock_settime clock 99", clock_settime(99, &now));
+    in_child(1, clocks_as_user);
+
+    clockid_t clock;
+    struct timespec t;
+    pthread_t thread;
+    pthread_create(&thread, NULL, spin, NULL);
+    printf("pthread_getcpuclockid: %s\n", errname(pthread_getcpuclockid(thread, &clock)));
+    pthread_join(thread, NULL); /* a finished thread's clock is gone: read it while it runs instead */
+    pthread_create(&thread, NULL, spin, NULL);
+    pthread_getcpuclockid(thread, &clock);
+    CHECK("clock_gettime of a thread's clock", clock_gettime(clock, &t));
+    CHECK("clock_getres of a thread's clock", clock_getres(clock, &t));
+    pthread_join(thread, NULL);
+    printf("clock_getcpuclockid of itself: %s\n", errname(clock_getcpuclockid(getpid(), &clock)));
+    CHECK("clock_gettime of its own process clock", clock_gettime(clock, &t));
+    pid_t child = sleeper();
+    printf("clock_getcpuclockid of a child: %s\n", errname(clock_getcpuclockid(child, &clock)));
+    CHECK("clock_gettime of a child's process clock", clock_gettime(clock, &t));
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    printf("clock_getcpuclockid of a pid that does not exist: %s\n", errname(clock_getcpuclockid(99999, &clock)));
+    CHECK("clock_gettime of a process clock of a pid that does not exist", clock_gettime(clock, &t));
+    clockid_t thread_of_child = (clockid_t)((~(unsigned)child << 3) | 4 | 2);
+    CHECK("clock_gettime of a thread clock of another process", clock_gettime(thread_of_child, &t));
+    CHECK("clock_settime of its own process clock", clock_settime(CLOCK_PROCESS_CPUTIME_ID, &now));
+}
+
+static void missing_pids(void)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    sched_getaffinity(0, sizeof set, &set);
+    struct rlimit r;
+    CHECK("sched_getaffinity of a pid that does not exist", sched_getaffinity(99999, sizeof set, &set));
+    CHECK("sched_setaffinity of a pid that does not exist", sched_setaffinity(99999, sizeof set, &set));
+    CHECK("prlimit of a pid that does not exist", prlimit(99999, RLIMIT_NOFILE, NULL, &r));
+    CHECK("sched_getaffinity of pid -5", syscall(SYS_sched_getaffinity, -5, sizeof set, &set));
+    CHECK("sched_setaffinity of pid -5", syscall(SYS_sched_setaffinity, -5, sizeof set, &set));
+    CHECK("prlimit of pid -5", prlimit(-5, RLIMIT_NOFILE, NULL, &r));
+    CHECK("sched_getaffinity of a missing pid, too small a mask", syscall(SYS_sched_getaffinity, 99999, 1, &set));
+    struct sched_param param;
+    CHECK("sched_getparam of a pid that does not exist", sched_getparam(99999, &param));
+    CHECK("sched_getparam of pid -5", sched_getparam(-5, &param));
+    CHECK("sched_getscheduler of pid -5", sched_getscheduler(-5));
+    CHECK("getpgid of pid -5", getpgid(-5));
+    CHECK("getsid of a pid that does not exist", getsid(99999));
+    CHECK("getpriority of a pid that does not exist", getpriority(PRIO_PROCESS, 99999));
+}
+
+static void terminals(void)
+{
+    int file = open("/data/text.txt", O_RDONLY);
+    CHECK("tcsetpgrp on a descriptor that is not open", tcsetpgrp(987, getpgrp()));
+    CHECK("tcsetpgrp on a regular file", tcsetpgrp(file, getpgrp()));
+    CHECK("tcsetpgrp on a regular file, a group that does not exist", tcsetpgrp(file, 99999));
+    CHECK("tcgetpgrp on a descriptor that is not open", tcgetpgrp(987));
+    CHECK("tcgetpgrp on a regular file", tcgetpgrp(file));
+    close(file);
+}
+
+static void proc_pidfds(void)
+{
+    char path[64];
+    pid_t child = sleeper();
+    snprintf(path, sizeof path, "/proc/%d", (int)child);
+    int dir = open(path, O_RDONLY | O_DIRECTORY);
+    CHECK("open /proc/PID", dir);
+    CHECK("pidfd_send_signal 0 to a /proc/PID descriptor", syscall(SYS_pidfd_send_signal, dir, 0, NULL, 0));
+    CHECK("pidfd_send_signal SIGTERM to a /proc/PID descriptor", syscall(SYS_pidfd_send_signal, dir, SIGTERM, NULL, 0));
+    int status = reap_within_seconds(child, 5);
+    printf("child: killed by %d\n", WIFSIGNALED(status) ? WTERMSIG(status) : -1);
+    CHECK("pidfd_send_signal to a /proc/PID of a reaped child", syscall(SYS_pidfd_send_signal, dir, SIGTERM, NULL, 0));
+    close(dir);
+    int self_dir = open("/proc/self", O_RDONLY | O_DIRECTORY);
+    CHECK("pidfd_send_signal 0 to /proc/self", syscall(SYS_pidfd_send_signal, self_dir, 0, NULL, 0));
+    close(self_dir);
+    int task = open("/proc/self/task", O_RDONLY | O_DIRECTORY);
+    CHECK("pidfd_send_signal 0 to /proc/self/task", syscall(SYS_pidfd_send_signal, task, 0, NULL, 0));
+    close(task);
+    int file = open("/data/text.txt", O_RDONLY);
+    CHECK("pidfd_send_signal 0 to a regular file", syscall(SYS_pidfd_send_signal, file, 0, NULL, 0));
+    close(file);
+}
+
+static void descriptor_limit(void)
+{
+    for (int fd = 3; fd < 1024; fd++) close(fd);
+    /* Below the hard limit, which the kernel may need to pass for a moment for an exec (without CAP_SYS_RESOURCE). */
+    struct rlimit limit = { 16, 64 };
+    CHECK("setrlimit RLIMIT_NOFILE 16", setrlimit(RLIMIT_NOFILE, &limit));
+    int opened = 0;
+    while (open("/data/text.txt", O_RDONLY) >= 0) opened++;
+    printf("opens until the limit: %d, then %s\n", opened, errname(errno));
+    int p[2], s[2];
+    CHECK("open a directory at the limit", open("/data", O_RDONLY | O_DIRECTORY));
+    CHECK("open /proc/self/status at the limit", open("/proc/self/status", O_RDONLY));
+    CHECK("open O_PATH at the limit", open("/data", O_PATH));
+    CHECK("open O_CREAT at the limit", open("/tmp/new-at-limit", O_CREAT | O_WRONLY, 0644));
+    CHECK("dup at the limit", dup(0));
+    CHECK("pipe at the limit", pipe(p));
+    CHECK("socket at the limit", socket(AF_UNIX, SOCK_STREAM, 0));
+    CHECK("socketpair at the limit", socketpair(AF_UNIX, SOCK_STREAM, 0, s));
+    CHECK("memfd_create at the limit", memfd_create("x", 0));
+    CHECK("pidfd_open at the limit", syscall(SYS_pidfd_open, getpid(), 0));
+    CHECK("dup2 past the limit", dup2(0, 20));
+    CHECK("fcntl F_DUPFD past the limit", fcntl(0, F_DUPFD, 20));
+    /* exec needs no descriptor of the caller's, so a full table does not stop it. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/busybox", "true", (char *)NULL);
+        printf("execve at the limit: %s\n", errname(errno));
+        _exit(127);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    printf("execve at the limit: exit %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    self = argv[0];
+    setvbuf(stdout, NULL, _IONBF, 0); /* children print too; nothing may wait in a buffer across fork */
+    directories();
+    noatime();
+    signals();
+    families();
+    in_child(0, prctl_as_root);
+    in_child(1, prctl_as_user);
+    links();
+    in_child(0, file_size_limit);
+    text_busy();
+    clocks();
+    missing_pids();
+    terminals();
+    proc_pidfds();
+    in_child(0, descriptor_limit);
+    return 0;
+}
