@@ -179,7 +179,7 @@ public sealed class DebianTests(DebianImage debian)
             {
                 await screen.WaitFor("# ", 1);
                 await type("apt-get update -qq >/dev/null && apt-get install -y -qq vim-tiny >/dev/null 2>&1; echo installed=$?\n");
-                await screen.WaitFor("installed=0", 1);
+                await screen.WaitFor("installed=0", 1, seconds: 60); // apt over the network, on a machine that may be busy
                 await type("vi /root/note\n");
                 await screen.WaitFor("[New", 1);
                 await type("ihello from vi\x1b");

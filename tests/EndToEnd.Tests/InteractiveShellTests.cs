@@ -104,9 +104,9 @@ public sealed class InteractiveShellTests
             }
         }
 
-        public async Task WaitFor(string what, int times)
+        public async Task WaitFor(string what, int times, int seconds = 20)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
             while (Count(what) < times)
             {
                 try { await changed.WaitAsync(timeout.Token); }
