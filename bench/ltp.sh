@@ -292,7 +292,7 @@ awk -F'\t' '$4 == "worse" { split($2, a, " "); split($3, b, " "); w = 0
     for (i in a) if (a[i] ~ /w$/) w -= a[i] + 0
     for (i in b) if (b[i] ~ /w$/) w += b[i] + 0
     sa = $2; sb = $3; gsub(/ [0-9]+w/, "", sa); gsub(/ [0-9]+w/, "", sb)
-    if (w > 0 && (sa == sb || (a[1] == "PASS" && b[1] == "WARN" && substr(sa, 5) == substr(sb, 5)))) n++ }
+    if (w > 0 && (sa == sb || ((a[1] == "PASS" || a[1] == "CONF") && b[1] == "WARN" && substr(sa, 5) == substr(sb, 5)))) n++ }
   END { printf "of the worse, %d differ only by TWARN warnings (the same passes, failures and skips)\n", n }' "$results"
 printf 'LTP %s at %s; host: %s cores, %s; load average %s at the start, %s at the end\n' \
   "$(git -C "$ltp" describe --always 2>/dev/null || echo '?')" "$ltp" "$(nproc)" "$(uname -r)" "$load_start" "$(cut -d" " -f1-3 /proc/loadavg)"
