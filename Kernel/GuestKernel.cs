@@ -371,6 +371,9 @@ public sealed class GuestKernel : IDisposable
             case ExitAction.TranslateOwner:
                 result = Sys.GuestOwner(ctx, (int)rax);
                 break;
+            case ExitAction.TranslateLockHolder when rax == 0:
+                Sys.TranslateLockHolder(ctx);
+                break;
             case ExitAction.CheckForegroundGroup when rax == 0:
                 if (HostProcesses.ForegroundGroupOf(thread.HostTid) != ctx.ExitValue)
                 {

@@ -14,11 +14,11 @@ namespace UserKernel.Kernel.Syscalls;
 /// </summary>
 public static partial class Sys
 {
-    public const uint F_SETOWN = 8, F_GETOWN = 9, F_SETOWN_EX = 15, F_GETOWN_EX = 16;
+    public const uint F_SETOWN = 8, F_GETOWN = 9, F_SETOWN_EX = 15, F_GETOWN_EX = 16, F_GETLK = 5, F_OFD_GETLK = 36;
     public const uint FIOSETOWN = 0x8901, SIOCSPGRP = 0x8902, FIOGETOWN = 0x8903, SIOCGPGRP = 0x8904;
     private const int F_OWNER_TID = 0, F_OWNER_PID = 1, F_OWNER_PGRP = 2;
 
-    /// <summary>fcntl(2) for F_SETOWN, F_GETOWN, F_SETOWN_EX and F_GETOWN_EX; the filter lets every other command run on the host.</summary>
+    /// <summary>fcntl(2) for F_SETOWN, F_GETOWN, F_SETOWN_EX, F_GETOWN_EX, F_GETLK and F_OFD_GETLK; the filter lets every other command run on the host.</summary>
     public static SyscallResult Fcntl(SyscallContext ctx)
     {
         switch ((uint)ctx.Arg(1))
@@ -32,9 +32,25 @@ public static partial class Sys
                 return SyscallResult.RunOnHost;
             case F_SETOWN_EX:
                 return SetOwnerEx(ctx);
+            case F_GETLK or F_OFD_GETLK:
+                // The host tests the lock for the caller (POSIX locks belong to its process) and names the holder by
+                // its host pid: the guest's is put in its place at the exit.
+                ctx.OnExit = ExitAction.TranslateLockHolder;
+                return SyscallResult.RunOnHost;
             default:
                 return GetOwnerEx(ctx);
         }
+    }
+
+    /// <summary>After F_GETLK: struct flock's l_pid (offset 24) names a conflicting lock's holder by host pid, 0 for none of the guests'.</summary>
+    internal static void TranslateLockHolder(SyscallContext ctx)
+    {
+        const int F_UNLCK = 2;
+        GuestPtr flock = ctx.PtrArg(2);
+        if (!ctx.Memory.ReadInt32(flock).TryGet(out int typeAndWhence, out _) || (short)typeAndWhence == F_UNLCK) return;
+        GuestPtr pidAt = flock.Add(24);
+        // An open file description's lock has no process: Linux reports -1, which stays.
+        if (ctx.Memory.ReadInt32(pidAt).TryGet(out int hostPid, out _) && hostPid > 0) ctx.Memory.WriteInt32(pidAt, ctx.Kernel.Pids.ToGuest(hostPid));
     }
 
     /// <summary>F_SETOWN_EX: struct f_owner_ex { int type; pid_t pid; }, a thread, process or group.</summary>

@@ -119,6 +119,8 @@ public enum ExitAction
     IpcRemoved,
     /// <summary>F_GETOWN answered an owner: a host pid, or a host process group negated.</summary>
     TranslateOwner,
+    /// <summary>F_GETLK filled a struct flock at argument 2: its l_pid is a host pid.</summary>
+    TranslateLockHolder,
     /// <summary>TIOCSPGRP succeeded: the terminal's foreground group must be ExitValue, the host group the kernel meant.</summary>
     CheckForegroundGroup,
     /// <summary>accept made a new socket (rax): its peer's address goes into the guest's buffer, as the guest names it.</summary>

@@ -107,9 +107,9 @@ public static class SyscallTable
             Row(69, "msgsnd", Disposition.Forward, Sys.IpcUse, [ArgFormat.Int, ArgFormat.Ptr, ArgFormat.Size, ArgFormat.Hex], "the run's queues only"),
             Row(70, "msgrcv", Disposition.Forward, Sys.IpcUse, [ArgFormat.Int, ArgFormat.Ptr, ArgFormat.Size, ArgFormat.Int, ArgFormat.Hex], "the run's queues only"),
             Row(71, "msgctl", Disposition.Forward, Sys.IpcControl, [ArgFormat.Int, ArgFormat.Int, ArgFormat.Ptr], "as shmctl"),
-            Row(72, "fcntl", Disposition.Forward, Sys.Fcntl, [ArgFormat.Fd, ArgFormat.Int, ArgFormat.Hex], "stops only for F_SETOWN, F_GETOWN, F_SETOWN_EX and F_GETOWN_EX, whose ids are translated (ESRCH for a host id); every other command acts on a descriptor the guest holds") with
+            Row(72, "fcntl", Disposition.Forward, Sys.Fcntl, [ArgFormat.Fd, ArgFormat.Int, ArgFormat.Hex], "stops only for F_SETOWN, F_GETOWN, F_SETOWN_EX and F_GETOWN_EX, whose ids are translated (ESRCH for a host id), and for F_GETLK and F_OFD_GETLK, whose lock holder's pid is given as the guest's; every other command acts on a descriptor the guest holds") with
             {
-                StopWhen = new StopWhen(1, [Sys.F_SETOWN, Sys.F_GETOWN, Sys.F_SETOWN_EX, Sys.F_GETOWN_EX]),
+                StopWhen = new StopWhen(1, [Sys.F_SETOWN, Sys.F_GETOWN, Sys.F_SETOWN_EX, Sys.F_GETOWN_EX, Sys.F_GETLK, Sys.F_OFD_GETLK]),
             },
             Row(73, "flock", Disposition.Passthrough, null, [], "acts on descriptors the caller holds: its own files (memfds and stored files the kernel opened), pipes, sockets, terminals and allowed devices, which name nothing else"),
             Row(74, "fsync", Disposition.Passthrough, null, [], "acts on descriptors the caller holds: its own files (memfds and stored files the kernel opened), pipes, sockets, terminals and allowed devices, which name nothing else"),

@@ -491,6 +491,28 @@ static void proc_pidfds(void)
     close(file);
 }
 
+/* F_GETLK names the holder of a conflicting lock by pid: the parent's, as the child knows it. */
+static void lock_holder(void)
+{
+    int fd = open("/tmp/corners-lock", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10 };
+    CHECK("F_SETLK a write lock", fcntl(fd, F_SETLK, &lock));
+    pid_t child = fork();
+    if (child == 0) {
+        struct flock probe = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+        int r = fcntl(fd, F_GETLK, &probe);
+        printf("F_GETLK from a child: %s, type %s, holder is the parent: %s\n", r < 0 ? errname(errno) : "ok",
+               probe.l_type == F_WRLCK ? "F_WRLCK" : "other", probe.l_pid == getppid() ? "yes" : "no");
+        struct flock ofd = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+        r = fcntl(fd, F_OFD_GETLK, &ofd);
+        printf("F_OFD_GETLK from a child: %s, type %s\n", r < 0 ? errname(errno) : "ok", ofd.l_type == F_UNLCK ? "F_UNLCK" : "other");
+        _exit(0);
+    }
+    waitpid(child, NULL, 0);
+    close(fd);
+    unlink("/tmp/corners-lock");
+}
+
 static void descriptor_limit(void)
 {
     for (int fd = 3; fd < 1024; fd++) close(fd);
@@ -543,6 +565,7 @@ int main(int argc, char **argv)
     missing_pids();
     terminals();
     proc_pidfds();
+    lock_holder();
     in_child(0, descriptor_limit);
     return 0;
 }
