@@ -47,7 +47,8 @@ public static class StubProgram
         return elf;
     }
 
-    private static void WritePhdr(Span<byte> p, uint flags, ulong offset, ulong vaddr, ulong filesz, ulong memsz)
+    /// <summary>One x86-64 PT_LOAD program header (56 bytes), page-aligned; the other generated programs use it too.</summary>
+    public static void WritePhdr(Span<byte> p, uint flags, ulong offset, ulong vaddr, ulong filesz, ulong memsz)
     {
         BinaryPrimitives.WriteUInt32LittleEndian(p, 1); // PT_LOAD
         BinaryPrimitives.WriteUInt32LittleEndian(p[4..], flags);

@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Text;
+using UserKernel.Kernel.Loader;
 
 namespace UserKernel.SyscallBridge.Launch;
 
@@ -82,21 +83,9 @@ internal static class MountHelperProgram
         byte[] image = new byte[elf.Length + page.Length];
         elf.CopyTo(image, 0);
         page.CopyTo(image, elf.Length);
-        WritePhdr(image.AsSpan(64), 5 /* R+X */, 0, Base, (ulong)elf.Length);
-        WritePhdr(image.AsSpan(120), 6 /* R+W */, (ulong)elf.Length, DataAddress, (ulong)page.Length);
+        StubProgram.WritePhdr(image.AsSpan(64), 5 /* R+X */, 0, Base, (ulong)elf.Length, (ulong)elf.Length);
+        StubProgram.WritePhdr(image.AsSpan(120), 6 /* R+W */, (ulong)elf.Length, DataAddress, (ulong)page.Length, (ulong)page.Length);
         return image;
-    }
-
-    private static void WritePhdr(Span<byte> p, uint flags, ulong offset, ulong vaddr, ulong size)
-    {
-        BinaryPrimitives.WriteUInt32LittleEndian(p, 1); // PT_LOAD
-        BinaryPrimitives.WriteUInt32LittleEndian(p[4..], flags);
-        BinaryPrimitives.WriteUInt64LittleEndian(p[8..], offset);
-        BinaryPrimitives.WriteUInt64LittleEndian(p[16..], vaddr);
-        BinaryPrimitives.WriteUInt64LittleEndian(p[24..], vaddr);
-        BinaryPrimitives.WriteUInt64LittleEndian(p[32..], size);
-        BinaryPrimitives.WriteUInt64LittleEndian(p[40..], size);
-        BinaryPrimitives.WriteUInt64LittleEndian(p[48..], 4096);
     }
 
     /// <summary>The handful of x86-64 instructions the program is made of.</summary>
