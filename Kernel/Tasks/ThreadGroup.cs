@@ -59,8 +59,11 @@ public sealed class ThreadGroup
     /// <summary>
     /// check_kill_permission, which the host cannot make (all guests are one host user to it): a process may signal
     /// itself, a process its credentials allow (<see cref="Credentials.MayKill"/>), and with SIGCONT any of its session.
+    /// A session whose leader lies outside the host's pid namespace reads as 0 (userkernel started under
+    /// <c>unshare --pid</c>, or in a container); guests cannot join such a session, only inherit the one they started in,
+    /// so two zeros are the same session. -1 means the process is gone.
     /// </summary>
     public bool MaySignal(ThreadGroup target, int sig) =>
         target == this || Credentials.MayKill(target.Credentials)
-        || (sig == Abi.Signals.SIGCONT && HostProcesses.SessionOf(target.HostTgid) is int session and > 0 && session == HostProcesses.SessionOf(HostTgid));
+        || (sig == Abi.Signals.SIGCONT && HostProcesses.SessionOf(target.HostTgid) is int session and >= 0 && session == HostProcesses.SessionOf(HostTgid));
 }
