@@ -121,6 +121,12 @@ public sealed class GuestKernel : IDisposable
     /// <summary>Whom the kernel connected Unix sockets for, so SO_PEERCRED names the guest, not the kernel.</summary>
     public Net.PeerCredentials Peers { get; } = new();
 
+    /// <summary>
+    /// Set once a guest has asked for SO_PASSCRED: from then on received messages stop at their exit so the
+    /// SCM_CREDENTIALS the host wrote name guests, and the kernel's sends carry the guest they are for.
+    /// </summary>
+    public bool CredentialsPassed { get; set; }
+
     /// <summary>The System V IPC objects the run made, which are all its guests can reach.</summary>
     public IpcObjects Ipc { get; } = new();
     public UtsName UtsName { get; } = new();
@@ -373,6 +379,9 @@ public sealed class GuestKernel : IDisposable
                 break;
             case ExitAction.TranslateLockHolder when rax == 0:
                 Sys.TranslateLockHolder(ctx);
+                break;
+            case ExitAction.TranslateCredentials when rax >= 0:
+                Sys.TranslateReceivedCredentials(ctx, (int)rax);
                 break;
             case ExitAction.CheckForegroundGroup when rax == 0:
                 if (HostProcesses.ForegroundGroupOf(thread.HostTid) != ctx.ExitValue)

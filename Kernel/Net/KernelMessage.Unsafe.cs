@@ -29,6 +29,13 @@ public sealed unsafe class KernelMessage : IDisposable
     private byte[] data = [];
     private byte[] control = [];
     private int sent;
+    private int credentialsAt = -1;
+
+    /// <summary>
+    /// Set once the host has refused the kernel credentials naming another process (it has no CAP_SYS_ADMIN): the
+    /// kernel's later sends go without, and a receiver is told of a sender outside its view (pid 0).
+    /// </summary>
+    private static bool credentialsRefused;
 
     /// <summary>The msghdr handed to sendmsg, pointing into this object's pinned buffers.</summary>
     public byte[] Header => header;
@@ -89,6 +96,29 @@ public sealed unsafe class KernelMessage : IDisposable
         return message;
     }
 
+    /// <summary>
+    /// Names the guest the kernel sends for in SCM_CREDENTIALS (its host pid; the kernel's own uid and gid, which the
+    /// receiver's exit replaces with the sender's guest credentials), so a receiver with SO_PASSCRED learns the guest and
+    /// not the kernel. The host allows it only to a privileged kernel; once refused, never tried again.
+    /// </summary>
+    public void Credit(int hostPid)
+    {
+        if (credentialsRefused) return;
+        const int CmsgSize = 16 + 12, Aligned = 32;
+        byte[] with = GC.AllocateArray<byte>(control.Length + Aligned, pinned: true);
+        control.CopyTo(with, 0);
+        Span<byte> cmsg = with.AsSpan(control.Length);
+        BinaryPrimitives.WriteUInt64LittleEndian(cmsg, CmsgSize);
+        BinaryPrimitives.WriteInt32LittleEndian(cmsg[8..], SOL_SOCKET);
+        BinaryPrimitives.WriteInt32LittleEndian(cmsg[12..], SCM_CREDENTIALS);
+        BinaryPrimitives.WriteInt32LittleEndian(cmsg[16..], hostPid);
+        BinaryPrimitives.WriteUInt32LittleEndian(cmsg[20..], getuid());
+        BinaryPrimitives.WriteUInt32LittleEndian(cmsg[24..], getgid());
+        credentialsAt = control.Length;
+        control = with;
+        Assemble();
+    }
+
     /// <summary>Sets the address the host will send to (the guest's, translated); empty for none.</summary>
     public void SetName(byte[] hostName)
     {
@@ -131,7 +161,7 @@ public sealed unsafe class KernelMessage : IDisposable
 
     /// <summary>
     /// The control messages: SCM_RIGHTS descriptors become the kernel's duplicates; SCM_CREDENTIALS is left out (the
-    /// host attaches the sender's credentials itself where the receiver asked for them); the rest is copied as it is.
+    /// sender's true credentials go instead, <see cref="Credit"/>); the rest is copied as it is.
     /// </summary>
     private Errno CopyControl(IGuestThread thread, GuestPtr at, int length)
     {
@@ -191,9 +221,20 @@ public sealed unsafe class KernelMessage : IDisposable
     internal long Send(int fd, byte* msghdr, int flags)
     {
         long n = (long)sendmsg(fd, (msghdr*)msghdr, flags);
+        if (n < 0 && errno == EPERM && credentialsAt >= 0)
+        {
+            credentialsRefused = true;
+            byte[] without = GC.AllocateArray<byte>(credentialsAt, pinned: true);
+            control.AsSpan(0, credentialsAt).CopyTo(without);
+            control = without;
+            credentialsAt = -1;
+            Assemble();
+            n = (long)sendmsg(fd, (msghdr*)msghdr, flags);
+        }
         if (n < 0) return -(long)errno;
         sent += (int)n;
         control = [];
+        credentialsAt = -1;
         Assemble();
         return n;
     }

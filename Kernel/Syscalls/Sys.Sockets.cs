@@ -148,6 +148,7 @@ public static partial class Sys
                 long sent;
                 using (message)
                 {
+                    if (ctx.Kernel.CredentialsPassed) message.Credit(ctx.Task.Group.HostTgid);
                     if (!TranslateDestination(ctx, socket, message).TryGet(out _, out e)) return i > 0 ? i : e;
                     sent = socket.Send(message, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
                 }
@@ -170,6 +171,7 @@ public static partial class Sys
             socket.Dispose();
             return e;
         }
+        if (ctx.Kernel.CredentialsPassed) message.Credit(ctx.Task.Group.HostTgid);
         bool mayWait = (flags & MSG_DONTWAIT) == 0 && !socket.NonBlocking;
         long sent = socket.Send(message, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
         bool rest = sent >= 0 && message.HasRest && socket.Type == KernelSocket.SOCK_STREAM;

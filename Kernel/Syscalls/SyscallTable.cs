@@ -75,17 +75,17 @@ public static class SyscallTable
             Row(43, "accept", Disposition.Forward, Sys.Accept, [ArgFormat.Fd, ArgFormat.Ptr, ArgFormat.Ptr], "runs on the host, told of no address; the kernel gives the peer's address (the guest's name for its paths) at the exit"),
             Row(44, "sendto", Disposition.Emulate, Sys.Sendto, [ArgFormat.Fd, ArgFormat.Ptr, ArgFormat.Size, ArgFormat.Hex, ArgFormat.Sockaddr, ArgFormat.Size], "stops only with an address: then performed by the kernel with the copied data and address, as connect; without one it names nothing and runs on the host") with { Via = StopVia.Notification, StopWhen = StopWhen.NotZero(4) },
             Row(45, "recvfrom", Disposition.Passthrough, null, [], "receives on a socket the caller holds into its own memory; a sender's address is the host's name of a kernel socket, which no guest call resolves"),
-            Row(46, "sendmsg", Disposition.Emulate, Sys.Sendmsg, [ArgFormat.Fd, ArgFormat.Ptr, ArgFormat.Hex], "performed by the kernel with a copy of the msghdr, its data, address and control messages (SCM_RIGHTS descriptors duplicated, SCM_CREDENTIALS left to the host)") with { Via = StopVia.Notification },
-            Row(47, "recvmsg", Disposition.Passthrough, null, [], "as recvfrom; descriptors received are ones a guest sent"),
+            Row(46, "sendmsg", Disposition.Emulate, Sys.Sendmsg, [ArgFormat.Fd, ArgFormat.Ptr, ArgFormat.Hex], "performed by the kernel with a copy of the msghdr, its data, address and control messages (SCM_RIGHTS descriptors duplicated; SCM_CREDENTIALS, once a guest has set SO_PASSCRED, name the sending guest where the host allows the kernel that, and are otherwise left out)") with { Via = StopVia.Notification },
+            Row(47, "recvmsg", Disposition.Forward, Sys.Recvmsg, [ArgFormat.Fd, ArgFormat.Ptr, ArgFormat.Hex], "receives on the host into the caller's memory (descriptors received are ones a guest sent); once a guest has set SO_PASSCRED, the SCM_CREDENTIALS the host wrote are translated at the exit to the sending guest's pid and ids"),
             Row(48, "shutdown", Disposition.Passthrough, null, [], "acts on descriptors the caller holds: its own files (memfds and stored files the kernel opened), pipes, sockets, terminals and allowed devices, which name nothing else"),
             Row(49, "bind", Disposition.Emulate, Sys.Bind, [ArgFormat.Fd, ArgFormat.Sockaddr, ArgFormat.Size], "performed by the kernel on its duplicate of the socket: an AF_UNIX path is bound at a private kernel path and the guest path becomes a socket inode (EADDRINUSE if taken); abstract names private to the run under --net none") with { Via = StopVia.Notification },
             Row(50, "listen", Disposition.Passthrough, null, [], "acts on descriptors the caller holds: its own files (memfds and stored files the kernel opened), pipes, sockets, terminals and allowed devices, which name nothing else"),
             Row(51, "getsockname", Disposition.Emulate, Sys.SocketName, [ArgFormat.Fd, ArgFormat.Ptr, ArgFormat.Ptr], "asked of the kernel's duplicate of the socket; a kernel host path is given as the name the guest bound") with { Via = StopVia.Notification },
             Row(52, "getpeername", Disposition.Emulate, Sys.SocketName, [ArgFormat.Fd, ArgFormat.Ptr, ArgFormat.Ptr], "as getsockname") with { Via = StopVia.Notification },
             Row(53, "socketpair", Disposition.Passthrough, null, [], "makes an anonymous pair of sockets"),
-            Row(54, "setsockopt", Disposition.Forward, Sys.Setsockopt, [ArgFormat.Fd, ArgFormat.Int, ArgFormat.Int, ArgFormat.Ptr, ArgFormat.Size], "stops only for option 76 (SO_PASSPIDFD, refused with ENOPROTOOPT: received pidfds could name the kernel); every other option sets the caller's own socket") with
+            Row(54, "setsockopt", Disposition.Forward, Sys.Setsockopt, [ArgFormat.Fd, ArgFormat.Int, ArgFormat.Int, ArgFormat.Ptr, ArgFormat.Size], "stops only for options 76 (SO_PASSPIDFD, refused with ENOPROTOOPT: received pidfds could name the kernel) and 16 (SO_PASSCRED: set on the host, and from then on received credentials are translated, see recvmsg); every other option sets the caller's own socket") with
             {
-                StopWhen = new StopWhen(2, [Sys.SO_PASSPIDFD]),
+                StopWhen = new StopWhen(2, [Sys.SO_PASSPIDFD, Sys.SO_PASSCRED]),
             },
             Row(55, "getsockopt", Disposition.Forward, Sys.Getsockopt, [ArgFormat.Fd, ArgFormat.Int, ArgFormat.Int, ArgFormat.Ptr, ArgFormat.Ptr], "stops only for options 17 and 77: SO_PEERCRED answers the guest peer's pid and credentials, SO_PEERPIDFD a pidfd of it (ENODATA for a peer that is no guest); every other option reads the caller's own socket") with
             {
@@ -352,7 +352,7 @@ public static class SyscallTable
             Row(296, "pwritev", Disposition.Passthrough, null, [], "acts on descriptors the caller holds: its own files (memfds and stored files the kernel opened), pipes, sockets, terminals and allowed devices, which name nothing else"),
             Row(297, "rt_tgsigqueueinfo", Disposition.Forward, Sys.RtTgsigqueueinfo, [ArgFormat.Pid, ArgFormat.Pid, ArgFormat.Signal, ArgFormat.Ptr], "tgid and tid translated; the siginfo delivered as the sender wrote it"),
             Row(298, "perf_event_open", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
-            Row(299, "recvmmsg", Disposition.Passthrough, null, [], "as recvmsg: receives on a socket the caller holds"),
+            Row(299, "recvmmsg", Disposition.Forward, Sys.Recvmsg, [ArgFormat.Fd, ArgFormat.Ptr, ArgFormat.Int, ArgFormat.Hex, ArgFormat.Ptr], "as recvmsg, for each message received"),
             Row(300, "fanotify_init", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
             Row(301, "fanotify_mark", Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
             Row(302, "prlimit64", Disposition.Forward, Sys.PidArgument, [ArgFormat.Pid, ArgFormat.Resource, ArgFormat.RlimitIn, ArgFormat.RlimitOut], "pid translated (0 is the caller)"),

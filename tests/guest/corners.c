@@ -1,7 +1,7 @@
 /* The errno corners an external syscall suite (the Linux Test Project's) found, each compared with native Linux:
  * reads of directory descriptors, O_NOATIME, signals and low ports for an ordinary user, prctl's capability calls,
  * readlink(""), RLIMIT_FSIZE, ETXTBSY, mixed socket families, clock_settime, CPU-time clocks, calls on pids that do
- * not exist, tcsetpgrp, pidfd_send_signal on a /proc/PID descriptor and RLIMIT_NOFILE. Run as root in a writable root
+ * not exist, tcsetpgrp, pidfd_send_signal on a /proc/PID descriptor, RLIMIT_NOFILE and SCM_CREDENTIALS. Run as root in a writable root
  * with /proc mounted: natively in a pid namespace of its own, under chroot into a copy of the tree. Work that needs
  * an ordinary user runs in a child that became uid 1000. */
 #define _GNU_SOURCE
@@ -513,6 +513,58 @@ static void lock_holder(void)
     unlink("/tmp/corners-lock");
 }
 
+/* One byte received with its control messages; how it went and whether SCM_CREDENTIALS named `sender` as uid/gid 1000. */
+static void received(const char *how, int fd, pid_t sender, int many)
+{
+    char byte, control[CMSG_SPACE(sizeof(struct ucred))];
+    struct iovec v = { &byte, 1 };
+    struct mmsghdr mm = { .msg_hdr = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control } };
+    int r = many ? (int)syscall(SYS_recvmmsg, fd, &mm, 1, 0, NULL) : (int)recvmsg(fd, &mm.msg_hdr, 0);
+    struct cmsghdr *c = r < 0 ? NULL : CMSG_FIRSTHDR(&mm.msg_hdr);
+    if (c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_CREDENTIALS) {
+        printf("%s: %s, no credentials\n", how, r < 0 ? errname(errno) : "ok");
+        return;
+    }
+    struct ucred u;
+    memcpy(&u, CMSG_DATA(c), sizeof u);
+    printf("%s: ok, pid is the sender: %s, uid %u, gid %u\n", how, u.pid == sender ? "yes" : "no", u.uid, u.gid);
+}
+
+/* SCM_CREDENTIALS name the sending process as the receiver knows it, however the message went: write and sendmsg on
+ * a socketpair, sendto with an address on a bound datagram socket, received by recvmsg and by recvmmsg. */
+static void passed_credentials(void)
+{
+    int pair[2], one = 1;
+    CHECK("socketpair", socketpair(AF_UNIX, SOCK_STREAM, 0, pair));
+    struct sockaddr_un a = { .sun_family = AF_UNIX, .sun_path = "/tmp/corners-credentials" };
+    unlink(a.sun_path);
+    int dgram = socket(AF_UNIX, SOCK_DGRAM, 0);
+    CHECK("bind a datagram socket", bind(dgram, (struct sockaddr *)&a, sizeof a));
+    chmod(a.sun_path, 0777);
+    CHECK("SO_PASSCRED on a stream socket", setsockopt(pair[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof one));
+    CHECK("SO_PASSCRED on a datagram socket", setsockopt(dgram, SOL_SOCKET, SO_PASSCRED, &one, sizeof one));
+    pid_t child = fork();
+    if (child == 0) {
+        if (setgroups(0, NULL) != 0 || setresgid(1000, 1000, 1000) != 0 || setresuid(1000, 1000, 1000) != 0) _exit(1);
+        struct iovec v = { "m", 1 };
+        struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+        int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+        if (write(pair[1], "w", 1) != 1 || sendmsg(pair[1], &m, 0) != 1 ||
+            sendto(s, "t", 1, 0, (struct sockaddr *)&a, sizeof a) != 1 || sendto(s, "u", 1, 0, (struct sockaddr *)&a, sizeof a) != 1)
+            printf("a send failed: %s\n", errname(errno));
+        _exit(0);
+    }
+    received("credentials of a write, by recvmsg", pair[0], child, 0);
+    received("credentials of a sendmsg, by recvmmsg", pair[0], child, 1);
+    received("credentials of a sendto with an address, by recvmsg", dgram, child, 0);
+    received("credentials of a sendto with an address, by recvmmsg", dgram, child, 1);
+    waitpid(child, NULL, 0);
+    close(pair[0]);
+    close(pair[1]);
+    close(dgram);
+    unlink(a.sun_path);
+}
+
 static void descriptor_limit(void)
 {
     for (int fd = 3; fd < 1024; fd++) close(fd);
@@ -566,6 +618,7 @@ int main(int argc, char **argv)
     terminals();
     proc_pidfds();
     lock_holder();
+    passed_credentials();
     in_child(0, descriptor_limit);
     return 0;
 }
