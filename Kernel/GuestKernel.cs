@@ -190,7 +190,7 @@ public sealed class GuestKernel : IDisposable
             ThreadGroup? guestParent = (request.Flags & CLONE_PARENT) != 0 ? parent.Group.Parent : parent.Group;
             group = new ThreadGroup(Pids.AllocatePid(), childHostTid, guestParent, parent.Group.Cwd, parent.Group.Root, parent.Group.Credentials)
             {
-                Executable = parent.Group.Executable, Comm = parent.Group.Comm, OomScoreAdj = parent.Group.OomScoreAdj,
+                Executable = parent.Group.Executable, Comm = parent.Group.Comm, OomScoreAdj = new(parent.Group.OomScoreAdj.Value),
                 ArgumentArea = parent.Group.ArgumentArea, EnvironmentArea = parent.Group.EnvironmentArea,
             };
         }
@@ -241,6 +241,7 @@ public sealed class GuestKernel : IDisposable
         if (task.Tid != group.Tgid) Pids.Remove(task);
         if (group.Threads.Count > 0) return;
         group.Exited = true;
+        group.OomScoreAdj.Dispose();
         foreach (Task t in Pids.All)
             if (t.Group.Parent == group) t.Group.Parent = NewParentOf(t.Group);
         if (group.Parent == null || group.Parent.Exited) Pids.Remove(task);

@@ -86,7 +86,7 @@ public static partial class Sys
         else
         {
             if ((flags & O_PATH) == 0 && type == FileMode.S_IFSOCK) return Errno.ENXIO;
-            if ((flags & O_PATH) == 0 && writing && type != FileMode.S_IFIFO && inode.SuperBlock.ReadOnly) return Errno.EROFS;
+            if ((flags & O_PATH) == 0 && writing && type != FileMode.S_IFIFO && inode.SuperBlock.ReadOnly && !inode.TakesWrites) return Errno.EROFS;
             if ((flags & O_PATH) == 0 && writing && type == FileMode.S_IFREG && (e = PrepareWrite(ctx, inode, flags)) != Errno.OK) return e;
             if (!HostFiles.OpenMayBlock(inode, flags))
                 return ctx.Kernel.HostFiles.OpenForGuest(found, flags).TryGet(out int opened, out e) ? SyscallResult.NewDescriptor(opened, closeOnExec) : e;
@@ -164,7 +164,7 @@ public static partial class Sys
     private static bool MayOpen(SyscallContext ctx, Inode inode, int access, bool writing)
     {
         int want = access == O_WRONLY ? 0 : AccessMode.R_OK;
-        if (writing && !(inode.SuperBlock.ReadOnly && (inode.IsRegular || inode.IsDirectory))) want |= AccessMode.W_OK;
+        if (writing && !(inode.SuperBlock.ReadOnly && !inode.TakesWrites && (inode.IsRegular || inode.IsDirectory))) want |= AccessMode.W_OK;
         return Permissions.May(Caller(ctx), inode, want);
     }
 

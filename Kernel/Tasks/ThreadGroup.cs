@@ -48,7 +48,7 @@ public sealed class ThreadGroup
     public string Comm { get; set; } = "";
 
     /// <summary>/proc/PID/oom_score_adj: the guest's own value, inherited across fork and kept across exec (the host's stays the kernel's).</summary>
-    public int OomScoreAdj { get; set; }
+    public OomScoreAdjustment OomScoreAdj { get; init; } = new(0);
 
     /// <summary>Where exec laid out the argument strings in the guest's memory (/proc/PID/cmdline): start and end addresses.</summary>
     public (ulong Start, ulong End) ArgumentArea { get; set; }

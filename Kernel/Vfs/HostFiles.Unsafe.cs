@@ -55,9 +55,12 @@ public sealed unsafe partial class HostFiles : IDisposable
         if ((flags & O_PATH) != 0) return PathHandle(dentry);
         if (dentry.Inode.IsVolatile)
         {
-            if (!VolatileObject(dentry).TryGet(out int rendered, out Errno e)) return e;
-            Result<int> opened = OpenHost($"/proc/self/fd/{rendered}", flags);
-            close(rendered);
+            // A writer of a setting starts from an empty object (Linux parses each write on its own); the setting keeps it.
+            bool setting = dentry.Inode.TakesWrites && (flags & O_ACCMODE) != O_RDONLY;
+            if (!VolatileObject(dentry, setting).TryGet(out int made, out Errno e)) return e;
+            Result<int> opened = OpenHost($"/proc/self/fd/{made}", flags);
+            if (setting && opened.TryGet(out _, out _)) dentry.Inode.TakeWrites(made);
+            else close(made);
             return opened;
         }
         if (!PathFor(dentry).TryGet(out string? path, out Errno error)) return error;
@@ -140,14 +143,15 @@ public sealed unsafe partial class HostFiles : IDisposable
     /// A memfd made for one open of a volatile inode (procfs), its content rendered now; the caller closes it once it
     /// has opened the guest's descriptor. The host object stays known for fstat and getdents while any guest holds it.
     /// </summary>
-    private Result<int> VolatileObject(Dentry dentry)
+    private Result<int> VolatileObject(Dentry dentry, bool forSetting = false)
     {
         Inode inode = dentry.Inode;
         byte[] content = [];
+        if (forSetting) return CreateSettingMemfd(dentry.Name);
         if (inode.IsRegular || inode.IsSymlink)
         {
-            if (!ReadToEnd(inode).TryGet(out byte[]? rendered, out Errno e)) return e;
-            content = rendered;
+            if (!ReadToEnd(inode).TryGet(out byte[]? text, out Errno e)) return e;
+            content = text;
         }
         if (volatileObjects.Count >= pruneVolatileAt) PruneVolatile();
         if (!CreateObject(dentry.Name, inode, content, out var key).TryGet(out int fd, out Errno error)) return error;
@@ -383,6 +387,25 @@ public sealed unsafe partial class HostFiles : IDisposable
     }
 
     /// <summary>A sealed memfd holding <paramref name="content"/>, or -errno.</summary>
+    /// <summary>
+    /// The object a writer of a procfs setting writes into: a memfd of one page of zeros, sealed at that size, so a
+    /// guest that writes on and on gets EPERM, not the host's memory.
+    /// </summary>
+    private static Result<int> CreateSettingMemfd(string name)
+    {
+        const int Page = 4096;
+        int fd;
+        fixed (byte* p = Encoding.Latin1.GetBytes(name[..Math.Min(name.Length, 40)] + "\0")) fd = memfd_create(p, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0) return ObjectError(errno);
+        if (ftruncate(fd, Page) != 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) != 0)
+        {
+            int e = errno;
+            close(fd);
+            return ObjectError(e);
+        }
+        return fd;
+    }
+
     private int CreateMemfd(string name, ReadOnlySpan<byte> content, out (ulong Dev, ulong Ino) key)
     {
         key = default;

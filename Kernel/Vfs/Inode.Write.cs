@@ -70,6 +70,15 @@ public abstract partial class Inode
     public virtual Errno PrepareWrite() => Unchangeable;
 
     /// <summary>
+    /// Whether a guest may open this file for writing on a filesystem that is otherwise read-only: one of procfs's
+    /// settings. The writer writes natively into a fresh host object of its own, which <see cref="TakeWrites"/> is given.
+    /// </summary>
+    public virtual bool TakesWrites => false;
+
+    /// <summary>Receives, and from now on owns, the kernel's descriptor of the object a guest opened this setting for writing through.</summary>
+    public virtual void TakeWrites(int kernelFd) => throw new System.InvalidOperationException("not a setting");
+
+    /// <summary>
     /// Drops the bytes of a regular file that has no name left and that no guest holds open. Called by
     /// <see cref="HostFiles"/> when it prunes.
     /// </summary>

@@ -1,7 +1,7 @@
 /* The errno corners an external syscall suite (the Linux Test Project's) found, each compared with native Linux:
  * reads of directory descriptors, O_NOATIME, signals and low ports for an ordinary user, prctl's capability calls,
  * readlink(""), RLIMIT_FSIZE, ETXTBSY, mixed socket families, clock_settime, CPU-time clocks, calls on pids that do
- * not exist, tcsetpgrp, pidfd_send_signal on a /proc/PID descriptor, RLIMIT_NOFILE and SCM_CREDENTIALS. Run as root in a writable root
+ * not exist, tcsetpgrp, pidfd_send_signal on a /proc/PID descriptor, RLIMIT_NOFILE, SCM_CREDENTIALS and oom_score_adj. Run as root in a writable root
  * with /proc mounted: natively in a pid namespace of its own, under chroot into a copy of the tree. Work that needs
  * an ordinary user runs in a child that became uid 1000. */
 #define _GNU_SOURCE
@@ -565,6 +565,53 @@ static void passed_credentials(void)
     unlink(a.sun_path);
 }
 
+/* The value in /proc/PID/oom_score_adj, or the errno of reading it. */
+static void show_oom_score_adj(const char *when, const char *path)
+{
+    char text[32] = "";
+    FILE *f = fopen(path, "r");
+    if (f == NULL || fgets(text, sizeof text, f) == NULL) printf("%s: %s\n", when, errname(errno));
+    else printf("%s: %s", when, text);
+    if (f) fclose(f);
+}
+
+/* One write as LTP's library and a shell make it: fopen "w", fprintf, fclose; the errno of each step. */
+static void write_oom_score_adj(const char *path, int value)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL) { printf("open %s for writing: %s\n", path, errname(errno)); return; }
+    int printed = fprintf(f, "%d", value);
+    int closed = fclose(f);
+    printf("write %d: %s\n", value, printed > 0 && closed == 0 ? "ok" : errname(errno));
+}
+
+/* Values only go up here: lowering one needs CAP_SYS_RESOURCE of the host's first user namespace, which the native run
+ * (in a user namespace of its own) lacks, while the guest's root has the guest's. */
+static void oom_score_adj(void)
+{
+    show_oom_score_adj("oom_score_adj at first", "/proc/self/oom_score_adj");
+    write_oom_score_adj("/proc/self/oom_score_adj", 100);
+    show_oom_score_adj("after writing 100", "/proc/self/oom_score_adj");
+    pid_t child = fork();
+    if (child == 0) {
+        show_oom_score_adj("a child's, inherited", "/proc/self/oom_score_adj");
+        write_oom_score_adj("/proc/self/oom_score_adj", 500);
+        show_oom_score_adj("the child's after writing 500", "/proc/self/oom_score_adj");
+        _exit(0);
+    }
+    waitpid(child, NULL, 0);
+    show_oom_score_adj("the parent's, unchanged", "/proc/self/oom_score_adj");
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/oom_score_adj", (int)getpid());
+    write_oom_score_adj(path, 200);
+    show_oom_score_adj("after writing 200 by pid", "/proc/self/oom_score_adj");
+    /* As a shell's echo writes it: a line, through O_TRUNC. */
+    int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_TRUNC);
+    printf("write a line: %s\n", fd >= 0 && write(fd, "420\n", 4) == 4 ? "ok" : errname(errno));
+    if (fd >= 0) close(fd);
+    show_oom_score_adj("after the line 420", "/proc/self/oom_score_adj");
+}
+
 static void descriptor_limit(void)
 {
     for (int fd = 3; fd < 1024; fd++) close(fd);
@@ -619,6 +666,7 @@ int main(int argc, char **argv)
     proc_pidfds();
     lock_holder();
     passed_credentials();
+    oom_score_adj();
     in_child(0, descriptor_limit);
     return 0;
 }

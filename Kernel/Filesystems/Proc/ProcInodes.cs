@@ -30,21 +30,23 @@ internal abstract class ProcInode : Inode
     public override bool IsVolatile => true;
 }
 
-/// <summary>A regular file of size 0 (as Linux reports them) whose bytes are rendered at the first read.</summary>
-internal sealed class ProcFile : ProcInode
+/// <summary>
+/// A regular file of size 0 (as Linux reports them) whose bytes are rendered at the first read. A setting (one with
+/// <paramref name="takeWrites"/>) may be opened for writing: the writer gets an empty host object of its own, which
+/// is handed to <paramref name="takeWrites"/> to be read when the setting is next used.
+/// </summary>
+internal sealed class ProcFile(ProcSuperBlock sb, ulong ino, uint uid, uint gid, Func<string> render, uint permissions = 0x124 /* 0444 */,
+    Action<int>? takeWrites = null) : ProcInode(sb, ino, uid, gid)
 {
-    private readonly Func<string> render;
-    private readonly uint permissions;
     private byte[]? content;
 
-    public ProcFile(ProcSuperBlock sb, ulong ino, uint uid, uint gid, Func<string> render, uint permissions = 0x124 /* 0444 */)
-        : base(sb, ino, uid, gid)
-    {
-        this.render = render;
-        this.permissions = permissions;
-    }
-
     public override uint Mode => FileMode.S_IFREG | permissions;
+
+    public override bool TakesWrites => takeWrites != null;
+
+    public override void TakeWrites(int kernelFd) => takeWrites!(kernelFd);
+
+    public override Errno PrepareWrite() => takeWrites != null ? Errno.OK : base.PrepareWrite();
 
     public override Result<int> Read(long offset, Span<byte> buffer)
     {

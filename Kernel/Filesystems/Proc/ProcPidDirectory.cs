@@ -73,7 +73,8 @@ internal static class ProcPidDirectory
             Add(Kind.Mounts, "mounts", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Mounts(Kernel.Mounts.Mounts)));
             Add(Kind.MountInfo, "mountinfo", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.MountInfo(Kernel.Mounts.Mounts)));
             Add(Kind.OomScore, "oom_score", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcSuperBlock.ReadHost(HostDir + "/oom_score")));
-            Add(Kind.OomScoreAdj, "oom_score_adj", ProcSuperBlock.DT_REG, ino => File(ino, () => group.OomScoreAdj.ToString(Inv) + "\n", 0x1A4 /* 0644 */));
+            Add(Kind.OomScoreAdj, "oom_score_adj", ProcSuperBlock.DT_REG, ino => new ProcFile(sb, ino, uid, gid,
+                () => group.OomScoreAdj.Value.ToString(Inv) + "\n", 0x1A4 /* 0644 */, group.OomScoreAdj.WrittenThrough));
             return list;
         }
 
