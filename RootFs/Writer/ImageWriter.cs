@@ -198,7 +198,7 @@ public sealed partial class ImageWriter
             if (size > MaxImageBytes)
                 throw new ImageFormatException($"--size {ImageFormatException.FormatSize(size)} is too large: an image is at most {ImageFormatException.FormatSize(MaxImageBytes)} (2^32 blocks of 4 KiB)");
             ulong blocks = (ulong)size >> Geometry.BlockShift;
-            ulong inodes = Math.Max(inodesNeeded + 16, (ulong)size / 16384);
+            ulong inodes = Math.Max(inodesNeeded + 16, (ulong)size / (ulong)Math.Max(_options.BytesPerInode, Geometry.InodeSize));
             var geometry = Geometry.Create(blocks, Math.Min(inodes, (ulong)uint.MaxValue - Geometry.BlocksPerGroup));
             if (geometry is null || geometry.InodesCount < inodesNeeded)
             {

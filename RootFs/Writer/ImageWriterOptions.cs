@@ -35,6 +35,12 @@ public sealed record ImageWriterOptions
     /// </summary>
     public bool DirIndex { get; init; }
 
+    /// <summary>
+    /// With <see cref="SizeBytes"/>: one inode for every this many bytes (mke2fs's -i; its default, 16 KiB, is this one's).
+    /// A filesystem for many small files wants fewer bytes per inode.
+    /// </summary>
+    public int BytesPerInode { get; init; } = 16384;
+
     /// <summary>Called now and then with (inodes written, inodes in all), for a progress display.</summary>
     public Action<long, long>? Progress { get; init; }
 }

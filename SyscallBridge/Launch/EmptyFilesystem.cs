@@ -11,13 +11,16 @@ namespace UserKernel.SyscallBridge.Launch;
 /// </summary>
 internal static class EmptyFilesystem
 {
+    /// <summary>One inode per 4 KiB (mke2fs's "small" type): 2 million for the default 8 GiB, so a guest can make a million files.</summary>
+    private const int BytesPerInode = 4096;
+
     /// <summary>Writes an empty ext4 filesystem of <paramref name="size"/> bytes, with dir_index, to <paramref name="path"/>.</summary>
     public static void Write(string path, long size)
     {
         string cache = CachePath(size);
         if (TryWriteFromCache(cache, path, size)) return;
         RootFs.Writer.ImageWriter.Write(new RootFs.Tree.FileTree(), path,
-            new RootFs.Writer.ImageWriterOptions { SizeBytes = size, Label = "userkernel", DirIndex = true });
+            new RootFs.Writer.ImageWriterOptions { SizeBytes = size, Label = "userkernel", DirIndex = true, BytesPerInode = BytesPerInode });
         try { SaveToCache(path, cache); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { } // a cache it could not write
     }
@@ -26,7 +29,7 @@ internal static class EmptyFilesystem
     {
         string root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") ??
             Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(root, "userkernel", $"store-ext4-{size}.extents");
+        return Path.Combine(root, "userkernel", $"store-ext4-{size}-i{BytesPerInode}.extents");
     }
 
     /// <summary>The cache: the size, then (offset, length, bytes) for each run of data; false if there is none or it is damaged.</summary>
