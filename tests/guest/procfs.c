@@ -106,7 +106,8 @@ static void sysctls(void)
     const char *same[] = { "kernel/ngroups_max", "kernel/overflowuid", "kernel/overflowgid", "kernel/ostype",
         "kernel/random/poolsize", "fs/file-max", "fs/nr_open", "fs/pipe-max-size", "fs/pipe-user-pages-soft",
         "fs/inotify/max_user_watches", "fs/inotify/max_user_instances", "fs/inotify/max_queued_events",
-        "fs/aio-max-nr", "vm/max_map_count", "vm/overcommit_memory" };
+        "fs/aio-max-nr", "vm/max_map_count", "vm/overcommit_memory", "kernel/tainted", "kernel/core_pattern",
+        "kernel/core_uses_pid" };
     const char *differ[] = { "kernel/pid_max", "kernel/threads-max", "kernel/cap_last_cap", "kernel/osrelease",
         "kernel/hostname", "kernel/domainname", "kernel/version", "kernel/random/entropy_avail", "fs/file-nr" };
     char path[128];
@@ -133,6 +134,11 @@ static void sysctls(void)
     char host[128];
     gethostname(host, sizeof host);
     printf("hostname is gethostname's: %s\n", yes(strcmp(host, slurp("/proc/sys/kernel/hostname")) == 0));
+    /* The running kernel's configuration, where the host has one (test suites read it): gzip's magic at its start. */
+    unsigned char magic[2] = { 0, 0 };
+    int fd = open("/proc/config.gz", O_RDONLY);
+    printf("config.gz: %s\n", fd < 0 ? errname(errno) : read(fd, magic, 2) == 2 && magic[0] == 0x1f && magic[1] == 0x8b ? "gzip" : "not gzip");
+    if (fd >= 0) close(fd);
 }
 
 static void oom(void)

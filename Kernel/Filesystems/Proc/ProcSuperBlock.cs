@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Syscalls;
 using UserKernel.Kernel.Tasks;
@@ -22,6 +23,12 @@ public sealed class ProcSuperBlock : SuperBlock
 
     /// <summary>Host-wide files shown as the host has them.</summary>
     private static readonly string[] HostFilesPassedThrough = ["cpuinfo", "filesystems", "loadavg", "meminfo", "stat", "uptime", "version"];
+
+    /// <summary>
+    /// Host files shown only where the host has them: config.gz, the running kernel's configuration, which is the
+    /// guests' kernel too for what the host does for them (programs and test suites read it to learn what is built in).
+    /// </summary>
+    private static readonly string[] HostFilesWhereTheHostHasThem = ["config.gz"];
 
     private readonly ProcDirectory root;
 
@@ -48,7 +55,7 @@ public sealed class ProcSuperBlock : SuperBlock
     {
         var list = new List<ProcEntry>();
         int index = 0;
-        foreach (string name in HostFilesPassedThrough)
+        foreach (string name in HostFilesPassedThrough.Concat(HostFilesWhereTheHostHasThem.Where(n => File.Exists("/proc/" + n))))
         {
             string hostPath = "/proc/" + name;
             ulong ino = GlobalIno(index++);

@@ -41,6 +41,8 @@ internal static class ProcSys
         FromHost("fs/pipe-user-pages-hard"),
         FromHost("fs/pipe-user-pages-soft"),
         new("kernel/cap_last_cap", ReadOnly, _ => I(Capabilities.CAP_LAST_CAP)),
+        FromHost("kernel/core_pattern"), // the host dumps a guest's core, by its own pattern
+        FromHost("kernel/core_uses_pid"),
         new("kernel/domainname", ReadWrite, k => k.UtsName.Domainname),
         new("kernel/hostname", ReadWrite, k => k.UtsName.Nodename),
         new("kernel/ngroups_max", ReadOnly, _ => "65536"), // NGROUPS_MAX, setgroups' limit
@@ -53,6 +55,7 @@ internal static class ProcSys
         new("kernel/random/entropy_avail", ReadOnly, _ => "256"), // Linux 5.18 on: always the full pool
         new("kernel/random/poolsize", ReadOnly, _ => "256"),
         new("kernel/random/uuid", ReadOnly, _ => Guid.NewGuid().ToString()),
+        FromHost("kernel/tainted"),
         new("kernel/threads-max", ReadWrite, k => I(k.Options.PidsLimit)), // fork and clone past it: EAGAIN
         new("kernel/version", ReadOnly, k => k.UtsName.Version),
         FromHost("vm/max_map_count"),
