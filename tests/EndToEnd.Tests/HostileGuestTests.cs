@@ -112,7 +112,8 @@ public sealed class HostileGuestTests(HostileImage image, ITestOutputHelper outp
             "f_setown_pipe_canary", "f_setown_ex_pid_socket_canary", "fiosetown_socket_userkernel", "siocspgrp_socket_canary",
             "race_signals_and_owners",
             "so_peercred_socketpair_parent_end", "so_peercred_socketpair_child_end", "so_peercred_accepted_side", "so_peercred_connecting_side",
-            "so_peerpidfd_socketpair", "so_peerpidfd_accepted_side", "so_passpidfd_refused", "siginfo_si_pid_of_kill", "siginfo_si_pid_of_sigchld");
+            "so_peerpidfd_socketpair", "so_peerpidfd_accepted_side", "so_passpidfd_refused", "scm_credentials_of_sendmsg",
+            "scm_credentials_of_write", "siginfo_si_pid_of_kill", "siginfo_si_pid_of_sigchld");
     }
 
     [Fact]

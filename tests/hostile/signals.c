@@ -11,8 +11,8 @@
    the siginfo/owner buffers and the 16 KiB below the stack flipped to the canary's pid.
    Credentials: SO_PEERCRED on a socketpair and on a connected pair of guest-bound sockets gives the peer's guest
    pid (what its getpid() says), uid and gid; SO_PEERPIDFD is refused or names the peer itself (a descriptor only
-   the peer holds comes through it), never userkernel; SO_PASSPIDFD is refused; si_pid of a signal from a guest and
-   of SIGCHLD is the guest pid.
+   the peer holds comes through it), never userkernel; SO_PASSPIDFD is refused; SCM_CREDENTIALS name the sending
+   guest, even past a forged ucred; si_pid of a signal from a guest and of SIGCHLD is the guest pid.
 
    Parameters: iterations= (each raced call). */
 #include "hostile.h"
@@ -443,6 +443,50 @@ static void credentials(void)
     close(listener);
 }
 
+/* SCM_CREDENTIALS received with SO_PASSCRED name the sending guest, never a host process: a message by sendmsg
+   (which the kernel sends for the guest) that carries a forged ucred naming the canary, and one by write (which the
+   host sends). The kernel's send may name pid 0 instead, where the host refuses the kernel the guest's credentials. */
+static void passed_credentials(void)
+{
+    int sp[2], on = 1;
+    if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp) != 0 || setsockopt(sp[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0) {
+        escaped("scm_credentials_setup", "socketpair or SO_PASSCRED: %s", errname(errno));
+        return;
+    }
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        char control[CMSG_SPACE(sizeof(struct ucred))];
+        memset(control, 0, sizeof control);
+        struct iovec v = {"m", 1};
+        struct msghdr m = {.msg_iov = &v, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_CREDENTIALS;
+        c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+        struct ucred forged = {C.pid, 0, 0};
+        memcpy(CMSG_DATA(c), &forged, sizeof forged);
+        if (sendmsg(sp[1], &m, 0) != 1) { /* refused is fine: then only the write arrives */ }
+        if (write(sp[1], "w", 1) != 1) _exit(1);
+        _exit(0);
+    }
+    close(sp[1]);
+    for (int i = 0; i < 2; i++) {
+        char byte, control[CMSG_SPACE(sizeof(struct ucred))];
+        struct iovec v = {&byte, 1};
+        struct msghdr m = {.msg_iov = &v, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+        if (recvmsg(sp[0], &m, 0) != 1) break;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        struct ucred u = {-1, 0, 0};
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) memcpy(&u, CMSG_DATA(c), sizeof u);
+        const char *check = byte == 'm' ? "scm_credentials_of_sendmsg" : "scm_credentials_of_write";
+        int ok = (u.pid == child || (byte == 'm' && u.pid == 0)) && u.pid != C.pid && u.pid != C.uk_pid;
+        expect(ok, check, "ucred pid %d uid %d gid %d; the sender is guest pid %d", (int)u.pid, (int)u.uid, (int)u.gid, (int)child);
+    }
+    waitpid(child, NULL, 0);
+    close(sp[0]);
+}
+
 /* si_pid of a guest's signal and of SIGCHLD is the sender's guest pid. */
 static void siginfo_pids(void)
 {
@@ -485,6 +529,7 @@ int main(int argc, char **argv)
     signal(SIGURG, SIG_IGN);
 
     credentials();
+    passed_credentials();
     siginfo_pids();
 
     /* signals that do no harm if they get through (the canary notices them) */
