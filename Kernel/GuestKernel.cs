@@ -381,8 +381,8 @@ public sealed class GuestKernel : IDisposable
             case ExitAction.TranslateLockHolder when rax == 0:
                 Sys.TranslateLockHolder(ctx);
                 break;
-            case ExitAction.TranslateCredentials when rax >= 0:
-                Sys.TranslateReceivedCredentials(ctx, (int)rax);
+            case ExitAction.TranslateReceived when rax >= 0:
+                Sys.TranslateReceived(ctx, (int)rax);
                 break;
             case ExitAction.CheckForegroundGroup when rax == 0:
                 if (HostProcesses.ForegroundGroupOf(thread.HostTid) != ctx.ExitValue)

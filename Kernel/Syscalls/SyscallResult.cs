@@ -121,8 +121,8 @@ public enum ExitAction
     TranslateOwner,
     /// <summary>F_GETLK filled a struct flock at argument 2: its l_pid is a host pid.</summary>
     TranslateLockHolder,
-    /// <summary>recvmsg (or recvmmsg, rax messages) received SCM_CREDENTIALS: their pids are host pids.</summary>
-    TranslateCredentials,
+    /// <summary>recvfrom, recvmsg or recvmmsg (rax messages) returned: the sender's address and SCM_CREDENTIALS are the host's.</summary>
+    TranslateReceived,
     /// <summary>TIOCSPGRP succeeded: the terminal's foreground group must be ExitValue, the host group the kernel meant.</summary>
     CheckForegroundGroup,
     /// <summary>accept made a new socket (rax): its peer's address goes into the guest's buffer, as the guest names it.</summary>

@@ -1,7 +1,8 @@
 /* The errno corners an external syscall suite (the Linux Test Project's) found, each compared with native Linux:
  * reads of directory descriptors, O_NOATIME, signals and low ports for an ordinary user, prctl's capability calls,
  * readlink(""), RLIMIT_FSIZE, ETXTBSY, mixed socket families, clock_settime, CPU-time clocks, calls on pids that do
- * not exist, tcsetpgrp, pidfd_send_signal on a /proc/PID descriptor, RLIMIT_NOFILE, SCM_CREDENTIALS and oom_score_adj. Run as root in a writable root
+ * not exist, tcsetpgrp, pidfd_send_signal on a /proc/PID descriptor, RLIMIT_NOFILE, SCM_CREDENTIALS, senders' addresses
+ * and oom_score_adj. Run as root in a writable root
  * with /proc mounted: natively in a pid namespace of its own, under chroot into a copy of the tree. Work that needs
  * an ordinary user runs in a child that became uid 1000. */
 #define _GNU_SOURCE
@@ -12,6 +13,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -565,6 +567,50 @@ static void passed_credentials(void)
     unlink(a.sun_path);
 }
 
+/* The sender's address a datagram arrives with, as recvfrom and recvmsg give it, and a reply sent back to it. */
+static void sender_addresses(const char *how, struct sockaddr_un *a, socklen_t alen, struct sockaddr_un *b, socklen_t blen)
+{
+    int sa = socket(AF_UNIX, SOCK_DGRAM, 0), sb = socket(AF_UNIX, SOCK_DGRAM, 0);
+    if (bind(sa, (struct sockaddr *)a, alen) != 0 || bind(sb, (struct sockaddr *)b, blen) != 0) {
+        printf("%s: bind: %s\n", how, errname(errno));
+        return;
+    }
+    char byte;
+    struct sockaddr_un from;
+    socklen_t flen = sizeof from;
+    sendto(sb, "q", 1, 0, (struct sockaddr *)a, alen);
+    int r = (int)recvfrom(sa, &byte, 1, 0, (struct sockaddr *)&from, &flen);
+    printf("%s: recvfrom %s, sender's address length %d, path '%s'\n", how, r == 1 ? "ok" : errname(errno), (int)flen,
+           from.sun_path[0] ? from.sun_path : from.sun_path + 1);
+    int replied = (int)sendto(sa, "r", 1, 0, (struct sockaddr *)&from, flen);
+    printf("%s: a reply to that address: %s, received: %s\n", how, replied == 1 ? "ok" : errname(errno),
+           recv(sb, &byte, 1, MSG_DONTWAIT) == 1 && byte == 'r' ? "yes" : "no");
+    /* recvmsg with a name buffer */
+    sendto(sb, "q", 1, 0, (struct sockaddr *)a, alen);
+    struct iovec v = { &byte, 1 };
+    struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &v, .msg_iovlen = 1 };
+    memset(&from, 0, sizeof from);
+    r = (int)recvmsg(sa, &m, 0);
+    printf("%s: recvmsg %s, sender's address length %d, path '%s'\n", how, r == 1 ? "ok" : errname(errno), (int)m.msg_namelen,
+           from.sun_path[0] ? from.sun_path : from.sun_path + 1);
+    close(sa);
+    close(sb);
+}
+
+static void received_addresses(void)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX, .sun_path = "/tmp/corners-a" }, b = { .sun_family = AF_UNIX, .sun_path = "/tmp/corners-b" };
+    unlink(a.sun_path);
+    unlink(b.sun_path);
+    sender_addresses("paths", &a, sizeof a, &b, sizeof b);
+    unlink(a.sun_path);
+    unlink(b.sun_path);
+    struct sockaddr_un x = { .sun_family = AF_UNIX }, y = { .sun_family = AF_UNIX };
+    memcpy(x.sun_path, "\0corners-x", 10);
+    memcpy(y.sun_path, "\0corners-y", 10);
+    sender_addresses("abstract names", &x, offsetof(struct sockaddr_un, sun_path) + 10, &y, offsetof(struct sockaddr_un, sun_path) + 10);
+}
+
 /* The value in /proc/PID/oom_score_adj, or the errno of reading it. */
 static void show_oom_score_adj(const char *when, const char *path)
 {
@@ -666,6 +712,7 @@ int main(int argc, char **argv)
     proc_pidfds();
     lock_holder();
     passed_credentials();
+    received_addresses();
     oom_score_adj();
     in_child(0, descriptor_limit);
     return 0;
