@@ -16,9 +16,24 @@ public sealed partial class OverlayInode
     private Dictionary<string, OverlayInode?>? changes;
     private Dictionary<string, long>? added;
     private long nextSerial;
+    private OverlayInode? parent;
+
+    /// <summary>
+    /// The merged listing as last made, until the directory changes: getdents asks for the whole listing at each call,
+    /// and a directory of a million names would otherwise be merged and sorted again for every thousand it returns.
+    /// </summary>
+    private List<DirectoryEntry>? listing;
 
     /// <summary>The directory holding this one (for ".."); null for the root.</summary>
-    internal OverlayInode? Parent { get; private set; }
+    internal OverlayInode? Parent
+    {
+        get => parent;
+        private set
+        {
+            parent = value;
+            listing = null;
+        }
+    }
 
     public override Result<Inode> Lookup(string name)
     {
@@ -40,6 +55,16 @@ public sealed partial class OverlayInode
     public override Result<IReadOnlyList<DirectoryEntry>> ReadDirectory()
     {
         if (!IsDirectory) return Errno.ENOTDIR;
+        if (listing == null)
+        {
+            if (!MergedListing().TryGet(out List<DirectoryEntry>? merged, out Errno e)) return e;
+            listing = merged;
+        }
+        return listing;
+    }
+
+    private Result<List<DirectoryEntry>> MergedListing()
+    {
         var list = new List<DirectoryEntry>();
         long next = 2;
         ulong parentIno = Parent?.Ino ?? Ino;
@@ -101,6 +126,7 @@ public sealed partial class OverlayInode
             if (!inLower && !added.ContainsKey(name)) added[name] = nextSerial++;
             if (inode.IsDirectory) inode.Parent = this;
         }
+        listing = null;
         TouchChanged();
     }
 
