@@ -26,6 +26,7 @@ public sealed class InotifyTests(GuestImage image)
         // Assert: the native run saw the events this test is about, and the guest saw the same ones.
         Assert.Equal(0, native.ExitCode);
         Assert.Contains("== /tmp/w\n", native.StandardOutput);
+        Assert.Contains("watch D again: ok, the same watch as D\nwatching kept F's ctime: yes\n", native.StandardOutput);
         Assert.Contains("append to F:\n  D OPEN top.txt\n  F OPEN\n  D MODIFY top.txt\n  F MODIFY\n  D CLOSE_WRITE top.txt\n  F CLOSE_WRITE\n", native.StandardOutput);
         Assert.Contains("read F:\n  D OPEN top.txt\n  F OPEN\n  D ACCESS top.txt\n  F ACCESS\n  D CLOSE_NOWRITE top.txt\n  F CLOSE_NOWRITE\n", native.StandardOutput);
         Assert.Contains("create new:\n  D CREATE new\n  D OPEN new\n  D MODIFY new\n  D CLOSE_WRITE new\n", native.StandardOutput);

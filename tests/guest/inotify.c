@@ -109,10 +109,15 @@ static void exercise(const char *d, const char *f, const char *a)
 {
     printf("== %s\n", d);
     nwatches = 0;
+    struct stat before, after;
+    stat(f, &before);
     int wd_d = watch("D", d, IN_ALL_EVENTS);
     int wd_f = watch("F", f, IN_ALL_EVENTS);
     int wd_a = watch("A", a, DIR_EVENTS);
     watch("D again", d, IN_ALL_EVENTS | IN_MASK_ADD);
+    stat(f, &after);
+    printf("watching kept F's ctime: %s\n",
+        before.st_ctim.tv_sec == after.st_ctim.tv_sec && before.st_ctim.tv_nsec == after.st_ctim.tv_nsec ? "yes" : "no");
 
     int fd = open(f, O_WRONLY | O_APPEND);
     result("append", write(fd, "more\n", 5) == 5 ? 0 : -1);
