@@ -72,7 +72,7 @@ public sealed class GuestKernel : IDisposable
         Walk = new PathWalk(Mounts);
         HostFiles = new HostFiles();
         UnixSockets = new UnixSocketNames(HostFiles, options.Network);
-        Fsnotify = new Vfs.Notify.Fsnotify(HostFiles);
+        Fsnotify = new Vfs.Notify.Fsnotify(HostFiles, Store);
         UtsName.Nodename = options.Hostname;
         UtsName.Release = ReadHostFile("/proc/sys/kernel/osrelease") ?? UtsName.Release;
         UtsName.Version = ReadHostFile("/proc/sys/kernel/version") ?? UtsName.Version;

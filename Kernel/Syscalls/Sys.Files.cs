@@ -89,7 +89,7 @@ public static partial class Sys
             if ((flags & O_PATH) == 0 && writing && type != FileMode.S_IFIFO && inode.SuperBlock.ReadOnly && !inode.TakesWrites) return Errno.EROFS;
             if ((flags & O_PATH) == 0 && writing && type == FileMode.S_IFREG && (e = PrepareWrite(ctx, inode, flags)) != Errno.OK) return e;
             if (!HostFiles.OpenMayBlock(inode, flags))
-                return ctx.Kernel.HostFiles.OpenForGuest(found, flags).TryGet(out int opened, out e) ? SyscallResult.NewDescriptor(opened, closeOnExec) : e;
+                return OpenObject(ctx, found, flags).TryGet(out int opened, out e) ? SyscallResult.NewDescriptor(opened, closeOnExec) : e;
             if (!ctx.Kernel.HostFiles.PathFor(found).TryGet(out hostPath, out e)) return e;
         }
         // The kernel opens the object itself; a FIFO's or pipe's open waits for its other end, off the tracer thread.
@@ -98,6 +98,13 @@ public static partial class Sys
             return SyscallResult.Blocking(() => HostFiles.OpenHost(path, flags).TryGet(out int fd, out Errno error) ? SyscallResult.NewDescriptor(fd, closeOnExec) : error);
         return HostFiles.OpenHost(path, flags).TryGet(out int fd, out e) ? SyscallResult.NewDescriptor(fd, closeOnExec) : e;
     }
+
+    /// <summary>
+    /// The kernel's open of the host object standing for a file, for the guest: through the file's name in its watched
+    /// directory's shadow if it has one there, so that directory's watch sees the file's events, else the object itself.
+    /// </summary>
+    private static Result<int> OpenObject(SyscallContext ctx, Dentry found, int flags) =>
+        (flags & O_PATH) == 0 && ctx.Kernel.Fsnotify.TryOpen(found, flags, out Result<int> opened) ? opened : ctx.Kernel.HostFiles.OpenForGuest(found, flags);
 
     /// <summary>
     /// The host node a device node of the guest's tree stands for: the node's own host path (devfs), else the

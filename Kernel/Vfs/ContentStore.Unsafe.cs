@@ -66,16 +66,51 @@ public sealed class ContentStore : IDisposable
     /// <summary>A new empty file. ENOSPC, EMFILE or ENOMEM from the host.</summary>
     public Result<StoredFile> Create()
     {
-        if (mountLater is { } mount)
-        {
-            mountLater = null;
-            mount();
-        }
+        MountNow();
         string name = "f" + (++made).ToString(CultureInfo.InvariantCulture);
         int fd = OpenAt(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0x180 /* 0600 */);
         if (fd < 0) return (Errno)(-fd);
         close(fd);
         return new StoredFile(this, directory, name);
+    }
+
+    /// <summary>
+    /// A directory of the kernel's on the store's own filesystem (made on first use; the store's files are named f1, f2...,
+    /// so no name clashes), into which the store's files can be linked (<see cref="Link"/>): inotify keeps its shadow
+    /// directories there. Its O_PATH descriptor, which the caller owns, or -errno.
+    /// </summary>
+    public unsafe int OpenKernelDirectory(string name)
+    {
+        MountNow();
+        byte[] cname = Encoding.ASCII.GetBytes(name + "\0");
+        fixed (byte* p = cname) mkdirat(directory, p, 0x1C0 /* 0700 */);
+        return OpenAt(name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+
+    /// <summary>
+    /// Gives a file of this store (<paramref name="storedPath"/>, a <see cref="StoredFile.Path"/>) one more name:
+    /// <paramref name="name"/> in <paramref name="dirFd"/>, a directory on the store's filesystem
+    /// (<see cref="OpenKernelDirectory"/>). False for a path the store did not make (a --bind file, which the kernel
+    /// must not give a host name) or if the host refuses.
+    /// </summary>
+    public unsafe bool Link(string storedPath, int dirFd, ReadOnlySpan<byte> name)
+    {
+        string prefix = $"/proc/self/fd/{directory}/";
+        if (!storedPath.StartsWith(prefix, StringComparison.Ordinal)) return false;
+        byte[] from = Encoding.ASCII.GetBytes(storedPath[prefix.Length..] + "\0");
+        fixed (byte* f = from)
+        fixed (byte* t = name)
+        {
+            return linkat(directory, f, dirFd, t, 0) == 0;
+        }
+    }
+
+    /// <summary>Mounts the store's filesystem if the platform asked to be called for it (<see cref="Defer"/>) and it is not yet.</summary>
+    private void MountNow()
+    {
+        if (mountLater is not { } mount) return;
+        mountLater = null;
+        mount();
     }
 
     /// <summary>The host device the store's files are on (a guest descriptor with it is one of the store's files).</summary>

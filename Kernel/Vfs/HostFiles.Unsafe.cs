@@ -77,12 +77,18 @@ public sealed unsafe partial class HostFiles : IDisposable
     /// </summary>
     public static Result<int> OpenHost(string path, int flags)
     {
-        int hostFlags = (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW | O_DIRECTORY | O_TRUNC | O_TMPFILE_BIT)) | O_CLOEXEC | O_NOCTTY;
         byte[] cpath = Encoding.UTF8.GetBytes(path + "\0");
         int fd;
-        fixed (byte* p = cpath) fd = open(p, hostFlags, default);
+        fixed (byte* p = cpath) fd = open(p, HostOpenFlags(flags), default);
         return fd >= 0 ? fd : (Errno)errno;
     }
+
+    /// <summary>
+    /// The flags the kernel opens a host object of its own with for a guest's open: the guest's, without those the VFS
+    /// already acted on (creation, truncation, how the name was walked), close-on-exec for the kernel, never a controlling terminal.
+    /// </summary>
+    public static int HostOpenFlags(int flags) =>
+        (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW | O_DIRECTORY | O_TRUNC | O_TMPFILE_BIT)) | O_CLOEXEC | O_NOCTTY;
 
     /// <summary>
     /// The host path by which the kernel itself reaches <paramref name="dentry"/>'s inode (to reopen it, to watch it):

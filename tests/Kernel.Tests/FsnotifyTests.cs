@@ -23,7 +23,7 @@ public sealed class FsnotifyTests : IDisposable
     private readonly HostFiles hostFiles = new();
     private readonly Fsnotify fsnotify;
 
-    public FsnotifyTests() { fsnotify = new Fsnotify(hostFiles); }
+    public FsnotifyTests() { fsnotify = new Fsnotify(hostFiles, store); }
 
     private readonly ContentStore store = new();
 
@@ -50,6 +50,23 @@ public sealed class FsnotifyTests : IDisposable
         Assert.True(File.Exists(Path.Combine(shadow, "file")));
         Assert.True(Directory.Exists(Path.Combine(shadow, "dir")));
         Assert.Equal(2, Directory.GetFileSystemEntries(shadow).Length);
+    }
+
+    [Fact]
+    public void A_regular_files_placeholder_is_its_stored_file_so_opens_through_it_reach_the_directorys_watch()
+    {
+        // Arrange
+        var tmpfs = new TmpfsSuperBlock(9, store);
+        Inode root = tmpfs.Root;
+        Inode file = root.Create("file", FileMode.S_IFREG | 0x1A4, 0, 0).Value;
+
+        // Act
+        string shadow = fsnotify.WatchDirectory(root).Value;
+        File.WriteAllText(file.ContentPath!, "bytes");
+
+        // Assert: the same host file by both names; the guest still sees one link.
+        Assert.Equal("bytes", File.ReadAllText(Path.Combine(shadow, "file")));
+        Assert.Equal(1UL, file.LinkCount);
     }
 
     [Fact]

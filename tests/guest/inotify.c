@@ -3,10 +3,12 @@
  * out of an unwatched one), chmod, utimensat, truncate, link, symlink, xattrs, unlink, mkdir and rmdir, each
  * followed by the events a non-blocking read finds after poll. Events print as their mask names and name;
  * never a watch descriptor or a cookie's value, only which watch it came from and whether a MOVED_TO's cookie
- * is its MOVED_FROM's. Directory watches ask only for namespace and attribute events (see docs/syscalls.md:
- * a directory's watch does not see its children's content). With "ro" as argv[1] only what a read-only
- * root allows is done; with "in DIR" the sequence runs in DIR only (a --bind directory). Run natively in a
- * copy of the tree and under userkernel, outputs compared. */
+ * is its MOVED_FROM's. The watch on the directory D asks for every event, so it also sees its children
+ * opened, read, written and closed (IN_OPEN, IN_ACCESS, IN_MODIFY, IN_CLOSE_*), a file written and closed
+ * after its name went, and the end of a watched file's life (IN_DELETE_SELF, IN_IGNORED) at its unlink or at
+ * its last close; the other directory watches ask only for namespace and attribute events. With "ro" as
+ * argv[1] only what a read-only root allows is done; with "in DIR" the sequence runs in DIR only (a --bind
+ * directory). Run natively in a copy of the tree and under userkernel, outputs compared. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
@@ -107,10 +109,15 @@ static void exercise(const char *d, const char *f, const char *a)
 {
     printf("== %s\n", d);
     nwatches = 0;
-    int wd_d = watch("D", d, DIR_EVENTS);
+    struct stat before, after;
+    stat(f, &before);
+    int wd_d = watch("D", d, IN_ALL_EVENTS);
     int wd_f = watch("F", f, IN_ALL_EVENTS);
     int wd_a = watch("A", a, DIR_EVENTS);
-    watch("D again", d, DIR_EVENTS | IN_MASK_ADD);
+    watch("D again", d, IN_ALL_EVENTS | IN_MASK_ADD);
+    stat(f, &after);
+    printf("watching kept F's ctime: %s\n",
+        before.st_ctim.tv_sec == after.st_ctim.tv_sec && before.st_ctim.tv_nsec == after.st_ctim.tv_nsec ? "yes" : "no");
 
     int fd = open(f, O_WRONLY | O_APPEND);
     result("append", write(fd, "more\n", 5) == 5 ? 0 : -1);
@@ -171,6 +178,34 @@ static void exercise(const char *d, const char *f, const char *a)
     events("unlink hard");
     result("unlink ln", unlink(join(d, "ln")));
     events("unlink ln");
+
+    fd = open(join(d, "g"), O_CREAT | O_RDWR, 0644);
+    events("create g, held open");
+    watch("G", join(d, "g"), IN_ALL_EVENTS);
+    result("write g", write(fd, "1", 1) == 1 ? 0 : -1);
+    events("write g");
+    result("pread g", pread(fd, buf, 1, 0) == 1 ? 0 : -1);
+    events("read g");
+    result("unlink g", unlink(join(d, "g")));
+    events("unlink g, still open");
+    result("write g", write(fd, "2", 1) == 1 ? 0 : -1);
+    events("write g after its unlink");
+    close(fd);
+    events("close g");
+
+    fd = open(join(d, "h"), O_CREAT | O_WRONLY, 0644);
+    close(fd);
+    watch("H", join(d, "h"), IN_ALL_EVENTS | IN_EXCL_UNLINK);
+    fd = open(join(d, "h"), O_WRONLY);
+    result("unlink h", unlink(join(d, "h")));
+    result("write h", write(fd, "1", 1) == 1 ? 0 : -1);
+    close(fd);
+    events("make h, watch it excluding unlinked, open, unlink, write, close");
+
+    close(open(join(d, "k"), O_CREAT | O_WRONLY, 0644));
+    watch("K", join(d, "k"), IN_ALL_EVENTS);
+    result("unlink k", unlink(join(d, "k")));
+    events("unlink watched k");
 
     watch("sub", join(d, "sub"), DIR_EVENTS);
     result("chmod sub", chmod(join(d, "sub"), 0700));

@@ -21,6 +21,7 @@ public sealed unsafe class HostBindInode : Inode
 
     private readonly HostBindSuperBlock fs;
     private int fd;
+    private stat? lastStat; // what the object was when the kernel let go of it: a guest may still hold it open
 
     internal HostBindInode(HostBindSuperBlock superBlock, int fd, ulong ino) : base(superBlock, ino)
     {
@@ -40,17 +41,25 @@ public sealed unsafe class HostBindInode : Inode
     /// <summary>The host's device and inode numbers of the object.</summary>
     internal (ulong Dev, ulong Ino) HostKey { get { stat st = Stat(); return ((ulong)st.st_dev, (ulong)st.st_ino); } }
 
-    /// <summary>Lets go of the host object, whose inode number the host has given to another.</summary>
+    /// <summary>
+    /// Lets go of the host object (whose inode number the host may have given to another, or whose last name goes);
+    /// its stat stays what it was then, with no link left, for the guests that still hold it open.
+    /// </summary>
     internal void Forget()
     {
-        if (fd >= 0) close(fd);
+        if (fd < 0) return;
+        stat st = Stat();
+        st.st_nlink = default;
+        lastStat = st;
+        close(fd);
         fd = -1;
     }
 
     private stat Stat()
     {
         stat st = default;
-        if (fd < 0 || fstat(fd, &st) != 0) st = default;
+        if (fd < 0) return lastStat ?? default;
+        if (fstat(fd, &st) != 0) st = default;
         return st;
     }
 
@@ -176,7 +185,21 @@ public sealed unsafe class HostBindInode : Inode
             return linkat(AT_FDCWD, from, fd, p, AT_SYMLINK_FOLLOW) == 0 ? Errno.OK : (Errno)errno;
     }
 
-    public override Errno Unlink(string name) => Remove(name, 0);
+    /// <summary>
+    /// unlink: a regular file whose last name this is, the kernel lets go of first (as rmdir does a directory), so the
+    /// host frees it as the call removes the name, or at the last guest's close, and a host inotify watch on it reports
+    /// IN_DELETE_SELF and IN_IGNORED when Linux does; it takes the file back if the host refuses.
+    /// </summary>
+    public override Errno Unlink(string name)
+    {
+        if (fs.ReadOnly) return Errno.EROFS;
+        HostBindInode? file = fs.Lookup(fd, name).TryGet(out Inode? child, out _) ? child as HostBindInode : null;
+        if (file != null && (!file.IsRegular || file.Links != 1)) file = null;
+        if (file != null) fs.Drop(file);
+        Errno e = Remove(name, 0);
+        if (e != Errno.OK && file != null) fs.Restore(file, fd, name);
+        return e;
+    }
 
     /// <summary>
     /// rmdir: the kernel lets go of the directory first, so the host frees it as the call removes it and a host
@@ -194,7 +217,11 @@ public sealed unsafe class HostBindInode : Inode
     }
 
     /// <summary>Holds the host object again through <paramref name="objectFd"/>, after <see cref="Forget"/>.</summary>
-    internal void Attach(int objectFd) => fd = objectFd;
+    internal void Attach(int objectFd)
+    {
+        fd = objectFd;
+        lastStat = null;
+    }
 
     private Errno Remove(string name, int flags)
     {

@@ -64,9 +64,9 @@ public sealed unsafe class HostBindSuperBlock : SuperBlock
     }
 
     /// <summary>
-    /// Lets go of a directory whose name is gone (rmdir, or replaced by a rename): a removed directory holds
-    /// nothing, and without the kernel's descriptor the host frees it at once, as Linux does (a host inotify
-    /// watch on it then reports IN_DELETE_SELF).
+    /// Lets go of a directory whose name is gone (rmdir, or replaced by a rename), or a file whose last name goes: a
+    /// removed directory holds nothing, a removed file only what guests still hold open, and without the kernel's
+    /// descriptor the host frees it when Linux would (a host inotify watch on it then reports IN_DELETE_SELF).
     /// </summary>
     internal void Drop(HostBindInode inode)
     {

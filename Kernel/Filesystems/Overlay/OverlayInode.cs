@@ -63,7 +63,9 @@ public sealed partial class OverlayInode : Inode
     public override long Blocks512 => content != null ? content.Stat().Blocks512 : lower?.Blocks512 ?? (IsDirectory ? 8 : 0);
     public override Timespec Atime => content != null ? content.Stat().Atime : atime;
     public override Timespec Mtime => content != null ? content.Stat().Mtime : mtime;
-    public override Timespec Ctime => content != null ? Timespec.Max(content.Stat().Ctime, ctime) : ctime;
+    // A guest's write moves the stored file's mtime and ctime together; its ctime alone also moves with what the kernel
+    // does to the stored file (the copy-up, a link for inotify), which changes nothing the guest sees.
+    public override Timespec Ctime => content != null ? Timespec.Max(content.Stat().Mtime, ctime) : ctime;
 
     public override Result<int> Read(long offset, Span<byte> buffer)
     {

@@ -12,7 +12,9 @@ namespace UserKernel.Kernel.Vfs.Notify;
 /// <item>a file's stored file (or sealed copy), which guests open, read and write natively: IN_OPEN,
 /// IN_ACCESS, IN_MODIFY and IN_CLOSE_* are the host's own;</item>
 /// <item>a directory's shadow (<see cref="ShadowDirectories"/>), on which the kernel repeats the changes of
-/// names and attributes it makes there.</item>
+/// names and attributes it makes there; a regular file's name there is a link of its stored file, through which
+/// guests open it (<see cref="TryOpen"/>), so its children's IN_OPEN, IN_ACCESS, IN_MODIFY and IN_CLOSE_* are
+/// the host's own too.</item>
 /// </list>
 /// The methods below are the hooks the VFS calls after it changed something, named after Linux's
 /// fsnotify_* calls; they do the host's part of the change's events, in Linux's order. Only watched objects
@@ -26,10 +28,10 @@ public sealed class Fsnotify : IDisposable
     /// <summary>Files (not directories) a guest watches, by inode, with a dentry to find their memfd by.</summary>
     private readonly Dictionary<(SuperBlock, ulong), Dentry> watchedFiles = new();
 
-    public Fsnotify(HostFiles hostFiles)
+    public Fsnotify(HostFiles hostFiles, ContentStore store)
     {
         this.hostFiles = hostFiles;
-        shadows = new ShadowDirectories(hostFiles.KernelDirectory);
+        shadows = new ShadowDirectories(store, StoredFileToLink);
     }
 
     private bool Quiet => watchedFiles.Count == 0 && !shadows.Any;
@@ -54,11 +56,26 @@ public sealed class Fsnotify : IDisposable
         return path;
     }
 
+    /// <summary>
+    /// Opens <paramref name="file"/> for a guest through its link in its directory's shadow, if the directory is watched,
+    /// so the host reports the open, the reads and writes and the close to the directory's watch with the file's name
+    /// (Linux's fsnotify_parent follows the name a file was opened by). False if there is no such link: the caller opens
+    /// the file as usual. A watch added later does not see a file opened before it.
+    /// </summary>
+    public bool TryOpen(Dentry file, int flags, out Result<int> opened)
+    {
+        opened = Errno.ENOENT;
+        if (!shadows.Any || file.Parent == null || file.Inode.ContentPath == null) return false;
+        // PathFor records the stored file as this file's host object, by which fstat of the descriptor finds the inode.
+        if (!hostFiles.PathFor(file).TryGet(out string? stored, out _)) return false;
+        return shadows.TryOpenLink(file.Parent.Inode, file.Name, stored, HostFiles.HostOpenFlags(flags), out opened);
+    }
+
     /// <summary>fsnotify_create, fsnotify_mkdir: a new name in <paramref name="dir"/>.</summary>
     public void Create(Inode dir, string name, Inode child)
     {
         if (Quiet) return;
-        shadows.AddName(dir, name, child.IsDirectory);
+        shadows.AddName(dir, name, child, linkCountReported: false);
     }
 
     /// <summary>fsnotify_link: IN_ATTRIB on the file (one more link), then IN_CREATE in the directory.</summary>
@@ -66,7 +83,7 @@ public sealed class Fsnotify : IDisposable
     {
         if (Quiet) return;
         TouchFile(existing, AttributeChange.Attributes);
-        shadows.AddName(dir, name, false);
+        shadows.AddName(dir, name, existing, linkCountReported: true);
     }
 
     /// <summary>
@@ -88,7 +105,7 @@ public sealed class Fsnotify : IDisposable
     public void Move(Inode fromDir, string name, Inode toDir, string newName, Inode moving, Inode? replaced, bool exchange)
     {
         if (Quiet) return;
-        shadows.Move(fromDir, name, toDir, newName, moving.IsDirectory, replaced?.IsDirectory ?? false, exchange);
+        shadows.Move(fromDir, name, toDir, newName, moving, replaced, exchange);
         if (!exchange && replaced != null)
         {
             if (replaced.IsDirectory) shadows.Touch(replaced, null, AttributeChange.Attributes);
@@ -124,11 +141,30 @@ public sealed class Fsnotify : IDisposable
 
     public void Dispose() => shadows.Dispose();
 
-    /// <summary>A file lost a name: IN_ATTRIB on its watch; with no name left nothing more can happen to it here.</summary>
+    /// <summary>
+    /// A file lost a name: IN_ATTRIB on its watch; with no name left its link parked in limbo goes, and nothing more
+    /// can happen to it here.
+    /// </summary>
     private void Unlinked(Inode file)
     {
         TouchFile(file, AttributeChange.Attributes);
-        if (file.LinkCount == 0) watchedFiles.Remove((file.SuperBlock, file.Ino));
+        if (file.LinkCount != 0) return;
+        shadows.Forget(file);
+        watchedFiles.Remove((file.SuperBlock, file.Ino));
+    }
+
+    /// <summary>
+    /// The stored file a regular file's placeholder in a shadow is to be a link of, or null for an empty placeholder.
+    /// A file of a writable filesystem is copied up first, so the link is the file guests open and write from now on.
+    /// A file with a watch of its own keeps an empty placeholder unless the change at hand reports its link count
+    /// anyway (link(2)): the host would report the kernel's link as an IN_ATTRIB that Linux does not raise.
+    /// A file of a read-only filesystem has only its image bytes (a sealed memfd), which cannot be linked.
+    /// </summary>
+    private string? StoredFileToLink(Inode file, bool linkCountReported)
+    {
+        if (!linkCountReported && watchedFiles.ContainsKey((file.SuperBlock, file.Ino))) return null;
+        if (file.ContentPath == null && (file.SuperBlock.ReadOnly || file.PrepareWrite() != Errno.OK)) return null;
+        return file.ContentPath;
     }
 
     /// <summary>Repeats an attribute change on a watched file's memfd.</summary>

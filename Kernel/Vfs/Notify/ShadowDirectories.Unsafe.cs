@@ -14,13 +14,23 @@ namespace UserKernel.Kernel.Vfs.Notify;
 /// directory for a subdirectory, an empty file for anything else). The kernel repeats every change of names
 /// and attributes it makes in a watched directory on its shadow, so the host itself raises the events, with
 /// its own cookies, in the guest's inotify queue. Directories nobody watched have no shadow and cost nothing.
+/// <para>
+/// The shadows live on the filesystem of the <see cref="ContentStore"/>, so a regular file's placeholder can be,
+/// instead of an empty file, a hard link of the file's stored file itself. Guests then open the file through that
+/// name (<see cref="TryOpenLink"/>), and because Linux reports a file's open, reads, writes and close to the watch
+/// on the directory of the name it was opened by (fsnotify_parent), the host raises IN_OPEN, IN_ACCESS, IN_MODIFY
+/// and IN_CLOSE_* on the shadow's watch, with the file's name, natively. The guest never sees the extra link: its
+/// stat comes from the VFS. A link that leaves the watched directories is parked in "limbo" until the file's last
+/// name goes (<see cref="Forget"/>), since removing it would be an IN_ATTRIB on the file's own watch that Linux
+/// does not raise for a rename.
+/// </para>
 /// </summary>
 internal sealed unsafe class ShadowDirectories : IDisposable
 {
     private const int O_PATH = 0x200000, O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000;
     private const int AT_FDCWD = -100, AT_REMOVEDIR = 0x200, AT_SYMLINK_NOFOLLOW = 0x100;
     private const uint RENAME_EXCHANGE = 2;
-    private const long UTIME_NOW = 0x3fffffff, UTIME_OMIT = 0x3ffffffe;
+    private const long UTIME_OMIT = 0x3ffffffe;
     private const int EISDIR = 21;
 
     /// <summary>A shadow: the kernel's O_PATH descriptor of it (which stays valid when it is renamed) and its name.</summary>
@@ -30,14 +40,24 @@ internal sealed unsafe class ShadowDirectories : IDisposable
         public string Name { get; set; } = name;
     }
 
-    private readonly Func<string> kernelDirectory;
+    private readonly ContentStore store;
+    private readonly Func<Inode, bool, string?> storedFileToLink;
     private readonly Dictionary<(SuperBlock, ulong), Shadow> byDirectory = new();
+    private readonly Dictionary<(SuperBlock, ulong), byte[]> parked = new();
     private readonly int kernelPid = Environment.ProcessId;
     private int rootFd = -1, limboFd = -1;
     private long serial;
 
-    /// <param name="kernelDirectory">The kernel's private host directory, made on first use.</param>
-    public ShadowDirectories(Func<string> kernelDirectory) { this.kernelDirectory = kernelDirectory; }
+    /// <param name="store">The store whose filesystem holds the shadows and whose files they link.</param>
+    /// <param name="storedFileToLink">
+    /// The stored file a regular file's placeholder is to be a link of (given whether the change at hand reports the
+    /// file's link count anyway), or null for an empty placeholder.
+    /// </param>
+    public ShadowDirectories(ContentStore store, Func<Inode, bool, string?> storedFileToLink)
+    {
+        this.store = store;
+        this.storedFileToLink = storedFileToLink;
+    }
 
     /// <summary>Whether any directory has a shadow (when none has, every hook returns at once).</summary>
     public bool Any => byDirectory.Count > 0;
@@ -63,15 +83,22 @@ internal sealed unsafe class ShadowDirectories : IDisposable
         }
         if (fd < 0) return Errno.ENOSPC;
         foreach (DirectoryEntry entry in entries)
-            if (entry.Name is not ("." or "..")) Place(fd, CString(entry.Name), entry.Type == 4 /* DT_DIR */);
+        {
+            if (entry.Name is "." or "..") continue;
+            if (entry.Type == 8 /* DT_REG */ && dir.Lookup(entry.Name).TryGet(out Inode? file, out _)) Place(fd, CString(entry.Name), file, false);
+            else PlaceEmpty(fd, CString(entry.Name), entry.Type == 4 /* DT_DIR */);
+        }
         byDirectory[(dir.SuperBlock, dir.Ino)] = new Shadow(fd, name);
         return FdPath(fd);
     }
 
-    /// <summary>A name was made in <paramref name="dir"/>: IN_CREATE (with IN_ISDIR for a directory).</summary>
-    public void AddName(Inode dir, string name, bool directory)
+    /// <summary>
+    /// A name was made in <paramref name="dir"/>: IN_CREATE (with IN_ISDIR for a directory). <paramref name="linkCountReported"/>
+    /// says the change raises IN_ATTRIB on <paramref name="child"/> anyway (link(2)), so its placeholder may be a link of it even if it is watched.
+    /// </summary>
+    public void AddName(Inode dir, string name, Inode child, bool linkCountReported)
     {
-        if (Find(dir) is { } shadow) Place(shadow.Fd, CString(name), directory);
+        if (Find(dir) is { } shadow) Place(shadow.Fd, CString(name), child, linkCountReported);
     }
 
     /// <summary>A name of <paramref name="dir"/> was removed: IN_DELETE.</summary>
@@ -102,19 +129,22 @@ internal sealed unsafe class ShadowDirectories : IDisposable
     /// so the host reports IN_MOVED_FROM and IN_MOVED_TO with one cookie. An unwatched side is stood for by a
     /// scratch name in a directory nobody watches, so a move out of or into a watched directory is still a move.
     /// </summary>
-    public void Move(Inode fromDir, string name, Inode toDir, string newName, bool movingIsDirectory, bool targetIsDirectory, bool exchange)
+    public void Move(Inode fromDir, string name, Inode toDir, string newName, Inode moving, Inode? target, bool exchange)
     {
         Shadow? from = Find(fromDir), to = Find(toDir);
         if (from == null && to == null) return;
         var scratch = new List<byte[]>(2);
         int fromFd = from?.Fd ?? limboFd, toFd = to?.Fd ?? limboFd;
-        byte[] fromName = from != null ? CString(name) : Scratch(movingIsDirectory, scratch);
-        byte[] toName = to != null ? CString(newName) : exchange ? Scratch(targetIsDirectory, scratch) : ScratchName(scratch);
+        byte[] fromName = from != null ? CString(name) : Scratch(moving, scratch);
+        byte[] toName = to != null ? CString(newName) : exchange && target != null ? Scratch(target, scratch) : ScratchName(scratch);
         fixed (byte* f = fromName)
         fixed (byte* t = toName)
         {
             Interop.Libc.Renameat2(fromFd, f, toFd, t, exchange ? RENAME_EXCHANGE : 0);
         }
+        // What left the watched directories for limbo: a regular file's entry is parked (it may be its link), the rest goes.
+        if (from != null && to == null) Park(moving, toName, scratch);
+        if (exchange && to != null && from == null && target != null) Park(target, fromName, scratch);
         foreach (byte[] left in scratch) RemovePlaceholder(limboFd, left);
     }
 
@@ -143,6 +173,34 @@ internal sealed unsafe class ShadowDirectories : IDisposable
     }
 
     /// <summary>
+    /// Opens <paramref name="name"/> in <paramref name="dir"/>'s shadow with the host open flags <paramref name="hostFlags"/>,
+    /// if that name is a link of the very host file <paramref name="storedPath"/>: true, with the descriptor or the
+    /// host's errno. False if the directory has no shadow or the name there is an empty placeholder.
+    /// </summary>
+    public bool TryOpenLink(Inode dir, string name, string storedPath, int hostFlags, out Result<int> opened)
+    {
+        opened = Errno.ENOENT;
+        if (Find(dir) is not { } shadow) return false;
+        stat linked, stored;
+        byte[] cname = CString(name);
+        fixed (byte* n = cname)
+        fixed (byte* s = System.Text.Encoding.UTF8.GetBytes(storedPath + "\0"))
+        {
+            if (fstatat(shadow.Fd, n, &linked, AT_SYMLINK_NOFOLLOW) != 0 || LibC.stat(s, &stored) != 0) return false;
+            if (linked.st_dev != stored.st_dev || linked.st_ino != stored.st_ino) return false;
+            int fd = openat(shadow.Fd, n, hostFlags | O_NOFOLLOW, default);
+            opened = fd >= 0 ? fd : (Errno)errno;
+        }
+        return true;
+    }
+
+    /// <summary>The file lost its last name: its link parked in limbo, if it has one, goes (for a watched file: IN_DELETE_SELF).</summary>
+    public void Forget(Inode file)
+    {
+        if (parked.Remove((file.SuperBlock, file.Ino), out byte[]? name)) RemovePlaceholder(limboFd, name);
+    }
+
+    /// <summary>
     /// Repeats an attribute change on a host object the kernel named by path (a file's memfd through
     /// /proc/self/fd/N): chmod to the mode it has is IN_ATTRIB, setting one time IN_ACCESS or IN_MODIFY.
     /// </summary>
@@ -155,6 +213,7 @@ internal sealed unsafe class ShadowDirectories : IDisposable
     {
         foreach (Shadow shadow in byDirectory.Values) close(shadow.Fd);
         byDirectory.Clear();
+        parked.Clear();
         if (rootFd >= 0) close(rootFd);
         if (limboFd >= 0) close(limboFd);
         rootFd = limboFd = -1;
@@ -166,17 +225,14 @@ internal sealed unsafe class ShadowDirectories : IDisposable
 
     private string NextName() => "d" + (serial++).ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>KERNELDIR/inotify, holding the shadows, and in it "limbo", which nobody watches.</summary>
+    /// <summary>"inotify" on the store's filesystem, holding the shadows, and in it "limbo", which nobody watches.</summary>
     private bool OpenRoot()
     {
         if (rootFd >= 0) return true;
-        byte[] root = System.Text.Encoding.UTF8.GetBytes(System.IO.Path.Combine(kernelDirectory(), "inotify") + "\0");
         byte[] limbo = CString("limbo");
-        fixed (byte* r = root)
         fixed (byte* l = limbo)
         {
-            mkdir(r, 0x1C0);
-            int fd = open(r, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, default);
+            int fd = store.OpenKernelDirectory("inotify");
             if (fd < 0) return false;
             mkdirat(fd, l, 0x1C0);
             limboFd = openat(fd, l, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, default);
@@ -194,15 +250,35 @@ internal sealed unsafe class ShadowDirectories : IDisposable
         return name;
     }
 
-    /// <summary>A placeholder made in limbo to stand for an object of an unwatched directory.</summary>
-    private byte[] Scratch(bool directory, List<byte[]> scratch)
+    /// <summary>
+    /// A name in limbo that stands for <paramref name="child"/> of an unwatched directory: its parked link if it has one
+    /// (which leaves the parked ones), else a placeholder made for it (removed once it is moved).
+    /// </summary>
+    private byte[] Scratch(Inode child, List<byte[]> scratch)
     {
+        if (parked.Remove((child.SuperBlock, child.Ino), out byte[]? link)) return link;
         byte[] name = ScratchName(scratch);
-        Place(limboFd, name, directory);
+        Place(limboFd, name, child, false);
         return name;
     }
 
-    private static void Place(int dirFd, byte[] cname, bool directory)
+    /// <summary>Keeps the limbo entry <paramref name="name"/> of a regular file (possibly its link) instead of removing it.</summary>
+    private void Park(Inode file, byte[] name, List<byte[]> scratch)
+    {
+        if (!file.IsRegular || file.LinkCount == 0) return;
+        scratch.Remove(name);
+        if (parked.Remove((file.SuperBlock, file.Ino), out byte[]? older)) RemovePlaceholder(limboFd, older);
+        parked[(file.SuperBlock, file.Ino)] = name;
+    }
+
+    /// <summary>The placeholder for <paramref name="child"/>: a link of its stored file where it may be one, else an empty one.</summary>
+    private void Place(int dirFd, byte[] cname, Inode child, bool linkCountReported)
+    {
+        if (child.IsRegular && storedFileToLink(child, linkCountReported) is string stored && store.Link(stored, dirFd, cname)) return;
+        PlaceEmpty(dirFd, cname, child.IsDirectory);
+    }
+
+    private static void PlaceEmpty(int dirFd, byte[] cname, bool directory)
     {
         fixed (byte* p = cname)
         {
@@ -228,9 +304,14 @@ internal sealed unsafe class ShadowDirectories : IDisposable
             if (fstatat(dirFd, name, &st, follow) == 0) fchmodat(dirFd, name, (mode_t)(int)(st.st_mode & 0xFFF), 0);
             return;
         }
+        // The times set are the ones the object has: a placeholder may be a file's stored file, whose times the guest sees.
+        stat now;
+        if (fstatat(dirFd, name, &now, follow) != 0) return;
         timespec* times = stackalloc timespec[2];
-        times[0].tv_nsec = (long_t)(change == AttributeChange.ModifyTime ? UTIME_OMIT : UTIME_NOW);
-        times[1].tv_nsec = (long_t)(change == AttributeChange.AccessTime ? UTIME_OMIT : UTIME_NOW);
+        times[0] = now.st_atim;
+        times[1] = now.st_mtim;
+        if (change == AttributeChange.ModifyTime) times[0].tv_nsec = (long_t)UTIME_OMIT;
+        if (change == AttributeChange.AccessTime) times[1].tv_nsec = (long_t)UTIME_OMIT;
         utimensat(dirFd, name, times, follow);
     }
 
