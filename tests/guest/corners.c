@@ -611,6 +611,24 @@ static void received_addresses(void)
     sender_addresses("abstract names", &x, offsetof(struct sockaddr_un, sun_path) + 10, &y, offsetof(struct sockaddr_un, sun_path) + 10);
 }
 
+/* An mtime set in the future (utimensat) is no change of the bytes: ctime is the time of the call, as after a write. */
+static void future_mtime(void)
+{
+    int fd = open("/tmp/corners-future", O_CREAT | O_RDWR | O_TRUNC, 0644);
+    if (fd < 0 || write(fd, "x", 1) != 1) { printf("future mtime: %s\n", errname(errno)); return; }
+    struct timespec times[2] = { { 4000000000L, 0 }, { 4000000000L, 0 } };
+    CHECK("utimensat to the year 2096", futimens(fd, times));
+    struct stat st;
+    fstat(fd, &st);
+    time_t now = time(NULL); /* a coarse clock, which may lag a file time by a tick: a second is allowed */
+    printf("mtime as set: %s; ctime is now, not the mtime: %s\n", st.st_mtime == 4000000000L ? "yes" : "no",
+           st.st_ctime <= now + 1 && st.st_ctime > now - 60 ? "yes" : "no");
+    if (write(fd, "y", 1) == 1 && fstat(fd, &st) == 0)
+        printf("after a write, mtime and ctime are now: %s\n", st.st_mtime <= now + 1 && st.st_ctime <= now + 1 && st.st_ctime > now - 60 ? "yes" : "no");
+    close(fd);
+    unlink("/tmp/corners-future");
+}
+
 /* The value in /proc/PID/oom_score_adj, or the errno of reading it. */
 static void show_oom_score_adj(const char *when, const char *path)
 {
@@ -713,6 +731,7 @@ int main(int argc, char **argv)
     lock_holder();
     passed_credentials();
     received_addresses();
+    future_mtime();
     oom_score_adj();
     in_child(0, descriptor_limit);
     return 0;

@@ -64,8 +64,13 @@ public sealed partial class OverlayInode : Inode
     public override Timespec Atime => content != null ? content.Stat().Atime : atime;
     public override Timespec Mtime => content != null ? content.Stat().Mtime : mtime;
     // A guest's write moves the stored file's mtime and ctime together; its ctime alone also moves with what the kernel
-    // does to the stored file (the copy-up, a link for inotify), which changes nothing the guest sees.
-    public override Timespec Ctime => content != null ? Timespec.Max(content.Stat().Mtime, ctime) : ctime;
+    // does to the stored file (the copy-up, a link for inotify), which changes nothing the guest sees. An mtime the
+    // kernel set itself (utimensat, perhaps in the future) is no write: ctime is then the kernel's, from that change.
+    public override Timespec Ctime => content == null ? ctime
+        : content.Stat().Mtime is var written && written != mtimeSet ? Timespec.Max(written, ctime) : ctime;
+
+    /// <summary>The stored file's mtime as the kernel last set it (utimensat), until a guest's write moves it.</summary>
+    private Timespec? mtimeSet;
 
     public override Result<int> Read(long offset, Span<byte> buffer)
     {
@@ -120,6 +125,7 @@ public sealed partial class OverlayInode : Inode
         if (atime != null || mtime != null)
         {
             if (content != null) content.SetTimes(atime, mtime);
+            if (content != null && mtime != null) mtimeSet = content.Stat().Mtime;
             this.atime = atime ?? this.atime;
             this.mtime = mtime ?? this.mtime;
         }
