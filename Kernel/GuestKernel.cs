@@ -410,7 +410,10 @@ public sealed class GuestKernel : IDisposable
                     Errno e = ElfLoader.Complete(thread, plan, task.Group.Credentials, HostFiles);
                     if (e != Errno.OK)
                     {
-                        Console.Error.WriteLine($"userkernel: exec of {plan.Program.Path} failed after the point of no return: {ErrnoNames.Name(e)}");
+                        // A process SIGKILLed as its exec completes (its parent did not wait) loses its memory under the
+                        // loader: nothing failed that anyone will see.
+                        if (!HostProcesses.IsDying(thread.HostTid))
+                            Console.Error.WriteLine($"userkernel: exec of {plan.Program.Path} failed after the point of no return: {ErrnoNames.Name(e)}");
                         kill = true;
                     }
                     else ExecCompleted(task.Group, plan, thread);
