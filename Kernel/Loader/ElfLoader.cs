@@ -33,7 +33,7 @@ public static class ElfLoader
     {
         IGuestMemory memory = thread.Memory;
         if (!FindStack(thread.HostTid, out ulong stackStart, out ulong stackEnd)) return Errno.EFAULT;
-        if (!ReadHostStack(memory, thread.StackPointer, out List<byte[]> argv, out List<byte[]> envp, out Dictionary<ulong, ulong> hostAux))
+        if (!ReadHostStack(memory, thread.StackPointer, stackEnd, out List<byte[]> argv, out List<byte[]> envp, out Dictionary<ulong, ulong> hostAux))
             return Errno.EFAULT;
 
         if (plan.ArgvPrefix != null)
@@ -192,25 +192,42 @@ public static class ElfLoader
         }
     }
 
-    /// <summary>Reads argc, argv, envp and the auxiliary vector the host built for the stub.</summary>
-    private static bool ReadHostStack(IGuestMemory memory, ulong sp, out List<byte[]> argv, out List<byte[]> envp, out Dictionary<ulong, ulong> aux)
+    /// <summary>
+    /// Reads argc, argv, envp and the auxiliary vector the host built for the stub. The host put all of it, strings
+    /// included, between the stack pointer and the top of the stack, so one read of that span brings it in (a read per
+    /// pointer and string took two round trips per argument).
+    /// </summary>
+    private static bool ReadHostStack(IGuestMemory memory, ulong sp, ulong stackEnd, out List<byte[]> argv, out List<byte[]> envp, out Dictionary<ulong, ulong> aux)
     {
         argv = new(); envp = new(); aux = new();
-        var at = new GuestPtr(sp);
-        if (!memory.ReadUInt64(at).TryGet(out ulong argc, out _)) return false;
-        if (!memory.ReadStringArray(at.Add(8)).TryGet(out List<byte[]>? a, out _) || (ulong)a.Count != argc) return false;
-        argv = a;
-        GuestPtr envAt = at.Add(8 + 8 * ((long)argc + 1));
-        if (!memory.ReadStringArray(envAt).TryGet(out List<byte[]>? env, out _)) return false;
-        envp = env;
-        GuestPtr auxAt = envAt.Add(8 * (env.Count + 1));
-        Span<byte> pair = stackalloc byte[16];
-        for (int i = 0; i < 64; i++)
+        const ulong MaxSpan = 16 << 20; // past ARG_MAX's worth of strings and pointers
+        if (stackEnd <= sp || stackEnd - sp > MaxSpan) return false;
+        byte[] stack = new byte[stackEnd - sp];
+        if (memory.Read(new GuestPtr(sp), stack) != Errno.OK) return false;
+
+        ulong Word(int at) => at + 8 <= stack.Length ? BinaryPrimitives.ReadUInt64LittleEndian(stack.AsSpan(at)) : ulong.MaxValue;
+        bool Strings(ref int at, List<byte[]> into)
         {
-            if (memory.Read(auxAt.Add(16 * i), pair) != Errno.OK) return false;
-            ulong key = BinaryPrimitives.ReadUInt64LittleEndian(pair);
+            for (; ; at += 8)
+            {
+                ulong p = Word(at);
+                if (p == 0) { at += 8; return true; }
+                if (p < sp || p >= stackEnd) return false;
+                int from = (int)(p - sp), end = Array.IndexOf(stack, (byte)0, from);
+                if (end < 0) return false;
+                into.Add(stack.AsSpan(from, end - from).ToArray());
+            }
+        }
+
+        ulong argc = Word(0);
+        int next = 8;
+        if (!Strings(ref next, argv) || (ulong)argv.Count != argc || !Strings(ref next, envp)) return false;
+        for (int i = 0; i < 64; i++, next += 16)
+        {
+            ulong key = Word(next);
+            if (key == ulong.MaxValue) return false;
             if (key == Auxv.AT_NULL) return true;
-            aux[key] = BinaryPrimitives.ReadUInt64LittleEndian(pair[8..]);
+            aux[key] = Word(next + 8);
         }
         return false;
     }
