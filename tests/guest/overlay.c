@@ -68,6 +68,18 @@ int main(void)
     show("/root/named");
     result("O_TMPFILE O_RDONLY", open("/root", O_TMPFILE | O_RDONLY, 0600));
 
+    /* ... or gets it through its /proc/self/fd link, which shows it deleted, followed (LTP's openat03). */
+    fd = open("/root", O_TMPFILE | O_RDWR, 0600);
+    result("O_TMPFILE write", write(fd, "via", 3));
+    char fdlink[64], target[256];
+    snprintf(fdlink, sizeof fdlink, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(fdlink, target, sizeof target - 1);
+    target[n > 0 ? n : 0] = 0;
+    printf("its fd link ends in (deleted): %s\n", n > 10 && strcmp(target + n - 10, " (deleted)") == 0 ? "yes" : "no");
+    result("linkat /proc/self/fd/N AT_SYMLINK_FOLLOW", linkat(AT_FDCWD, fdlink, AT_FDCWD, "/root/named-by-link", AT_SYMLINK_FOLLOW));
+    close(fd);
+    show("/root/named-by-link");
+
     /* rename over an existing file, then the flags of renameat2. */
     put("/root/a", "first");
     put("/root/b", "second");

@@ -159,13 +159,18 @@ internal static class ProcPidDirectory
             return entries;
         }
 
-        /// <summary>A descriptor that is no VFS file is a magic link to the host object itself.</summary>
-        private Inode? DescriptorObject(int fd) =>
-            Kernel.HostFiles.Identify(hostId, fd) == null ? HostObjectInode.Of(sb, hostId, fd) : null;
+        /// <summary>
+        /// A descriptor that is no VFS file is a magic link to the host object itself; so is one of a VFS file with no
+        /// name left (O_TMPFILE, unlinked), whose path leads nowhere: linkat(AT_SYMLINK_FOLLOW) gives it one that way.
+        /// </summary>
+        private Inode? DescriptorObject(int fd) => Kernel.HostFiles.Identify(hostId, fd) is { } dentry
+            ? (dentry.Inode.LinkCount == 0 && !dentry.Inode.IsDirectory ? dentry.Inode : null)
+            : HostObjectInode.Of(sb, hostId, fd);
 
         private Result<string> DescriptorTarget(int fd)
         {
-            if (Kernel.HostFiles.Identify(hostId, fd) is { } dentry) return dentry.Path;
+            if (Kernel.HostFiles.Identify(hostId, fd) is { } dentry)
+                return dentry.Inode.LinkCount == 0 && !dentry.Inode.IsDirectory ? dentry.Path + " (deleted)" : dentry.Path;
             try
             {
                 return new FileInfo($"{HostDir}/fd/{fd.ToString(Inv)}").LinkTarget ?? (Result<string>)Errno.ENOENT;
