@@ -106,7 +106,7 @@ static void sysctls(void)
     const char *same[] = { "kernel/ngroups_max", "kernel/overflowuid", "kernel/overflowgid", "kernel/ostype",
         "kernel/random/poolsize", "fs/file-max", "fs/nr_open", "fs/pipe-max-size", "fs/pipe-user-pages-soft",
         "fs/inotify/max_user_watches", "fs/inotify/max_user_instances", "fs/inotify/max_queued_events",
-        "fs/aio-max-nr", "vm/max_map_count", "vm/overcommit_memory", "kernel/tainted", "kernel/core_pattern",
+        "fs/aio-max-nr", "vm/max_map_count", "vm/min_free_kbytes", "vm/overcommit_memory", "kernel/tainted", "kernel/core_pattern",
         "kernel/core_uses_pid" };
     const char *differ[] = { "kernel/pid_max", "kernel/threads-max", "kernel/cap_last_cap", "kernel/osrelease",
         "kernel/hostname", "kernel/domainname", "kernel/version", "kernel/random/entropy_avail", "fs/file-nr" };

@@ -59,6 +59,7 @@ internal static class ProcSys
         new("kernel/threads-max", ReadWrite, k => I(k.Options.PidsLimit)), // fork and clone past it: EAGAIN
         new("kernel/version", ReadOnly, k => k.UtsName.Version),
         FromHost("vm/max_map_count"),
+        FromHost("vm/min_free_kbytes"),
         FromHost("vm/overcommit_memory"),
     ];
 }
