@@ -91,7 +91,8 @@ public static partial class Sys
         if (!ctx.Memory.ReadInt32(lengthAt).TryGet(out int length, out _) || length <= 2 || length > SockaddrStorageSize) return;
         if (room < 0) room = length;
         if (length > room) return;
-        byte[] host = new byte[length];
+        Span<byte> host = stackalloc byte[SockaddrStorageSize];
+        host = host[..length];
         if (ctx.Memory.Read(buffer, host) != Errno.OK || BinaryPrimitives.ReadUInt16LittleEndian(host) != AF_UNIX) return;
         byte[] guest = ctx.Kernel.UnixSockets.ToGuestAddress(host);
         if (guest.AsSpan().SequenceEqual(host)) return;
