@@ -48,6 +48,9 @@ public sealed record KernelOptions
     /// <summary>The store's size without --disk-size: on disk 8 GiB (sparse), in memory at most half of it.</summary>
     public const long DefaultDiskSize = 8L << 30;
 
+    /// <summary>Resource limits (resource number, soft, hard) the first guest process starts with, as a container's config gives them.</summary>
+    public IReadOnlyList<(int Resource, ulong Soft, ulong Hard)> InitLimits { get; init; } = [];
+
     /// <summary>Syscall names whose handler calls Debugger.Break() (--break-on).</summary>
     public IReadOnlySet<string> BreakOn { get; init; } = new HashSet<string>();
 }
@@ -165,6 +168,8 @@ public sealed class GuestKernel : IDisposable
         if (!cwd.Inode.IsDirectory) return Errno.ENOTDIR;
         var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, cwd, Mounts.Root, Options.Credentials);
         HostProcesses.GiveStartingOpenFilesLimit(hostPid);
+        foreach (var (resource, soft, hard) in Options.InitLimits)
+            Interop.Libc.SetLimit(hostPid, resource, new Interop.Libc.Rlimit { rlim_cur = soft, rlim_max = hard });
         var task = new Task(group.Tgid, hostPid, group);
         group.Threads.Add(task);
         Pids.Add(task);

@@ -16,6 +16,7 @@ public static class Program
                               [--pids-limit N] [--disk-size SIZE] [-- COMMAND [ARG...]]
                userkernel syscalls [--format=text|json|markdown]
                userkernel image VERB [ARG...]     (see 'userkernel image --help')
+               userkernel runtime COMMAND [ARG...] (an OCI runtime for podman, Docker, containerd; see 'userkernel runtime --help')
                userkernel --help
 
         run        runs COMMAND in a guest system whose root is the ext2/3/4 image IMG. The image is never
@@ -98,6 +99,8 @@ public static class Program
                     return RunCommand.Execute(args.AsSpan(1).ToArray());
                 case "syscalls":
                     return SyscallsCommand.Execute(args.AsSpan(1).ToArray());
+                case "runtime":
+                    return Commands.Runtime.RuntimeCommand.Execute(args.AsSpan(1).ToArray());
                 case "image":
                     return Commands.Image.ImageCommand.Execute(args.AsSpan(1).ToArray());
                 default:

@@ -33,10 +33,13 @@ public sealed record Credentials
     public uint Fsgid { get; init; }
     public ImmutableArray<uint> Groups { get; init; } = [];
 
-    /// <summary>The permitted, effective and inheritable capability sets (no ambient set; the bounding set is all).</summary>
+    /// <summary>The permitted, effective and inheritable capability sets (no ambient set).</summary>
     public ulong CapPermitted { get; init; }
     public ulong CapEffective { get; init; }
     public ulong CapInheritable { get; init; }
+
+    /// <summary>The bounding set: what an exec by root may gain (all, unless a container's config narrows it).</summary>
+    public ulong CapBounding { get; init; } = Capabilities.All;
 
     /// <summary>The user id files are checked against and created with: the filesystem uid.</summary>
     public uint Uid => Fsuid;
@@ -76,11 +79,12 @@ public sealed record Credentials
 
     /// <summary>
     /// The capabilities after execve of a program without file capabilities: root (real or effective uid 0) gets
-    /// every capability permitted, and effective if its effective uid is 0; anyone else gets none.
+    /// every capability of the bounding set (and its inheritable ones) permitted, and effective if its effective uid is 0;
+    /// anyone else gets none.
     /// </summary>
     public Credentials AfterExec()
     {
-        ulong permitted = Ruid == 0 || Euid == 0 ? Capabilities.All : 0;
+        ulong permitted = Ruid == 0 || Euid == 0 ? CapBounding | CapInheritable : 0;
         return this with { CapPermitted = permitted, CapEffective = Euid == 0 ? permitted : 0 };
     }
 

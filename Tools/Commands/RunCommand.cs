@@ -225,7 +225,7 @@ public static class RunCommand
         config?.WorkingDir is { Length: > 0 } dir ? (dir.StartsWith('/') ? dir : "/" + dir) : null;
 
     /// <summary>A name with a slash is used as it is; a bare name is looked up in <paramref name="path"/>, in the image.</summary>
-    private static string ResolveCommand(GuestKernel kernel, string command, string path)
+    internal static string ResolveCommand(GuestKernel kernel, string command, string path)
     {
         if (command.Contains('/')) return command;
         foreach (string dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))

@@ -32,11 +32,18 @@ public sealed unsafe class HostBindSuperBlock : SuperBlock
     /// Opens <paramref name="hostDirectory"/> (a path the user gave on the command line, the one host path
     /// the kernel ever opens by name here). ENOENT, ENOTDIR, EACCES as the host answers.
     /// </summary>
-    public static Result<HostBindSuperBlock> Open(string hostDirectory, bool readOnly, ulong device)
+    public static Result<HostBindSuperBlock> Open(string hostDirectory, bool readOnly, ulong device) =>
+        Open(hostDirectory, readOnly, device, directoryOnly: true);
+
+    /// <summary>
+    /// As <see cref="Open(string, bool, ulong)"/>, and with <paramref name="directoryOnly"/> false a single host file
+    /// may be the mount's root (a container's bind of /etc/hosts, say), mounted over a guest file.
+    /// </summary>
+    public static Result<HostBindSuperBlock> Open(string hostDirectory, bool readOnly, ulong device, bool directoryOnly)
     {
         byte[] cpath = Encoding.UTF8.GetBytes(hostDirectory + "\0");
         int fd;
-        fixed (byte* p = cpath) fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC, default);
+        fixed (byte* p = cpath) fd = open(p, O_PATH | (directoryOnly ? O_DIRECTORY : 0) | O_CLOEXEC, default);
         if (fd < 0) return (Errno)errno;
         return new HostBindSuperBlock(device, readOnly, fd);
     }

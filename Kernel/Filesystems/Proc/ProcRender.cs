@@ -56,7 +56,7 @@ public static class ProcRender
                 "CapInh" => ids.Credentials.CapInheritable.ToString("x16", Inv),
                 "CapPrm" => ids.Credentials.CapPermitted.ToString("x16", Inv),
                 "CapEff" => ids.Credentials.CapEffective.ToString("x16", Inv),
-                "CapBnd" => Capabilities.All.ToString("x16", Inv),
+                "CapBnd" => ids.Credentials.CapBounding.ToString("x16", Inv),
                 "CapAmb" => "0000000000000000",
                 _ => null,
             };
