@@ -48,6 +48,9 @@ public sealed record KernelOptions
     /// <summary>The store's size without --disk-size: on disk 8 GiB (sparse), in memory at most half of it.</summary>
     public const long DefaultDiskSize = 8L << 30;
 
+    /// <summary>Whether a writable root gets a tmpfs on /tmp (as a booted distribution has; a container's /tmp is its root's).</summary>
+    public bool TmpfsOnTmp { get; init; } = true;
+
     /// <summary>Resource limits (resource number, soft, hard) the first guest process starts with, as a container's config gives them.</summary>
     public IReadOnlyList<(int Resource, ulong Soft, ulong Hard)> InitLimits { get; init; } = [];
 
@@ -92,7 +95,7 @@ public sealed class GuestKernel : IDisposable
         HostFiles.GuestHostPids = () => System.Linq.Enumerable.Select(Pids.All, t => t.HostTid);
         // A writable root gets a tmpfs on /tmp and /dev/shm, as a booted distribution has.
         uint tmpfsMinor = 0x32;
-        foreach (string tmp in root.ReadOnly ? [] : new[] { "/tmp", "/dev/shm" })
+        foreach (string tmp in root.ReadOnly ? [] : options.TmpfsOnTmp ? ["/tmp", "/dev/shm"] : new[] { "/dev/shm" })
             if (Walk.Resolve(Credentials.Root, Mounts.Root, tmp, true).TryGet(out Dentry? dir, out _) && dir.Inode.IsDirectory)
                 Mounts.Mount(dir, new Filesystems.Tmpfs.TmpfsSuperBlock(SuperBlock.MakeDev(0, tmpfsMinor++), Store));
     }

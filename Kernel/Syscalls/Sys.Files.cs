@@ -232,16 +232,7 @@ public static partial class Sys
     {
         string name = SyscallTable.Lookup(ctx.Number)!.Name;
         // Which argument names the object the call would change or create.
-        (int dirfdArg, int pathArg, bool creates) = name switch
-        {
-            "mkdir" or "mknod" => (-1, 0, true),
-            "mkdirat" or "mknodat" => (0, 1, true),
-            "link" or "symlink" => (-1, 1, true),
-            "linkat" => (2, 3, true),
-            "symlinkat" => (1, 2, true),
-            "unlinkat" or "renameat" or "renameat2" or "fchmodat" or "fchmodat2" or "fchownat" or "futimesat" or "utimensat" => (0, 1, false),
-            _ => (-1, 0, false),
-        };
+        (int dirfdArg, int pathArg, bool creates) = TargetArgs(name);
         int dirfd = dirfdArg < 0 ? AtFlags.AT_FDCWD : ctx.IntArg(dirfdArg);
         if (name is "rename" or "renameat" or "renameat2") return RenameError(ctx, name, dirfd, pathArg);
         if (name is "unlink" or "unlinkat" or "rmdir") return RemoveError(ctx, name, dirfd, pathArg);

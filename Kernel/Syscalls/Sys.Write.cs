@@ -22,7 +22,35 @@ public static partial class Sys
         public bool IsNormal => Name is not ("." or ".." or "/");
     }
 
-    private static bool ReadOnlyRoot(SyscallContext ctx) => ctx.Kernel.Mounts.Root.Inode.SuperBlock.ReadOnly;
+    /// <summary>
+    /// Whether the object the call would change is on a read-only mount, when the root is read-only: the mount of the
+    /// named object's parent decides (of the descriptor's file for the f* calls), so a tmpfs or a writable bind under a
+    /// read-only root (a container's --read-only with --tmpfs) still takes changes. A name that cannot be resolved
+    /// counts as read-only, and the read-only answers give Linux's errno for it.
+    /// </summary>
+    private static bool ReadOnlyRoot(SyscallContext ctx)
+    {
+        if (!ctx.Kernel.Mounts.Root.Inode.SuperBlock.ReadOnly) return false;
+        string name = SyscallTable.Lookup(ctx.Number)!.Name;
+        if (name is "fchmod" or "fchown") return FileOf(ctx, ctx.IntArg(0)) is not { } file || file.Inode.SuperBlock.ReadOnly;
+        (int dirfdArg, int pathArg, _) = TargetArgs(name);
+        int dirfd = dirfdArg < 0 ? AtFlags.AT_FDCWD : ctx.IntArg(dirfdArg);
+        if (!ctx.ReadPath(pathArg).TryGet(out string? path, out _) || !ParentOf(ctx, dirfd, path).TryGet(out LastName at, out _)) return true;
+        return at.Parent.Inode.SuperBlock.ReadOnly;
+    }
+
+    /// <summary>Which arguments of a call that changes a name give its directory descriptor (-1: none) and path, and whether it creates the name.</summary>
+    private static (int DirfdArg, int PathArg, bool Creates) TargetArgs(string name) => name switch
+    {
+        "mkdir" or "mknod" => (-1, 0, true),
+        "mkdirat" or "mknodat" => (0, 1, true),
+        "link" or "symlink" => (-1, 1, true),
+        "linkat" => (2, 3, true),
+        "symlinkat" => (1, 2, true),
+        "openat" or "openat2" => (0, 1, false),
+        "unlinkat" or "renameat" or "renameat2" or "fchmodat" or "fchmodat2" or "fchownat" or "futimesat" or "utimensat" => (0, 1, false),
+        _ => (-1, 0, false),
+    };
 
     private static Credentials Caller(SyscallContext ctx) => ctx.Task.Group.Credentials;
 

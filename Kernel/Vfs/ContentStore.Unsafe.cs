@@ -52,13 +52,16 @@ public sealed class ContentStore : IDisposable
     }
 
     private Action? mountLater;
+    private bool deferred;
 
     /// <summary>
     /// Has <paramref name="mount"/> give the store its filesystem (<see cref="UseDirectory"/>) when the first file is stored;
-    /// until then statfs reports <paramref name="plannedLimit"/> bytes, all free.
+    /// until then statfs reports <paramref name="plannedLimit"/> bytes, all free. Only the first call counts.
     /// </summary>
     public void Defer(Action mount, long plannedLimit)
     {
+        if (deferred) return; // arranged already (a container's sandbox does it before the tracer would)
+        deferred = true;
         mountLater = mount;
         Limit = plannedLimit;
     }

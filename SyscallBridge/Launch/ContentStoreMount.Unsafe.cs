@@ -21,7 +21,7 @@ namespace UserKernel.SyscallBridge.Launch;
 /// <item>where neither can be had, the store stays a plain directory, bounded only by the disk, with a warning.</item>
 /// </list>
 /// </summary>
-internal static class ContentStoreMount
+public static class ContentStoreMount
 {
     private const int O_RDWR = 2, O_CLOEXEC = 0x80000;
     private const ulong LOOP_CTL_GET_FREE = 0x4C82, LOOP_CONFIGURE = 0x4C0A;

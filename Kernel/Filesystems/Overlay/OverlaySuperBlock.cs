@@ -39,7 +39,15 @@ public class OverlaySuperBlock : Vfs.SuperBlock
     public override Inode Root => root;
     public override string TypeName => "overlay";
     public override long Magic => 0x794c7630; // OVERLAYFS_SUPER_MAGIC
-    public override bool ReadOnly => false;
+    public override bool ReadOnly => readOnly;
+
+    private bool readOnly;
+
+    /// <summary>
+    /// From now on the overlay refuses changes as a read-only mount does (a container's read-only root, whose mount
+    /// points were made in it first).
+    /// </summary>
+    public void MakeReadOnly() => readOnly = true;
     public override long BlockSize => lower?.BlockSize ?? 4096;
 
     /// <summary>Where the upper layer's file bytes live.</summary>

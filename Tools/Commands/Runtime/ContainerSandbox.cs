@@ -53,9 +53,10 @@ internal static class ContainerSandbox
         if (!HostBindSuperBlock.Open(spec.RootPath, readOnly: true, SuperBlock.MakeDev(0, 0x30)).TryGet(out HostBindSuperBlock? lower, out Errno e))
             throw new UsageException($"root.path {spec.RootPath}: {e}");
         using var store = new ContentStore();
-        SuperBlock root = spec.RootReadOnly ? lower : new OverlaySuperBlock(lower, SuperBlock.MakeDev(0, 0x31), store);
-        if (!spec.RootReadOnly)
-            foreach (string mountPoint in new[] { "/dev", "/proc", "/sys", "/tmp" }) MakeMountPoint(root, mountPoint, directory: true);
+        // A read-only root is the overlay too, made read-only once the mount points are in it, so that they need not be
+        // made in the bundle (as runc makes them).
+        var root = new OverlaySuperBlock(lower, SuperBlock.MakeDev(0, 0x31), store);
+        foreach (string mountPoint in new[] { "/dev", "/proc", "/sys" }) MakeMountPoint(root, mountPoint, directory: true);
 
         SpecProcess process = spec.Process;
         using var kernel = new GuestKernel(root, new KernelOptions
@@ -64,9 +65,13 @@ internal static class ContainerSandbox
             WorkingDirectory = process.Cwd,
             Credentials = ProcessCredentials.From(process, context.Log),
             Store = store,
+            TmpfsOnTmp = false,
             InitLimits = ProcessCredentials.Limits(process, context.Log),
         });
-        SpecMounts.Mount(kernel, root, spec, context.Log);
+        // File mount points hold bytes in the store, whose filesystem must be arranged before the first one.
+        ContentStoreMount.Prepare(store, kernel.HostFiles.KernelDirectory(), null);
+        SpecMounts.Mount(kernel, spec, context.Log);
+        if (spec.RootReadOnly) root.MakeReadOnly();
         if (!process.NoNewPrivileges) context.Log.Info("process.noNewPrivileges is false, yet guests always run with no_new_privs (set-user-ID bits are ignored)");
 
         string path = process.Env.FirstOrDefault(v => v.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? RunCommand.GuestPath;

@@ -16,7 +16,7 @@ namespace UserKernel.Tools.Commands.Runtime;
 /// </summary>
 internal static class SpecMounts
 {
-    public static void Mount(GuestKernel kernel, SuperBlock root, BundleSpec spec, RuntimeLog log)
+    public static void Mount(GuestKernel kernel, BundleSpec spec, RuntimeLog log)
     {
         uint minor = 0x40;
         foreach (SpecMount m in spec.Mounts)
