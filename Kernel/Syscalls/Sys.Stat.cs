@@ -38,7 +38,7 @@ public static partial class Sys
     private static SyscallResult WriteStat(SyscallContext ctx, Inode i, Guest.GuestPtr buf)
     {
         Span<byte> b = stackalloc byte[Abi.Stat.Size];
-        Abi.Stat.Write(b, i.SuperBlock.Device, i.Ino, i.LinkCount, i.Mode, i.Uid, i.Gid, i.Rdev, i.Size, i.SuperBlock.BlockSize,
+        Abi.Stat.Write(b, i.StatDevice, i.Ino, i.LinkCount, i.Mode, i.Uid, i.Gid, i.Rdev, i.Size, i.SuperBlock.BlockSize,
             i.Blocks512, i.Atime.Seconds, i.Atime.Nanoseconds, i.Mtime.Seconds, i.Mtime.Nanoseconds, i.Ctime.Seconds, i.Ctime.Nanoseconds);
         return ctx.Memory.Write(buf, b) == Errno.OK ? 0 : Errno.EFAULT;
     }
@@ -70,7 +70,7 @@ public static partial class Sys
         if (wantsBtime && btime is { } born) Abi.Statx.WriteTime(b, Abi.Statx.Btime, born.Seconds, born.Nanoseconds);
         Abi.Statx.WriteTime(b, Abi.Statx.Ctime, i.Ctime.Seconds, i.Ctime.Nanoseconds);
         Abi.Statx.WriteTime(b, Abi.Statx.Mtime, i.Mtime.Seconds, i.Mtime.Nanoseconds);
-        Abi.Statx.WriteDevices(b, DevT.Major(i.Rdev), DevT.Minor(i.Rdev), DevT.Major(i.SuperBlock.Device), DevT.Minor(i.SuperBlock.Device),
+        Abi.Statx.WriteDevices(b, DevT.Major(i.Rdev), DevT.Minor(i.Rdev), DevT.Major(i.StatDevice), DevT.Minor(i.StatDevice),
             (ulong)ctx.Kernel.MountIdOf(i.SuperBlock));
         return ctx.Memory.Write(ctx.PtrArg(4), b) == Errno.OK ? 0 : Errno.EFAULT;
     }

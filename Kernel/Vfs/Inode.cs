@@ -44,6 +44,9 @@ public abstract partial class Inode
     public virtual Timespec? Btime => null;
     public virtual ulong Rdev => 0;
 
+    /// <summary>The st_dev stat reports: the filesystem's, unless the inode shows a host object under its own identity.</summary>
+    public virtual ulong StatDevice => SuperBlock.Device;
+
     /// <summary>statx's stx_attributes that come from the filesystem (immutable, append-only...).</summary>
     public virtual ulong StatxAttributes => 0;
 

@@ -73,7 +73,10 @@ public sealed class DevSuperBlock : SuperBlock
             if (!uint.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out uint n) ||
                 !System.IO.File.Exists("/dev/pts/" + name)) return Errno.ENOENT;
             // Unix98 slaves are char major 136 onwards, minor n (mod 256 per major).
-            return new DevNode(SuperBlock, 1000 + n, "/dev/pts/" + name, MakeDev(136 + n / 256, n % 256), time);
+            // Shown with the host node's own st_dev and st_ino, which fstat of the terminal descriptor reports, so that
+            // ttyname(3) (readlink of /proc/self/fd/N, then stat of the name) knows it.
+            (ulong Device, ulong Ino)? host = HostNode.Identity("/dev/pts/" + name);
+            return new DevNode(SuperBlock, host?.Ino ?? 1000 + n, "/dev/pts/" + name, MakeDev(136 + n / 256, n % 256), time) { HostDevice = host?.Device };
         }
 
         public override Result<IReadOnlyList<DirectoryEntry>> ReadDirectory()
@@ -104,6 +107,11 @@ public sealed class DevSuperBlock : SuperBlock
         public override string HostDevicePath { get; }
         public override uint Mode => FileMode.S_IFCHR | 0x1B6; // 0666
         public override ulong Rdev => rdev;
+
+        /// <summary>A host pseudo-terminal's st_dev (its devpts), when it is shown under the host's identity.</summary>
+        public ulong? HostDevice { get; set; }
+
+        public override ulong StatDevice => HostDevice ?? SuperBlock.Device;
         public override Timespec Atime => time;
         public override Timespec Mtime => time;
         public override Timespec Ctime => time;

@@ -161,6 +161,11 @@ public static class RuntimeCommand
         {
             (int master, string slavePath) = ContainerConsole.OpenPty();
             try { ContainerConsole.SendMaster(consoleSocket, master, slavePath); }
+            catch (GuestStartException)
+            {
+                Directory.Delete(dir, recursive: true); // nothing was started: no container
+                throw;
+            }
             finally { Mono.Unix.Native.Syscall.close(master); }
             slave = slavePath;
         }

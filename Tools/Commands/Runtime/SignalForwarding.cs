@@ -15,7 +15,8 @@ namespace UserKernel.Tools.Commands.Runtime;
 /// </summary>
 internal sealed class SignalForwarding : IDisposable
 {
-    private static readonly int[] Forwarded = [1, 2, 3, 10, 12, 14, 15, 28]; // HUP INT QUIT USR1 USR2 ALRM TERM WINCH
+    // Not SIGWINCH: the terminal sends it to its foreground group, the guest's, itself.
+    private static readonly int[] Forwarded = [1, 2, 3, 10, 12, 14, 15]; // HUP INT QUIT USR1 USR2 ALRM TERM
     private readonly List<PosixSignalRegistration> registrations = new();
     private readonly GuestKernel kernel;
     private volatile bool started, ended;
