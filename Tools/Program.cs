@@ -10,7 +10,7 @@ public static class Program
 {
     public const string Usage = """
         usage: userkernel run [--image IMG] [--env K=V]... [--workdir DIR] [--hostname NAME] [--user UID[:GID]]
-                              [--trace[=FILE]] [--trace-json=FILE] [--trace-filter=LIST] [--summary]
+                              [--trace[=FILE]] [--trace-json=FILE] [--trace-perfetto=FILE] [--trace-filter=LIST] [--summary]
                               [--break-on=NAME[,NAME]] [--wait-for-debugger] [--read-only]
                               [--bind HOST:GUEST[:ro]]... [--net host|none] [--layer FILE]... [--persist FILE]
                               [--pids-limit N] [--disk-size SIZE] [-- COMMAND [ARG...]]
@@ -38,8 +38,13 @@ public static class Program
                             these ids; set-user-ID and set-group-ID bits are ignored (as on a nosuid mount)
           --trace[=FILE]    print one line per mediated syscall, in strace's notation, to stderr (or FILE);
                             passthrough syscalls never stop, so they never appear
-          --trace-json=FILE one JSON object per line per event (time, pid, tid, number, name, args,
-                            result, errno, disposition, duration_ns)
+          --trace-json=FILE one JSON object per line per event: for a syscall time, pid, tid, number, name,
+                            args, result, errno, disposition, duration_ns, kernel_ns (the part spent in the
+                            kernel's handler), ts_ns (its start, in ns from the trace's start); also signal and
+                            exit lines, and fork and exec lines (the process tree; see 'userkernel trace report')
+          --trace-perfetto=FILE  Chrome trace-event JSON for ui.perfetto.dev or chrome://tracing: a track per
+                            guest thread under its process, each syscall a slice, fork, exec, signals and exits
+                            as instant events; the file is complete however the run ends
           --trace-filter=LIST  only these: syscall names, classes (file, process, memory, signal, network,
                             ipc, time, identity, other), dispositions (emulated, forwarded, unimplemented), pid=N
           --summary         at exit, count, errors and time per syscall and per disposition (like strace -c)
