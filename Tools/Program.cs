@@ -5,7 +5,7 @@ using UserKernel.Tools.Commands;
 
 namespace UserKernel.Tools;
 
-/// <summary>The userkernel command: `run` a guest command, list the `syscalls` table.</summary>
+/// <summary>The userkernel command: `run` a guest command, list the `syscalls` table, make `image`s, report on a `trace`.</summary>
 public static class Program
 {
     public const string Usage = """
@@ -16,6 +16,7 @@ public static class Program
                               [--pids-limit N] [--disk-size SIZE] [-- COMMAND [ARG...]]
                userkernel syscalls [--format=text|json|markdown]
                userkernel image VERB [ARG...]     (see 'userkernel image --help')
+               userkernel trace report FILE.jsonl [-o REPORT.html] [--top N]   (see 'userkernel trace --help')
                userkernel --help
 
         run        runs COMMAND in a guest system whose root is the ext2/3/4 image IMG. The image is never
@@ -86,6 +87,9 @@ public static class Program
           --format=FMT      text: aligned columns (the default); json: one document with "rows" and "totals";
                             markdown: the table docs/syscalls.md is generated from
 
+        trace      'trace report' turns a --trace-json file into one self-contained HTML page: the process
+                   tree, each thread's syscalls over time, the slowest calls, counts by disposition and syscall
+
         Exit status: the guest's own (128+N if it died of signal N), or 125 when userkernel itself fails.
         """;
 
@@ -105,6 +109,8 @@ public static class Program
                     return SyscallsCommand.Execute(args.AsSpan(1).ToArray());
                 case "image":
                     return Commands.Image.ImageCommand.Execute(args.AsSpan(1).ToArray());
+                case "trace":
+                    return Commands.Trace.TraceCommand.Execute(args.AsSpan(1).ToArray());
                 default:
                     throw new UsageException($"unknown command '{args[0]}'; try 'userkernel --help'");
             }
