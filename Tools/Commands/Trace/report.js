@@ -104,7 +104,7 @@
   var rowOf = {};
   rows.forEach(function (r, i) { rowOf[r.tid] = i; });
   var labelWidth = 230, rowHeight = 20, axisHeight = 22;
-  var plotWidth = Math.max(500, Math.min(1600, (app.clientWidth || 1200) - labelWidth - 20));
+  var plotWidth = Math.max(500, Math.min(1600, (app.clientWidth || 1200) - labelWidth - 60));
   var scale = span > 0 ? plotWidth / span : 1;
   var height = axisHeight + rows.length * rowHeight + 4;
   var chart = svg('svg', { class: 'timeline', width: labelWidth + plotWidth + 50, height: height, 'data-rows': String(rows.length) });
