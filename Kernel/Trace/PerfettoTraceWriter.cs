@@ -168,6 +168,7 @@ public sealed class PerfettoTraceWriter : ITraceSink, IDisposable
         json.WriteString("name", name);
         json.WriteNumber("pid", pid);
         json.WriteNumber("tid", tid);
+        json.WriteNumber("ts", 0); // some importers want a time on every event, as Chrome writes metadata
         json.WriteStartObject("args");
         json.WriteString(key, value);
         json.WriteEndObject();
@@ -181,6 +182,7 @@ public sealed class PerfettoTraceWriter : ITraceSink, IDisposable
         json.WriteString("name", name);
         json.WriteNumber("pid", pid);
         json.WriteNumber("tid", tid);
+        json.WriteNumber("ts", 0); // some importers want a time on every event, as Chrome writes metadata
         json.WriteStartObject("args");
         json.WriteNumber(key, value);
         json.WriteEndObject();
