@@ -207,6 +207,7 @@ public sealed class GuestKernel : IDisposable
         group.Threads.Add(child);
         Pids.Add(child);
         if (request.ParentTidAddress != 0) parentThread.Memory.WriteInt32(new GuestPtr(request.ParentTidAddress), tid);
+        trace?.TaskEvent(new TaskEvent(KernelTrace.Now, TaskEventKind.Fork, parent.Group.Tgid, parent.Tid, group.Comm) { ChildPid = group.Tgid, ChildTid = tid });
         return child;
     }
 
@@ -278,7 +279,12 @@ public sealed class GuestKernel : IDisposable
         SyscallEntry? entry = SyscallTable.Lookup(number);
         if (trace != null)
         {
-            ctx.TraceStart = Stopwatch.GetTimestamp();
+            if (!ctx.TraceContinues)
+            {
+                ctx.TraceStart = Stopwatch.GetTimestamp();
+                ctx.TraceKernelTicks = 0;
+            }
+            ctx.TraceContinues = false;
             ctx.TracedArguments = entry != null ? StraceFormatter.FormatInputs(entry, ctx) : [];
         }
 
@@ -291,6 +297,7 @@ public sealed class GuestKernel : IDisposable
         else
         {
             if (Options.BreakOn.Count > 0 && Options.BreakOn.Contains(entry.Name)) BreakIntoDebugger(entry.Name, task);
+            long handlerStart = trace != null ? Stopwatch.GetTimestamp() : 0;
             try
             {
                 result = entry.Handler(ctx);
@@ -300,10 +307,13 @@ public sealed class GuestKernel : IDisposable
                 Console.Error.WriteLine($"userkernel: kernel bug in {entry.Name} (pid {task.Tid}): {ex}");
                 result = Errno.EIO;
             }
+            if (trace != null) ctx.TraceKernelTicks += Stopwatch.GetTimestamp() - handlerStart;
         }
 
         if (trace != null)
         {
+            // A reissued call (exec) is the guest's one call: traced once, when its second stop ends.
+            if (result.Kind == ResultKind.Reissue) ctx.TraceContinues = true;
             if (result.Kind == ResultKind.Value)
                 Traced(task, ctx, entry, number, result.Value, entry?.Handler == null || entry.Disposition == Disposition.Unimplemented ? "unimplemented" : "emulated");
             else if (result.IsRunOnHost && ctx.OnExit == ExitAction.None)
@@ -331,7 +341,9 @@ public sealed class GuestKernel : IDisposable
         string?[] args = ctx.TracedArguments ?? [];
         if (entry != null) StraceFormatter.FormatOutputs(entry, ctx, result, args);
         long ns = (long)Stopwatch.GetElapsedTime(ctx.TraceStart).TotalNanoseconds;
-        trace!.Syscall(new TraceEvent(KernelTrace.Now, task.Group.Tgid, task.Tid, number, entry?.Name ?? $"syscall_{number}", args, result, disposition, ns));
+        long kernelNs = (long)(ctx.TraceKernelTicks * (1e9 / Stopwatch.Frequency));
+        trace!.Syscall(new TraceEvent(KernelTrace.Now, task.Group.Tgid, task.Tid, number, entry?.Name ?? $"syscall_{number}", args, result, disposition, ns,
+            ctx.TraceStart, kernelNs));
     }
 
     /// <summary>--break-on: stop in the debugger just before the handler runs, or say how to get one.</summary>
@@ -357,7 +369,9 @@ public sealed class GuestKernel : IDisposable
     {
         kill = false;
         SyscallContext ctx = task.Context;
+        long exitStart = trace != null ? Stopwatch.GetTimestamp() : 0;
         long result = rax;
+        string? execed = null; // the path an exec that completed was given
         if (rax < 0 && clonesUnderWay.Remove(task)) task.PendingClone = null; // the clone failed: no child will come
         switch (ctx.OnExit)
         {
@@ -424,13 +438,23 @@ public sealed class GuestKernel : IDisposable
                             Console.Error.WriteLine($"userkernel: exec of {plan.Program.Path} failed after the point of no return: {ErrnoNames.Name(e)}");
                         kill = true;
                     }
-                    else ExecCompleted(task.Group, plan, thread);
+                    else
+                    {
+                        ExecCompleted(task.Group, plan, thread);
+                        if (trace != null) execed = Names.FromBytes(plan.ExecFn);
+                    }
                     result = 0;
                 }
                 break;
         }
 
-        if (trace != null) Traced(task, ctx, SyscallTable.Lookup(ctx.Number), ctx.Number, result, "forwarded");
+        if (trace != null)
+        {
+            ctx.TraceKernelTicks += Stopwatch.GetTimestamp() - exitStart;
+            Traced(task, ctx, SyscallTable.Lookup(ctx.Number), ctx.Number, result, "forwarded");
+            // After the execve it completes, so a thread's events stay in the order they happened.
+            if (execed != null) trace.TaskEvent(new TaskEvent(KernelTrace.Now, TaskEventKind.Exec, task.Group.Tgid, task.Tid, task.Group.Comm) { Path = execed });
+        }
         return result;
     }
 

@@ -5,18 +5,19 @@ using UserKernel.Tools.Commands;
 
 namespace UserKernel.Tools;
 
-/// <summary>The userkernel command: `run` a guest command, list the `syscalls` table.</summary>
+/// <summary>The userkernel command: `run` a guest command, list the `syscalls` table, make `image`s, report on a `trace`.</summary>
 public static class Program
 {
     public const string Usage = """
         usage: userkernel run [--image IMG] [--env K=V]... [--workdir DIR] [--hostname NAME] [--user UID[:GID]]
-                              [--trace[=FILE]] [--trace-json=FILE] [--trace-filter=LIST] [--summary]
+                              [--trace[=FILE]] [--trace-json=FILE] [--trace-perfetto=FILE] [--trace-filter=LIST] [--summary]
                               [--break-on=NAME[,NAME]] [--wait-for-debugger] [--read-only]
                               [--bind HOST:GUEST[:ro]]... [--net host|none] [--layer FILE]... [--persist FILE]
                               [--pids-limit N] [--disk-size SIZE] [-- COMMAND [ARG...]]
                userkernel syscalls [--format=text|json|markdown]
                userkernel image VERB [ARG...]     (see 'userkernel image --help')
                userkernel runtime COMMAND [ARG...] (an OCI runtime for podman, Docker, containerd; see 'userkernel runtime --help')
+               userkernel trace report FILE.jsonl [-o REPORT.html] [--top N]   (see 'userkernel trace --help')
                userkernel --help
 
         run        runs COMMAND in a guest system whose root is the ext2/3/4 image IMG. The image is never
@@ -39,8 +40,13 @@ public static class Program
                             these ids; set-user-ID and set-group-ID bits are ignored (as on a nosuid mount)
           --trace[=FILE]    print one line per mediated syscall, in strace's notation, to stderr (or FILE);
                             passthrough syscalls never stop, so they never appear
-          --trace-json=FILE one JSON object per line per event (time, pid, tid, number, name, args,
-                            result, errno, disposition, duration_ns)
+          --trace-json=FILE one JSON object per line per event: for a syscall time, pid, tid, number, name,
+                            args, result, errno, disposition, duration_ns, kernel_ns (the part spent in the
+                            kernel's handler), ts_ns (its start, in ns from the trace's start); also signal and
+                            exit lines, and fork and exec lines (the process tree; see 'userkernel trace report')
+          --trace-perfetto=FILE  Chrome trace-event JSON for ui.perfetto.dev or chrome://tracing: a track per
+                            guest thread under its process, each syscall a slice, fork, exec, signals and exits
+                            as instant events; the file is complete however the run ends
           --trace-filter=LIST  only these: syscall names, classes (file, process, memory, signal, network,
                             ipc, time, identity, other), dispositions (emulated, forwarded, unimplemented), pid=N
           --summary         at exit, count, errors and time per syscall and per disposition (like strace -c)
@@ -82,6 +88,9 @@ public static class Program
           --format=FMT      text: aligned columns (the default); json: one document with "rows" and "totals";
                             markdown: the table docs/syscalls.md is generated from
 
+        trace      'trace report' turns a --trace-json file into one self-contained HTML page: the process
+                   tree, each thread's syscalls over time, the slowest calls, counts by disposition and syscall
+
         Exit status: the guest's own (128+N if it died of signal N), or 125 when userkernel itself fails.
         """;
 
@@ -103,6 +112,8 @@ public static class Program
                     return Commands.Runtime.RuntimeCommand.Execute(args.AsSpan(1).ToArray());
                 case "image":
                     return Commands.Image.ImageCommand.Execute(args.AsSpan(1).ToArray());
+                case "trace":
+                    return Commands.Trace.TraceCommand.Execute(args.AsSpan(1).ToArray());
                 default:
                     throw new UsageException($"unknown command '{args[0]}'; try 'userkernel --help'");
             }

@@ -43,6 +43,12 @@ public sealed class SyscallContext
     /// <summary>When the stop began (Stopwatch ticks), for the trace's durations.</summary>
     public long TraceStart { get; set; }
 
+    /// <summary>Stopwatch ticks the kernel spent in this call's handler and exit work, when traced.</summary>
+    public long TraceKernelTicks { get; set; }
+
+    /// <summary>The traced call was reissued: its next stop continues it, so its start and kernel time carry over.</summary>
+    public bool TraceContinues { get; set; }
+
     /// <summary>Starts a new stop.</summary>
     public void Begin(GuestKernel kernel, IGuestThread thread, int number, ReadOnlySpan<ulong> args)
     {

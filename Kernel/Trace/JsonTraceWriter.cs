@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.IO;
 using System.Text.Json;
 
@@ -8,6 +9,7 @@ public sealed class JsonTraceWriter : ITraceSink
 {
     private readonly Stream stream;
     private readonly Utf8JsonWriter json;
+    private readonly long origin = Stopwatch.GetTimestamp();
 
     public JsonTraceWriter(Stream stream)
     {
@@ -32,6 +34,8 @@ public sealed class JsonTraceWriter : ITraceSink
         else json.WriteNull("errno");
         json.WriteString("disposition", e.Disposition);
         json.WriteNumber("duration_ns", e.DurationNs);
+        json.WriteNumber("kernel_ns", e.KernelNs);
+        json.WriteNumber("ts_ns", SinceStart(e.StartTimestamp));
         json.WriteString("text", StraceFormatter.Call(e.Name, e.Arguments) + " = " + StraceFormatter.Result(e.Result));
         json.WriteEndObject();
         EndLine();
@@ -44,9 +48,32 @@ public sealed class JsonTraceWriter : ITraceSink
         json.WriteNumber("time", unixTime);
         json.WriteNumber("pid", pid);
         json.WriteString("text", text);
+        json.WriteNumber("ts_ns", SinceStart(Stopwatch.GetTimestamp()));
         json.WriteEndObject();
         EndLine();
     }
+
+    public void TaskEvent(TaskEvent e)
+    {
+        json.WriteStartObject();
+        json.WriteString("type", e.KindName);
+        json.WriteNumber("time", e.UnixTime);
+        json.WriteNumber("pid", e.Pid);
+        json.WriteNumber("tid", e.Tid);
+        if (e.Kind == TaskEventKind.Fork)
+        {
+            json.WriteNumber("child_pid", e.ChildPid);
+            json.WriteNumber("child_tid", e.ChildTid);
+        }
+        else json.WriteString("path", e.Path);
+        json.WriteString("comm", e.Comm);
+        json.WriteNumber("ts_ns", SinceStart(Stopwatch.GetTimestamp()));
+        json.WriteEndObject();
+        EndLine();
+    }
+
+    /// <summary>Nanoseconds from this trace's start to a Stopwatch timestamp: a monotonic clock, finer than "time".</summary>
+    private long SinceStart(long timestamp) => (long)((timestamp - origin) * (1e9 / Stopwatch.Frequency));
 
     private void EndLine()
     {

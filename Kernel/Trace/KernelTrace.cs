@@ -30,6 +30,12 @@ public sealed class KernelTrace
         foreach (ITraceSink s in sinks) s.ProcessEvent(now, pid, kind, text);
     }
 
+    public void TaskEvent(TaskEvent e)
+    {
+        if (!filter.MatchesPid(e.Tid)) return;
+        foreach (ITraceSink s in sinks) s.TaskEvent(e);
+    }
+
     public void Finish()
     {
         foreach (ITraceSink s in sinks) s.Finish();

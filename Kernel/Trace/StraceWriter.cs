@@ -23,5 +23,7 @@ public sealed class StraceWriter : ITraceSink
 
     public void ProcessEvent(double unixTime, int pid, string kind, string text) => writer.WriteLine($"[pid {pid}] {text}");
 
+    public void TaskEvent(TaskEvent e) { }
+
     public void Finish() => writer.Flush();
 }

@@ -31,6 +31,8 @@ public sealed class SyscallSummary : ITraceSink
 
     public void ProcessEvent(double unixTime, int pid, string kind, string text) { }
 
+    public void TaskEvent(TaskEvent e) { }
+
     public void Finish()
     {
         writer.WriteLine("userkernel summary: mediated syscalls only (passthrough syscalls never stop and are not counted)");

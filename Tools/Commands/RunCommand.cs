@@ -32,6 +32,7 @@ public static class RunCommand
         public string? TraceFile { get; init; }
         public bool TraceToStderr { get; init; }
         public string? TraceJson { get; init; }
+        public string? TracePerfetto { get; init; }
         public string? TraceFilter { get; init; }
         public bool Summary { get; init; }
         public HashSet<string> BreakOn { get; init; } = new();
@@ -68,6 +69,8 @@ public static class RunCommand
             if (o.TraceToStderr) sinks.Add(new StraceWriter(Console.Error));
             if (o.TraceFile != null) sinks.Add(new StraceWriter(Track(files, OpenTraceFile(o.TraceFile))));
             if (o.TraceJson != null) sinks.Add(new JsonTraceWriter(Track(files, OpenTraceStream(o.TraceJson))));
+            // The writer owns its file: disposing it closes the document even when the guest never started.
+            if (o.TracePerfetto != null) sinks.Add(Track(files, new PerfettoTraceWriter(OpenTraceStream(o.TracePerfetto))));
             if (o.Summary) sinks.Add(new SyscallSummary(Console.Error));
             TraceFilter filter;
             try { filter = o.TraceFilter != null ? TraceFilter.Parse(o.TraceFilter) : TraceFilter.All; }
@@ -273,7 +276,7 @@ public static class RunCommand
 
     private static Options Parse(string[] args)
     {
-        string? image = null, user = null, trace = null, traceJson = null, traceFilter = null, persist = null;
+        string? image = null, user = null, trace = null, traceJson = null, tracePerfetto = null, traceFilter = null, persist = null;
         bool traceStderr = false, summary = false, waitForDebugger = false, readOnly = false;
         var breakOn = new HashSet<string>(StringComparer.Ordinal);
         string? workdir = null;
@@ -324,6 +327,7 @@ public static class RunCommand
                     if (a.StartsWith("--pids-limit=", StringComparison.Ordinal)) { pidsLimit = ParsePidsLimit(a["--pids-limit=".Length..]); break; }
                     if (a.StartsWith("--disk-size=", StringComparison.Ordinal)) { diskSize = ParseDiskSize(a["--disk-size=".Length..]); break; }
                     if (a.StartsWith("--trace-json=", StringComparison.Ordinal)) { traceJson = a["--trace-json=".Length..]; break; }
+                    if (a.StartsWith("--trace-perfetto=", StringComparison.Ordinal)) { tracePerfetto = a["--trace-perfetto=".Length..]; break; }
                     if (a.StartsWith("--trace-filter=", StringComparison.Ordinal)) { traceFilter = a["--trace-filter=".Length..]; break; }
                     if (a.StartsWith("--break-on=", StringComparison.Ordinal))
                     {
@@ -344,10 +348,10 @@ public static class RunCommand
         if (hostname.Length is 0 or > 64) throw new UsageException("run: --hostname must be 1 to 64 characters");
         if (image != null && !File.Exists(image)) throw new UsageException($"image not found: {image}");
         CheckLayerFiles(persist, layers, readOnly);
-        if (traceFilter != null && !traceStderr && trace == null && traceJson == null && !summary) traceStderr = true;
+        if (traceFilter != null && !traceStderr && trace == null && traceJson == null && tracePerfetto == null && !summary) traceStderr = true;
         return new Options(image, env, workdir, hostname, command)
         {
-            TraceFile = trace, TraceToStderr = traceStderr, TraceJson = traceJson, TraceFilter = traceFilter,
+            TraceFile = trace, TraceToStderr = traceStderr, TraceJson = traceJson, TracePerfetto = tracePerfetto, TraceFilter = traceFilter,
             Summary = summary, BreakOn = breakOn, WaitForDebugger = waitForDebugger, ReadOnly = readOnly, User = user, Binds = binds, Network = network,
             Persist = persist, Layers = layers, PidsLimit = pidsLimit, DiskSize = diskSize,
         };
