@@ -79,7 +79,7 @@ public static class FilterBuilder
     /// The binary search, with A holding the number: split the ranges in half, compare A with the first number of the upper
     /// half, and search the half it falls in. The lower half comes first, so only "at least" needs a jump.
     /// </summary>
-    private static List<Instruction> Search(ReadOnlySpan<NumberRange> ranges)
+    internal static List<Instruction> Search(ReadOnlySpan<NumberRange> ranges)
     {
         if (ranges.Length == 1) return ranges[0].Answer;
         int middle = ranges.Length / 2;
@@ -96,7 +96,7 @@ public static class FilterBuilder
         ? [new(BPF_JGE_K, (byte)skip, 0, value)]
         : [new(BPF_JGE_K, 0, 1, value), new(BPF_JA, 0, 0, (uint)skip)];
 
-    private static Instruction Return(uint action) => new(BPF_RET_K, 0, 0, action);
+    internal static Instruction Return(uint action) => new(BPF_RET_K, 0, 0, action);
 
     /// <summary>A row's answer: its action, or a test of an argument where the row stops only for some values.</summary>
     private static List<Instruction> Answer(int nr)
