@@ -23,7 +23,7 @@ public static class FilterBuilder
     /// <summary>Offsets in struct seccomp_data: nr, arch, instruction_pointer, then args[6] of 8 bytes, little endian.</summary>
     internal const uint SeccompDataNr = 0, SeccompDataArch = 4, SeccompDataArgs = 16;
 
-    private const uint AUDIT_ARCH_X86_64 = 0xC000003E;
+    internal const uint AUDIT_ARCH_X86_64 = 0xC000003E;
     public const uint SECCOMP_RET_KILL_PROCESS = 0x80000000, SECCOMP_RET_USER_NOTIF = 0x7FC00000, SECCOMP_RET_TRACE = 0x7FF00000,
         SECCOMP_RET_ALLOW = 0x7FFF0000;
 
