@@ -44,6 +44,7 @@ public static class FilterBuilder
         _ => SECCOMP_RET_TRACE,
     };
 
+    /// <summary>The program: the architecture check, then the binary search over the syscall number.</summary>
     public static List<Instruction> Build()
     {
         var program = new List<Instruction>
