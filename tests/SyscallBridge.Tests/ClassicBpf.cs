@@ -141,6 +141,33 @@ public sealed class ClassicBpf
         }
     }
 
+    /// <summary>
+    /// Whether the host's seccomp action cache (Linux 5.11+, seccomp_is_const_allow) finds the number always allowed, so it
+    /// never runs the filter for it: the path to the return reads only nr and arch and uses only the instructions that cache
+    /// emulates (ld of nr or arch, ja, jeq/jge/jgt/jset with a constant, and with a constant, ret).
+    /// </summary>
+    public bool IsConstantAllow(int nr, uint arch)
+    {
+        uint a = 0;
+        for (int pc = 0; pc < program.Length; pc++)
+        {
+            (ushort code, byte jt, byte jf, uint k) = program[pc];
+            switch (code)
+            {
+                case BPF_LD | BPF_W | BPF_ABS when k is 0 or 4: a = k == 0 ? (uint)nr : arch; break;
+                case BPF_RET | BPF_K: return k == 0x7FFF0000;
+                case BPF_JMP | BPF_JA: pc += (int)k; break;
+                case BPF_JMP | BPF_JEQ: pc += a == k ? jt : jf; break;
+                case BPF_JMP | BPF_JGE: pc += a >= k ? jt : jf; break;
+                case BPF_JMP | BPF_JGT: pc += a > k ? jt : jf; break;
+                case BPF_JMP | BPF_JSET: pc += (a & k) != 0 ? jt : jf; break;
+                case BPF_ALU | 0x50: a &= k; break;
+                default: return false;
+            }
+        }
+        return false;
+    }
+
     private static uint Alu(ushort code, uint a, uint operand) => (code & 0xf0) switch
     {
         0x00 => a + operand,

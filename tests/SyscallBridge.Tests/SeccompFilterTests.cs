@@ -128,6 +128,23 @@ public class SeccompFilterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Numbers_allowed_whatever_the_arguments_are_left_to_the_hosts_action_cache()
+    {
+        for (int nr = 0; nr <= Highest + 10; nr++)
+        {
+            // Arrange: a passthrough row that tests no argument
+            SyscallEntry? row = SyscallTable.Lookup(nr);
+            bool alwaysAllowed = row is { Disposition: Disposition.Passthrough, StopWhen: null };
+
+            // Act
+            bool cached = Filter.IsConstantAllow(nr, AUDIT_ARCH_X86_64);
+
+            // Assert: the host never runs the filter for those, and never skips it for the others
+            Assert.True(alwaysAllowed == cached, $"{row?.Name ?? "(no row)"} ({nr}): cached {cached}");
+        }
+    }
+
+    [Fact]
     public void Far_jumps_go_through_BPF_JA_and_every_number_still_meets_its_range()
     {
         // Arrange: more ranges than an 8-bit jump can skip, some answering with an argument test of four instructions
