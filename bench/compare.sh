@@ -15,6 +15,7 @@
 #   NATIVE=0     leave native (chroot, root only) out
 #   FLOOR=0      leave out the floor tracers (floor.c: the least a ptrace stop or a seccomp notification costs,
 #                measured on getppid only; NEW's getppid is also printed as a multiple of each)
+#   OPS="A B"    only these of bench.c's selectors (default: getppid passthrough open stat spawn shloop read true)
 #   RAW=FILE     keep every figure there (config, op, value, unit, round; tab-separated)
 #   MAX_LOAD=L   before each measurement, wait (at most MAX_WAIT s, default 600) for the 1-minute load
 #                average to fall below L: the VM is shared, and other work on it is the largest noise
@@ -105,7 +106,7 @@ results="$work/results.tsv"   # config <TAB> op <TAB> value <TAB> unit <TAB> rou
 : >"$results"
 # bench.c's selectors, one at a time so that the configurations take turns on each operation and
 # BASE's and NEW's figures for it are taken minutes apart at most; "true" is the timed whole runs.
-ops=(getppid passthrough open stat spawn shloop read true)
+read -r -a ops <<<"${OPS:-getppid passthrough open stat spawn shloop read true}"
 wait_quiet() {   # MAX_LOAD=L: wait (at most MAX_WAIT s, default 600) until the 1-minute load is below L
   [ -n "${MAX_LOAD:-}" ] || return 0
   local waited=0

@@ -13,7 +13,7 @@ internal static partial class Libc
 
     // _IOWR('!', 0, struct seccomp_notif), _IOWR('!', 1, struct seccomp_notif_resp), _IOW('!', 2, __u64),
     // _IOW('!', 3, struct seccomp_notif_addfd), _IOW('!', 4, __u64).
-    private const ulong SECCOMP_IOCTL_NOTIF_RECV = 0xC0502100, SECCOMP_IOCTL_NOTIF_SEND = 0xC0182101,
+    internal const ulong SECCOMP_IOCTL_NOTIF_RECV = 0xC0502100, SECCOMP_IOCTL_NOTIF_SEND = 0xC0182101,
         SECCOMP_IOCTL_NOTIF_ID_VALID = 0x40082102, SECCOMP_IOCTL_NOTIF_ADDFD = 0x40182103, SECCOMP_IOCTL_NOTIF_SET_FLAGS = 0x40082104;
 
     /// <summary>struct seccomp_notif: one stopped call (80 bytes).</summary>

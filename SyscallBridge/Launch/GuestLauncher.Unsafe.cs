@@ -19,6 +19,10 @@ internal static unsafe class GuestLauncher
 {
     private const int NR_prctl = 157, NR_seccomp = 317, NR_execve = 59, NR_close = 3;
     private const int PR_SET_NO_NEW_PRIVS = 38, PR_SET_CHILD_SUBREAPER = 36;
+
+    /// <summary>struct sock_fprog: unsigned short len, then the sock_filter pointer at 8.</summary>
+    internal const int SockFprogSize = 16, SockFprogFilter = 8;
+
     private const int Options = Libc.PTRACE_O_TRACESYSGOOD | Libc.PTRACE_O_TRACEFORK | Libc.PTRACE_O_TRACEVFORK |
         Libc.PTRACE_O_TRACECLONE | Libc.PTRACE_O_TRACEEXEC | Libc.PTRACE_O_TRACESECCOMP | Libc.PTRACE_O_EXITKILL;
 
@@ -89,10 +93,10 @@ internal static unsafe class GuestLauncher
     {
         byte[] filter = FilterBuilder.Encode(program);
         ulong filterAt = StubProgram.ScratchAddress + 64;
-        Span<byte> fprog = stackalloc byte[16];
+        Span<byte> fprog = stackalloc byte[SockFprogSize];
         fprog.Clear();
         BitConverter.TryWriteBytes(fprog, (ushort)(filter.Length / 8));
-        BitConverter.TryWriteBytes(fprog[8..], filterAt);
+        BitConverter.TryWriteBytes(fprog[SockFprogFilter..], filterAt);
         if (tracee.Memory.Write(new GuestPtr(filterAt), filter) != Errno.OK || tracee.Memory.Write(new GuestPtr(StubProgram.ScratchAddress), fprog) != Errno.OK)
             throw new GuestStartException("cannot write the seccomp filter into the guest");
         // Once the kernel has received a notified call, only SIGKILL interrupts the caller (Linux 5.19): a call the kernel
