@@ -22,7 +22,7 @@ internal static class ProcPidDirectory
     private enum Kind
     {
         Directory, Task, Fd, FdInfo, Environ, Status, Comm, Cmdline, Stat, Statm, Maps, Cwd, Root, Exe, Mounts, MountInfo,
-        FdLink, FdInfoFile, OomScore, OomScoreAdj,
+        FdLink, FdInfoFile, OomScore, OomScoreAdj, Cgroup,
     }
 
     /// <summary>Inode numbers: the id in the high half, the entry kind and a descriptor number below.</summary>
@@ -72,6 +72,8 @@ internal static class ProcPidDirectory
             Add(Kind.Exe, "exe", ProcSuperBlock.DT_LNK, ino => Link(ino, () => group.Executable is { } exe ? exe.Path : Errno.ENOENT));
             Add(Kind.Mounts, "mounts", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Mounts(Kernel.Mounts.Mounts)));
             Add(Kind.MountInfo, "mountinfo", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.MountInfo(Kernel.Mounts.Mounts)));
+            // The guest has no cgroups of its own: it sees itself at the root of a cgroup namespace, as a container does.
+            Add(Kind.Cgroup, "cgroup", ProcSuperBlock.DT_REG, ino => File(ino, () => "0::/\n"));
             Add(Kind.OomScore, "oom_score", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcSuperBlock.ReadHost(HostDir + "/oom_score")));
             Add(Kind.OomScoreAdj, "oom_score_adj", ProcSuperBlock.DT_REG, ino => new ProcFile(sb, ino, uid, gid,
                 () => group.OomScoreAdj.Value.ToString(Inv) + "\n", 0x1A4 /* 0644 */, group.OomScoreAdj.WrittenThrough));

@@ -292,7 +292,7 @@ public static class RuntimeCommand
         }
         if (format != "table") throw new UsageException($"ps: --format wants table or json, not '{format}'");
         Console.Out.WriteLine("PID     CMD");
-        foreach (int pid in pids) Console.Out.WriteLine($"{pid,-7} {CommandLineOf(pid)}");
+        foreach (int pid in pids) Console.Out.WriteLine($"{pid,-7} {CommandOf(pid)}");
         return 0;
     }
 
@@ -343,6 +343,8 @@ public static class RuntimeCommand
     /// <summary>The host processes the sandbox traces: the container's processes.</summary>
     private static IEnumerable<int> GuestPids(int sandbox)
     {
+        // TracerPid names the tracing thread, one of the sandbox's tasks.
+        var tracers = new HashSet<string>(Directory.GetDirectories($"/proc/{sandbox}/task").Select(Path.GetFileName)!);
         foreach (string dir in Directory.GetDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
@@ -353,13 +355,14 @@ public static class RuntimeCommand
                     if (line.StartsWith("TracerPid:", StringComparison.Ordinal)) { tracer = line[10..].Trim(); break; }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { continue; }
-            if (tracer == sandbox.ToString(System.Globalization.CultureInfo.InvariantCulture)) yield return pid;
+            if (tracer != null && tracers.Contains(tracer)) yield return pid;
         }
     }
 
-    private static string CommandLineOf(int pid)
+    // The host's cmdline of a guest is the loader's stub's, not the guest's arguments; comm is the guest's own.
+    private static string CommandOf(int pid)
     {
-        try { return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim(); }
+        try { return File.ReadAllText($"/proc/{pid}/comm").Trim(); }
         catch (IOException) { return ""; }
     }
 
