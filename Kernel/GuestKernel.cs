@@ -167,16 +167,27 @@ public sealed class GuestKernel : IDisposable
     /// <summary>Registers the first guest process. ENOENT/ENOTDIR if the working directory does not resolve.</summary>
     public Result<Task> StartInit(int hostPid)
     {
-        if (!Walk.Resolve(Credentials.Root, Mounts.Root, Options.WorkingDirectory, true).TryGet(out Dentry? cwd, out Errno e)) return e;
+        if (!StartProcess(hostPid, Options.Credentials, Options.WorkingDirectory, Options.InitLimits).TryGet(out Task? task, out Errno e)) return e;
+        Init = task.Group;
+        return task;
+    }
+
+    /// <summary>
+    /// Registers a guest process the kernel started itself, with no guest parent: init, or a program started beside it
+    /// (an OCI runtime's exec). ENOENT/ENOTDIR if the working directory does not resolve.
+    /// </summary>
+    public Result<Task> StartProcess(int hostPid, Credentials credentials, string workingDirectory,
+        IReadOnlyList<(int Resource, ulong Soft, ulong Hard)> limits)
+    {
+        if (!Walk.Resolve(Credentials.Root, Mounts.Root, workingDirectory, true).TryGet(out Dentry? cwd, out Errno e)) return e;
         if (!cwd.Inode.IsDirectory) return Errno.ENOTDIR;
-        var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, cwd, Mounts.Root, Options.Credentials);
+        var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, cwd, Mounts.Root, credentials);
         HostProcesses.GiveStartingOpenFilesLimit(hostPid);
-        foreach (var (resource, soft, hard) in Options.InitLimits)
+        foreach (var (resource, soft, hard) in limits)
             Interop.Libc.SetLimit(hostPid, resource, new Interop.Libc.Rlimit { rlim_cur = soft, rlim_max = hard });
         var task = new Task(group.Tgid, hostPid, group);
         group.Threads.Add(task);
         Pids.Add(task);
-        Init = group;
         return task;
     }
 

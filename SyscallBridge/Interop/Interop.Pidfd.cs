@@ -3,7 +3,7 @@ using UserKernel.Kernel.Abi;
 
 namespace UserKernel.SyscallBridge.Interop;
 
-/// <summary>pidfd_open(2) and pidfd_getfd(2): reaching a guest's descriptor table without a path.</summary>
+/// <summary>pidfd_open(2), pidfd_getfd(2) and pidfd_send_signal(2): reaching a process without a pid that could be reused.</summary>
 internal static partial class Libc
 {
     [LibraryImport(Name, EntryPoint = "pidfd_open", SetLastError = true)]
@@ -11,6 +11,17 @@ internal static partial class Libc
 
     [LibraryImport(Name, EntryPoint = "pidfd_getfd", SetLastError = true)]
     private static partial int pidfd_getfd_raw(int pidfd, int targetfd, uint flags);
+
+    [LibraryImport(Name, EntryPoint = "pidfd_send_signal", SetLastError = true)]
+    private static partial int pidfd_send_signal_raw(int pidfd, int signal, nint info, uint flags);
+
+    /// <summary>Sends <paramref name="signal"/> to the pidfd's process: 0 or -errno (ESRCH once it has exited).</summary>
+    internal static int PidfdSendSignal(int pidfd, int signal)
+    {
+        int r = pidfd_send_signal_raw(pidfd, signal, 0, 0);
+        int errno = Marshal.GetLastSystemError();
+        return r < 0 ? -errno : r;
+    }
 
     /// <summary>A pidfd for a host process, or -errno.</summary>
     internal static int PidfdOpen(int pid)

@@ -13,7 +13,6 @@ namespace UserKernel.SyscallBridge.Launch;
 public static unsafe class ContainerConsole
 {
     private const int TIOCSPTLCK = 0x40045431, TIOCGPTN = unchecked((int)0x80045430), TIOCSCTTY = 0x540E;
-    private const int SOL_SOCKET = 1, SCM_RIGHTS = 1;
 
     /// <summary>A new pty: its master descriptor and the slave's path. Throws on host failure.</summary>
     public static (int Master, string SlavePath) OpenPty()
@@ -46,21 +45,20 @@ public static unsafe class ContainerConsole
             for (int i = 0; i < path.Length; i++) address.sun_path[i] = path[i];
             if (connect(s, (sockaddr*)&address, (uint)sizeof(sockaddr_un)) < 0)
                 throw new GuestStartException($"cannot connect to --console-socket {socketPath}: errno {errno}");
-            byte[] data = Encoding.UTF8.GetBytes(name);
-            byte* control = stackalloc byte[24]; // CMSG_SPACE(sizeof(int)): a 16-byte header and the descriptor, aligned
-            new Span<byte>(control, 24).Clear();
-            *(ulong*)control = 20; // cmsg_len = CMSG_LEN(sizeof(int))
-            *(int*)(control + 8) = SOL_SOCKET;
-            *(int*)(control + 12) = SCM_RIGHTS;
-            *(int*)(control + 16) = master;
-            fixed (byte* d = data)
-            {
-                iovec iov = new() { iov_base = d, iov_len = (size_t)data.Length };
-                msghdr message = new() { msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = 24 };
-                if ((long)sendmsg(s, &message, 0) < 0) throw new GuestStartException($"cannot send the terminal to {socketPath}: errno {errno}");
-            }
+            if (!DescriptorPassing.Send(s, Encoding.UTF8.GetBytes(name), [master]))
+                throw new GuestStartException($"cannot send the terminal to {socketPath}: errno {errno}");
         }
         finally { close(s); }
+    }
+
+    /// <summary>The pty slave opened without becoming this process's terminal, to hand to a program. Throws on host failure.</summary>
+    public static int OpenSlave(string slavePath)
+    {
+        byte[] path = Encoding.UTF8.GetBytes(slavePath + "\0");
+        int fd;
+        fixed (byte* p = path) fd = open(p, O_RDWR | O_NOCTTY | O_CLOEXEC, default);
+        if (fd < 0) throw new GuestStartException($"cannot open the terminal {slavePath}: errno {errno}");
+        return fd;
     }
 
     /// <summary>

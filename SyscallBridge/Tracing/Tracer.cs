@@ -15,7 +15,7 @@ namespace UserKernel.SyscallBridge.Tracing;
 /// The one tracer thread. Every ptrace call and every waitpid comes from it. It never blocks on guest
 /// behaviour: a guest's blocking call (a pipe read, wait4) runs in the guest thread on the host.
 /// </summary>
-public sealed class Tracer
+public sealed partial class Tracer
 {
     private readonly GuestKernel kernel;
     private readonly Dictionary<int, Tracee> tracees = new();
@@ -26,16 +26,21 @@ public sealed class Tracer
     private int exitStatus = -1;
     private string? startError;
 
-    private Tracer(GuestKernel kernel) { this.kernel = kernel; }
+    private Tracer(GuestKernel kernel, GuestSpawner? spawner)
+    {
+        this.kernel = kernel;
+        this.spawner = spawner;
+    }
 
     /// <summary>
     /// Runs a guest command to completion on a dedicated thread and returns its exit status
     /// (the code, or 128 + the signal that killed it). Throws <see cref="GuestStartException"/> when the
     /// guest cannot be started or its first program cannot be executed.
     /// </summary>
-    public static int Run(GuestKernel kernel, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
+    /// With a <paramref name="spawner"/>, more programs can be started beside init while it runs.
+    public static int Run(GuestKernel kernel, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, GuestSpawner? spawner = null)
     {
-        var tracer = new Tracer(kernel);
+        var tracer = new Tracer(kernel, spawner);
         Exception? failure = null;
         int status = 0;
         var thread = new Thread(() =>
@@ -69,11 +74,13 @@ public sealed class Tracer
             throw new GuestStartException($"working directory {kernel.Options.WorkingDirectory}: {ErrnoNames.Message(e)}");
         }
         init.Task = task;
+        if (spawner != null) MakeSpare(init);
         using (Terminal.GiveTo(initHostPid))
         {
             GuestLauncher.BeginExec(init, path, argv, envp);
             Loop();
         }
+        spawner?.Close("the container has ended");
         if (startError != null) throw new GuestStartException(startError);
         return exitStatus < 0 ? 125 : exitStatus;
     }
@@ -92,6 +99,11 @@ public sealed class Tracer
             lock (kernel.Lock)
             {
                 if (stop.Kind == StopKind.Exec) TakeOverLeader(tid);
+                if (tid == spare?.HostTid)
+                {
+                    OnSpareStop(stop);
+                    continue;
+                }
                 if (!tracees.TryGetValue(tid, out Tracee? tracee))
                 {
                     if (stop.Kind is not (StopKind.Exited or StopKind.Killed)) earlyChildren.Add(tid); // else a reaped orphan we never knew
@@ -131,6 +143,9 @@ public sealed class Tracer
                 return;
             case StopKind.EventStop:
                 Resume(t, 0);
+                return;
+            case StopKind.SignalDelivery when t.StartingInit && stop.Signal == Signals.SIGTRAP && IsSpawned(t):
+                FailSpawnedExec(t);
                 return;
             case StopKind.SignalDelivery when t.StartingInit && stop.Signal == Signals.SIGTRAP:
                 FailInitialExec(t);
@@ -221,7 +236,11 @@ public sealed class Tracer
             Resume(t, 0);
             return;
         }
-        if (wasExec && rax == 0) t.StartingInit = false;
+        if (wasExec && rax == 0)
+        {
+            if (t.StartingInit) OnSpawnedExec(t);
+            t.StartingInit = false;
+        }
         else if (task.Context.Rewritten || result != rax)
         {
             // The host preserves the argument registers across a call and the guest's compiler relies on it:
@@ -285,11 +304,14 @@ public sealed class Tracer
         tracees.Remove(t.HostTid);
         string how = stop.Kind == StopKind.Exited ? $"+++ exited with {stop.ExitCode} +++" : $"+++ killed by {Signals.Name(stop.Signal)} +++";
         if (t.Task != null) kernel.OnTaskExit(t.Task, how);
+        if (t.Task is { Group.Threads.Count: 0 } && spawned.Remove(t.Task.Group, out SpawnRequest? request))
+            request.Exited?.Invoke(stop.Kind == StopKind.Exited ? stop.ExitCode : 128 + stop.Signal);
         if (t.HostTid != initHostPid) return;
 
         exitStatus = stop.Kind == StopKind.Exited ? stop.ExitCode : 128 + stop.Signal;
         // Like the end of a pid namespace's init: every other guest process goes too.
         foreach (int tid in tracees.Keys) Tmds.Linux.LibC.kill(tid, Signals.SIGKILL);
+        DiscardSpare();
     }
 
     private void FailInitialExec(Tracee t)

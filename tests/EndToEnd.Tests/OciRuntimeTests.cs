@@ -106,7 +106,7 @@ public sealed class OciRuntimeTests : IClassFixture<OciRuntimeTests.PodmanImage>
     }
 
     [Fact]
-    public async Task Podman_detached_container_lists_logs_stops_and_is_removed_as_under_runc()
+    public async Task Podman_detached_container_execs_lists_logs_stops_and_is_removed_as_under_runc()
     {
         async Task<string> Lifecycle(string runtime, string name)
         {
@@ -114,8 +114,21 @@ public sealed class OciRuntimeTests : IClassFixture<OciRuntimeTests.PodmanImage>
             BufferedCommandResult run = await Podman(["--runtime", runtime, "run", "-d", "--name", name, .. Limits, PodmanImage.Name, "sh", "-c", "echo started; sleep 100"]);
             log.Add($"run {run.ExitCode}");
             await Task.Delay(2000);
-            BufferedCommandResult ps = await Podman(["ps", "--filter", "name=" + name, "--format", "{{.Names}} {{.State}}"]);
+            BufferedCommandResult ps = await Podman(["ps", "--filter", "name=" + name, "--format", "{{.Names}}"]);
             log.Add("ps " + ps.StandardOutput.Trim().Replace(name, "NAME"));
+            log.Add("state " + (await Podman(["inspect", name, "--format", "{{.State.Status}}"])).StandardOutput.Trim());
+            async Task Exec(params string[] args)
+            {
+                BufferedCommandResult r = await Podman(["--runtime", runtime, "exec", .. args]);
+                string output = args[0] == "-d" ? "(a session id)" : r.StandardOutput.Trim(); // -d prints a new id each time
+                log.Add($"exec {string.Join(' ', args).Replace(name, "NAME")}: {r.ExitCode} {output}");
+            }
+            // The shell counts the processes itself (a pipeline would race with its own members).
+            await Exec(name, "sh", "-c", "echo in exec; id; set -- /proc/[0-9]*; echo $#; exit 4");
+            await Exec("-u", "1000:1000", "-e", "X=y", "-w", "/tmp", name, "sh", "-c", "id; echo $X; pwd");
+            await Exec(name, "/nonexistent");
+            await Exec("-d", name, "sleep", "30");
+            await Exec(name, "sh", "-c", "set -- /proc/[0-9]*; echo $#"); // the detached sleep is among them
             log.Add("logs " + (await Podman(["logs", name])).StandardOutput.Trim());
             // sh as pid 1 has no SIGTERM handler: the signal is dropped (as for any namespace's init) and podman kills it.
             BufferedCommandResult stop = await Podman(["--runtime", runtime, "stop", "-t", "1", name]);

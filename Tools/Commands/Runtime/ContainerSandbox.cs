@@ -84,7 +84,9 @@ internal static class ContainerSandbox
             return ExitCodes.RunnerError;
         signals.Started();
         ContainerState.Load(context.Root, state.Id).With(ContainerStatus.Running).Save(context.Root);
-        int status = Tracer.Run(kernel, program, process.Args, process.Env);
+        var spawner = new GuestSpawner();
+        using var exec = new ExecServer(kernel, spawner, dir, context.Log);
+        int status = Tracer.Run(kernel, program, process.Args, process.Env, spawner);
         signals.RunEnded();
         ContainerState.Load(context.Root, state.Id).With(ContainerStatus.Stopped).Save(context.Root);
         return status;

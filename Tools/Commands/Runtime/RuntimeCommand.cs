@@ -6,6 +6,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using UserKernel.SyscallBridge.Launch;
+using UserKernel.SyscallBridge.Tracing;
 
 namespace UserKernel.Tools.Commands.Runtime;
 
@@ -234,7 +235,7 @@ public static class RuntimeCommand
         (ContainerState state, Process sandbox) = CreateContainer(context, a);
         Start(context, new CommandArgs("start", [state.Id]));
         if (detach) return 0;
-        using var forward = new SignalRelay(state.Pid);
+        using var forward = SignalRelay.ToProcess(state.Pid);
         sandbox.WaitForExit();
         int status = sandbox.ExitCode;
         Delete(context, new CommandArgs("delete", [state.Id]));
@@ -355,7 +356,7 @@ public static class RuntimeCommand
                     if (line.StartsWith("TracerPid:", StringComparison.Ordinal)) { tracer = line[10..].Trim(); break; }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { continue; }
-            if (tracer != null && tracers.Contains(tracer)) yield return pid;
+            if (tracer != null && tracers.Contains(tracer) && CommandOf(pid) != Tracer.SpareName) yield return pid;
         }
     }
 
