@@ -1,4 +1,5 @@
 using System;
+using UserKernel.Kernel.Trace;
 using UserKernel.RootFs.Image;
 using UserKernel.SyscallBridge.Launch;
 using UserKernel.Tools.Commands;
@@ -96,6 +97,7 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        StartupProfile.Mark("Main");
         try
         {
             if (args.Length == 0) throw new UsageException("no command given; try 'userkernel --help'");
@@ -105,7 +107,10 @@ public static class Program
                     Console.Out.WriteLine(Usage);
                     return 0;
                 case "run":
-                    return RunCommand.Execute(args.AsSpan(1).ToArray());
+                    int status = RunCommand.Execute(args.AsSpan(1).ToArray());
+                    StartupProfile.Mark("the run's files disposed");
+                    StartupProfile.Report();
+                    return status;
                 case "syscalls":
                     return SyscallsCommand.Execute(args.AsSpan(1).ToArray());
                 case "runtime":

@@ -4,6 +4,7 @@ using System.Threading;
 using UserKernel.Kernel;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Syscalls;
+using UserKernel.Kernel.Trace;
 using UserKernel.SyscallBridge.Interop;
 using UserKernel.SyscallBridge.Launch;
 using UserKernel.SyscallBridge.Notify;
@@ -51,13 +52,16 @@ public sealed class Tracer
 
     private int RunOnThisThread(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
     {
+        StartupProfile.Mark("tracer thread started");
         ContentStoreMount.Prepare(kernel.Store, kernel.HostFiles.KernelDirectory(), kernel.Options.DiskSize);
+        StartupProfile.Mark("content store mounted");
         (Tracee init, int listener, bool namespaces, int diagSocket) =
             GuestLauncher.Start(kernel.StubHostPath, kernel.HostFiles.EmptyRoot(), kernel.Options.Network == NetworkMode.None);
         kernel.Ipc.GuestsHaveOwnNamespace = namespaces;
         if (diagSocket >= 0) kernel.Peers.DiagSocket = diagSocket;
         var notifier = new Notifier(kernel, listener);
         notifier.Start();
+        StartupProfile.Mark("notifier started");
         installer = notifier.Installer;
         init.Installer = installer;
         initHostPid = init.HostTid;
@@ -72,6 +76,7 @@ public sealed class Tracer
         using (Terminal.GiveTo(initHostPid))
         {
             GuestLauncher.BeginExec(init, path, argv, envp);
+            StartupProfile.Mark("init registered, its exec begun");
             Loop();
         }
         if (startError != null) throw new GuestStartException(startError);
@@ -221,7 +226,11 @@ public sealed class Tracer
             Resume(t, 0);
             return;
         }
-        if (wasExec && rax == 0) t.StartingInit = false;
+        if (wasExec && rax == 0)
+        {
+            if (t.StartingInit) StartupProfile.Mark("init's first exec done");
+            t.StartingInit = false;
+        }
         else if (task.Context.Rewritten || result != rax)
         {
             // The host preserves the argument registers across a call and the guest's compiler relies on it:
@@ -288,6 +297,7 @@ public sealed class Tracer
         if (t.HostTid != initHostPid) return;
 
         exitStatus = stop.Kind == StopKind.Exited ? stop.ExitCode : 128 + stop.Signal;
+        StartupProfile.Mark("init exited");
         // Like the end of a pid namespace's init: every other guest process goes too.
         foreach (int tid in tracees.Keys) Tmds.Linux.LibC.kill(tid, Signals.SIGKILL);
     }
