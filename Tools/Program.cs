@@ -100,6 +100,8 @@ public static class Program
         StartupProfile.Mark("Main");
         try
         {
+            if (LauncherBuild.RebuildIfStale(args) is int rebuilt) return rebuilt;
+            StartupProfile.Mark("launcher's build checked");
             if (args.Length == 0) throw new UsageException("no command given; try 'userkernel --help'");
             switch (args[0])
             {
