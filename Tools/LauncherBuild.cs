@@ -38,7 +38,7 @@ internal static class LauncherBuild
     }
 
     /// <summary>Whether any source file or directory (bin and obj left out) was changed after <paramref name="built"/>.</summary>
-    private static bool NewerThan(string root, DateTime built)
+    internal static bool NewerThan(string root, DateTime built)
     {
         foreach (string name in SourceFiles)
             if (File.GetLastWriteTimeUtc(Path.Combine(root, name)) > built) return true;
