@@ -1,4 +1,5 @@
 using System;
+using UserKernel.Kernel.Trace;
 using UserKernel.RootFs.Image;
 using UserKernel.SyscallBridge.Launch;
 using UserKernel.Tools.Commands;
@@ -96,8 +97,11 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        StartupProfile.Mark("Main");
         try
         {
+            if (LauncherBuild.RebuildIfStale(args) is int rebuilt) return rebuilt;
+            StartupProfile.Mark("launcher's build checked");
             if (args.Length == 0) throw new UsageException("no command given; try 'userkernel --help'");
             switch (args[0])
             {
@@ -105,7 +109,10 @@ public static class Program
                     Console.Out.WriteLine(Usage);
                     return 0;
                 case "run":
-                    return RunCommand.Execute(args.AsSpan(1).ToArray());
+                    int status = RunCommand.Execute(args.AsSpan(1).ToArray());
+                    StartupProfile.Mark("the run's files disposed");
+                    StartupProfile.Report();
+                    return status;
                 case "syscalls":
                     return SyscallsCommand.Execute(args.AsSpan(1).ToArray());
                 case "runtime":

@@ -75,7 +75,9 @@ public static class ElfLoader
         auxv.Add((Auxv.AT_EXECFN, 0));
         auxv.Add((Auxv.AT_PLATFORM, 0));
 
-        (ulong sp, byte[] bytes) = InitialStack.Build(stackEnd, argv, envp, auxv, plan.ExecFn, RandomNumberGenerator.GetBytes(16));
+        byte[] random = new byte[16];
+        if (!Interop.Libc.GetRandom(random)) RandomNumberGenerator.Fill(random);
+        (ulong sp, byte[] bytes) = InitialStack.Build(stackEnd, argv, envp, auxv, plan.ExecFn, random);
         if (sp < stackStart + PAGE) return Errno.E2BIG;
         if ((e = memory.Write(new GuestPtr(sp), bytes)) != Errno.OK) return e;
         NameTask(thread, plan.Comm, sp - 256, stackStart);

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Trace;
 
 namespace UserKernel.SyscallBridge.Interop;
 
@@ -22,6 +23,7 @@ internal static partial class Libc
     {
         long r = ptrace_raw(request, pid, addr, data);
         int errno = Marshal.GetLastSystemError();
+        StartupProfile.PtraceCalls++;
         return r < 0 ? (Errno)errno : Errno.OK;
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Trace;
 
 namespace UserKernel.SyscallBridge.Interop;
 
@@ -17,6 +18,7 @@ internal static partial class Libc
         int r = waitpid_raw(pid, &s, options);
         error = r < 0 ? (Errno)Marshal.GetLastSystemError() : Errno.OK;
         status = s;
+        if (r > 0) StartupProfile.Waits++;
         return r;
     }
 }

@@ -4,6 +4,7 @@ using System.Text;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Guest;
 using UserKernel.Kernel.Loader;
+using UserKernel.Kernel.Trace;
 using UserKernel.SyscallBridge.Interop;
 using UserKernel.SyscallBridge.Seccomp;
 using UserKernel.SyscallBridge.Tracing;
@@ -36,11 +37,16 @@ internal static unsafe class GuestLauncher
         // Orphaned guests come back to the kernel rather than to the host's init.
         Libc.Prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         Tracee tracee = SpawnStopped(stubPath);
+        StartupProfile.Mark("stub spawned and seized");
         bool namespaces = GuestNamespaces.Enter(tracee, emptyRoot, newNetwork, out int diagSocket);
+        StartupProfile.Mark("namespaces entered");
         long r = tracee.InjectSyscall(NR_prctl, PR_SET_NO_NEW_PRIVS, 1);
         if (r != 0) throw new GuestStartException($"prctl(PR_SET_NO_NEW_PRIVS) failed in the guest: {r}");
-
-        return (tracee, InstallFilter(tracee, FilterBuilder.Build()), namespaces, diagSocket);
+        List<FilterBuilder.Instruction> filter = FilterBuilder.Build();
+        StartupProfile.Mark("filter built");
+        int listener = InstallFilter(tracee, filter);
+        StartupProfile.Mark("filter installed");
+        return (tracee, listener, namespaces, diagSocket);
     }
 
     /// <summary>

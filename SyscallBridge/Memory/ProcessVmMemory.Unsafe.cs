@@ -1,6 +1,7 @@
 using System;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Guest;
+using UserKernel.Kernel.Trace;
 using UserKernel.SyscallBridge.Interop;
 
 namespace UserKernel.SyscallBridge.Memory;
@@ -20,6 +21,7 @@ internal sealed unsafe class ProcessVmMemory : IGuestMemory
             var local = new Libc.IoVec { Base = (nint)p, Length = (nuint)into.Length };
             var remote = new Libc.IoVec { Base = (nint)from.Address, Length = (nuint)into.Length };
             nint n = Libc.ProcessVmReadv(pid, &local, 1, &remote, 1, 0);
+            StartupProfile.MemoryReads++;
             return n < 0 ? 0 : (int)n;
         }
     }
@@ -32,6 +34,7 @@ internal sealed unsafe class ProcessVmMemory : IGuestMemory
             var local = new Libc.IoVec { Base = (nint)p, Length = (nuint)bytes.Length };
             var remote = new Libc.IoVec { Base = (nint)to.Address, Length = (nuint)bytes.Length };
             nint n = Libc.ProcessVmWritev(pid, &local, 1, &remote, 1, 0);
+            StartupProfile.MemoryWrites++;
             return n == bytes.Length ? Errno.OK : Errno.EFAULT;
         }
     }

@@ -4,6 +4,7 @@ using System.Threading;
 using UserKernel.Kernel;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Syscalls;
+using UserKernel.Kernel.Trace;
 using UserKernel.SyscallBridge.Interop;
 using UserKernel.SyscallBridge.Launch;
 using UserKernel.SyscallBridge.Notify;
@@ -56,13 +57,16 @@ public sealed partial class Tracer
 
     private int RunOnThisThread(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
     {
+        StartupProfile.Mark("tracer thread started");
         ContentStoreMount.Prepare(kernel.Store, kernel.HostFiles.KernelDirectory(), kernel.Options.DiskSize);
+        StartupProfile.Mark("content store mounted");
         (Tracee init, int listener, bool namespaces, int diagSocket) =
             GuestLauncher.Start(kernel.StubHostPath, kernel.HostFiles.EmptyRoot(), kernel.Options.Network == NetworkMode.None);
         kernel.Ipc.GuestsHaveOwnNamespace = namespaces;
         if (diagSocket >= 0) kernel.Peers.DiagSocket = diagSocket;
         var notifier = new Notifier(kernel, listener);
         notifier.Start();
+        StartupProfile.Mark("notifier started");
         installer = notifier.Installer;
         init.Installer = installer;
         initHostPid = init.HostTid;
@@ -78,6 +82,7 @@ public sealed partial class Tracer
         using (Terminal.GiveTo(initHostPid))
         {
             GuestLauncher.BeginExec(init, path, argv, envp);
+            StartupProfile.Mark("init registered, its exec begun");
             Loop();
         }
         spawner?.Close("the container has ended");
@@ -238,6 +243,7 @@ public sealed partial class Tracer
         }
         if (wasExec && rax == 0)
         {
+            if (t.StartingInit && t.HostTid == initHostPid) StartupProfile.Mark("init's first exec done");
             if (t.StartingInit) OnSpawnedExec(t);
             t.StartingInit = false;
         }
@@ -309,6 +315,7 @@ public sealed partial class Tracer
         if (t.HostTid != initHostPid) return;
 
         exitStatus = stop.Kind == StopKind.Exited ? stop.ExitCode : 128 + stop.Signal;
+        StartupProfile.Mark("init exited");
         // Like the end of a pid namespace's init: every other guest process goes too.
         foreach (int tid in tracees.Keys) Tmds.Linux.LibC.kill(tid, Signals.SIGKILL);
         DiscardSpare();

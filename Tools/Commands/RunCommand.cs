@@ -53,9 +53,12 @@ public static class RunCommand
     public static int Execute(string[] args)
     {
         Options o = Parse(args);
+        StartupProfile.Mark("options parsed");
         string imagePath = o.Image ?? DefaultImage.EnsureBuilt();
+        StartupProfile.Mark("image chosen");
         using Ext4Reader reader = Ext4Reader.Open(imagePath);
         var image = new ImageSuperBlock(reader, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30));
+        StartupProfile.Mark("image opened");
         var sinks = new List<ITraceSink>();
         var files = new List<IDisposable>();
         try
@@ -95,6 +98,7 @@ public static class RunCommand
                 DiskSize = o.DiskSize,
             });
             MountBinds(kernel, o.Binds);
+            StartupProfile.Mark("kernel made");
 
             var env = new List<string> { "PATH=" + GuestPath, "HOME=/root", "TERM=" + (Environment.GetEnvironmentVariable("TERM") ?? "dumb") };
             // The config's Env overrides the defaults, and --env overrides both.
@@ -108,6 +112,7 @@ public static class RunCommand
             string program = ResolveCommand(kernel, command[0], env.Find(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? GuestPath);
             if (o.WaitForDebugger) WaitForDebugger();
             using var interruption = new RunInterruption(kernel);
+            StartupProfile.Mark("command resolved, signals handled");
             int status;
             try
             {
@@ -124,6 +129,7 @@ public static class RunCommand
                 interruption.RunEnded();
                 trace?.Finish();
             }
+            StartupProfile.Mark("tracer thread joined");
             SaveLayer(o.Persist, overlay);
             return interruption.Signal != 0 ? 128 + interruption.Signal : status;
         }
