@@ -83,11 +83,13 @@ public sealed class GuestKernel : IDisposable
         UtsName.Release = ReadHostFile("/proc/sys/kernel/osrelease") ?? UtsName.Release;
         UtsName.Version = ReadHostFile("/proc/sys/kernel/version") ?? UtsName.Version;
 
-        var kernelFiles = new DevSuperBlock(SuperBlock.MakeDev(0, 2));
+        // The terminal the kernel was started on is the guests' too.
+        for (int fd = 0; fd < 3; fd++) Terminals.Allow(fd);
+        var kernelFiles = new DevSuperBlock(SuperBlock.MakeDev(0, 2), Terminals);
         StubDentry = new Dentry("userkernel-stub", null, new MemoryInode(kernelFiles, 1, StubProgram.Build(), Abi.FileMode.S_IFREG | 0x16D));
         HostFiles.Pin(StubDentry);
         if (Walk.Resolve(Credentials.Root, Mounts.Root, "/dev", true).TryGet(out Dentry? dev, out _) && dev.Inode.IsDirectory)
-            Mounts.Mount(dev, new DevSuperBlock(SuperBlock.MakeDev(0, 5)));
+            Mounts.Mount(dev, new DevSuperBlock(SuperBlock.MakeDev(0, 5), Terminals));
         if (Walk.Resolve(Credentials.Root, Mounts.Root, "/proc", true).TryGet(out Dentry? proc, out _) && proc.Inode.IsDirectory)
             Mounts.Mount(proc, new ProcSuperBlock(this, SuperBlock.MakeDev(0, 21)));
         if (Walk.Resolve(Credentials.Root, Mounts.Root, "/sys", true).TryGet(out Dentry? sys, out _) && sys.Inode.IsDirectory)
@@ -153,6 +155,9 @@ public sealed class GuestKernel : IDisposable
 
     /// <summary>A fork or clone of <paramref name="parent"/> is about to run on the host.</summary>
     public void CloneStarting(Task parent) => clonesUnderWay.Add(parent);
+
+    /// <summary>The host pseudo-terminals guests may open by name.</summary>
+    public GuestTerminals Terminals { get; } = new();
 
     /// <summary>The first guest process, pid 1.</summary>
     public ThreadGroup? Init { get; private set; }

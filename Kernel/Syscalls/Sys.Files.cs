@@ -96,7 +96,9 @@ public static partial class Sys
         string path = hostPath;
         if (HostFiles.OpenMayBlock(inode, flags))
             return SyscallResult.Blocking(() => HostFiles.OpenHost(path, flags).TryGet(out int fd, out Errno error) ? SyscallResult.NewDescriptor(fd, closeOnExec) : error);
-        return HostFiles.OpenHost(path, flags).TryGet(out int fd, out e) ? SyscallResult.NewDescriptor(fd, closeOnExec) : e;
+        if (!HostFiles.OpenHost(path, flags).TryGet(out int fd, out e)) return e;
+        if (type == FileMode.S_IFCHR) ctx.Kernel.Terminals.Allow(fd); // a new pty from /dev/ptmx is the guests'
+        return SyscallResult.NewDescriptor(fd, closeOnExec);
     }
 
     /// <summary>

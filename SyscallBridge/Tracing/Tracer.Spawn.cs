@@ -85,7 +85,11 @@ public sealed partial class Tracer
             child.LoadRegs();
             failure = GiveStdio(child, request);
         }
-        foreach (int fd in request.Stdio) Tmds.Linux.LibC.close(fd);
+        foreach (int fd in request.Stdio)
+        {
+            if (failure == null) kernel.Terminals.Allow(fd); // a terminal handed to the program is the guests' now
+            Tmds.Linux.LibC.close(fd);
+        }
         if (failure == null && request.Terminal && (child.InjectSyscall(NR_setsid) < 0 || child.InjectSyscall(NR_ioctl, 0, TIOCSCTTY, 0) < 0))
             failure = "cannot make the terminal the program's controlling terminal";
         Task? task = null;

@@ -13,11 +13,13 @@
        dgram.sock          a bound AF_UNIX datagram socket (0777)
      @userkernel-canary-PID-TOKEN   a listening abstract AF_UNIX stream socket
      SysV shm, semaphores and a message queue with fixed keys, mode 0666
+     a pseudo-terminal of the host's (its slave /dev/pts/N, mode 0666): anything written to the slave reaches its master
      WORK/canary.ids       KEY=VALUE lines, one argument each for the hostile program
      WORK/canary.ready     made once canary.ids is complete
 
    What counts as touched: a connection or datagram on a socket; a change to the secret, the scripts or the IPC
-   objects (contents, shm_atime/shm_lpid/shm_nattch, sem_otime, msg_qnum/lspid/lrpid, ctime, mode); `pwned`;
+   objects (contents, shm_atime/shm_lpid/shm_nattch, sem_otime, msg_qnum/lspid/lrpid, ctime, mode); `pwned`; bytes
+   written to the pty's slave;
    any inotify event in the directory (open, access, attrib, create, delete ...); a new or missing entry; any
    signal at all (all are blocked and read from a signalfd, SIGKILL and SIGSTOP excepted: the harness notices
    those), a tracer (TracerPid), and a change of its nice value, I/O priority, scheduler, affinity or limits ("attributes").
@@ -36,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
@@ -68,7 +71,7 @@ static pid_t parent;
 struct touches {
     char text[4096];
 };
-static struct touches t_secret, t_evil, t_dir, t_stream, t_dgram, t_abstract, t_shm, t_sem, t_msg, t_signals, t_tracer, t_process;
+static struct touches t_secret, t_evil, t_dir, t_stream, t_dgram, t_abstract, t_shm, t_sem, t_msg, t_signals, t_tracer, t_process, t_pty;
 
 static void note(struct touches *t, const char *fmt, ...)
 {
@@ -310,6 +313,17 @@ static void receive_all(int fd, struct touches *t)
     }
 }
 
+/* Bytes a guest wrote to the pty's slave arrive at its master (non-blocking). */
+static void read_pty(int master, const char *name)
+{
+    char buf[256];
+    ssize_t n;
+    while ((n = read(master, buf, sizeof buf - 1)) > 0) {
+        buf[n] = 0;
+        note(&t_pty, "%zd bytes written to %s: '%.60s'", n, name, buf);
+    }
+}
+
 static void read_signals(int fd, int *report)
 {
     struct signalfd_siginfo si;
@@ -407,6 +421,12 @@ int main(int argc, char **argv)
     snprintf(message.text, sizeof message.text, "canary msg %s", token);
     if (msgsnd(msg, &message, strlen(message.text) + 1, 0) != 0) die("msgsnd");
 
+    int pty = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+    if (pty < 0 || grantpt(pty) != 0 || unlockpt(pty) != 0 || !ptsname(pty)) die("posix_openpt");
+    char pty_name[64];
+    snprintf(pty_name, sizeof pty_name, "%s", ptsname(pty));
+    chmod(pty_name, 0666); /* so that only the kernel's mediation keeps a guest out */
+
     /* the state to compare with */
     struct file_state secret0, evil0, evil_elf0;
     file_state(secret_path, &secret0);
@@ -430,9 +450,9 @@ int main(int argc, char **argv)
     struct stat st = secret0.st;
     snprintf(ids, sizeof ids,
              "dir=%s\nsecret=%s\nsecret_dev=%llu\nsecret_ino=%llu\ntoken=%s\nevil=%s\nevil_elf=%s\npwned=%s\nstream=%s\ndgram=%s\n"
-             "abstract=%s\nshm_key=%d\nshm_id=%d\nsem_key=%d\nsem_id=%d\nmsg_key=%d\nmsg_id=%d\ncanary_pid=%d\n",
+             "abstract=%s\nshm_key=%d\nshm_id=%d\nsem_key=%d\nsem_id=%d\nmsg_key=%d\nmsg_id=%d\ncanary_pid=%d\npty=%s\n",
              dir, secret_path, (unsigned long long)st.st_dev, (unsigned long long)st.st_ino, token, evil_path, evil_elf_path, pwned,
-             stream_path, dgram_path, abstract_name, SHM_KEY, shm, SEM_KEY, sem, MSG_KEY, msg, (int)getpid());
+             stream_path, dgram_path, abstract_name, SHM_KEY, shm, SEM_KEY, sem, MSG_KEY, msg, (int)getpid(), pty_name);
     snprintf(ids_path, sizeof ids_path, "%s/canary.ids", work);
     snprintf(tmp_path, sizeof tmp_path, "%s.tmp", ids_path);
     snprintf(ready, sizeof ready, "%s/canary.ready", work);
@@ -446,8 +466,9 @@ int main(int argc, char **argv)
     /* watch until the run is over */
     int report = 0;
     while (!report) {
-        struct pollfd fds[] = {{stream, POLLIN, 0}, {dgram, POLLIN, 0}, {abstract, POLLIN, 0}, {sigfd, POLLIN, 0}, {ino, POLLIN, 0}};
-        poll(fds, 5, 20);
+        struct pollfd fds[] = {{stream, POLLIN, 0}, {dgram, POLLIN, 0}, {abstract, POLLIN, 0}, {sigfd, POLLIN, 0}, {ino, POLLIN, 0}, {pty, POLLIN, 0}};
+        poll(fds, 6, 20);
+        read_pty(pty, pty_name);
         accept_all(stream, &t_stream);
         accept_all(abstract, &t_abstract);
         receive_all(dgram, &t_dgram);
@@ -460,6 +481,7 @@ int main(int argc, char **argv)
 
     /* one last look at everything, inotify first (the canary's own reads below would show up there) */
     drain_inotify(ino);
+    read_pty(pty, pty_name);
     close(ino);
     accept_all(stream, &t_stream);
     accept_all(abstract, &t_abstract);
@@ -543,6 +565,7 @@ int main(int argc, char **argv)
     print("msg", &t_msg);
     print("signals", &t_signals);
     print("tracer", &t_tracer);
+    print("pty", &t_pty);
     print("attributes", &t_process);
     fflush(stdout);
 

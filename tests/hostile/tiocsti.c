@@ -3,11 +3,15 @@
    On a pty of the guest's own (/dev/ptmx, grantpt, unlockpt, the slave opened): ioctl TIOCSTI on the slave and on
    the master, and TIOCCONS on both, fail with EPERM; TIOCLINUX fails; nothing injected shows up as input. The
    same on the guest's stdin, stdout and stderr. Raced: TIOCSTI in a loop on a descriptor number that another
-   thread keeps dup2()ing between /dev/null, the slave and the master: it never succeeds. */
+   thread keeps dup2()ing between /dev/null, the slave and the master: it never succeeds.
+
+   The host's terminals: the canary's pty (pty=/dev/pts/N, mode 0666) cannot be opened by its name, no other number in
+   /dev/pts but the guest's own opens, and a device node the guest makes with the canary's number opens nothing. */
 #define _XOPEN_SOURCE 600
 #include "hostile.h"
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 
 static void expect_eperm(const char *check, int fd, unsigned long request, const void *arg, int any_error)
@@ -87,6 +91,42 @@ int main(int argc, char **argv)
     if (write(master, "typed\n", 6) == 6) {
         int n = pending_input(slave, buf, sizeof buf);
         info("the pty works: wrote 'typed' to the master, the slave read %d bytes", n);
+    }
+
+    /* the host's terminals */
+    const char *host_pty = arg_str("pty");
+    int fd = open(host_pty, O_RDWR | O_NOCTTY | O_NONBLOCK);
+    if (fd >= 0) {
+        if (write(fd, "escaped by name\n", 16) < 0) info("write to %s: %s", host_pty, errname(errno));
+        escaped("host_pty_by_name", "opened the canary's %s", host_pty);
+        close(fd);
+    } else held("host_pty_by_name", "%s: %s", host_pty, errname(errno));
+    int others = 0;
+    char which[256] = "";
+    for (int n = 0; n < 256; n++) {
+        char path[32];
+        snprintf(path, sizeof path, "/dev/pts/%d", n);
+        int own = !strcmp(path, name);
+        for (int std = 0; std < 3 && !own; std++) own = ttyname(std) && !strcmp(ttyname(std), path);
+        if (own) continue;
+        int f = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK);
+        if (f < 0) continue;
+        others++;
+        snprintf(which + strlen(which), sizeof which - strlen(which), " %s", path);
+        close(f);
+    }
+    expect(others == 0, "host_pty_any_number", others ? "opened host terminals:%s" : "no /dev/pts/N opens but the guest's own%s", which);
+    unsigned number = (unsigned)atoi(host_pty + strlen("/dev/pts/"));
+    if (mknod("/tmp/host-pty-node", S_IFCHR | 0666, makedev(136 + number / 256, number % 256)) != 0)
+        held("host_pty_mknod", "mknod: %s", errname(errno));
+    else {
+        fd = open("/tmp/host-pty-node", O_RDWR | O_NOCTTY | O_NONBLOCK);
+        if (fd >= 0) {
+            if (write(fd, "escaped by mknod\n", 17) < 0) info("write to the node: %s", errname(errno));
+            escaped("host_pty_mknod", "a node 136:%u opened the canary's pty", number);
+            close(fd);
+        } else held("host_pty_mknod", "open of a node 136:%u: %s", number, errname(errno));
+        unlink("/tmp/host-pty-node");
     }
 
     /* raced: TIOCSTI on a descriptor another thread keeps swapping */

@@ -8,14 +8,14 @@ namespace UserKernel.Kernel.Filesystems.Dev;
 /// <summary>
 /// The guest's /dev: a small fixed directory of character devices, each of which opens the host device
 /// of the same Linux-wide number (devices.txt fixes them: null is 1:3 everywhere); the usual links to
-/// /proc/self/fd; and ptmx with a pts directory that shows the host's pseudo-terminals, so a guest can
-/// open a new terminal pair.
+/// /proc/self/fd; and ptmx with a pts directory that shows the host pseudo-terminals the guests were given
+/// (<see cref="GuestTerminals"/>), so a guest can open a new terminal pair and find its own terminal by name.
 /// </summary>
 public sealed class DevSuperBlock : SuperBlock
 {
     private readonly FixedDirectory root;
 
-    public DevSuperBlock(ulong device) : base(device)
+    public DevSuperBlock(ulong device, GuestTerminals terminals) : base(device)
     {
         var now = new Timespec(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 0);
         root = new FixedDirectory(this, 2, now);
@@ -27,7 +27,7 @@ public sealed class DevSuperBlock : SuperBlock
             root.Add(name, new DevNode(this, ++ino, "/dev/" + name, MakeDev(major, minor), now));
         foreach ((string name, string target) in new[] { ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2") })
             root.Add(name, new DevLink(this, ++ino, target, now));
-        root.Add("pts", new PtsDirectory(this, ++ino, now));
+        root.Add("pts", new PtsDirectory(this, ++ino, now, terminals));
         root.Add("shm", new FixedDirectory(this, ++ino, now));
     }
 
@@ -55,12 +55,17 @@ public sealed class DevSuperBlock : SuperBlock
         public override Result<byte[]> ReadLink() => Names.ToBytes(target);
     }
 
-    /// <summary>/dev/pts: the host's pseudo-terminal slaves, each opening the host's node of the same name.</summary>
+    /// <summary>/dev/pts: the guests' host pseudo-terminal slaves, each opening the host's node of the same name.</summary>
     private sealed class PtsDirectory : Inode
     {
         private readonly Timespec time;
+        private readonly GuestTerminals terminals;
 
-        public PtsDirectory(SuperBlock sb, ulong ino, Timespec time) : base(sb, ino) { this.time = time; }
+        public PtsDirectory(SuperBlock sb, ulong ino, Timespec time, GuestTerminals terminals) : base(sb, ino)
+        {
+            this.time = time;
+            this.terminals = terminals;
+        }
 
         public override uint Mode => FileMode.S_IFDIR | 0x1ED;
         public override ulong LinkCount => 2;
@@ -71,7 +76,7 @@ public sealed class DevSuperBlock : SuperBlock
         public override Result<Inode> Lookup(string name)
         {
             if (!uint.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out uint n) ||
-                !System.IO.File.Exists("/dev/pts/" + name)) return Errno.ENOENT;
+                n.ToString(System.Globalization.CultureInfo.InvariantCulture) != name || !terminals.Allows(n)) return Errno.ENOENT;
             // Unix98 slaves are char major 136 onwards, minor n (mod 256 per major).
             // Shown with the host node's own st_dev and st_ino, which fstat of the terminal descriptor reports, so that
             // ttyname(3) (readlink of /proc/self/fd/N, then stat of the name) knows it.
@@ -82,12 +87,8 @@ public sealed class DevSuperBlock : SuperBlock
         public override Result<IReadOnlyList<DirectoryEntry>> ReadDirectory()
         {
             var list = new List<DirectoryEntry> { new(".", Ino, 4), new("..", 2, 4) };
-            foreach (string path in System.IO.Directory.EnumerateFileSystemEntries("/dev/pts"))
-            {
-                string name = System.IO.Path.GetFileName(path);
-                if (uint.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out uint n))
-                    list.Add(new DirectoryEntry(name, 1000 + n, 2 /* DT_CHR */));
-            }
+            foreach (uint n in terminals.Numbers())
+                list.Add(new DirectoryEntry(n.ToString(System.Globalization.CultureInfo.InvariantCulture), 1000 + n, 2 /* DT_CHR */));
             return DirectoryEntry.InListOrder(list);
         }
     }

@@ -85,7 +85,7 @@ internal static class ContainerExec
         }
         if (addCaps.Count > 0 && process["capabilities"] is JsonObject caps)
             foreach (string set in new[] { "effective", "permitted", "bounding", "inheritable" })
-                if (caps[set] is JsonArray list) foreach (string c in addCaps) list.Add(c);
+                if (caps[set] is JsonArray list) foreach (string c in addCaps) list.Add((JsonNode?)JsonValue.Create(c));
         return process.ToJsonString();
     }
 
