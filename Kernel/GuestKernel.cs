@@ -65,7 +65,7 @@ public sealed record KernelOptions
 /// </summary>
 public sealed class GuestKernel : IDisposable
 {
-    private const int NR_close = 3;
+    private const int NR_close = (int)Sysno.close;
     private readonly KernelTrace? trace;
     private bool breakHintShown;
 

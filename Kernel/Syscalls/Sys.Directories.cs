@@ -10,7 +10,7 @@ namespace UserKernel.Kernel.Syscalls;
 /// <summary>Directories: listing, the working directory.</summary>
 public static partial class Sys
 {
-    private const int NR_lseek = 8;
+    private const int NR_lseek = (int)Sysno.lseek;
 
     /// <summary>getdents64(2)</summary>
     public static SyscallResult Getdents64(SyscallContext ctx) => Getdents(ctx, wide: true);

@@ -60,6 +60,9 @@ public sealed record SyscallEntry(int Number, string Name, Disposition Dispositi
     /// <summary>The handler's method name, for the listing.</summary>
     public string HandlerName => Handler?.Method.Name ?? "-";
 
+    /// <summary>What the call is about, in strace's classes (file, process, …).</summary>
+    public SyscallClass Class { get; init; } = SyscallClass.Other;
+
     /// <summary>When set, the call stops only for these argument values.</summary>
     public StopWhen? StopWhen { get; init; }
 

@@ -64,7 +64,7 @@ public static class SyscallsCommand
     /// <summary>The table's rows in number order, with their class.</summary>
     public static IReadOnlyList<Row> Rows() =>
         SyscallTable.Rows
-            .Select(r => new Row(r.Number, r.Name, DispositionName(r.Disposition), SyscallClasses.Of(r.Name), StopsName(r), r.Handler?.Method.Name, r.Note))
+            .Select(r => new Row(r.Number, r.Name, DispositionName(r.Disposition), SyscallClasses.Name(r.Class), StopsName(r), r.Handler?.Method.Name, r.Note))
             .ToList();
 
     /// <summary>
@@ -202,8 +202,8 @@ public static class SyscallsCommand
             kernel hands a caller a descriptor it opened, SECCOMP_IOCTL_NOTIF_ADDFD), or **never**; "(some)" means only
             for some argument values, the rest running as passthrough. docs/threat-model.md says why each holds.
 
-            The class says what a call is about, in strace's vocabulary (`strace -e trace=%file` and so on; see
-            Kernel/Syscalls/SyscallClasses.cs): file, process, memory, signal, network, ipc, time, identity, or
+            The class says what a call is about, in strace's vocabulary (`strace -e trace=%file` and so on; each row
+            names its own, see Kernel/Syscalls/SyscallClasses.cs): file, process, memory, signal, network, ipc, time, identity, or
             other (descriptor I/O and the rest). The handler is the method in Kernel/Syscalls/Sys.*.cs.
 
 
