@@ -87,9 +87,16 @@ public enum Disposition
 {
     /// <summary>Runs on the host without ever stopping: the seccomp filter allows it.</summary>
     Passthrough,
-    /// <summary>Stops; the kernel computes the result itself and the host never runs the call.</summary>
+    /// <summary>
+    /// Stops; the kernel answers with a value, an errno or a descriptor it opened, and the host never runs the guest's
+    /// call. The host may run a helper in its place whose result the kernel replaces (getdents64 moves its cursor with an
+    /// lseek). A row with <see cref="SyscallEntry.ForwardsHostDescriptors"/> forwards a call on a host object.
+    /// </summary>
     Emulate,
-    /// <summary>Stops; the kernel rewrites arguments (a path, a pid) and lets the host run it.</summary>
+    /// <summary>
+    /// Stops; the kernel checks the call and rewrites registers (a pid, a descriptor of its own in place of a path), and
+    /// the host runs it; the exit may translate the result. A call the kernel's checks refuse gets their errno instead.
+    /// </summary>
     Forward,
     /// <summary>Stops and answers ENOSYS: not implemented, and the tracer says so.</summary>
     Unimplemented,
