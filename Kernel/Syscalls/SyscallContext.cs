@@ -46,6 +46,12 @@ public sealed class SyscallContext
     /// <summary>Stopwatch ticks the kernel spent in this call's handler and exit work, when traced.</summary>
     public long TraceKernelTicks { get; set; }
 
+    /// <summary>
+    /// Managed bytes the kernel allocated for this call, when traced: in the dispatch, the handler and the exit work, on
+    /// the thread that ran them, less what the tracer's own formatting took.
+    /// </summary>
+    public long TraceAllocatedBytes { get; set; }
+
     /// <summary>The traced call was reissued: its next stop continues it, so its start and kernel time carry over.</summary>
     public bool TraceContinues { get; set; }
 
