@@ -93,7 +93,7 @@ public static partial class Sys
         BinaryPrimitives.WriteUInt16LittleEndian(rec[16..], (ushort)length);
         if (wide) rec[18] = entry.Type;
         else rec[length - 1] = entry.Type;
-        Names.ToBytes(entry.Name).CopyTo(rec[header..]);
+        Names.ToBytes(entry.Name, rec[header..]);
         return length;
     }
 

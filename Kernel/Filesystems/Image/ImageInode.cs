@@ -74,7 +74,12 @@ public sealed class ImageInode : Inode
             uint? ino;
             if (index != null) ino = index.TryGetValue(name, out uint i) ? i : null;
             else if (disk.Size > 64 * 1024) { BuildIndex(); ino = index!.TryGetValue(name, out uint i2) ? i2 : null; }
-            else ino = image.Reader.Lookup(disk.Number, Names.ToBytes(name));
+            else if (name.Length <= PathWalk.NAME_MAX)
+            {
+                Span<byte> bytes = stackalloc byte[name.Length];
+                ino = image.Reader.Lookup(disk.Number, bytes[..Names.ToBytes(name, bytes)]);
+            }
+            else ino = null;
             if (ino == null) return Errno.ENOENT;
             Inode? child = image.Get(ino.Value);
             return child != null ? child : Errno.EIO;
