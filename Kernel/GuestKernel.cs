@@ -65,7 +65,7 @@ public sealed record KernelOptions
 /// </summary>
 public sealed class GuestKernel : IDisposable
 {
-    private const int NR_close = 3;
+    private const int NR_close = (int)Sysno.close;
     private readonly KernelTrace? trace;
     private bool breakHintShown;
 
@@ -288,6 +288,7 @@ public sealed class GuestKernel : IDisposable
     /// <summary>Dispatches one syscall stop. The context says how the platform must resume the thread.</summary>
     public SyscallResult Enter(Task task, IGuestThread thread, int number, ReadOnlySpan<ulong> args)
     {
+        long allocatedAtEntry = trace != null ? GC.GetAllocatedBytesForCurrentThread() : 0;
         SyscallContext ctx = task.Context;
         CurrentTask = task;
         HostFiles.Trim();
@@ -299,9 +300,12 @@ public sealed class GuestKernel : IDisposable
             {
                 ctx.TraceStart = Stopwatch.GetTimestamp();
                 ctx.TraceKernelTicks = 0;
+                ctx.TraceAllocatedBytes = 0;
             }
             ctx.TraceContinues = false;
+            long beforeFormat = GC.GetAllocatedBytesForCurrentThread();
             ctx.TracedArguments = entry != null ? StraceFormatter.FormatInputs(entry, ctx) : [];
+            allocatedAtEntry += GC.GetAllocatedBytesForCurrentThread() - beforeFormat;
         }
 
         SyscallResult result;
@@ -328,6 +332,7 @@ public sealed class GuestKernel : IDisposable
 
         if (trace != null)
         {
+            ctx.TraceAllocatedBytes += GC.GetAllocatedBytesForCurrentThread() - allocatedAtEntry;
             // A reissued call (exec) is the guest's one call: traced once, when its second stop ends.
             if (result.Kind == ResultKind.Reissue) ctx.TraceContinues = true;
             if (result.Kind == ResultKind.Value)
@@ -359,7 +364,7 @@ public sealed class GuestKernel : IDisposable
         long ns = (long)Stopwatch.GetElapsedTime(ctx.TraceStart).TotalNanoseconds;
         long kernelNs = (long)(ctx.TraceKernelTicks * (1e9 / Stopwatch.Frequency));
         trace!.Syscall(new TraceEvent(KernelTrace.Now, task.Group.Tgid, task.Tid, number, entry?.Name ?? $"syscall_{number}", args, result, disposition, ns,
-            ctx.TraceStart, kernelNs));
+            ctx.TraceStart, kernelNs, ctx.TraceAllocatedBytes));
     }
 
     /// <summary>--break-on: stop in the debugger just before the handler runs, or say how to get one.</summary>
@@ -386,6 +391,7 @@ public sealed class GuestKernel : IDisposable
         kill = false;
         SyscallContext ctx = task.Context;
         long exitStart = trace != null ? Stopwatch.GetTimestamp() : 0;
+        long allocatedAtExit = trace != null ? GC.GetAllocatedBytesForCurrentThread() : 0;
         long result = rax;
         string? execed = null; // the path an exec that completed was given
         if (rax < 0 && clonesUnderWay.Remove(task)) task.PendingClone = null; // the clone failed: no child will come
@@ -467,7 +473,9 @@ public sealed class GuestKernel : IDisposable
         if (trace != null)
         {
             ctx.TraceKernelTicks += Stopwatch.GetTimestamp() - exitStart;
-            Traced(task, ctx, SyscallTable.Lookup(ctx.Number), ctx.Number, result, "forwarded");
+            ctx.TraceAllocatedBytes += GC.GetAllocatedBytesForCurrentThread() - allocatedAtExit;
+            // A helper the host ran in the guest's place (getdents64's lseek) leaves the guest's call emulated.
+            Traced(task, ctx, SyscallTable.Lookup(ctx.Number), ctx.Number, result, ctx.OnExit == ExitAction.ReplaceResult ? "emulated" : "forwarded");
             // After the execve it completes, so a thread's events stay in the order they happened.
             if (execed != null) trace.TaskEvent(new TaskEvent(KernelTrace.Now, TaskEventKind.Exec, task.Group.Tgid, task.Tid, task.Group.Comm) { Path = execed });
         }

@@ -68,6 +68,29 @@ public static class GuestMemoryExtensions
         return Errno.ENAMETOOLONG;
     }
 
+    /// <summary>
+    /// Reads a NUL-terminated string into <paramref name="into"/>, whose length is the most it may take with its NUL (as
+    /// <see cref="ReadCString(IGuestMemory, GuestPtr, int)"/> with that max), and answers its length: the same bytes and
+    /// errors, with nothing allocated.
+    /// </summary>
+    public static Result<int> ReadCString(this IGuestMemory memory, GuestPtr at, Span<byte> into)
+    {
+        if (at.IsNull) return Errno.EFAULT;
+        int length = 0;
+        while (length < into.Length)
+        {
+            // Read up to the next page boundary so an unmapped page after the string is no fault.
+            int want = (int)Math.Min((ulong)(into.Length - length), 4096 - ((at.Address + (ulong)length) & 4095));
+            Span<byte> chunk = into.Slice(length, want);
+            int got = memory.ReadUpTo(at.Add(length), chunk);
+            if (got == 0) return Errno.EFAULT;
+            int nul = chunk[..got].IndexOf((byte)0);
+            if (nul >= 0) return length + nul;
+            length += got;
+        }
+        return Errno.ENAMETOOLONG;
+    }
+
     /// <summary>Reads a NULL-terminated array of string pointers (argv, envp); at most <paramref name="maxCount"/>.</summary>
     public static Result<List<byte[]>> ReadStringArray(this IGuestMemory memory, GuestPtr at, int maxCount = 1 << 17)
     {

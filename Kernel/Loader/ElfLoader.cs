@@ -19,7 +19,7 @@ namespace UserKernel.Kernel.Loader;
 /// </summary>
 public static class ElfLoader
 {
-    private const int NR_mmap = 9, NR_mprotect = 10, NR_close = 3;
+    private const int NR_mmap = (int)Sysno.mmap, NR_mprotect = (int)Sysno.mprotect, NR_close = (int)Sysno.close;
     private const ulong PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
     private const ulong MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20;
     private const ulong PAGE = 4096;
@@ -92,7 +92,7 @@ public static class ElfLoader
     /// </summary>
     private static void NameTask(IGuestThread thread, byte[] comm, ulong at, ulong stackStart)
     {
-        const int NR_prctl = 157, PR_SET_NAME = 15;
+        const int NR_prctl = (int)Sysno.prctl, PR_SET_NAME = 15;
         if (at < stackStart) return;
         byte[] name = new byte[comm.Length + 1];
         comm.CopyTo(name, 0);

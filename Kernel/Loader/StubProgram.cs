@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using UserKernel.Kernel.Abi;
 
 namespace UserKernel.Kernel.Loader;
 
@@ -38,8 +39,8 @@ public static class StubProgram
         WritePhdr(e[64..], flags: 5 /* R+X */, offset: 0, vaddr: Base, filesz: (ulong)elf.Length, memsz: (ulong)elf.Length);
         WritePhdr(e[120..], flags: 6 /* R+W */, offset: 0, vaddr: ScratchAddress, filesz: 0, memsz: ScratchSize);
 
-        // entry: mov eax, 34 (pause); syscall; jmp entry
-        byte[] code = [0xb8, 0x22, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xeb, 0xf7];
+        // entry: mov eax, pause; syscall; jmp entry
+        byte[] code = [0xb8, (byte)Sysno.pause, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xeb, 0xf7];
         code.CopyTo(e[CodeOffset..]);
         // trampoline: syscall; int3
         byte[] trampoline = [0x0f, 0x05, 0xcc];

@@ -16,7 +16,7 @@ namespace UserKernel.Kernel.Syscalls;
 public static partial class Sys
 {
     private const long UTIME_NOW = 0x3fffffff, UTIME_OMIT = 0x3ffffffe;
-    private const int NR_fchmod = 91, NR_fchown = 93, NR_utimensat = 280;
+    private const int NR_fchmod = (int)Sysno.fchmod, NR_fchown = (int)Sysno.fchown, NR_utimensat = (int)Sysno.utimensat;
     private const uint S_ISUID = 0x800, S_ISGID = 0x400, S_IXGRP = 0x8;
 
     /// <summary>chmod(2)</summary>

@@ -10,7 +10,7 @@ namespace UserKernel.Kernel.Syscalls;
 /// <summary>Directories: listing, the working directory.</summary>
 public static partial class Sys
 {
-    private const int NR_lseek = 8;
+    private const int NR_lseek = (int)Sysno.lseek;
 
     /// <summary>getdents64(2)</summary>
     public static SyscallResult Getdents64(SyscallContext ctx) => Getdents(ctx, wide: true);
@@ -93,7 +93,7 @@ public static partial class Sys
         BinaryPrimitives.WriteUInt16LittleEndian(rec[16..], (ushort)length);
         if (wide) rec[18] = entry.Type;
         else rec[length - 1] = entry.Type;
-        Names.ToBytes(entry.Name).CopyTo(rec[header..]);
+        Names.ToBytes(entry.Name, rec[header..]);
         return length;
     }
 

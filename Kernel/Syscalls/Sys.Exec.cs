@@ -15,7 +15,7 @@ namespace UserKernel.Kernel.Syscalls;
 /// </summary>
 public static partial class Sys
 {
-    private const int NR_execveat = 322;
+    private const int NR_execveat = (int)Sysno.execveat;
     private const int BINPRM_MAX_RECURSION = 4;
 
     /// <summary>execve(2)</summary>

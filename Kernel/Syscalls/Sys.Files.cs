@@ -95,11 +95,16 @@ public static partial class Sys
         // The kernel opens the object itself; a FIFO's or pipe's open waits for its other end, off the tracer thread.
         string path = hostPath;
         if (HostFiles.OpenMayBlock(inode, flags))
-            return SyscallResult.Blocking(() => HostFiles.OpenHost(path, flags).TryGet(out int fd, out Errno error) ? SyscallResult.NewDescriptor(fd, closeOnExec) : error);
+            return OpenBlocking(path, flags, closeOnExec);
         if (!HostFiles.OpenHost(path, flags).TryGet(out int fd, out e)) return e;
         if (type == FileMode.S_IFCHR) ctx.Kernel.Terminals.Allow(fd); // a new pty from /dev/ptmx is the guests'
         return SyscallResult.NewDescriptor(fd, closeOnExec);
     }
+
+    // Apart from OpenAt, so that its captures are made only for an open that may block: a lambda in OpenAt itself would
+    // have every open allocate the closure of the parameters it captures.
+    private static SyscallResult OpenBlocking(string path, int flags, bool closeOnExec) =>
+        SyscallResult.Blocking(() => HostFiles.OpenHost(path, flags).TryGet(out int fd, out Errno error) ? SyscallResult.NewDescriptor(fd, closeOnExec) : error);
 
     /// <summary>
     /// The kernel's open of the host object standing for a file, for the guest: through the file's name in its watched

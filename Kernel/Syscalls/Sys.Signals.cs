@@ -101,7 +101,7 @@ public static partial class Sys
     /// </summary>
     public static SyscallResult PidfdSendSignal(SyscallContext ctx)
     {
-        const int NR_kill = 62, NR_rt_sigqueueinfo = 129;
+        const int NR_kill = (int)Sysno.kill, NR_rt_sigqueueinfo = (int)Sysno.rt_sigqueueinfo;
         int sig = ctx.IntArg(1);
         if (ctx.Arg(3) != 0 || sig < 0 || sig > 64) return Errno.EINVAL;
         if (!TargetOfPidfd(ctx, ctx.IntArg(0)).TryGet(out Tasks.Task? target, out Errno e)) return e;

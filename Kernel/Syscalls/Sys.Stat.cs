@@ -8,7 +8,7 @@ namespace UserKernel.Kernel.Syscalls;
 /// <summary>The stat family: metadata comes from the VFS, never from the memfd that carries the bytes.</summary>
 public static partial class Sys
 {
-    private const int NR_fstat = 5, NR_statx = 332;
+    private const int NR_fstat = (int)Sysno.fstat, NR_statx = (int)Sysno.statx;
 
     /// <summary>stat(2)</summary>
     public static SyscallResult Stat(SyscallContext ctx) => StatAt(ctx, AtFlags.AT_FDCWD, 0, 1, 0);

@@ -29,6 +29,9 @@ public sealed class SyscallContext
 
     // The path arguments as first read in this call: every later read answers the same bytes (gVisor's copyInPath).
     private readonly string?[] paths = new string?[6];
+    // Where a path is copied in before it becomes a string, so that reading one allocates the string alone.
+    private readonly byte[] pathBytes = new byte[GuestMemoryExtensions.PATH_MAX];
+    private string? lastPath;
     public ulong[] Current { get; } = new ulong[6];
     public bool Rewritten { get; private set; }
 
@@ -45,6 +48,12 @@ public sealed class SyscallContext
 
     /// <summary>Stopwatch ticks the kernel spent in this call's handler and exit work, when traced.</summary>
     public long TraceKernelTicks { get; set; }
+
+    /// <summary>
+    /// Managed bytes the kernel allocated for this call, when traced: in the dispatch, the handler and the exit work, on
+    /// the thread that ran them, less what the tracer's own formatting took.
+    /// </summary>
+    public long TraceAllocatedBytes { get; set; }
 
     /// <summary>The traced call was reissued: its next stop continues it, so its start and kernel time carry over.</summary>
     public bool TraceContinues { get; set; }
@@ -102,8 +111,19 @@ public sealed class SyscallContext
     public Result<string> ReadPath(int argIndex)
     {
         if (paths[argIndex] is string known) return known;
-        if (!Memory.ReadCString(PtrArg(argIndex)).TryGet(out byte[]? bytes, out Errno e)) return e;
-        return paths[argIndex] = Names.FromBytes(bytes);
+        if (!Memory.ReadCString(PtrArg(argIndex), pathBytes).TryGet(out int length, out Errno e)) return e;
+        ReadOnlySpan<byte> bytes = pathBytes.AsSpan(0, length);
+        // A task often names the same path again (stat, then open): the string it made then still says it.
+        if (lastPath == null || !SameName(lastPath, bytes)) lastPath = Names.FromBytes(bytes);
+        return paths[argIndex] = lastPath;
+    }
+
+    private static bool SameName(string name, ReadOnlySpan<byte> bytes)
+    {
+        if (name.Length != bytes.Length) return false;
+        for (int i = 0; i < bytes.Length; i++)
+            if (name[i] != bytes[i]) return false;
+        return true;
     }
 
     /// <summary>

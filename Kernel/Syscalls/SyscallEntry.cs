@@ -60,6 +60,16 @@ public sealed record SyscallEntry(int Number, string Name, Disposition Dispositi
     /// <summary>The handler's method name, for the listing.</summary>
     public string HandlerName => Handler?.Method.Name ?? "-";
 
+    /// <summary>What the call is about, in strace's classes (file, process, …).</summary>
+    public SyscallClass Class { get; init; } = SyscallClass.Other;
+
+    /// <summary>
+    /// An emulated call whose descriptor names a host object (a pipe, a socket, a terminal: nothing the kernel's VFS
+    /// holds) is the host's to answer: the kernel forwards it, as it stands or as the descriptor's own call (fstat for
+    /// newfstatat with AT_EMPTY_PATH), and the trace says forwarded.
+    /// </summary>
+    public bool ForwardsHostDescriptors { get; init; }
+
     /// <summary>When set, the call stops only for these argument values.</summary>
     public StopWhen? StopWhen { get; init; }
 

@@ -11,12 +11,13 @@ namespace UserKernel.Kernel.Syscalls;
 /// </summary>
 public readonly struct SyscallResult
 {
-    private SyscallResult(long value, ResultKind kind, object? work = null, int signal = 0)
+    private SyscallResult(long value, ResultKind kind, object? work = null, int signal = 0, bool closeOnExec = false)
     {
         Value = value;
         Kind = kind;
         Work = work;
         Signal = signal;
+        CloseOnExec = closeOnExec;
     }
 
     /// <summary>The value, -errno, or for <see cref="ResultKind.NewDescriptor"/> the kernel's descriptor.</summary>
@@ -28,7 +29,7 @@ public readonly struct SyscallResult
     public int Signal { get; }
 
     /// <summary>For <see cref="ResultKind.NewDescriptor"/>: install it close-on-exec.</summary>
-    public bool CloseOnExec => Work is true;
+    public bool CloseOnExec { get; }
 
     /// <summary>For <see cref="ResultKind.Blocking"/>: the work to run.</summary>
     public BlockingWork? BlockingWork => Work as BlockingWork;
@@ -42,7 +43,7 @@ public readonly struct SyscallResult
     /// The call's result is a new guest descriptor for the kernel's own descriptor <paramref name="kernelFd"/>,
     /// which the platform installs in the caller and then closes.
     /// </summary>
-    public static SyscallResult NewDescriptor(int kernelFd, bool closeOnExec) => new(kernelFd, ResultKind.NewDescriptor, closeOnExec);
+    public static SyscallResult NewDescriptor(int kernelFd, bool closeOnExec) => new(kernelFd, ResultKind.NewDescriptor, closeOnExec: closeOnExec);
 
     /// <summary>
     /// The call's result comes from <paramref name="work"/>, which may block and so runs on a worker thread,
@@ -87,9 +88,16 @@ public enum Disposition
 {
     /// <summary>Runs on the host without ever stopping: the seccomp filter allows it.</summary>
     Passthrough,
-    /// <summary>Stops; the kernel computes the result itself and the host never runs the call.</summary>
+    /// <summary>
+    /// Stops; the kernel answers with a value, an errno or a descriptor it opened, and the host never runs the guest's
+    /// call. The host may run a helper in its place whose result the kernel replaces (getdents64 moves its cursor with an
+    /// lseek). A row with <see cref="SyscallEntry.ForwardsHostDescriptors"/> forwards a call on a host object.
+    /// </summary>
     Emulate,
-    /// <summary>Stops; the kernel rewrites arguments (a path, a pid) and lets the host run it.</summary>
+    /// <summary>
+    /// Stops; the kernel checks the call and rewrites registers (a pid, a descriptor of its own in place of a path), and
+    /// the host runs it; the exit may translate the result. A call the kernel's checks refuse gets their errno instead.
+    /// </summary>
     Forward,
     /// <summary>Stops and answers ENOSYS: not implemented, and the tracer says so.</summary>
     Unimplemented,

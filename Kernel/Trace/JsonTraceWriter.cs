@@ -35,6 +35,7 @@ public sealed class JsonTraceWriter : ITraceSink
         json.WriteString("disposition", e.Disposition);
         json.WriteNumber("duration_ns", e.DurationNs);
         json.WriteNumber("kernel_ns", e.KernelNs);
+        json.WriteNumber("alloc_bytes", e.AllocatedBytes);
         json.WriteNumber("ts_ns", SinceStart(e.StartTimestamp));
         json.WriteString("text", StraceFormatter.Call(e.Name, e.Arguments) + " = " + StraceFormatter.Result(e.Result));
         json.WriteEndObject();

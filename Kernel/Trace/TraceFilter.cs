@@ -33,7 +33,7 @@ public sealed class TraceFilter
             else if (System.Linq.Enumerable.Contains(SyscallClasses.All, raw))
             {
                 foreach (SyscallEntry row in SyscallTable.Rows)
-                    if (SyscallClasses.Of(row.Name) == raw) f.names.Add(row.Name);
+                    if (SyscallClasses.Name(row.Class) == raw) f.names.Add(row.Name);
             }
             else if (known.Contains(raw)) f.names.Add(raw);
             else throw new FormatException($"--trace-filter: '{raw}' is no syscall name, class ({string.Join(", ", SyscallClasses.All)}), disposition (emulated, forwarded, unimplemented) or pid=N");

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace UserKernel.Kernel.Vfs;
@@ -22,6 +23,25 @@ public sealed class Dentry
     public Dentry? Parent { get; private set; }
 
     public Inode Inode { get; }
+
+    // The child a walk last made under this directory: Linux's dentry cache, one entry deep per directory. A walk that
+    // names it again, and finds the same inode under that name, reuses it instead of making another.
+    private Dentry? lastChild;
+
+    /// <summary>
+    /// The dentry for <paramref name="name"/> in this directory, which a lookup found to be <paramref name="inode"/>:
+    /// the one made last time if it still names that inode here (a rename or unlink since then leaves it unused), else
+    /// a new one.
+    /// </summary>
+    public Dentry Child(string name, Inode inode)
+    {
+        if (lastChild is { } c && ReferenceEquals(c.Parent, this) && ReferenceEquals(c.Inode, inode) && c.Name == name) return c;
+        return lastChild = new Dentry(name, this, inode);
+    }
+
+    /// <summary>The name of the child last made here, when it is <paramref name="name"/>: the string a walk can look up without making one.</summary>
+    public string? KnownChildName(ReadOnlySpan<char> name) =>
+        lastChild is { } c && ReferenceEquals(c.Parent, this) && name.SequenceEqual(c.Name) ? c.Name : null;
 
     /// <summary>
     /// The path of this dentry as seen from the root directory <paramref name="root"/> (a chroot), as getcwd

@@ -77,7 +77,9 @@ public sealed unsafe partial class HostFiles : IDisposable
     /// </summary>
     public static Result<int> OpenHost(string path, int flags)
     {
-        byte[] cpath = Encoding.UTF8.GetBytes(path + "\0");
+        int room = Encoding.UTF8.GetMaxByteCount(path.Length) + 1;
+        Span<byte> cpath = room <= 1024 ? stackalloc byte[room] : new byte[room];
+        cpath[Encoding.UTF8.GetBytes(path, cpath)] = 0;
         int fd;
         fixed (byte* p = cpath) fd = open(p, HostOpenFlags(flags), default);
         return fd >= 0 ? fd : (Errno)errno;
@@ -320,7 +322,7 @@ public sealed unsafe partial class HostFiles : IDisposable
     public Dentry? Identify(int hostTid, int guestFd)
     {
         Span<byte> path = stackalloc byte[64];
-        ProcPath(path, hostTid, "fd", guestFd);
+        ProcPath(path, hostTid, "fd"u8, guestFd);
         stat st;
         fixed (byte* p = path)
         {
@@ -333,7 +335,7 @@ public sealed unsafe partial class HostFiles : IDisposable
     public static bool IsOpen(int hostTid, int guestFd)
     {
         Span<byte> path = stackalloc byte[64];
-        ProcPath(path, hostTid, "fd", guestFd);
+        ProcPath(path, hostTid, "fd"u8, guestFd);
         stat st;
         fixed (byte* p = path) return lstat(p, &st) == 0;
     }
@@ -342,7 +344,7 @@ public sealed unsafe partial class HostFiles : IDisposable
     public static long ReadOffset(int hostTid, int guestFd)
     {
         Span<byte> path = stackalloc byte[64];
-        ProcPath(path, hostTid, "fdinfo", guestFd);
+        ProcPath(path, hostTid, "fdinfo"u8, guestFd);
         Span<byte> text = stackalloc byte[256];
         int fd, n;
         fixed (byte* p = path) fd = open(p, 0x80000 /* O_RDONLY|O_CLOEXEC */, default);
@@ -356,9 +358,19 @@ public sealed unsafe partial class HostFiles : IDisposable
     }
 
     /// <summary>Writes "/proc/TID/KIND/FD" and a NUL into <paramref name="into"/> without allocating.</summary>
-    private static void ProcPath(Span<byte> into, int tid, string kind, int fd)
+    private static void ProcPath(Span<byte> into, int tid, ReadOnlySpan<byte> kind, int fd)
     {
-        System.Text.Unicode.Utf8.TryWrite(into, $"/proc/{tid}/{kind}/{fd}\0", out _);
+        // By hand: Utf8.TryWrite with an interpolated string allocated 48 bytes a call here.
+        "/proc/"u8.CopyTo(into);
+        int n = 6;
+        System.Buffers.Text.Utf8Formatter.TryFormat(tid, into[n..], out int written);
+        n += written;
+        into[n++] = (byte)'/';
+        kind.CopyTo(into[n..]);
+        n += kind.Length;
+        into[n++] = (byte)'/';
+        System.Buffers.Text.Utf8Formatter.TryFormat(fd, into[n..], out written);
+        into[n + written] = 0;
     }
 
     private static Result<byte[]> ReadAll(Inode inode)

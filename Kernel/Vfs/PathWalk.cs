@@ -1,3 +1,4 @@
+using System;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Tasks;
 
@@ -38,23 +39,26 @@ public sealed class PathWalk
         if (path.Length == 0) return Errno.ENOENT;
         Dentry current = path[0] == '/' ? root : start;
         bool trailingSlash = path[^1] == '/';
-        string[] components = path.Split('/', System.StringSplitOptions.RemoveEmptyEntries);
-
-        for (int i = 0; i < components.Length; i++)
+        // Components are read from the path in place: a name becomes a string only where no dentry already holds it.
+        ReadOnlySpan<char> rest = path.AsSpan().TrimStart('/');
+        while (!rest.IsEmpty)
         {
-            string name = components[i];
-            bool last = i == components.Length - 1;
+            int slash = rest.IndexOf('/');
+            ReadOnlySpan<char> component = slash < 0 ? rest : rest[..slash];
+            rest = slash < 0 ? default : rest[slash..].TrimStart('/');
+            bool last = rest.IsEmpty;
             if (!current.Inode.IsDirectory) return Errno.ENOTDIR;
             if (!Permissions.MaySearch(who, current.Inode)) return Errno.EACCES;
-            if (name.Length > NAME_MAX) return Errno.ENAMETOOLONG;
-            if (name == ".") continue;
-            if (name == "..")
+            if (component.Length > NAME_MAX) return Errno.ENAMETOOLONG;
+            if (component is ".") continue;
+            if (component is "..")
             {
                 // ".." of the root directory is the root directory itself, in a chroot too.
                 current = ReferenceEquals(current.Inode, root.Inode) ? current : current.Parent ?? root;
                 continue;
             }
 
+            string name = current.KnownChildName(component) ?? new string(component);
             if (!current.Inode.Lookup(name).TryGet(out Inode? found, out Errno error)) return error;
             found = mounts.Cross(found);
             if (found.IsSymlink && (!last || followLast || trailingSlash))
@@ -62,7 +66,7 @@ public sealed class PathWalk
                 if (++symlinks > MAXSYMLINKS) return Errno.ELOOP;
                 if (found.LinkedObject is { } jump)
                 {
-                    current = new Dentry(name, current, jump);
+                    current = current.Child(name, jump);
                     continue;
                 }
                 if (!found.ReadLink().TryGet(out byte[]? target, out error)) return error;
@@ -72,7 +76,7 @@ public sealed class PathWalk
             }
             else
             {
-                current = new Dentry(name, current, found);
+                current = current.Child(name, found);
             }
         }
 

@@ -18,7 +18,7 @@ namespace UserKernel.SyscallBridge.Launch;
 /// </summary>
 internal static unsafe class GuestLauncher
 {
-    private const int NR_prctl = 157, NR_seccomp = 317, NR_execve = 59, NR_close = 3;
+    private const int NR_prctl = (int)Sysno.prctl, NR_seccomp = (int)Sysno.seccomp, NR_execve = (int)Sysno.execve, NR_close = (int)Sysno.close;
     private const int PR_SET_NO_NEW_PRIVS = 38, PR_SET_CHILD_SUBREAPER = 36;
 
     /// <summary>struct sock_fprog: unsigned short len, then the sock_filter pointer at 8.</summary>

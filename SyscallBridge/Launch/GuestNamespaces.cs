@@ -19,8 +19,9 @@ namespace UserKernel.SyscallBridge.Launch;
 /// </summary>
 internal static class GuestNamespaces
 {
-    private const int NR_unshare = 272, NR_setgroups = 116, NR_setresgid = 119, NR_setresuid = 117, NR_chroot = 161, NR_chdir = 80,
-        NR_socket = 41, NR_close = 3;
+    private const int NR_unshare = (int)Sysno.unshare, NR_setgroups = (int)Sysno.setgroups, NR_setresgid = (int)Sysno.setresgid,
+        NR_setresuid = (int)Sysno.setresuid, NR_chroot = (int)Sysno.chroot, NR_chdir = (int)Sysno.chdir, NR_socket = (int)Sysno.socket,
+        NR_close = (int)Sysno.close;
     private const ulong CLONE_NEWNS = 0x20000, CLONE_NEWUTS = 0x04000000, CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000, CLONE_NEWNET = 0x40000000;
 
     /// <summary>The host uid and gid guests run as when userkernel is root: nobody's.</summary>

@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Text;
+using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Loader;
 
 namespace UserKernel.SyscallBridge.Launch;
@@ -27,7 +28,8 @@ internal static class MountHelperProgram
 
     private const ulong Base = 0x4000_0000, DataAddress = Base + 0x1000;
     private const int CodeOffset = 0x200, DataSize = 0x1000;
-    private const int NR_read = 0, NR_write = 1, NR_open = 2, NR_pause = 34, NR_mount = 165, NR_unshare = 272;
+    private const int NR_read = (int)Sysno.read, NR_write = (int)Sysno.write, NR_open = (int)Sysno.open, NR_pause = (int)Sysno.pause,
+        NR_mount = (int)Sysno.mount, NR_unshare = (int)Sysno.unshare;
     private const ulong CLONE_NEWNS = 0x20000, CLONE_NEWUSER = 0x10000000;
     private const ulong MS_NOSUID = 2, MS_NODEV = 4, MS_REC = 0x4000, MS_PRIVATE = 1 << 18;
     private const ulong O_PATH_DIRECTORY_CLOEXEC = 0x200000 | 0x10000 | 0x80000;

@@ -14,7 +14,7 @@ namespace UserKernel.SyscallBridge.Notify;
 internal sealed class DescriptorInstaller
 {
     /// <summary>The injected call: openat, which the table sends to the kernel's listener.</summary>
-    public const int Syscall = 257;
+    public const int Syscall = (int)Sysno.openat;
 
     /// <summary>Where the injected call's instruction pointer is: just past the trampoline's syscall instruction.</summary>
     public const ulong CallAddress = StubProgram.TrampolineAddress + 2;

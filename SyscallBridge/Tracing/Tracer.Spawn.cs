@@ -15,8 +15,7 @@ namespace UserKernel.SyscallBridge.Tracing;
 /// </summary>
 public sealed partial class Tracer
 {
-    private const int NR_clone = 56, NR_dup2 = 33, NR_close = 3, NR_close_range = 436, NR_setsid = 112, NR_ioctl = 16;
-    private const int NR_prctl = 157, PR_SET_NAME = 15;
+    private const int PR_SET_NAME = 15;
     private const ulong CLONE_PARENT = 0x8000, SIGCHLD = 17;
 
     /// <summary>The spare stub's host process name.</summary>
@@ -30,12 +29,12 @@ public sealed partial class Tracer
     /// <summary>Forks the spare from the stopped first stub and parks it in the stub's pause() loop.</summary>
     private void MakeSpare(Tracee init)
     {
-        long pid = init.InjectSyscall(NR_clone, CLONE_PARENT | SIGCHLD);
+        long pid = init.InjectSyscall((int)Sysno.clone, CLONE_PARENT | SIGCHLD);
         if (pid <= 0 || !TakeFirstStop((int)pid)) return; // no exec then: requests are refused
         spare = new Tracee((int)pid);
         spare.LoadRegs();
         // Named, so that a listing of the sandbox's tracees (`runtime ps`) can leave it out.
-        spare.InjectSyscall(NR_prctl, PR_SET_NAME, Launch.GuestNamespaces.WriteStrings(spare, SpareName)[0]);
+        spare.InjectSyscall((int)Sysno.prctl, PR_SET_NAME, Launch.GuestNamespaces.WriteStrings(spare, SpareName)[0]);
         spare.Regs.rip = StubProgram.EntryAddress;
         spare.StoreRegs();
         Libc.Ptrace(Libc.PTRACE_CONT, spare.HostTid, 0, 0);
@@ -77,7 +76,7 @@ public sealed partial class Tracer
     private void Spawn(SpawnRequest request)
     {
         string? failure = null;
-        long pid = spare!.InjectSyscall(NR_clone, CLONE_PARENT | SIGCHLD);
+        long pid = spare!.InjectSyscall((int)Sysno.clone, CLONE_PARENT | SIGCHLD);
         if (pid <= 0 || !TakeFirstStop((int)pid)) failure = $"cannot fork: {ErrnoNames.Message((Errno)(-pid))}";
         var child = new Tracee((int)pid) { Installer = installer };
         if (failure == null)
@@ -90,7 +89,7 @@ public sealed partial class Tracer
             if (failure == null) kernel.Terminals.Allow(fd); // a terminal handed to the program is the guests' now
             Tmds.Linux.LibC.close(fd);
         }
-        if (failure == null && request.Terminal && (child.InjectSyscall(NR_setsid) < 0 || child.InjectSyscall(NR_ioctl, 0, TIOCSCTTY, 0) < 0))
+        if (failure == null && request.Terminal && (child.InjectSyscall((int)Sysno.setsid) < 0 || child.InjectSyscall((int)Sysno.ioctl, 0, TIOCSCTTY, 0) < 0))
             failure = "cannot make the terminal the program's controlling terminal";
         Task? task = null;
         if (failure == null && !kernel.StartProcess(child.HostTid, request.Credentials, request.WorkingDirectory, request.Limits).TryGet(out task, out Errno e))
@@ -118,12 +117,12 @@ public sealed partial class Tracer
     /// <summary>Closes what the stub inherited and installs the request's descriptors as 0, 1 and 2.</summary>
     private static string? GiveStdio(Tracee child, SpawnRequest request)
     {
-        if (child.InjectSyscall(NR_close_range, 0, uint.MaxValue, 0) < 0) return "cannot close the spare's descriptors";
+        if (child.InjectSyscall((int)Sysno.close_range, 0, uint.MaxValue, 0) < 0) return "cannot close the spare's descriptors";
         for (int target = 0; target < 3; target++)
         {
             long fd = child.InstallDescriptor(request.Stdio[target], closeOnExec: false);
             if (fd < 0) return $"cannot give the program its descriptor {target}: {ErrnoNames.Message((Errno)(-fd))}";
-            if (fd != target && (child.InjectSyscall(NR_dup2, (ulong)fd, (ulong)target) < 0 || child.InjectSyscall(NR_close, (ulong)fd) < 0))
+            if (fd != target && (child.InjectSyscall((int)Sysno.dup2, (ulong)fd, (ulong)target) < 0 || child.InjectSyscall((int)Sysno.close, (ulong)fd) < 0))
                 return $"cannot move the program's descriptor {target}";
         }
         return null;

@@ -64,7 +64,7 @@ public static class SyscallsCommand
     /// <summary>The table's rows in number order, with their class.</summary>
     public static IReadOnlyList<Row> Rows() =>
         SyscallTable.Rows
-            .Select(r => new Row(r.Number, r.Name, DispositionName(r.Disposition), SyscallClasses.Of(r.Name), StopsName(r), r.Handler?.Method.Name, r.Note))
+            .Select(r => new Row(r.Number, r.Name, DispositionName(r.Disposition), SyscallClasses.Name(r.Class), StopsName(r), r.Handler?.Method.Name, r.Note))
             .ToList();
 
     /// <summary>
@@ -191,9 +191,14 @@ public static class SyscallsCommand
               process table, the guest's credentials). Where the answer is a host object (a new descriptor), the
               kernel opens it itself and installs it in the caller; where the call needs a host address (bind,
               connect, sends), the kernel performs it on its own duplicate of the guest's socket. The host never
-              runs an emulated call with the guest's arguments.
-            - **forwarded**: the thread stops, the handler translates arguments that are registers (a guest pid into a
-              host pid) and the host runs the call; where the result names a pid, it is translated back on the way out.
+              runs an emulated call with the guest's arguments; at most it runs a helper in the call's place whose
+              result the kernel replaces (getdents64 moves its cursor with an lseek). A call on a descriptor that
+              names a host object (a pipe, a socket, a terminal) is the host's to answer: the rows that take one
+              (fstat, getdents64, the f*xattr calls...) forward it, and the trace then says `forwarded`.
+            - **forwarded**: the thread stops, the handler checks the call and translates arguments that are registers
+              (a guest pid into a host pid, a path into a descriptor of the kernel's own, as execve runs the kernel's
+              stub) and the host runs the call; where the result names a pid, it is translated back on the way out. A
+              call the checks refuse gets their errno, and the trace says `emulated`.
             - **unimplemented**: the thread stops and the call answers ENOSYS; the tracer marks it `unimplemented`.
               Numbers with no syscall at all stop and answer ENOSYS too.
 
@@ -202,8 +207,8 @@ public static class SyscallsCommand
             kernel hands a caller a descriptor it opened, SECCOMP_IOCTL_NOTIF_ADDFD), or **never**; "(some)" means only
             for some argument values, the rest running as passthrough. docs/threat-model.md says why each holds.
 
-            The class says what a call is about, in strace's vocabulary (`strace -e trace=%file` and so on; see
-            Kernel/Syscalls/SyscallClasses.cs): file, process, memory, signal, network, ipc, time, identity, or
+            The class says what a call is about, in strace's vocabulary (`strace -e trace=%file` and so on; each row
+            names its own, see Kernel/Syscalls/SyscallClasses.cs): file, process, memory, signal, network, ipc, time, identity, or
             other (descriptor I/O and the rest). The handler is the method in Kernel/Syscalls/Sys.*.cs.
 
 

@@ -25,6 +25,34 @@ public class GuestMemoryTests
         Assert.Equal(Errno.ENAMETOOLONG, memory.ReadCString(new GuestPtr(FakeGuestMemory.Base)).Error);
     }
 
+    [Theory]
+    [InlineData(11)]
+    [InlineData(4095)]
+    [InlineData(4096)]
+    [InlineData(5000)]
+    public void ReadCString_into_a_buffer_answers_as_the_allocating_one(int length)
+    {
+        // Arrange: a string that starts near the end of a page, so reads cross it.
+        var memory = new FakeGuestMemory();
+        var at = new GuestPtr(FakeGuestMemory.Base + 4000);
+        memory.Bytes.AsSpan(4000, length).Fill((byte)'b');
+        memory.Bytes[4000 + length] = 0;
+        byte[] buffer = new byte[GuestMemoryExtensions.PATH_MAX];
+
+        // Act
+        Result<byte[]> allocated = memory.ReadCString(at);
+        Result<int> intoBuffer = memory.ReadCString(at, buffer);
+
+        // Assert
+        Assert.Equal(allocated.Error, intoBuffer.Error);
+        if (allocated.TryGet(out byte[]? expected, out _))
+        {
+            Assert.True(intoBuffer.TryGet(out int n, out _));
+            Assert.Equal(expected, buffer.AsSpan(0, n).ToArray());
+        }
+        Assert.Equal(Errno.EFAULT, memory.ReadCString(GuestPtr.Null, buffer).Error);
+    }
+
     [Fact]
     public void Unmapped_addresses_are_EFAULT_not_exceptions()
     {

@@ -77,4 +77,36 @@ public class PathWalkTests
         Assert.True(Walk("/bin/", follow: false).TryGet(out Dentry? d, out _));
         Assert.True(d.Inode.IsDirectory);
     }
+
+    [Fact]
+    public void A_path_walked_again_reuses_its_dentries()
+    {
+        Assert.True(Walk("/etc/passwd").TryGet(out Dentry? first, out _));
+        Assert.True(Walk("//etc/./passwd").TryGet(out Dentry? again, out _));
+        Assert.Same(first, again);
+        Assert.Same(first.Parent, again.Parent);
+    }
+
+    [Fact]
+    public void A_reused_dentry_never_outlives_its_name()
+    {
+        // Arrange
+        Assert.True(Walk("/etc/passwd").TryGet(out Dentry? before, out _));
+        TreeFileSystem.Node etc = (TreeFileSystem.Node)before.Parent!.Inode;
+
+        // Act: the name now leads to another file, and the old file has another name.
+        TreeFileSystem.Node old = etc.Children["passwd"];
+        etc.Children.Remove("passwd");
+        etc.Children["moved"] = old;
+        TreeFileSystem.Node replacement = fs.File("etc/passwd");
+
+        // Assert
+        Assert.True(Walk("/etc/passwd").TryGet(out Dentry? now, out _));
+        Assert.NotSame(before, now);
+        Assert.Same(replacement, now.Inode);
+        Assert.True(Walk("/etc/moved").TryGet(out Dentry? moved, out _));
+        Assert.Same(old, moved.Inode);
+        Assert.Equal("/etc/moved", moved.Path);
+        Assert.Equal(Errno.ENOENT, Walk("/etc/gone").Error);
+    }
 }

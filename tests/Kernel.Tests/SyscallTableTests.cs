@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text.RegularExpressions;
@@ -77,5 +78,31 @@ public class SyscallTableTests
     {
         foreach (SyscallEntry row in SyscallTable.Rows)
             if (row.Name == name) Assert.NotEqual(Disposition.Passthrough, row.Disposition);
+    }
+
+    [Fact]
+    public void Syscall_numbers_are_declared_only_in_Sysno()
+    {
+        // A number written out beside a name (an NR_ constant of its own) can drift from the table; Sysno is the one place.
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "UserKernel.sln"))) root = Path.GetDirectoryName(root) ?? throw new DirectoryNotFoundException("UserKernel.sln");
+        var offenders = new List<string>();
+        int scanned = 0;
+        foreach (string dir in new[] { "Kernel", "SyscallBridge", "Tools", "tests" })
+            foreach (string file in Directory.EnumerateFiles(Path.Combine(root, dir), "*.cs", SearchOption.AllDirectories))
+            {
+                if (file.Contains("/obj/", StringComparison.Ordinal) || file.Contains("/bin/", StringComparison.Ordinal)) continue;
+                if (file.EndsWith("/Kernel/Abi/Sysno.cs", StringComparison.Ordinal)) continue;
+                scanned++;
+                int n = 0;
+                foreach (string line in File.ReadLines(file))
+                {
+                    n++;
+                    if (Regex.IsMatch(line, @"\bNR_\w+\s*=\s*\d") || Regex.IsMatch(line, @"\bRow\(\d+,"))
+                        offenders.Add($"{Path.GetRelativePath(root, file)}:{n}: {line.Trim()}");
+                }
+            }
+        Assert.True(scanned > 100, $"scanned only {scanned} files under {root}");
+        Assert.True(offenders.Count == 0, "syscall numbers declared outside Kernel/Abi/Sysno.cs:\n" + string.Join('\n', offenders));
     }
 }

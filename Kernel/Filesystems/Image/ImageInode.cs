@@ -14,6 +14,10 @@ public sealed class ImageInode : Inode
     private readonly ImageSuperBlock image;
     private Dictionary<string, uint>? index;
 
+    // The listing, made on the first read: the image never changes, and getdents reads a directory a buffer at a time, so
+    // without it a listing of n entries would be decoded and its names made n / (entries a buffer) times over.
+    private List<DirectoryEntry>? listing;
+
     internal ImageInode(ImageSuperBlock image, Ext4Inode disk) : base(image, disk.Number)
     {
         this.image = image;
@@ -74,7 +78,12 @@ public sealed class ImageInode : Inode
             uint? ino;
             if (index != null) ino = index.TryGetValue(name, out uint i) ? i : null;
             else if (disk.Size > 64 * 1024) { BuildIndex(); ino = index!.TryGetValue(name, out uint i2) ? i2 : null; }
-            else ino = image.Reader.Lookup(disk.Number, Names.ToBytes(name));
+            else if (name.Length <= PathWalk.NAME_MAX)
+            {
+                Span<byte> bytes = stackalloc byte[name.Length];
+                ino = image.Reader.Lookup(disk.Number, bytes[..Names.ToBytes(name, bytes)]);
+            }
+            else ino = null;
             if (ino == null) return Errno.ENOENT;
             Inode? child = image.Get(ino.Value);
             return child != null ? child : Errno.EIO;
@@ -95,13 +104,14 @@ public sealed class ImageInode : Inode
     public override Result<IReadOnlyList<DirectoryEntry>> ReadDirectory()
     {
         if (!IsDirectory) return Errno.ENOTDIR;
+        if (listing != null) return listing;
         try
         {
             // Linux's order and d_off values (hash order for most directories), so listings match a native run.
             var list = new List<DirectoryEntry>();
             foreach (ReaddirEntry r in image.Reader.ReadDirectoryForReaddir(disk.Number))
                 list.Add(new DirectoryEntry(Names.FromBytes(r.Entry.Name), r.Entry.Inode, DirentType(r.Entry.FileType), r.Position, r.NextPosition));
-            return list;
+            return listing = list;
         }
         catch (ImageFormatException)
         {
