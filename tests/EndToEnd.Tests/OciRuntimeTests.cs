@@ -54,10 +54,10 @@ public sealed class OciRuntimeTests : IClassFixture<OciRuntimeTests.PodmanImage>
             File.SetUnixFileMode(Runtime, (UnixFileMode)0x1ED);
         }
 
-        public Task DisposeAsync()
+        public async Task DisposeAsync()
         {
+            await Podman(["rmi", "--force", Name]); // each run imports afresh: leave no image behind
             Dir.Dispose();
-            return Task.CompletedTask;
         }
     }
 
