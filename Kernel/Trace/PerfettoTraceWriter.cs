@@ -163,19 +163,20 @@ public sealed class PerfettoTraceWriter : ITraceSink, IDisposable
 
     private void Metadata(string name, int pid, int tid, string key, string value)
     {
-        json.WriteStartObject();
-        json.WriteString("ph", "M");
-        json.WriteString("name", name);
-        json.WriteNumber("pid", pid);
-        json.WriteNumber("tid", tid);
-        json.WriteNumber("ts", 0); // some importers want a time on every event, as Chrome writes metadata
-        json.WriteStartObject("args");
+        BeginMetadata(name, pid, tid);
         json.WriteString(key, value);
-        json.WriteEndObject();
-        json.WriteEndObject();
+        EndMetadata();
     }
 
     private void Metadata(string name, int pid, int tid, string key, int value)
+    {
+        BeginMetadata(name, pid, tid);
+        json.WriteNumber(key, value);
+        EndMetadata();
+    }
+
+    /// <summary>A metadata event up to its one argument.</summary>
+    private void BeginMetadata(string name, int pid, int tid)
     {
         json.WriteStartObject();
         json.WriteString("ph", "M");
@@ -184,7 +185,10 @@ public sealed class PerfettoTraceWriter : ITraceSink, IDisposable
         json.WriteNumber("tid", tid);
         json.WriteNumber("ts", 0); // some importers want a time on every event, as Chrome writes metadata
         json.WriteStartObject("args");
-        json.WriteNumber(key, value);
+    }
+
+    private void EndMetadata()
+    {
         json.WriteEndObject();
         json.WriteEndObject();
     }
