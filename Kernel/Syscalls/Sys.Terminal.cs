@@ -8,15 +8,16 @@ namespace UserKernel.Kernel.Syscalls;
 /// all others never reach the kernel. Terminal requests that name process groups (job control in a shell depends on
 /// them) are translated; the owner requests are <see cref="IoctlOwner"/>'s; and the requests that reach past the
 /// guest through a terminal are refused: TIOCSTI (typing into it), TIOCCONS (redirecting the console), TIOCLINUX,
-/// and TIOCSCTTY's stealing of a terminal from another session.
+/// and TIOCSCTTY's stealing of a terminal from another session. TIOCGPTN answers in the guests' pty numbering.
 /// </summary>
 public static partial class Sys
 {
-    public const uint TIOCSCTTY = 0x540E, TIOCGPGRP = 0x540F, TIOCSPGRP = 0x5410, TIOCSTI = 0x5412, TIOCLINUX = 0x541C, TIOCCONS = 0x541D, TIOCGSID = 0x5429;
+    public const uint TIOCSCTTY = 0x540E, TIOCGPGRP = 0x540F, TIOCSPGRP = 0x5410, TIOCSTI = 0x5412, TIOCLINUX = 0x541C, TIOCCONS = 0x541D, TIOCGSID = 0x5429,
+        TIOCGPTN = 0x80045430;
 
     /// <summary>Every request the filter stops ioctl for.</summary>
     public static readonly uint[] MediatedIoctls =
-        [TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCSTI, TIOCCONS, TIOCLINUX, TIOCSCTTY, FIOSETOWN, SIOCSPGRP, FIOGETOWN, SIOCGPGRP];
+        [TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCSTI, TIOCCONS, TIOCLINUX, TIOCSCTTY, FIOSETOWN, SIOCSPGRP, FIOGETOWN, SIOCGPGRP, TIOCGPTN];
 
     /// <summary>ioctl(2) for the requests in <see cref="MediatedIoctls"/>.</summary>
     public static SyscallResult Ioctl(SyscallContext ctx)
@@ -32,11 +33,26 @@ public static partial class Sys
                 return IoctlOwner(ctx, request);
             case TIOCSPGRP:
                 return SetForegroundGroup(ctx);
+            case TIOCGPTN:
+                return PtyNumber(ctx);
             default:
                 ctx.OnExit = ExitAction.TranslatePidAtPointer;
                 ctx.ExitValue = 2;
                 return SyscallResult.RunOnHost;
         }
+    }
+
+    /// <summary>
+    /// TIOCGPTN (ptsname(3)): the pty's number in the guests' /dev/pts, asked of the kernel's duplicate of the master, so
+    /// the host's number never reaches guest memory.
+    /// </summary>
+    private static SyscallResult PtyNumber(SyscallContext ctx)
+    {
+        if (!ctx.Thread.DuplicateDescriptor(ctx.IntArg(0)).TryGet(out int fd, out Errno e)) return e;
+        Result<uint> number = ctx.Kernel.Terminals.NumberOfMaster(fd);
+        Tmds.Linux.LibC.close(fd);
+        if (!number.TryGet(out uint guest, out e)) return e;
+        return ctx.Memory.WriteInt32(ctx.PtrArg(2), (int)guest) is var w && w != Errno.OK ? w : 0;
     }
 
     /// <summary>

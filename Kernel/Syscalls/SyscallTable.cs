@@ -42,7 +42,7 @@ public static class SyscallTable
             Row(Sysno.rt_sigaction, SyscallClass.Signal, Disposition.Passthrough, null, [], "the caller's own signal state"),
             Row(Sysno.rt_sigprocmask, SyscallClass.Signal, Disposition.Passthrough, null, [], "the caller's own signal state"),
             Row(Sysno.rt_sigreturn, SyscallClass.Signal, Disposition.Passthrough, null, [], "the caller's own signal state"),
-            Row(Sysno.ioctl, SyscallClass.Other, Disposition.Forward, Sys.Ioctl, [ArgFormat.Fd, ArgFormat.IoctlRequest, ArgFormat.Ptr], "stops only for the requests that name processes or reach past the guest: TIOCGPGRP, TIOCSPGRP and TIOCGSID translated, FIOSETOWN, SIOCSPGRP, FIOGETOWN and SIOCGPGRP translated (ESRCH for a host id), TIOCSTI, TIOCCONS, TIOCLINUX and a stealing TIOCSCTTY refused (EPERM); every other request runs on the host on a descriptor the guest holds") with
+            Row(Sysno.ioctl, SyscallClass.Other, Disposition.Forward, Sys.Ioctl, [ArgFormat.Fd, ArgFormat.IoctlRequest, ArgFormat.Ptr], "stops only for the requests that name processes or reach past the guest: TIOCGPGRP, TIOCSPGRP and TIOCGSID translated, TIOCGPTN answered in the guests' pty numbering, FIOSETOWN, SIOCSPGRP, FIOGETOWN and SIOCGPGRP translated (ESRCH for a host id), TIOCSTI, TIOCCONS, TIOCLINUX and a stealing TIOCSCTTY refused (EPERM); every other request runs on the host on a descriptor the guest holds") with
             {
                 StopWhen = new StopWhen(1, Sys.MediatedIoctls),
             },

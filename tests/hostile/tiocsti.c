@@ -93,30 +93,39 @@ int main(int argc, char **argv)
         info("the pty works: wrote 'typed' to the master, the slave read %d bytes", n);
     }
 
-    /* the host's terminals */
+    /* the host's terminals: the guests number their ptys themselves, so what a name opens is told by its st_rdev */
     const char *host_pty = arg_str("pty");
+    unsigned number = (unsigned)atoi(host_pty + strlen("/dev/pts/"));
+    dev_t canary_rdev = makedev(136 + number / 256, number % 256);
+    dev_t own[4];
+    int owns = 0;
+    struct stat st;
+    if (fstat(slave, &st) == 0) own[owns++] = st.st_rdev;
+    for (int std = 0; std < 3; std++)
+        if (fstat(std, &st) == 0 && S_ISCHR(st.st_mode)) own[owns++] = st.st_rdev;
     int fd = open(host_pty, O_RDWR | O_NOCTTY | O_NONBLOCK);
-    if (fd >= 0) {
+    if (fd >= 0 && fstat(fd, &st) == 0 && st.st_rdev == canary_rdev) {
         if (write(fd, "escaped by name\n", 16) < 0) info("write to %s: %s", host_pty, errname(errno));
-        escaped("host_pty_by_name", "opened the canary's %s", host_pty);
-        close(fd);
-    } else held("host_pty_by_name", "%s: %s", host_pty, errname(errno));
+        escaped("host_pty_by_name", "%s opened the canary's pty", host_pty);
+    } else held("host_pty_by_name", "%s: %s", host_pty, fd >= 0 ? "a pty of the guest's own" : errname(errno));
+    if (fd >= 0) close(fd);
     int others = 0;
     char which[256] = "";
     for (int n = 0; n < 256; n++) {
         char path[32];
         snprintf(path, sizeof path, "/dev/pts/%d", n);
-        int own = !strcmp(path, name);
-        for (int std = 0; std < 3 && !own; std++) own = ttyname(std) && !strcmp(ttyname(std), path);
-        if (own) continue;
         int f = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK);
         if (f < 0) continue;
-        others++;
-        snprintf(which + strlen(which), sizeof which - strlen(which), " %s", path);
+        int mine = 0;
+        if (fstat(f, &st) == 0)
+            for (int i = 0; i < owns; i++) mine |= st.st_rdev == own[i];
+        if (!mine) {
+            others++;
+            snprintf(which + strlen(which), sizeof which - strlen(which), " %s (%u:%u)", path, major(st.st_rdev), minor(st.st_rdev));
+        }
         close(f);
     }
-    expect(others == 0, "host_pty_any_number", others ? "opened host terminals:%s" : "no /dev/pts/N opens but the guest's own%s", which);
-    unsigned number = (unsigned)atoi(host_pty + strlen("/dev/pts/"));
+    expect(others == 0, "host_pty_any_number", others ? "opened host terminals:%s" : "no /dev/pts/N opens a pty but the guest's own%s", which);
     if (mknod("/tmp/host-pty-node", S_IFCHR | 0666, makedev(136 + number / 256, number % 256)) != 0)
         held("host_pty_mknod", "mknod: %s", errname(errno));
     else {

@@ -55,16 +55,20 @@ public sealed class DevSuperBlock : SuperBlock
         public override Result<byte[]> ReadLink() => Names.ToBytes(target);
     }
 
-    /// <summary>/dev/pts: the guests' host pseudo-terminal slaves, each opening the host's node of the same name.</summary>
+    /// <summary>/dev/pts: the guests' host pseudo-terminal slaves under the guests' numbers, each opening its host node.</summary>
     private sealed class PtsDirectory : Inode
     {
         private readonly Timespec time;
         private readonly GuestTerminals terminals;
 
+        // devpts's own multiplexer, as a container's devpts (ptmxmode=0666) has it.
+        private readonly DevNode ptmx;
+
         public PtsDirectory(SuperBlock sb, ulong ino, Timespec time, GuestTerminals terminals) : base(sb, ino)
         {
             this.time = time;
             this.terminals = terminals;
+            ptmx = new DevNode(sb, 999, "/dev/ptmx", MakeDev(5, 2), time);
         }
 
         public override uint Mode => FileMode.S_IFDIR | 0x1ED;
@@ -75,18 +79,21 @@ public sealed class DevSuperBlock : SuperBlock
 
         public override Result<Inode> Lookup(string name)
         {
+            if (name == "ptmx") return ptmx;
             if (!uint.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out uint n) ||
-                n.ToString(System.Globalization.CultureInfo.InvariantCulture) != name || !terminals.Allows(n)) return Errno.ENOENT;
-            // Unix98 slaves are char major 136 onwards, minor n (mod 256 per major).
-            // Shown with the host node's own st_dev and st_ino, which fstat of the terminal descriptor reports, so that
-            // ttyname(3) (readlink of /proc/self/fd/N, then stat of the name) knows it.
-            (ulong Device, ulong Ino)? host = HostNode.Identity("/dev/pts/" + name);
-            return new DevNode(SuperBlock, host?.Ino ?? 1000 + n, "/dev/pts/" + name, MakeDev(136 + n / 256, n % 256), time) { HostDevice = host?.Device };
+                n.ToString(System.Globalization.CultureInfo.InvariantCulture) != name || terminals.HostNumber(n) is not { } host) return Errno.ENOENT;
+            string hostPath = "/dev/pts/" + host.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            // Unix98 slaves are char major 136 onwards, minor n (mod 256 per major). Shown with the host node's own
+            // st_dev, st_ino and st_rdev, which fstat of the terminal descriptor reports, so that ttyname(3) (readlink
+            // of /proc/self/fd/N, then stat of the name and a comparison) knows it under its guest name.
+            (ulong Device, ulong Ino)? identity = HostNode.Identity(hostPath);
+            return new DevNode(SuperBlock, identity?.Ino ?? 1000 + n, hostPath, MakeDev(136 + host / 256, host % 256), time) { HostDevice = identity?.Device };
         }
 
         public override Result<IReadOnlyList<DirectoryEntry>> ReadDirectory()
         {
             var list = new List<DirectoryEntry> { new(".", Ino, 4), new("..", 2, 4) };
+            list.Add(new DirectoryEntry("ptmx", ptmx.Ino, 2 /* DT_CHR */));
             foreach (uint n in terminals.Numbers())
                 list.Add(new DirectoryEntry(n.ToString(System.Globalization.CultureInfo.InvariantCulture), 1000 + n, 2 /* DT_CHR */));
             return DirectoryEntry.InListOrder(list);

@@ -175,7 +175,9 @@ internal static class ProcPidDirectory
                 return dentry.Inode.LinkCount == 0 && !dentry.Inode.IsDirectory ? dentry.Path + " (deleted)" : dentry.Path;
             try
             {
-                return new FileInfo($"{HostDir}/fd/{fd.ToString(Inv)}").LinkTarget ?? (Result<string>)Errno.ENOENT;
+                return new FileInfo($"{HostDir}/fd/{fd.ToString(Inv)}").LinkTarget is { } target
+                    ? Kernel.Terminals.GuestPath(target) // a pty under the guests' number
+                    : Errno.ENOENT;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return Errno.ENOENT; }
         }
