@@ -64,7 +64,7 @@ internal static class ProcPidDirectory
             Add(Kind.Status, "status", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Status(ProcSuperBlock.ReadHost(HostDir + "/status"), Name(), Ids())));
             Add(Kind.Comm, "comm", ProcSuperBlock.DT_REG, ino => File(ino, () => Name() + "\n"));
             Add(Kind.Cmdline, "cmdline", ProcSuperBlock.DT_REG, ino => File(ino, () => ReadGuestMemory(group.ArgumentArea)));
-            Add(Kind.Stat, "stat", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Stat(ProcSuperBlock.ReadHost(HostDir + "/stat"), Name(), Ids())));
+            Add(Kind.Stat, "stat", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Stat(ProcSuperBlock.ReadHost(HostDir + "/stat"), Name(), Ids(), Kernel.Terminals.GuestNumber)));
             Add(Kind.Statm, "statm", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcSuperBlock.ReadHost(HostDir + "/statm")));
             Add(Kind.Maps, "maps", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Maps(ProcSuperBlock.ReadHost(HostDir + "/maps"), Kernel.HostFiles.IdentifyHostObject)));
             Add(Kind.Cwd, "cwd", ProcSuperBlock.DT_LNK, ino => Link(ino, () => group.Cwd.Path));

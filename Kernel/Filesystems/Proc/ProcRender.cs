@@ -70,7 +70,7 @@ public static class ProcRender
     /// pgrp, session and tpgid the guest's. The comm may hold spaces and parentheses, so the fields after it are
     /// found from the last ')', as every reader of this file does.
     /// </summary>
-    public static string Stat(string hostStat, string name, ProcIds ids)
+    public static string Stat(string hostStat, string name, ProcIds ids, Func<uint, uint?>? guestPty = null)
     {
         int close = hostStat.LastIndexOf(')');
         if (close < 0) return hostStat;
@@ -85,6 +85,13 @@ public static class ProcRender
         Set(5, ids.Pgrp);
         Set(6, ids.Session);
         if (rest.Length > 5 && rest[5] != "-1") Set(8, ids.Tpgid);
+        // Field 7, tty_nr: a pty under the guests' own number (major 136 onwards, minor the number mod 256).
+        if (guestPty != null && rest.Length > 4 && int.TryParse(rest[4], NumberStyles.Integer, Inv, out int tty))
+        {
+            uint major = (uint)((tty >> 8) & 0xfff), minor = (uint)((tty & 0xff) | ((tty >> 12) & 0xfff00));
+            if (major is >= 136 and <= 143 && guestPty((major - 136) * 256 + minor) is { } g)
+                Set(7, (int)(((136 + g / 256) << 8) | (g % 256)));
+        }
         return $"{ids.Pid.ToString(Inv)} ({name}) {string.Join(' ', rest)}\n";
     }
 
