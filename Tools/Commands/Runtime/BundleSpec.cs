@@ -53,9 +53,17 @@ public sealed record BundleSpec
     public IReadOnlyList<string> Ignored { get; init; } = [];
 
     /// <summary>Reads BUNDLE/config.json; the root path is made absolute against the bundle. Throws <see cref="UsageException"/>.</summary>
-    public static BundleSpec Load(string bundle)
+    public static BundleSpec Load(string bundle) => Load(bundle, System.IO.Path.Combine(bundle, "config.json"));
+
+    /// <summary>The config.json a container was created with (<see cref="ContainerState.ConfigPath"/>; the bundle's if there is no copy).</summary>
+    public static BundleSpec Load(string root, ContainerState state)
     {
-        string path = System.IO.Path.Combine(bundle, "config.json");
+        string saved = ContainerState.ConfigPath(root, state.Id);
+        return File.Exists(saved) ? Load(state.Bundle, saved) : Load(state.Bundle);
+    }
+
+    private static BundleSpec Load(string bundle, string path)
+    {
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { throw new UsageException($"cannot read {path}: {ex.Message}"); }

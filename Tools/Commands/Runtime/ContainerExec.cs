@@ -43,7 +43,7 @@ internal static class ContainerExec
 
         string process = processFile != null
             ? File.ReadAllText(processFile)
-            : ProcessFromOptions(state, a.Positional.Skip(1).ToList(), tty, cwd, env, user, addCaps);
+            : ProcessFromOptions(context.Root, state, a.Positional.Skip(1).ToList(), tty, cwd, env, user, addCaps);
         if (removeProcess && processFile != null) File.Delete(processFile);
         bool terminal = JsonNode.Parse(process)?["terminal"]?.GetValue<bool>() ?? false;
         if (terminal && consoleSocket == null) throw new UsageException("exec: the process wants a terminal: --console-socket is needed");
@@ -55,11 +55,12 @@ internal static class ContainerExec
     }
 
     /// <summary>A process object from the container's own (its env, cwd and user) with the command line's changes.</summary>
-    private static string ProcessFromOptions(ContainerState state, List<string> command, bool tty, string? cwd, List<string> env,
+    private static string ProcessFromOptions(string root, ContainerState state, List<string> command, bool tty, string? cwd, List<string> env,
         string? user, List<string> addCaps)
     {
         if (command.Count == 0) throw new UsageException("exec: no command given (and no --process)");
-        JsonNode config = JsonNode.Parse(File.ReadAllText(Path.Combine(state.Bundle, "config.json")))!;
+        string saved = ContainerState.ConfigPath(root, state.Id);
+        JsonNode config = JsonNode.Parse(File.ReadAllText(File.Exists(saved) ? saved : Path.Combine(state.Bundle, "config.json")))!;
         JsonObject process = config["process"]?.AsObject() ?? new JsonObject();
         process = (JsonObject)process.DeepClone();
         process["args"] = new JsonArray(command.Select(c => (JsonNode?)c).ToArray());

@@ -44,7 +44,7 @@ internal static class ContainerSandbox
 
     private static int ServeContainer(RuntimeContext context, ContainerState state, string dir, string? consolePath)
     {
-        BundleSpec spec = BundleSpec.Load(state.Bundle);
+        BundleSpec spec = BundleSpec.Load(context.Root, state);
         if (consolePath != null) ContainerConsole.BecomeControllingTerminal(consolePath);
         foreach (string setting in spec.Ignored) context.Log.Warn($"config.json: {setting} is not honoured by the user-space kernel");
 

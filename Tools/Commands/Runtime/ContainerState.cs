@@ -39,6 +39,12 @@ public sealed record ContainerState
 
     public static string StatePath(string root, string id) => System.IO.Path.Combine(root, id, "state.json");
 
+    /// <summary>
+    /// ROOT/ID/config.json: the bundle's config.json as `create` read it. Every later command reads this copy, not the
+    /// bundle's, which runtime-spec lets change after create with no effect on the container (runc keeps its copy too).
+    /// </summary>
+    public static string ConfigPath(string root, string id) => System.IO.Path.Combine(root, id, "config.json");
+
     /// <summary>A container id is a file name: letters, digits and "_+-." as runc allows, not "." or "..".</summary>
     public static void CheckId(string id)
     {

@@ -153,6 +153,7 @@ public static class RuntimeCommand
         catch (IOException ex) { throw new UsageException($"cannot make {context.Root}: {ex.Message}"); }
         if (Directory.Exists(dir)) throw new UsageException($"container '{id}' already exists");
         Directory.CreateDirectory(dir);
+        File.Copy(Path.Combine(bundle, "config.json"), ContainerState.ConfigPath(context.Root, id));
         var state = new ContainerState { Id = id, Bundle = bundle, Status = ContainerStatus.Creating, Created = DateTime.UtcNow, Annotations = spec.Annotations };
         state.Save(context.Root);
         StartFifo.Make(Path.Combine(dir, StartFifo.Name));
@@ -224,7 +225,7 @@ public static class RuntimeCommand
             throw new UsageException($"cannot start container '{state.Id}': it is {ContainerState.StatusName(state.Status)}, not created");
         if (!StartFifo.Start(Path.Combine(ContainerState.Directory(context.Root, state.Id), StartFifo.Name)))
             throw new UsageException($"cannot start container '{state.Id}': its sandbox is not waiting");
-        BundleSpec spec = BundleSpec.Load(state.Bundle);
+        BundleSpec spec = BundleSpec.Load(context.Root, state);
         Hooks.Run(spec, "poststart", state with { Status = ContainerStatus.Running }, context.Log, failIsError: false);
         return 0;
     }
@@ -272,7 +273,7 @@ public static class RuntimeCommand
         if (state.Status is ContainerStatus.Created or ContainerStatus.Running or ContainerStatus.Creating) KillAndWait(state);
         try
         {
-            BundleSpec spec = BundleSpec.Load(state.Bundle);
+            BundleSpec spec = BundleSpec.Load(context.Root, state);
             Hooks.Run(spec, "poststop", state with { Status = ContainerStatus.Stopped }, context.Log, failIsError: false);
         }
         catch (UsageException ex) { context.Log.Warn($"poststop hooks not run: {ex.Message}"); }
