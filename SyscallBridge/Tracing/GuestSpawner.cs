@@ -74,21 +74,28 @@ public sealed class GuestSpawner
     private int spare = -1;
     private bool closed;
 
-    /// <summary>Queues <paramref name="request"/>; false when the kernel has no spare stub (not started, or ended).</summary>
+    /// <summary>
+    /// Queues <paramref name="request"/>, to start once the spare stub is there (a request can come as init is being
+    /// started); false when the kernel has ended.
+    /// </summary>
     public bool Spawn(SpawnRequest request)
     {
         lock (pending)
         {
-            if (closed || spare < 0) return false;
+            if (closed) return false;
             pending.Enqueue(request);
-            Interop.Libc.PidfdSendSignal(spare, WakeSignal);
+            if (spare >= 0) Interop.Libc.PidfdSendSignal(spare, WakeSignal);
             return true;
         }
     }
 
     internal void Ready(int pid)
     {
-        lock (pending) spare = Interop.Libc.PidfdOpen(pid);
+        lock (pending)
+        {
+            spare = Interop.Libc.PidfdOpen(pid);
+            if (pending.Count > 0) Interop.Libc.PidfdSendSignal(spare, WakeSignal); // those that came first
+        }
     }
 
     internal SpawnRequest? Next()

@@ -30,7 +30,11 @@ public sealed partial class Tracer
     private void MakeSpare(Tracee init)
     {
         long pid = init.InjectSyscall((int)Sysno.clone, CLONE_PARENT | SIGCHLD);
-        if (pid <= 0 || !TakeFirstStop((int)pid)) return; // no exec then: requests are refused
+        if (pid <= 0 || !TakeFirstStop((int)pid))
+        {
+            spawner!.Close("the kernel could not make its spare process"); // no exec then: requests are refused
+            return;
+        }
         spare = new Tracee((int)pid);
         spare.LoadRegs();
         // Named, so that a listing of the sandbox's tracees (`runtime ps`) can leave it out.

@@ -77,6 +77,10 @@ internal static class ContainerSandbox
         string path = process.Env.FirstOrDefault(v => v.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? RunCommand.GuestPath;
         string program = RunCommand.ResolveCommand(kernel, process.Args[0], path);
 
+        // Listening before "created", so that an exec as soon as the container runs finds the socket (its program starts
+        // once init's kernel has its spare stub).
+        var spawner = new GuestSpawner();
+        using var exec = new ExecServer(kernel, spawner, dir, context.Log);
         state = state with { Status = ContainerStatus.Created };
         state.Save(context.Root);
         using var signals = new SignalForwarding(kernel);
@@ -84,8 +88,6 @@ internal static class ContainerSandbox
             return ExitCodes.RunnerError;
         signals.Started();
         ContainerState.Load(context.Root, state.Id).With(ContainerStatus.Running).Save(context.Root);
-        var spawner = new GuestSpawner();
-        using var exec = new ExecServer(kernel, spawner, dir, context.Log);
         int status = Tracer.Run(kernel, program, process.Args, process.Env, spawner);
         signals.RunEnded();
         ContainerState.Load(context.Root, state.Id).With(ContainerStatus.Stopped).Save(context.Root);
