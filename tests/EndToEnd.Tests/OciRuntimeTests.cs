@@ -248,6 +248,26 @@ public sealed class OciRuntimeTests : IClassFixture<OciRuntimeTests.PodmanImage>
         Assert.Equal(0, (await shim.Run("delete", "k1")).ExitCode);
     }
 
+    [Theory]
+    [InlineData("""{ "ociVersion": "invalid", "root": { "path": "rootfs" }, "process": { "args": ["sh"], "cwd": "/" } }""", "ociVersion 'invalid'")]
+    [InlineData("""{ "ociVersion": "2.0.0", "root": { "path": "rootfs" }, "process": { "args": ["sh"], "cwd": "/" } }""", "ociVersion '2.0.0'")]
+    [InlineData("""{ "ociVersion": "1.0.2", "root": { "path": "rootfs" }, "process": { "args": [], "cwd": "/" } }""", "process.args is empty")]
+    [InlineData("""{ "ociVersion": "1.0.2", "root": { "path": "rootfs" }, "process": { "args": ["sh"], "cwd": "/" """, "not valid JSON")]
+    [InlineData(null, "cannot read")]
+    public async Task Runtime_refuses_a_bundle_it_cannot_run_and_leaves_no_container(string? config, string message)
+    {
+        using var dir = new TempDir("bundle");
+        Directory.CreateDirectory(Path.Combine(dir.Path, "rootfs"));
+        if (config != null) File.WriteAllText(Path.Combine(dir.Path, "config.json"), config);
+        await using var shim = new Shim(dir.CreateDirectory("state"));
+
+        var create = await shim.Create("--bundle", dir.Path, "bad");
+
+        Assert.NotEqual(0, create.ExitCode);
+        Assert.Contains(message, create.Stderr);
+        Assert.Contains("does not exist", (await shim.Run("state", "bad")).StandardError);
+    }
+
     /// <summary>The runtime called directly, as containerd's shim calls it, with its state under one root.</summary>
     private sealed class Shim(string root) : IAsyncDisposable
     {

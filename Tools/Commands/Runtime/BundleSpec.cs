@@ -80,6 +80,10 @@ public sealed record BundleSpec
     {
         if (root.ValueKind != JsonValueKind.Object) throw new UsageException("config.json is not a JSON object");
         var ignored = new List<string>();
+        // The spec's version, in SemVer 2.0 (1.0.0, 1.1.0-rc.1): a runtime of 1.x takes major version 1 only.
+        string version = String(root, "ociVersion") ?? throw new UsageException("config.json has no \"ociVersion\"");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(version, @"^1\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"))
+            throw new UsageException($"config.json: ociVersion '{version}' is not a 1.x version of the runtime spec (SemVer 2.0)");
         if (!root.TryGetProperty("process", out JsonElement process)) throw new UsageException("config.json has no \"process\"");
         if (!root.TryGetProperty("root", out JsonElement rootElement) || String(rootElement, "path") is not { Length: > 0 } rootPath)
             throw new UsageException("config.json has no \"root.path\"");
