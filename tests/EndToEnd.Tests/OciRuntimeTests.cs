@@ -171,7 +171,7 @@ public sealed class OciRuntimeTests : IClassFixture<OciRuntimeTests.PodmanImage>
     }
 
     [Fact]
-    public async Task Runtime_driven_as_a_shim_would_with_a_console_socket()
+    public async Task Runtime_driven_as_a_shim_would_with_a_console_socket_create_start_state_kill_delete()
     {
         using var dir = new TempDir("bundle");
         string bundle = dir.Path;
@@ -179,7 +179,7 @@ public sealed class OciRuntimeTests : IClassFixture<OciRuntimeTests.PodmanImage>
         File.WriteAllText(Path.Combine(bundle, "config.json"), $$"""
             { "ociVersion": "1.0.2",
               "process": { "terminal": true, "user": { "uid": 0, "gid": 0 }, "cwd": "/",
-                           "args": ["sh", "-c", "tty; [ -t 0 ] && echo on-a-terminal; hostname; echo done"],
+                           "args": ["sh", "-c", "tty; [ -t 0 ] && echo on-a-terminal; hostname; echo done; exec sleep 100"],
                            "env": ["PATH=/bin"] },
               "root": { "path": "rootfs", "readonly": true }, "hostname": "shimmed",
               "annotations": { "org.example.test": "yes" } }
@@ -203,6 +203,10 @@ public sealed class OciRuntimeTests : IClassFixture<OciRuntimeTests.PodmanImage>
         Assert.Equal(bundle, state.GetProperty("bundle").GetString());
 
         Assert.Equal(0, (await shim.Run("start", "c1")).ExitCode);
+        // The program sleeps once it has written everything: then it is running, and is killed as a shim kills it.
+        for (int i = 0; i < 200 && !(await shim.Run("ps", "c1")).StandardOutput.Contains("sleep"); i++) await Task.Delay(50);
+        Assert.Equal("running", JsonDocument.Parse((await shim.Run("state", "c1")).StandardOutput).RootElement.GetProperty("status").GetString());
+        Assert.Equal(0, (await shim.Run("kill", "c1", "KILL")).ExitCode);
         await console; // the receiver ends when the terminal closes
         string output = File.ReadAllText(received);
         Assert.Contains("on-a-terminal", output);
