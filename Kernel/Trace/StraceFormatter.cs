@@ -61,7 +61,7 @@ public static class StraceFormatter
             ArgFormat.AccessMode => v == 0 ? "F_OK" : Flags((int)v, AccessNames, "0"),
             ArgFormat.WaitOptions => Flags((int)v, WaitOptionNames, "0"),
             ArgFormat.StatxMask => Flags((int)v, StatxMaskNames, "0"),
-            ArgFormat.Resource => v < (ulong)Resources.Length ? Resources[v] : v.ToString(Inv),
+            ArgFormat.Resource => v < (ulong)Rlimits.Names.Length ? Rlimits.Names[v] : v.ToString(Inv),
             ArgFormat.Path => QuotedString(m, v, 4096),
             ArgFormat.Str => QuotedString(m, v, MaxString),
             ArgFormat.Argv => StringArray(m, v),
@@ -366,12 +366,6 @@ public static class StraceFormatter
         (0x4, "STATX_ATTR_COMPRESSED"), (0x10, "STATX_ATTR_IMMUTABLE"), (0x20, "STATX_ATTR_APPEND"), (0x40, "STATX_ATTR_NODUMP"),
         (0x800, "STATX_ATTR_ENCRYPTED"), (0x1000, "STATX_ATTR_AUTOMOUNT"), (0x2000, "STATX_ATTR_MOUNT_ROOT"), (0x100000, "STATX_ATTR_VERITY"),
         (0x200000, "STATX_ATTR_DAX"),
-    ];
-
-    private static readonly string[] Resources =
-    [
-        "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS", "RLIMIT_NPROC", "RLIMIT_NOFILE",
-        "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS", "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
     ];
 
     private static readonly (int, string)[] CloneFlagNames =

@@ -7,12 +7,6 @@ namespace UserKernel.Tools.Commands.Runtime;
 /// <summary>config.json's "process.user", "capabilities" and "rlimits" in the kernel's terms.</summary>
 internal static class ProcessCredentials
 {
-    private static readonly string[] LimitNames =
-    [
-        "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS", "RLIMIT_NPROC", "RLIMIT_NOFILE",
-        "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS", "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
-    ];
-
     /// <summary>
     /// The user's ids with the capability sets the config lists (effective, permitted, inheritable, bounding); a set it
     /// leaves out is what Linux gives that user. Ambient capabilities are not kept by the kernel: a warning.
@@ -45,7 +39,7 @@ internal static class ProcessCredentials
         var limits = new List<(int, ulong, ulong)>();
         foreach (SpecRlimit r in process.Rlimits)
         {
-            int resource = Array.IndexOf(LimitNames, r.Type);
+            int resource = Array.IndexOf(Kernel.Abi.Rlimits.Names, r.Type);
             if (resource < 0) throw new UsageException($"process.rlimits: unknown limit '{r.Type}'");
             if (r.Soft > r.Hard) throw new UsageException($"process.rlimits: {r.Type} has soft limit {r.Soft} above its hard limit {r.Hard}");
             limits.Add((resource, r.Soft, r.Hard));
