@@ -54,6 +54,9 @@ public sealed record KernelOptions
     /// <summary>Resource limits (resource number, soft, hard) the first guest process starts with, as a container's config gives them.</summary>
     public IReadOnlyList<(int Resource, ulong Soft, ulong Hard)> InitLimits { get; init; } = [];
 
+    /// <summary>The extensions (--extension) to register before the first guest starts.</summary>
+    public IReadOnlyList<Extensions.LoadedExtension> Extensions { get; init; } = [];
+
     /// <summary>Syscall names whose handler calls Debugger.Break() (--break-on).</summary>
     public IReadOnlySet<string> BreakOn { get; init; } = new HashSet<string>();
 }
@@ -85,21 +88,69 @@ public sealed class GuestKernel : IDisposable
 
         // The terminal the kernel was started on is the guests' too.
         for (int fd = 0; fd < 3; fd++) Terminals.Allow(fd);
+        Registry = Extensions.KernelRegistry.Build(options.Extensions);
+        Devices = new Extensions.DeviceServer(Lock, (owner, where, ex) => ReportFault(owner, where, ex), HostFiles.Forget);
         var kernelFiles = new DevSuperBlock(SuperBlock.MakeDev(0, 2), Terminals);
         StubDentry = new Dentry("userkernel-stub", null, new MemoryInode(kernelFiles, 1, StubProgram.Build(), Abi.FileMode.S_IFREG | 0x16D));
         HostFiles.Pin(StubDentry);
-        if (Walk.Resolve(Credentials.Root, Mounts.Root, "/dev", true).TryGet(out Dentry? dev, out _) && dev.Inode.IsDirectory)
-            Mounts.Mount(dev, new DevSuperBlock(SuperBlock.MakeDev(0, 5), Terminals));
-        if (Walk.Resolve(Credentials.Root, Mounts.Root, "/proc", true).TryGet(out Dentry? proc, out _) && proc.Inode.IsDirectory)
-            Mounts.Mount(proc, new ProcSuperBlock(this, SuperBlock.MakeDev(0, 21)));
-        if (Walk.Resolve(Credentials.Root, Mounts.Root, "/sys", true).TryGet(out Dentry? sys, out _) && sys.Inode.IsDirectory)
-            Mounts.Mount(sys, new Filesystems.Sys.SysSuperBlock(SuperBlock.MakeDev(0, 20)));
+        // The built-in filesystems, mounted as any registered type is; where the image has the directory.
+        foreach ((string type, string at, uint minor) in new[] { ("devtmpfs", "/dev", 5u), ("proc", "/proc", 21u), ("sysfs", "/sys", 20u) })
+            if (Walk.Resolve(Credentials.Root, Mounts.Root, at, true).TryGet(out Dentry? dir, out _) && dir.Inode.IsDirectory)
+                MountFilesystem(type, dir, "none", "", Credentials.Root, device: SuperBlock.MakeDev(0, minor));
         HostFiles.GuestHostPids = () => System.Linq.Enumerable.Select(Pids.All, t => t.HostTid);
         // A writable root gets a tmpfs on /tmp and /dev/shm, as a booted distribution has.
         uint tmpfsMinor = 0x32;
         foreach (string tmp in root.ReadOnly ? [] : options.TmpfsOnTmp ? ["/tmp", "/dev/shm"] : new[] { "/dev/shm" })
             if (Walk.Resolve(Credentials.Root, Mounts.Root, tmp, true).TryGet(out Dentry? dir, out _) && dir.Inode.IsDirectory)
-                Mounts.Mount(dir, new Filesystems.Tmpfs.TmpfsSuperBlock(SuperBlock.MakeDev(0, tmpfsMinor++), Store));
+                MountFilesystem("tmpfs", dir, "tmpfs", "", Credentials.Root, device: SuperBlock.MakeDev(0, tmpfsMinor++));
+    }
+
+    /// <summary>The filesystem types, devices and extension syscalls this kernel has.</summary>
+    public Extensions.KernelRegistry Registry { get; }
+
+    /// <summary>The opens of the kernel's own character devices.</summary>
+    public Extensions.DeviceServer Devices { get; }
+
+    private uint nextMountMinor = 0x80;
+
+    /// <summary>
+    /// mount(2) and --mount: a new instance of filesystem type <paramref name="typeName"/> over the directory
+    /// <paramref name="at"/>. ENODEV for a type the kernel does not have, ENOTDIR, EINVAL for "ro" on a filesystem that
+    /// can only be mounted writable, the type's own errors, EIO if an extension's code threw.
+    /// </summary>
+    public Errno MountFilesystem(string typeName, Dentry at, string source, string options, Credentials who,
+        bool byGuest = false, Dentry? cwd = null, Dentry? root = null, ulong? device = null)
+    {
+        if (Registry.FindFilesystem(typeName) is not { } type) return Errno.ENODEV;
+        if (!at.Inode.IsDirectory) return Errno.ENOTDIR;
+        var request = new Extensions.MountRequest(this, device ?? SuperBlock.MakeDev(0, nextMountMinor++), source, options, byGuest, who, cwd, root);
+        Result<SuperBlock> made;
+        try { made = type.Mount(request); }
+        catch (Exception ex)
+        {
+            ReportFault(Registry.ExtensionOf(ex) ?? Registry.OwnerOfFilesystem(typeName) ?? "kernel", "mount -t " + typeName, ex);
+            return Errno.EIO;
+        }
+        if (!made.TryGet(out SuperBlock? superBlock, out Errno e)) return e;
+        foreach ((string name, _) in request.ParsedOptions)
+            if (name == "ro" && !superBlock.ReadOnly) return Errno.EINVAL; // per-mount read-only is not there yet
+        Mounts.Mount(at, superBlock);
+        return Errno.OK;
+    }
+
+    /// <summary>
+    /// An extension's code (or the kernel's) threw: one line on stderr naming who and where, so a run shows it and goes on.
+    /// Returns the line's text for the trace.
+    /// </summary>
+    public string ReportFault(string owner, string where, Exception ex)
+    {
+        string frame = new System.Diagnostics.StackTrace(ex, true).GetFrame(0) is { } f && f.GetFileName() is { } file
+            ? $" at {System.IO.Path.GetFileName(file)}:{f.GetFileLineNumber()}" : "";
+        string text = $"{ex.GetType().Name}: {ex.Message}{frame}";
+        Console.Error.WriteLine(owner == "kernel"
+            ? $"userkernel: kernel bug in {where}: {ex}"
+            : $"userkernel: extension {owner} failed in {where}: {text}");
+        return owner == "kernel" ? "kernel bug: " + text : $"extension {owner}: {text}";
     }
 
     public KernelOptions Options { get; }
@@ -324,7 +375,7 @@ public sealed class GuestKernel : IDisposable
             }
             catch (Exception ex)
             {
-                Console.Error.WriteLine($"userkernel: kernel bug in {entry.Name} (pid {task.Tid}): {ex}");
+                ctx.Fault = ReportFault(Registry.ExtensionOf(ex) ?? entry.Extension ?? "kernel", $"{entry.Name} (pid {task.Tid})", ex);
                 result = Errno.EIO;
             }
             if (trace != null) ctx.TraceKernelTicks += Stopwatch.GetTimestamp() - handlerStart;
@@ -364,7 +415,7 @@ public sealed class GuestKernel : IDisposable
         long ns = (long)Stopwatch.GetElapsedTime(ctx.TraceStart).TotalNanoseconds;
         long kernelNs = (long)(ctx.TraceKernelTicks * (1e9 / Stopwatch.Frequency));
         trace!.Syscall(new TraceEvent(KernelTrace.Now, task.Group.Tgid, task.Tid, number, entry?.Name ?? $"syscall_{number}", args, result, disposition, ns,
-            ctx.TraceStart, kernelNs, ctx.TraceAllocatedBytes));
+            ctx.TraceStart, kernelNs, ctx.TraceAllocatedBytes, entry?.Extension, ctx.Fault));
     }
 
     /// <summary>--break-on: stop in the debugger just before the handler runs, or say how to get one.</summary>
@@ -612,6 +663,7 @@ public sealed class GuestKernel : IDisposable
     /// <summary>Removes what the kernel made on the host (its FIFOs); memfds go with the process.</summary>
     public void Dispose()
     {
+        Devices.Dispose();
         Ipc.RemoveAll();
         Peers.Dispose();
         Fsnotify.Dispose();

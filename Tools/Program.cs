@@ -14,8 +14,9 @@ public static class Program
                               [--trace[=FILE]] [--trace-json=FILE] [--trace-perfetto=FILE] [--trace-filter=LIST] [--summary]
                               [--break-on=NAME[,NAME]] [--wait-for-debugger] [--read-only]
                               [--bind HOST:GUEST[:ro]]... [--net host|none] [--layer FILE]... [--persist FILE]
-                              [--pids-limit N] [--disk-size SIZE] [-- COMMAND [ARG...]]
-               userkernel syscalls [--format=text|json|markdown]
+                              [--pids-limit N] [--disk-size SIZE] [--extension DLL]... [--mount TYPE:DIR[:OPTS]]...
+                              [-- COMMAND [ARG...]]
+               userkernel syscalls [--format=text|json|markdown] [--extension DLL]...
                userkernel image VERB [ARG...]     (see 'userkernel image --help')
                userkernel runtime COMMAND [ARG...] (an OCI runtime for podman, Docker, containerd; see 'userkernel runtime --help')
                userkernel trace report FILE.jsonl [-o REPORT.html] [--top N]   (see 'userkernel trace --help')
@@ -82,12 +83,21 @@ public static class Program
                             default 8G, and in memory at most half of it); past it, writes, fallocate and
                             ftruncate fail with ENOSPC. As root the bytes are on disk, in an ext4 filesystem
                             on a loop device made for the run; otherwise in a tmpfs of that size
+          --extension DLL   load a kernel extension: a .NET assembly with filesystems, character devices or
+                            syscalls of its own, written against the Kernel's API (docs/extensions.md); its
+                            devices appear as /dev/NAME, its syscalls in the table (repeatable). Needs the JIT
+                            build, which ./userkernel picks when it sees this option
+          --mount TYPE:DIR[:OPTS]  mount a new filesystem of TYPE (tmpfs, proc, sysfs, devtmpfs, or one an
+                            extension registers) on the guest directory DIR, which must exist (repeatable).
+                            OPTS are comma-separated, as mount -o takes them; source=PATH names a host file
+                            for filesystems that read one (a guest's mount(2) names a file of its own tree)
         syscalls   prints the syscall table: for each syscall its number, name, disposition (emulated, forwarded,
                    passthrough or unimplemented), class (file, process, memory, signal, network, ipc, time,
                    identity or other), handler and note; then how many syscalls have each disposition and how
                    many numbers have no syscall (they answer ENOSYS)
           --format=FMT      text: aligned columns (the default); json: one document with "rows" and "totals";
                             markdown: the table docs/syscalls.md is generated from
+          --extension DLL   include the rows an extension adds or replaces (shown as emulated by it)
 
         trace      'trace report' turns a --trace-json file into one self-contained HTML page: the process
                    tree, each thread's syscalls over time, the slowest calls, counts by disposition and syscall

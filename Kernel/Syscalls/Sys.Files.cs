@@ -78,6 +78,14 @@ public static partial class Sys
         {
             hostPath = inode.HostDevicePath!; // a pipe, socket or host file reached through /proc/PID/fd/N
         }
+        else if ((flags & O_PATH) == 0 && type == FileMode.S_IFCHR && ctx.Kernel.Registry.FindDevice(inode.Rdev) is { } device)
+        {
+            // One of the kernel's own devices: its DeviceServer holds the other end of what the guest gets.
+            Dentry node = found;
+            var how = new Extensions.DeviceOpen(ctx.Task.Group.Tgid, Caller(ctx).Fsuid, flags);
+            return ctx.Kernel.Devices.Open(device, how, fd => ctx.Kernel.HostFiles.Know(fd, node)).TryGet(out int opened, out e)
+                ? SyscallResult.NewDescriptor(opened, closeOnExec) : e;
+        }
         else if ((flags & O_PATH) == 0 && type is FileMode.S_IFCHR or FileMode.S_IFBLK)
         {
             // Writing to a device changes no file system, so a read-only root does not refuse it.

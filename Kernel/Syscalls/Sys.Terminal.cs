@@ -1,4 +1,6 @@
+using System;
 using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Vfs;
 using UserKernel.Kernel.Guest;
 
 namespace UserKernel.Kernel.Syscalls;
@@ -23,6 +25,7 @@ public static partial class Sys
     public static SyscallResult Ioctl(SyscallContext ctx)
     {
         uint request = (uint)ctx.Arg(1);
+        if (ctx.Kernel.Registry.Devices.Count > 0 && DeviceIoctl(ctx, request) is { } answered) return answered;
         switch (request)
         {
             case TIOCSTI or TIOCCONS or TIOCLINUX:
@@ -39,6 +42,28 @@ public static partial class Sys
                 ctx.OnExit = ExitAction.TranslatePidAtPointer;
                 ctx.ExitValue = 2;
                 return SyscallResult.RunOnHost;
+        }
+    }
+
+    /// <summary>
+    /// An ioctl on one of the kernel's own devices: the device answers, with the caller stopped and its memory at hand.
+    /// Null when the descriptor is no such device (the request is one of the kernel's own, or the host's to answer).
+    /// </summary>
+    private static SyscallResult? DeviceIoctl(SyscallContext ctx, uint request)
+    {
+        if (HostFiles.ObjectOf(ctx.Task.HostTid, ctx.IntArg(0)) is not { } identity) return null;
+        if (ctx.Kernel.Devices.FileOf(identity, out Extensions.RegisteredDevice? device) is not { } file || device == null) return null;
+        bool declared = false;
+        foreach (uint r in device.Device.IoctlRequests) declared |= r == request;
+        if (!declared) return null;
+        try
+        {
+            return file.Ioctl(request, ctx.Arg(2), ctx.Memory).TryGet(out long value, out Errno e) ? value : e;
+        }
+        catch (Exception ex)
+        {
+            ctx.Fault = ctx.Kernel.ReportFault(device.Owner, $"ioctl of /dev/{device.Device.Name} (pid {ctx.Task.Tid})", ex);
+            return Errno.EIO;
         }
     }
 

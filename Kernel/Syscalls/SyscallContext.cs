@@ -43,6 +43,9 @@ public sealed class SyscallContext
     /// <summary>The tracer's rendering of the arguments: inputs taken at entry, outputs filled when done.</summary>
     public string?[]? TracedArguments { get; set; }
 
+    /// <summary>What went wrong when the handler threw (an extension's exception, a kernel bug), for the trace; else null.</summary>
+    public string? Fault { get; set; }
+
     /// <summary>When the stop began (Stopwatch ticks), for the trace's durations.</summary>
     public long TraceStart { get; set; }
 
@@ -70,6 +73,7 @@ public sealed class SyscallContext
         OnExit = ExitAction.None;
         ExitValue = 0;
         TracedArguments = null;
+        Fault = null;
         Array.Clear(paths);
         scratchTop = (thread.StackPointer - RedZone) & ~15UL;
     }

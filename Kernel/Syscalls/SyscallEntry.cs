@@ -78,4 +78,7 @@ public sealed record SyscallEntry(int Number, string Name, Disposition Dispositi
 
     /// <summary>For a notified row: the arguments with which the call comes by ptrace instead.</summary>
     public PtraceWhen? PtraceWhen { get; init; }
+
+    /// <summary>The extension that supplied the row, or null for the kernel's own.</summary>
+    public string? Extension { get; init; }
 }

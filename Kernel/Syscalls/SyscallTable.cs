@@ -11,10 +11,43 @@ namespace UserKernel.Kernel.Syscalls;
 public static class SyscallTable
 {
     /// <summary>Rows indexed by syscall number; null where Linux has no syscall.</summary>
-    public static IReadOnlyList<SyscallEntry?> ByNumber { get; }
+    public static IReadOnlyList<SyscallEntry?> ByNumber { get; private set; }
 
     /// <summary>Every row, in number order.</summary>
-    public static IReadOnlyList<SyscallEntry> Rows { get; }
+    public static IReadOnlyList<SyscallEntry> Rows { get; private set; }
+
+    /// <summary>
+    /// The calls an extension may not take over: the process machinery the tracer itself builds on (exec, clone, exit,
+    /// wait, signals returning, ptrace and seccomp), whose stops the platform handles around the handler.
+    /// </summary>
+    public static bool IsKernelMachinery(SyscallEntry row) => (Sysno)row.Number is Sysno.execve or Sysno.execveat or Sysno.clone
+        or Sysno.clone3 or Sysno.fork or Sysno.vfork or Sysno.exit or Sysno.exit_group or Sysno.wait4 or Sysno.waitid
+        or Sysno.rt_sigreturn or Sysno.ptrace or Sysno.seccomp;
+
+    /// <summary>
+    /// Puts a row in the table in place of the number's row (an extension's syscall). Only before the first guest starts:
+    /// the seccomp filter is made from the table once.
+    /// </summary>
+    public static void Install(SyscallEntry row)
+    {
+        var byNumber = new List<SyscallEntry?>(ByNumber);
+        while (byNumber.Count <= row.Number) byNumber.Add(null);
+        byNumber[row.Number] = row;
+        ByNumber = byNumber.ToArray();
+        var rows = new List<SyscallEntry>();
+        foreach (SyscallEntry? r in ByNumber) if (r != null) rows.Add(r);
+        Rows = rows.ToArray();
+    }
+
+    /// <summary>Makes <paramref name="requests"/> of the ioctl row stop too (the requests of the kernel's own devices).</summary>
+    public static void StopIoctlAlsoFor(IReadOnlyList<uint> requests)
+    {
+        if (requests.Count == 0) return;
+        SyscallEntry ioctl = ByNumber[(int)Sysno.ioctl]!;
+        var values = new List<uint>(ioctl.StopWhen!.Values);
+        foreach (uint r in requests) if (!values.Contains(r)) values.Add(r);
+        Install(ioctl with { StopWhen = ioctl.StopWhen with { Values = values.ToArray() } });
+    }
 
     private static SyscallEntry Row(Sysno nr, SyscallClass cls, Disposition disposition, SyscallHandler? handler, ArgFormat[] args, string note) =>
         new((int)nr, nr.ToString(), disposition, handler, args, note) { Class = cls };
@@ -206,8 +239,8 @@ public static class SyscallTable
             Row(Sysno.sync, SyscallClass.Other, Disposition.Passthrough, null, [], "flushes host caches, naming nothing"),
             Row(Sysno.acct, SyscallClass.File, Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
             Row(Sysno.settimeofday, SyscallClass.Time, Disposition.Emulate, Sys.Settimeofday, [ArgFormat.Ptr, ArgFormat.Ptr], "EPERM, as without CAP_SYS_TIME: the clock is the host's (EFAULT and EINVAL first)"),
-            Row(Sysno.mount, SyscallClass.File, Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
-            Row(Sysno.umount2, SyscallClass.File, Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
+            Row(Sysno.mount, SyscallClass.File, Disposition.Emulate, Sys.Mount, [ArgFormat.Str, ArgFormat.Path, ArgFormat.Str, ArgFormat.Hex, ArgFormat.Str], "a new instance of one of the kernel's filesystem types (tmpfs, proc, sysfs, devtmpfs, an extension's) in the guest's tree, for CAP_SYS_ADMIN; a source file is the guest's own; propagation changes succeed (one namespace); remount, bind, move and a read-only mount of a writable type: EINVAL"),
+            Row(Sysno.umount2, SyscallClass.File, Disposition.Emulate, Sys.Umount2, [ArgFormat.Path, ArgFormat.Hex], "takes the mount away from the guest's tree (open files stay usable, as after MNT_DETACH); EBUSY with a mount on it"),
             Row(Sysno.swapon, SyscallClass.File, Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
             Row(Sysno.swapoff, SyscallClass.File, Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),
             Row(Sysno.reboot, SyscallClass.Other, Disposition.Unimplemented, null, [], "not implemented: ENOSYS"),

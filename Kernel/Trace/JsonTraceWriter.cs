@@ -33,6 +33,8 @@ public sealed class JsonTraceWriter : ITraceSink
         if (e.Failed) json.WriteString("errno", Abi.ErrnoNames.Name((Abi.Errno)(-e.Result)));
         else json.WriteNull("errno");
         json.WriteString("disposition", e.Disposition);
+        if (e.Extension != null) json.WriteString("extension", e.Extension);
+        if (e.Fault != null) json.WriteString("fault", e.Fault);
         json.WriteNumber("duration_ns", e.DurationNs);
         json.WriteNumber("kernel_ns", e.KernelNs);
         json.WriteNumber("alloc_bytes", e.AllocatedBytes);

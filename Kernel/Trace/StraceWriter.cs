@@ -19,7 +19,7 @@ public sealed class StraceWriter : ITraceSink
 
     public void Syscall(TraceEvent e) =>
         writer.WriteLine($"[pid {e.Tid}] {StraceFormatter.Call(e.Name, e.Arguments)} = {StraceFormatter.Result(e.Result)} " +
-            $"<{(e.DurationNs / 1e9).ToString("0.000000", CultureInfo.InvariantCulture)}> [{e.Disposition}]");
+            $"<{(e.DurationNs / 1e9).ToString("0.000000", CultureInfo.InvariantCulture)}> [{e.Tag}]");
 
     public void ProcessEvent(double unixTime, int pid, string kind, string text) => writer.WriteLine($"[pid {pid}] {text}");
 

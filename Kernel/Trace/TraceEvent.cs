@@ -9,8 +9,12 @@ namespace UserKernel.Kernel.Trace;
 /// </summary>
 public sealed record TraceEvent(
     double UnixTime, int Pid, int Tid, int Number, string Name, string?[] Arguments, long Result, string Disposition, long DurationNs,
-    long StartTimestamp = 0, long KernelNs = 0, long AllocatedBytes = 0)
+    long StartTimestamp = 0, long KernelNs = 0, long AllocatedBytes = 0, string? Extension = null, string? Fault = null)
 {
+    /// <summary>The bracket a text trace ends the line with: the disposition, the extension that served it, what failed.</summary>
+    public string Tag => Extension == null && Fault == null ? Disposition
+        : Disposition + (Extension != null ? " by " + Extension : "") + (Fault != null ? "; " + Fault : "");
+
     public bool Failed => Result < 0 && Result > -4096;
 }
 

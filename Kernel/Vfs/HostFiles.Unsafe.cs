@@ -242,6 +242,21 @@ public sealed unsafe partial class HostFiles : IDisposable
         pruneVolatileAt = Math.Max(4096, 2 * volatileObjects.Count);
     }
 
+    /// <summary>
+    /// Makes a host object the kernel made for a guest's open (a kernel device's socket) stand for <paramref name="dentry"/>:
+    /// fstat and /proc/PID/fd name the node the guest opened. Returns the object's identity, for <see cref="Forget"/>.
+    /// </summary>
+    public (ulong Dev, ulong Ino) Know(int kernelFd, Dentry dentry)
+    {
+        stat st;
+        if (fstat(kernelFd, &st) != 0) return default;
+        byHostObject[(st.st_dev, st.st_ino)] = dentry;
+        return (st.st_dev, st.st_ino);
+    }
+
+    /// <summary>Forgets a host object <see cref="Know"/> made known, once no guest holds it.</summary>
+    public void Forget((ulong Dev, ulong Ino) identity) => byHostObject.Remove(identity);
+
     /// <summary>The dentries of every file a guest has opened through the kernel, for renames to keep current.</summary>
     public IEnumerable<Dentry> HeldDentries => byHostObject.Values;
 
@@ -329,6 +344,19 @@ public sealed unsafe partial class HostFiles : IDisposable
             if (stat(p, &st) != 0) return null;
         }
         return byHostObject.TryGetValue((st.st_dev, st.st_ino), out Dentry? d) ? d : null;
+    }
+
+    /// <summary>The host object (device and inode numbers) a guest descriptor names, or null if it is not open.</summary>
+    public static (ulong Dev, ulong Ino)? ObjectOf(int hostTid, int guestFd)
+    {
+        Span<byte> path = stackalloc byte[64];
+        ProcPath(path, hostTid, "fd"u8, guestFd);
+        stat st;
+        fixed (byte* p = path)
+        {
+            if (stat(p, &st) != 0) return null;
+        }
+        return (st.st_dev, st.st_ino);
     }
 
     /// <summary>Whether a guest descriptor is open at all (EBADF otherwise).</summary>

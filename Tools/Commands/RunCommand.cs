@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using UserKernel.Kernel;
+using UserKernel.Kernel.Extensions;
 using UserKernel.Kernel.Filesystems.HostBind;
 using UserKernel.Kernel.Filesystems.Image;
 using UserKernel.Kernel.Filesystems.Layer;
@@ -45,7 +46,12 @@ public static class RunCommand
         public List<string> Layers { get; init; } = new();
         public int PidsLimit { get; init; } = KernelOptions.DefaultPidsLimit;
         public long? DiskSize { get; init; }
+        public List<string> Extensions { get; init; } = new();
+        public List<FilesystemMount> FilesystemMounts { get; init; } = new();
     }
+
+    /// <summary>--mount TYPE:GUEST[:OPTIONS]: a new filesystem of a registered type on a guest directory.</summary>
+    private sealed record FilesystemMount(string Type, string Guest, string Source, string Options);
 
     /// <summary>--bind HOST:GUEST[:ro]: a host directory mounted on a guest directory.</summary>
     private sealed record Bind(string Host, string Guest, bool ReadOnly);
@@ -54,6 +60,7 @@ public static class RunCommand
     {
         Options o = Parse(args);
         StartupProfile.Mark("options parsed");
+        List<LoadedExtension> extensions = LoadExtensions(o.Extensions);
         string imagePath = o.Image ?? DefaultImage.EnsureBuilt();
         StartupProfile.Mark("image chosen");
         using Ext4Reader reader = Ext4Reader.Open(imagePath);
@@ -85,8 +92,9 @@ public static class RunCommand
             Credentials credentials = user != null ? GuestUser.Parse(root, user) : Credentials.Root;
             KernelTrace? trace = sinks.Count > 0 ? new KernelTrace(sinks, filter) : null;
 
-            using var kernel = new GuestKernel(root, new KernelOptions
+            using var kernel = NewKernel(root, new KernelOptions
             {
+                Extensions = extensions,
                 Hostname = o.Hostname,
                 WorkingDirectory = o.Workdir ?? ConfigWorkdir(config) ?? "/",
                 Credentials = credentials,
@@ -98,6 +106,8 @@ public static class RunCommand
                 DiskSize = o.DiskSize,
             });
             MountBinds(kernel, o.Binds);
+            MountFilesystems(kernel, o.FilesystemMounts);
+            CheckBreakOn(o.BreakOn);
             StartupProfile.Mark("kernel made");
 
             var env = new List<string> { "PATH=" + GuestPath, "HOME=/root", "TERM=" + (Environment.GetEnvironmentVariable("TERM") ?? "dumb") };
@@ -260,6 +270,57 @@ public static class RunCommand
         }
     }
 
+    /// <summary>--extension: every extension of every assembly given, in order; a file that will not load is the user's error.</summary>
+    private static List<LoadedExtension> LoadExtensions(List<string> paths)
+    {
+        var loaded = new List<LoadedExtension>();
+        try
+        {
+            foreach (string path in paths) loaded.AddRange(ExtensionLoader.Load(path));
+        }
+        catch (ExtensionLoadException ex) { throw new UsageException("run: " + ex.Message); }
+        return loaded;
+    }
+
+    /// <summary>The kernel, whose registration of the extensions may fail: that is the extension's error, said as such.</summary>
+    private static GuestKernel NewKernel(Kernel.Vfs.SuperBlock root, KernelOptions options)
+    {
+        try { return new GuestKernel(root, options); }
+        catch (ExtensionLoadException ex) { throw new UsageException("run: " + ex.Message); }
+    }
+
+    /// <summary>Mounts each --mount in order, after the binds, so a filesystem may be mounted inside a bind.</summary>
+    private static void MountFilesystems(GuestKernel kernel, List<FilesystemMount> mounts)
+    {
+        foreach (FilesystemMount m in mounts)
+        {
+            if (!kernel.Walk.Resolve(Credentials.Root, kernel.Mounts.Root, m.Guest, true).TryGet(out Dentry? at, out _) || !at.Inode.IsDirectory)
+                throw new UsageException($"run: --mount: {m.Guest} is no directory in the guest's tree");
+            Kernel.Abi.Errno e = kernel.MountFilesystem(m.Type, at, m.Source, m.Options, Credentials.Root);
+            if (e == Kernel.Abi.Errno.ENODEV)
+                throw new UsageException($"run: --mount: no filesystem type '{m.Type}' (there are: {string.Join(", ", kernel.Registry.FilesystemNames)}; an extension adds more)");
+            if (e != Kernel.Abi.Errno.OK)
+                throw new UsageException($"run: --mount {m.Type}:{m.Guest}: {Kernel.Abi.ErrnoNames.Name(e)} ({Kernel.Abi.ErrnoNames.Message(e)})");
+        }
+    }
+
+    /// <summary>Splits TYPE:GUEST[:OPTIONS]; a source=PATH option is the mount's source (a host path, made absolute).</summary>
+    private static FilesystemMount ParseMount(string spec)
+    {
+        string[] parts = spec.Split(':', 3);
+        if (parts.Length < 2 || parts[0].Length == 0 || parts[1].Length == 0)
+            throw new UsageException($"run: --mount wants TYPE:GUESTPATH[:OPTIONS], not '{spec}'");
+        if (!parts[1].StartsWith('/')) throw new UsageException($"run: --mount: the guest directory must be an absolute path, not '{parts[1]}'");
+        string source = "none";
+        var options = new List<string>();
+        foreach (string option in (parts.Length > 2 ? parts[2] : "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (option.StartsWith("source=", StringComparison.Ordinal)) source = Path.GetFullPath(option["source=".Length..]);
+            else options.Add(option);
+        }
+        return new FilesystemMount(parts[0], parts[1], source, string.Join(',', options));
+    }
+
     /// <summary>Splits HOST:GUEST[:ro|:rw]; the guest directory must be an absolute path.</summary>
     private static Bind ParseBind(string spec)
     {
@@ -290,6 +351,8 @@ public static class RunCommand
         var env = new List<string>();
         var binds = new List<Bind>();
         var layers = new List<string>();
+        var extensions = new List<string>();
+        var mounts = new List<FilesystemMount>();
         NetworkMode network = NetworkMode.Host;
         int pidsLimit = KernelOptions.DefaultPidsLimit;
         long? diskSize = null;
@@ -319,6 +382,8 @@ public static class RunCommand
                 case "--net": network = ParseNetwork(Value(a)); break;
                 case "--persist": persist = Value(a); break;
                 case "--layer": layers.Add(Value(a)); break;
+                case "--extension": extensions.Add(Value(a)); break;
+                case "--mount": mounts.Add(ParseMount(Value(a))); break;
                 case "--pids-limit": pidsLimit = ParsePidsLimit(Value(a)); break;
                 case "--disk-size": diskSize = ParseDiskSize(Value(a)); break;
                 case "--help" or "-h": Console.Out.WriteLine(Program.Usage); Environment.Exit(0); break;
@@ -330,6 +395,8 @@ public static class RunCommand
                     if (a.StartsWith("--net=", StringComparison.Ordinal)) { network = ParseNetwork(a["--net=".Length..]); break; }
                     if (a.StartsWith("--persist=", StringComparison.Ordinal)) { persist = a["--persist=".Length..]; break; }
                     if (a.StartsWith("--layer=", StringComparison.Ordinal)) { layers.Add(a["--layer=".Length..]); break; }
+                    if (a.StartsWith("--extension=", StringComparison.Ordinal)) { extensions.Add(a["--extension=".Length..]); break; }
+                    if (a.StartsWith("--mount=", StringComparison.Ordinal)) { mounts.Add(ParseMount(a["--mount=".Length..])); break; }
                     if (a.StartsWith("--pids-limit=", StringComparison.Ordinal)) { pidsLimit = ParsePidsLimit(a["--pids-limit=".Length..]); break; }
                     if (a.StartsWith("--disk-size=", StringComparison.Ordinal)) { diskSize = ParseDiskSize(a["--disk-size=".Length..]); break; }
                     if (a.StartsWith("--trace-json=", StringComparison.Ordinal)) { traceJson = a["--trace-json=".Length..]; break; }
@@ -337,11 +404,8 @@ public static class RunCommand
                     if (a.StartsWith("--trace-filter=", StringComparison.Ordinal)) { traceFilter = a["--trace-filter=".Length..]; break; }
                     if (a.StartsWith("--break-on=", StringComparison.Ordinal))
                     {
-                        foreach (string name in a["--break-on=".Length..].Split(',', StringSplitOptions.RemoveEmptyEntries))
-                        {
-                            if (!KnownSyscall(name)) throw new UsageException($"run: --break-on: no syscall is named '{name}'");
-                            breakOn.Add(name);
-                        }
+                        // Checked once the extensions are in the table (CheckBreakOn): they may add names.
+                        foreach (string name in a["--break-on=".Length..].Split(',', StringSplitOptions.RemoveEmptyEntries)) breakOn.Add(name);
                         break;
                     }
                     throw new UsageException($"run: unknown option '{a}'; try 'userkernel --help'");
@@ -359,7 +423,7 @@ public static class RunCommand
         {
             TraceFile = trace, TraceToStderr = traceStderr, TraceJson = traceJson, TracePerfetto = tracePerfetto, TraceFilter = traceFilter,
             Summary = summary, BreakOn = breakOn, WaitForDebugger = waitForDebugger, ReadOnly = readOnly, User = user, Binds = binds, Network = network,
-            Persist = persist, Layers = layers, PidsLimit = pidsLimit, DiskSize = diskSize,
+            Persist = persist, Layers = layers, PidsLimit = pidsLimit, DiskSize = diskSize, Extensions = extensions, FilesystemMounts = mounts,
         };
     }
 
@@ -394,6 +458,13 @@ public static class RunCommand
             if (Directory.Exists(layer)) throw new UsageException($"run: --layer: {layer} is a directory, not a layer tar");
             if (!File.Exists(layer)) throw new UsageException($"run: --layer: no such file: {layer}");
         }
+    }
+
+    /// <summary>--break-on names syscalls of the table, the extensions' included.</summary>
+    private static void CheckBreakOn(HashSet<string> names)
+    {
+        foreach (string name in names)
+            if (!KnownSyscall(name)) throw new UsageException($"run: --break-on: no syscall is named '{name}'");
     }
 
     private static bool KnownSyscall(string name)

@@ -30,6 +30,7 @@ public static class SyscallsCommand
     public static int Execute(string[] args)
     {
         string format = "text";
+        var extensions = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
             string a = args[i];
@@ -41,8 +42,18 @@ public static class SyscallsCommand
             if (a.StartsWith("--format=", StringComparison.Ordinal)) format = a["--format=".Length..];
             else if (a == "--format" && i + 1 < args.Length) format = args[++i];
             else if (a == "--format") throw new UsageException("syscalls: --format needs a value (text, json or markdown)");
+            else if (a.StartsWith("--extension=", StringComparison.Ordinal)) extensions.Add(a["--extension=".Length..]);
+            else if (a == "--extension" && i + 1 < args.Length) extensions.Add(args[++i]);
+            else if (a == "--extension") throw new UsageException("syscalls: --extension needs an assembly");
             else throw new UsageException($"syscalls: unknown option '{a}'; try 'userkernel --help'");
         }
+        try
+        {
+            var loaded = new List<Kernel.Extensions.LoadedExtension>();
+            foreach (string path in extensions) loaded.AddRange(Kernel.Extensions.ExtensionLoader.Load(path));
+            if (loaded.Count > 0) Kernel.Extensions.KernelRegistry.Build(loaded);
+        }
+        catch (Kernel.Extensions.ExtensionLoadException ex) { throw new UsageException("syscalls: " + ex.Message); }
         string output = Render(format);
         Console.Out.Write(output);
         Console.Out.Flush();
@@ -64,7 +75,7 @@ public static class SyscallsCommand
     /// <summary>The table's rows in number order, with their class.</summary>
     public static IReadOnlyList<Row> Rows() =>
         SyscallTable.Rows
-            .Select(r => new Row(r.Number, r.Name, DispositionName(r.Disposition), SyscallClasses.Name(r.Class), StopsName(r), r.Handler?.Method.Name, r.Note))
+            .Select(r => new Row(r.Number, r.Name, DispositionName(r.Disposition) + (r.Extension != null ? " by " + r.Extension : ""), SyscallClasses.Name(r.Class), StopsName(r), r.Handler?.Method.Name, r.Note))
             .ToList();
 
     /// <summary>

@@ -15,21 +15,30 @@ public sealed class DevSuperBlock : SuperBlock
 {
     private readonly FixedDirectory root;
 
-    public DevSuperBlock(ulong device, GuestTerminals terminals) : base(device)
+    public DevSuperBlock(ulong device, GuestTerminals terminals, IReadOnlyList<Extensions.RegisteredDevice>? kernelDevices = null) : base(device)
     {
         var now = new Timespec(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 0);
         root = new FixedDirectory(this, 2, now);
         ulong ino = 2;
-        foreach ((string name, uint major, uint minor) in new[]
-        {
-            ("full", 1u, 7u), ("null", 1u, 3u), ("ptmx", 5u, 2u), ("random", 1u, 8u), ("tty", 5u, 0u), ("urandom", 1u, 9u), ("zero", 1u, 5u),
-        })
+        foreach ((string name, uint major, uint minor) in HostNodes)
             root.Add(name, new DevNode(this, ++ino, "/dev/" + name, MakeDev(major, minor), now));
         foreach ((string name, string target) in new[] { ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2") })
             root.Add(name, new DevLink(this, ++ino, target, now));
+        // The kernel's own devices (an extension's), opened by the kernel's DeviceServer, not the host.
+        foreach (Extensions.RegisteredDevice d in kernelDevices ?? [])
+            root.Add(d.Device.Name, new KernelDeviceNode(this, ++ino, d, now));
         root.Add("pts", new PtsDirectory(this, ++ino, now, terminals));
         root.Add("shm", new FixedDirectory(this, ++ino, now));
     }
+
+    private static readonly (string Name, uint Major, uint Minor)[] HostNodes =
+    [
+        ("full", 1u, 7u), ("null", 1u, 3u), ("ptmx", 5u, 2u), ("random", 1u, 8u), ("tty", 5u, 0u), ("urandom", 1u, 9u), ("zero", 1u, 5u),
+    ];
+
+    /// <summary>Whether /dev has a name of its own already (a device of the kernel may not take it).</summary>
+    public static bool IsBuiltinName(string name) =>
+        Array.Exists(HostNodes, n => n.Name == name) || name is "fd" or "stdin" or "stdout" or "stderr" or "pts" or "shm";
 
     public override Inode Root => root;
     public override string TypeName => "devtmpfs";
@@ -98,6 +107,16 @@ public sealed class DevSuperBlock : SuperBlock
                 list.Add(new DirectoryEntry(n.ToString(System.Globalization.CultureInfo.InvariantCulture), 1000 + n, 2 /* DT_CHR */));
             return DirectoryEntry.InListOrder(list);
         }
+    }
+
+    /// <summary>A node of one of the kernel's own devices: no host device behind it, only its number.</summary>
+    private sealed class KernelDeviceNode(SuperBlock sb, ulong ino, Extensions.RegisteredDevice device, Timespec time) : Inode(sb, ino)
+    {
+        public override uint Mode => FileMode.S_IFCHR | (device.Device.Permissions & 0xFFF);
+        public override ulong Rdev => device.Rdev;
+        public override Timespec Atime => time;
+        public override Timespec Mtime => time;
+        public override Timespec Ctime => time;
     }
 
     private sealed class DevNode : Inode
