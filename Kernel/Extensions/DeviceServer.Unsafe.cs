@@ -12,7 +12,9 @@ namespace UserKernel.Kernel.Extensions;
 /// that opens /dev/NAME gets one end of a Unix stream socket pair and the kernel keeps the other: the guest's read, write,
 /// poll and close run on the host, and this server's thread turns what arrives at the kernel's end into
 /// <see cref="DeviceFile.Write"/> calls and keeps the guest's side filled from <see cref="DeviceFile.Read"/>. Device code
-/// runs under the kernel's lock, as a handler does. No device open: no thread.
+/// runs under the kernel's lock, as a handler does. No device open: no thread. The guest's write(2) returns once the bytes
+/// are in the socket; the server hands them on at once, and before any new open of the device or ioctl on the open, so
+/// a program that writes and then opens or asks again finds its writes taken.
 /// </summary>
 public sealed unsafe class DeviceServer : IDisposable
 {
@@ -56,6 +58,9 @@ public sealed unsafe class DeviceServer : IDisposable
     /// </summary>
     public Result<int> Open(RegisteredDevice device, DeviceOpen how, Func<int, (ulong, ulong)> know)
     {
+        // What guests wrote before this open (a writer that has exited, say) reaches the device first, as a write(2) would have.
+        foreach (OpenDevice earlier in byKernelFd.Values)
+            if (earlier.Device == device) Receive(earlier);
         DeviceFile file;
         try
         {
@@ -92,6 +97,7 @@ public sealed unsafe class DeviceServer : IDisposable
     {
         device = null;
         if (!byGuestObject.TryGetValue(guestObject, out OpenDevice? open)) return null;
+        Receive(open); // the bytes written before the ioctl come before it
         device = open.Device;
         return open.File;
     }

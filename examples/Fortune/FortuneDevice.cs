@@ -22,18 +22,19 @@ public sealed class FortuneDevice : CharacterDevice
     public override string Name => "fortune";
     public override IReadOnlyList<uint> IoctlRequests => [FORTUNE_COUNT, FORTUNE_SELECT];
 
-    public override Result<DeviceFile> Open(DeviceOpen open) => new FortuneFile(Cookies);
+    // The fortune is chosen at the open, not at the first Read: the kernel calls Read ahead of the guest's read(2), at a
+    // moment of its own, so an ioctl made after the open must not change what this open reads.
+    public override Result<DeviceFile> Open(DeviceOpen open) => new FortuneFile(Cookies, open.ForReading ? Cookies.Next() : "");
 
     /// <summary>One open: the fortune it was given, read once; the lines written to it.</summary>
-    private sealed class FortuneFile(CookieJar cookies) : DeviceFile
+    private sealed class FortuneFile(CookieJar cookies, string fortune) : DeviceFile
     {
-        private byte[]? text;
+        private readonly byte[] text = Encoding.UTF8.GetBytes(fortune);
         private int offset;
         private readonly List<byte> written = new();
 
         public override Result<int> Read(Span<byte> buffer)
         {
-            text ??= Encoding.UTF8.GetBytes(cookies.Next());
             int n = Math.Min(buffer.Length, text.Length - offset);
             text.AsSpan(offset, n).CopyTo(buffer);
             offset += n;
