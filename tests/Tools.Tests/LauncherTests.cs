@@ -13,6 +13,7 @@ namespace UserKernel.Tools.Tests;
 /// The README's first command, through the launcher a user runs: it builds the NativeAOT program (the tests run the
 /// Debug build, so this is where the trimmed native build is run at all) and runs a guest with it.
 /// </summary>
+[Collection("launcher")]
 public class LauncherTests
 {
     private static async Task<BufferedCommandResult> LauncherAsync(params string[] args) =>
