@@ -112,7 +112,6 @@ public sealed class ExtensionTests(ExtensionImage fixture) : IClassFixture<Exten
             A syscall not implemented says ENOSYS, and says so in the trace.
             Added by a guest
             The kernel is the guests' tracer; the guests are not the kernel's.
-            Every guest descriptor is a real host descriptor.
 
             """, shell.StandardOutput);
 
