@@ -62,7 +62,7 @@ public sealed class ExtensionTests(ExtensionImage fixture) : IClassFixture<Exten
     public async Task Jsonfs_mounted_with_mount_shows_the_document_as_a_tree()
     {
         RunResult r = await Run([fixture.JsonFs], "--mount", "jsonfs:/mnt:source=" + fixture.HostDocument, "--", "/bin/sh", "-c",
-            "cd /mnt && find . | sort; cat name languages/1 kernel/devices/fortune; stat -c '%F %a %s' . name; grep jsonfs /proc/mounts; touch x");
+            "cd /mnt && find . | sort; cat name languages/1 kernel/devices/fortune; stat -c '%F %a %s' . name; grep jsonfs /proc/mounts /proc/filesystems; touch x");
 
         Assert.True(r.ExitCode == 1, r.ToString()); // touch fails: the filesystem is read-only
         Assert.Equal(string.Join('\n', [".", "./kernel", "./kernel/devices", "./kernel/devices/fortune", "./kernel/filesystems",
@@ -70,7 +70,7 @@ public sealed class ExtensionTests(ExtensionImage fixture) : IClassFixture<Exten
             "./name", "./stable", "./version",
             "userkernel", "C", "/dev/fortune",
             "directory 555 4096", "regular file 444 11",
-            "jsonfs /mnt jsonfs ro,relatime 0 0", ""]), r.StandardOutput);
+            "/proc/mounts:jsonfs /mnt jsonfs ro,relatime 0 0", "/proc/filesystems:nodev\tjsonfs", ""]), r.StandardOutput);
         Assert.Contains("Read-only file system", r.StandardError);
     }
 

@@ -14,7 +14,7 @@ namespace UserKernel.Kernel.Filesystems.Proc;
 /// <summary>
 /// The guest's /proc: synthetic files rendered at open time from the kernel's state. A directory per live
 /// guest process (by guest pid), /proc/self and /proc/thread-self naming the caller, the host-wide facts
-/// (cpuinfo, meminfo, uptime, loadavg, version, filesystems, stat) passed through from the host, and
+/// (cpuinfo, meminfo, uptime, loadavg, version, stat) passed through from the host, the filesystem types mount(2) takes, and
 /// /proc/sys (<see cref="ProcSys"/>).
 /// </summary>
 public sealed class ProcSuperBlock : SuperBlock
@@ -22,7 +22,7 @@ public sealed class ProcSuperBlock : SuperBlock
     internal const byte DT_DIR = 4, DT_REG = 8, DT_LNK = 10;
 
     /// <summary>Host-wide files shown as the host has them.</summary>
-    private static readonly string[] HostFilesPassedThrough = ["cpuinfo", "filesystems", "loadavg", "meminfo", "stat", "uptime", "version"];
+    private static readonly string[] HostFilesPassedThrough = ["cpuinfo", "loadavg", "meminfo", "stat", "uptime", "version"];
 
     /// <summary>
     /// Host files shown only where the host has them: config.gz, the running kernel's configuration, which is the
@@ -61,6 +61,10 @@ public sealed class ProcSuperBlock : SuperBlock
             ulong ino = GlobalIno(index++);
             list.Add(new ProcEntry(name, ino, DT_REG, 0, () => new ProcFile(this, ino, 0, 0, () => ReadHost(hostPath))));
         }
+        // The types mount(2) takes: the kernel's registry (its own and the extensions'), none backed by a block device.
+        ulong filesystemsIno = GlobalIno(index++);
+        list.Add(new ProcEntry("filesystems", filesystemsIno, DT_REG, 0, () => new ProcFile(this, filesystemsIno, 0, 0,
+            () => string.Concat(Kernel.Registry.FilesystemNames.Select(n => "nodev\t" + n + "\n")))));
         ulong mountsIno = GlobalIno(index++), sysIno = GlobalIno(index++), selfIno = GlobalIno(index++), threadSelfIno = GlobalIno(index++);
         list.Add(new ProcEntry("mounts", mountsIno, DT_LNK, 0, () => new ProcSymlink(this, mountsIno, 0, 0, () => "self/mounts")));
         list.Add(new ProcEntry("sys", sysIno, DT_DIR, 0, () => SysDirectory(sysIno)));

@@ -1,8 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using UserKernel.Kernel;
 using UserKernel.Kernel.Filesystems.HostBind;
-using UserKernel.Kernel.Filesystems.Tmpfs;
 using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Vfs;
 using Errno = UserKernel.Kernel.Abi.Errno;
@@ -34,14 +34,16 @@ internal static class SpecMounts
                     throw new UsageException($"mount {m.Source} on {m.Destination}: cannot open the host source: {e}");
                 if (MountPoint(kernel, m.Destination, fs.Root.IsDirectory, log) is { } at) kernel.Mounts.Mount(at, fs);
             }
-            else if (m.Type == "tmpfs")
+            else if (kernel.Registry.FindFilesystem(m.Type) != null)
             {
-                uint mode = 0x3FF; // 1777
+                // tmpfs, proc, sysfs elsewhere than the kernel puts them: mounted as mount(2) would, taking the mode.
+                var options = new List<string>();
                 foreach (string o in m.Options)
-                    if (o.StartsWith("mode=", StringComparison.Ordinal)) mode = Convert.ToUInt32(o[5..], 8);
-                    else if (o.StartsWith("size=", StringComparison.Ordinal)) log.Info($"tmpfs on {m.Destination}: {o} is not its own bound; all tmpfs share the store's size");
-                if (MountPoint(kernel, m.Destination, directory: true, log) is { } at)
-                    kernel.Mounts.Mount(at, new TmpfsSuperBlock(SuperBlock.MakeDev(0, minor++), kernel.Store, mode));
+                    if (o.StartsWith("mode=", StringComparison.Ordinal)) options.Add(o);
+                    else if (o.StartsWith("size=", StringComparison.Ordinal)) log.Info($"{m.Type} on {m.Destination}: {o} is not its own bound; all tmpfs share the store's size");
+                if (MountPoint(kernel, m.Destination, directory: true, log) is { } at &&
+                    kernel.MountFilesystem(m.Type, at, m.Source, string.Join(',', options), Credentials.Root) is var e && e != Errno.OK)
+                    throw new UsageException($"mount {m.Type} on {m.Destination}: {UserKernel.Kernel.Abi.ErrnoNames.Message(e)}");
             }
             else if (m.Type is "cgroup" or "cgroup2") log.Warn($"mount {m.Type} on {m.Destination}: the kernel has no cgroup hierarchy to show; not mounted");
             else log.Warn($"mount type '{m.Type}' on {m.Destination} is not supported by the user-space kernel; not mounted");
