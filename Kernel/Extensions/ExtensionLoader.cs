@@ -27,6 +27,7 @@ public static class ExtensionLoader
     /// <summary>Every public <see cref="IKernelExtension"/> of the assembly at <paramref name="path"/>, made with its parameterless constructor.</summary>
     [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "extensions are loaded only by the JIT build, never trimmed")]
     [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "extensions are loaded only by the JIT build, never trimmed")]
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "extensions are loaded only by the JIT build, never trimmed")]
     [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "guarded by Supported")]
     public static IReadOnlyList<LoadedExtension> Load(string path)
     {
@@ -67,6 +68,7 @@ public static class ExtensionLoader
     {
         private readonly AssemblyDependencyResolver resolver = new(path);
 
+        [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "extensions are loaded only by the JIT build, never trimmed")]
         protected override Assembly? Load(AssemblyName name)
         {
             // Shared with the kernel: anything the default context already has (the kernel, the framework).
