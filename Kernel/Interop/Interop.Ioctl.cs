@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.InteropServices;
 
 namespace UserKernel.Kernel;
@@ -6,12 +7,12 @@ internal static partial class Interop
 {
     internal static partial class Libc
     {
-        /// <summary>ioctl(2) with a pointer argument in the kernel's memory, on a kernel descriptor.</summary>
+        /// <summary>ioctl(2) with an int argument in the kernel's memory (TIOCGPTN, FIOSETOWN...), on a kernel descriptor.</summary>
         [LibraryImport("libc", EntryPoint = "ioctl", SetLastError = true)]
-        internal static unsafe partial int Ioctl(int fd, ulong request, void* arg);
+        internal static partial int Ioctl(int fd, ulong request, ref int arg);
 
-        /// <summary>fcntl(2) with a pointer argument in the kernel's memory, on a kernel descriptor.</summary>
+        /// <summary>fcntl(2) with a struct argument in the kernel's memory (struct f_owner_ex), on a kernel descriptor.</summary>
         [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-        internal static unsafe partial int Fcntl(int fd, int cmd, void* arg);
+        internal static partial int Fcntl(int fd, int cmd, Span<byte> arg);
     }
 }

@@ -49,11 +49,9 @@ public static partial class Sys
         }
     }
 
-    private static unsafe SyscallResult AddHostWatch(int instance, string hostPath, uint mask)
+    private static SyscallResult AddHostWatch(int instance, string hostPath, uint mask)
     {
-        byte[] path = System.Text.Encoding.UTF8.GetBytes(hostPath + "\0");
-        int wd;
-        fixed (byte* p = path) wd = Interop.Libc.InotifyAddWatch(instance, p, mask);
+        int wd = Interop.Libc.InotifyAddWatch(instance, hostPath, mask);
         return wd >= 0 ? wd : (Errno)System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
     }
 

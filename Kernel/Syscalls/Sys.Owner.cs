@@ -54,7 +54,7 @@ public static partial class Sys
     }
 
     /// <summary>F_SETOWN_EX: struct f_owner_ex { int type; pid_t pid; }, a thread, process or group.</summary>
-    private static unsafe SyscallResult SetOwnerEx(SyscallContext ctx)
+    private static SyscallResult SetOwnerEx(SyscallContext ctx)
     {
         Span<byte> owner = stackalloc byte[8];
         if (ctx.Memory.Read(ctx.PtrArg(2), owner) != Errno.OK) return Errno.EFAULT;
@@ -68,19 +68,15 @@ public static partial class Sys
         }
         MemoryMarshal.Write(owner[4..], in host);
         if (!ctx.Thread.DuplicateDescriptor(ctx.IntArg(0)).TryGet(out int fd, out Errno e)) return e;
-        int r;
-        fixed (byte* p = owner) r = Interop.Libc.Fcntl(fd, (int)F_SETOWN_EX, p);
-        return Answer(fd, r);
+        return Answer(fd, Interop.Libc.Fcntl(fd, (int)F_SETOWN_EX, owner));
     }
 
     /// <summary>F_GETOWN_EX: asked of the kernel's duplicate, the id translated for the guest.</summary>
-    private static unsafe SyscallResult GetOwnerEx(SyscallContext ctx)
+    private static SyscallResult GetOwnerEx(SyscallContext ctx)
     {
         Span<byte> owner = stackalloc byte[8];
         if (!ctx.Thread.DuplicateDescriptor(ctx.IntArg(0)).TryGet(out int fd, out Errno e)) return e;
-        int r;
-        fixed (byte* p = owner) r = Interop.Libc.Fcntl(fd, (int)F_GETOWN_EX, p);
-        SyscallResult answer = Answer(fd, r);
+        SyscallResult answer = Answer(fd, Interop.Libc.Fcntl(fd, (int)F_GETOWN_EX, owner));
         if (answer.Value < 0) return answer;
         int type = MemoryMarshal.Read<int>(owner), id = MemoryMarshal.Read<int>(owner[4..]);
         int guest = ctx.Kernel.Pids.ToGuest(id);
@@ -89,7 +85,7 @@ public static partial class Sys
     }
 
     /// <summary>ioctl FIOSETOWN and SIOCSPGRP (an int: a pid, or a process group negated) and FIOGETOWN and SIOCGPGRP.</summary>
-    private static unsafe SyscallResult IoctlOwner(SyscallContext ctx, uint request)
+    private static SyscallResult IoctlOwner(SyscallContext ctx, uint request)
     {
         int value = 0;
         bool setting = request is FIOSETOWN or SIOCSPGRP;
@@ -100,7 +96,7 @@ public static partial class Sys
             if (!HostOwner(ctx, guest).TryGet(out value, out e)) return e;
         }
         if (!ctx.Thread.DuplicateDescriptor(ctx.IntArg(0)).TryGet(out int fd, out e)) return e;
-        SyscallResult answer = Answer(fd, Interop.Libc.Ioctl(fd, request, &value));
+        SyscallResult answer = Answer(fd, Interop.Libc.Ioctl(fd, request, ref value));
         if (setting || answer.Value < 0) return answer;
         return ctx.Memory.WriteInt32(ctx.PtrArg(2), GuestOwner(ctx, value)) == Errno.OK ? 0 : Errno.EFAULT;
     }

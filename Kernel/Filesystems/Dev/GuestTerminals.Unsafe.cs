@@ -38,16 +38,16 @@ public sealed unsafe class GuestTerminals
         uint major = Major((ulong)st.st_rdev), minor = Minor((ulong)st.st_rdev);
         if (major is >= PtsMajorFirst and <= PtsMajorLast) return Record((major - PtsMajorFirst) * 256 + minor, ChangeTime(st));
         if (major != 5 || minor != 2) return null; // not ptmx
-        uint number;
-        if (Interop.Libc.Ioctl(fd, TIOCGPTN, &number) != 0) return null;
-        return Node(number) is { } made ? Record(number, made) : null;
+        int number = 0;
+        if (Interop.Libc.Ioctl(fd, TIOCGPTN, ref number) != 0) return null;
+        return Node((uint)number) is { } made ? Record((uint)number, made) : null;
     }
 
     /// <summary>TIOCGPTN asked of a master the guest holds (the kernel's duplicate of it): its slave's guest number.</summary>
     public Result<uint> NumberOfMaster(int fd)
     {
-        uint number;
-        if (Interop.Libc.Ioctl(fd, TIOCGPTN, &number) != 0) return (Errno)Marshal.GetLastPInvokeError();
+        int number = 0;
+        if (Interop.Libc.Ioctl(fd, TIOCGPTN, ref number) != 0) return (Errno)Marshal.GetLastPInvokeError();
         return Allow(fd) is { } guest ? guest : Errno.ENOTTY;
     }
 
