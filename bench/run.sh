@@ -31,3 +31,19 @@ run "userkernel --trace (to a file)" "$here/../userkernel" run --trace="$work/tr
 # The floors (bench/floor.c): the least one mediated getppid costs under ptrace and as a seccomp notification.
 run "floor: a ptrace stop per getppid" "$work/floor" trace "$root/bench/bench" getppid
 run "floor: a seccomp notification per getppid" "$work/floor" notify "$root/bench/bench" getppid
+
+# Memory: the kernel process's peak RSS (GNU time's %M, in KB) for a run of true, and for runs that read the 64 MiB
+# /bench/large (bench.c's read): with the content cache (the default: the image's file bytes are kept on disk, first run cold, then warm)
+# and without it (USERKERNEL_CONTENT_CACHE=off: the file read into the kernel's memory and a memfd in every run).
+if [ -x /usr/bin/time ]; then
+  printf '\n== memory: peak RSS of the kernel process\n'
+  export XDG_CACHE_HOME="$work/cache"
+  rss() { /usr/bin/time -f %M "$here/../userkernel" run --image "$work/bench.img" -- "$@" 2>&1 >/dev/null | tail -1; }
+  printf '%-48s %8s KB\n' "run -- /bench/true" "$(rss /bench/true)"
+  printf '%-48s %8s KB\n' "read 64 MiB, content cache cold" "$(rss /bench/bench read)"
+  printf '%-48s %8s KB\n' "read 64 MiB, content cache warm" "$(rss /bench/bench read)"
+  printf '%-48s %8s KB\n' "read 64 MiB, no content cache (memfd per run)" "$(USERKERNEL_CONTENT_CACHE=off rss /bench/bench read)"
+  unset XDG_CACHE_HOME
+else
+  echo "memory: skipped (needs GNU time: apt-get install time)"
+fi

@@ -80,11 +80,7 @@ public static partial class Sys
         }
         else if ((flags & O_PATH) == 0 && type == FileMode.S_IFCHR && ctx.Kernel.Registry.FindDevice(inode.Rdev) is { } device)
         {
-            // One of the kernel's own devices: its DeviceServer holds the other end of what the guest gets.
-            Dentry node = found;
-            var how = new Extensions.DeviceOpen(ctx.Task.Group.Tgid, Caller(ctx).Fsuid, flags);
-            return ctx.Kernel.Devices.Open(device, how, fd => ctx.Kernel.HostFiles.Know(fd, node)).TryGet(out int opened, out e)
-                ? SyscallResult.NewDescriptor(opened, closeOnExec) : e;
+            return OpenKernelDevice(ctx, found, device, flags, closeOnExec);
         }
         else if ((flags & O_PATH) == 0 && type is FileMode.S_IFCHR or FileMode.S_IFBLK)
         {
@@ -107,6 +103,15 @@ public static partial class Sys
         if (!HostFiles.OpenHost(path, flags).TryGet(out int fd, out e)) return e;
         if (type == FileMode.S_IFCHR) ctx.Kernel.Terminals.Allow(fd); // a new pty from /dev/ptmx is the guests'
         return SyscallResult.NewDescriptor(fd, closeOnExec);
+    }
+
+    /// <summary>One of the kernel's own devices: its DeviceServer holds the other end of what the guest gets.</summary>
+    // Apart from OpenAt, as OpenBlocking is: a lambda there would make every open allocate its closure.
+    private static SyscallResult OpenKernelDevice(SyscallContext ctx, Dentry node, Extensions.RegisteredDevice device, int flags, bool closeOnExec)
+    {
+        var how = new Extensions.DeviceOpen(ctx.Task.Group.Tgid, Caller(ctx).Fsuid, flags);
+        return ctx.Kernel.Devices.Open(device, how, fd => ctx.Kernel.HostFiles.Know(fd, node)).TryGet(out int opened, out Errno e)
+            ? SyscallResult.NewDescriptor(opened, closeOnExec) : e;
     }
 
     // Apart from OpenAt, so that its captures are made only for an open that may block: a lambda in OpenAt itself would

@@ -105,6 +105,7 @@ public sealed unsafe partial class HostFiles : IDisposable
         if (byInode.TryGetValue(inode, out var known)) return known.Path;
 
         if ((inode.Mode & FileMode.S_IFMT) == FileMode.S_IFIFO) return FifoFor(dentry);
+        if (inode.IsRegular && inode.CachedContent is { } cached) return cached.TryGet(out string? kept, out Errno failed) ? KeptFile(dentry, kept) : failed;
 
         byte[] content = [];
         if ((inode.IsRegular || inode.IsSymlink) && !ReadAll(inode).TryGet(out content!, out Errno e)) return e;
@@ -115,6 +116,46 @@ public sealed unsafe partial class HostFiles : IDisposable
         byHostObject[key] = dentry;
         cachedOrder.Enqueue(inode);
         return path;
+    }
+
+    /// <summary>
+    /// A file of the <see cref="ContentCache"/> standing for <paramref name="dentry"/>'s inode. The kernel holds it open, as it
+    /// holds a memfd, so a prune of the cache by another run cannot take it away while this run uses it.
+    /// </summary>
+    private Result<string> KeptFile(Dentry dentry, string path)
+    {
+        if (!OpenHost(path, 0 /* O_RDONLY */).TryGet(out int fd, out Errno e)) return e == Errno.ENOENT ? Errno.EIO : e;
+        stat st;
+        if (fstat(fd, &st) != 0)
+        {
+            close(fd);
+            return Errno.EIO;
+        }
+        string held = $"/proc/{kernelPid}/fd/{fd}";
+        byInode[dentry.Inode] = (fd, held);
+        byHostObject[(st.st_dev, st.st_ino)] = dentry;
+        cachedOrder.Enqueue(dentry.Inode);
+        return held;
+    }
+
+    /// <summary>A host file's device, inode and change time (ns): what names one version of an image for the <see cref="ContentCache"/>.</summary>
+    public static (ulong Dev, ulong Ino, long CtimeNs) FileIdentity(string path)
+    {
+        byte[] cpath = Encoding.UTF8.GetBytes(path + "\0");
+        stat st;
+        fixed (byte* p = cpath)
+        {
+            if (stat(p, &st) != 0) throw new System.IO.IOException($"{path}: {ErrnoNames.Message((Errno)errno)}");
+        }
+        return (st.st_dev, st.st_ino, st.st_ctim.tv_sec * 1_000_000_000L + st.st_ctim.tv_nsec);
+    }
+
+    /// <summary>Whether this process's user owns the host file at <paramref name="path"/> (not following a last symlink).</summary>
+    public static bool OwnedByMe(string path)
+    {
+        byte[] cpath = Encoding.UTF8.GetBytes(path + "\0");
+        stat st;
+        fixed (byte* p = cpath) return lstat(p, &st) == 0 && st.st_uid == geteuid();
     }
 
     /// <summary>

@@ -75,6 +75,13 @@ public abstract partial class Inode
     /// </summary>
     public virtual Inode? LinkedObject => null;
 
+    /// <summary>
+    /// For a regular file whose bytes are kept on disk between runs (an image's, <see cref="ContentCache"/>): the path of the
+    /// kernel's copy, made on first use, which guests' opens get instead of a memfd filled in each run. Null when the file
+    /// has no such copy; an errno when it cannot be made.
+    /// </summary>
+    public virtual Result<string>? CachedContent => null;
+
     /// <summary>For device nodes backed by a host device: the host path the guest's open is forwarded to.</summary>
     public virtual string? HostDevicePath => null;
 

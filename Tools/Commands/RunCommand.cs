@@ -64,7 +64,11 @@ public static class RunCommand
         string imagePath = o.Image ?? DefaultImage.EnsureBuilt();
         StartupProfile.Mark("image chosen");
         using Ext4Reader reader = Ext4Reader.Open(imagePath);
-        var image = new ImageSuperBlock(reader, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30));
+        // The image's file bytes are kept on disk between runs (~/.cache/userkernel/content), unless turned off.
+        var image = new ImageSuperBlock(reader, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30))
+        {
+            Cache = Environment.GetEnvironmentVariable("USERKERNEL_CONTENT_CACHE") == "off" ? null : ContentCache.For(imagePath, ContentCache.DefaultRoot),
+        };
         StartupProfile.Mark("image opened");
         var sinks = new List<ITraceSink>();
         var files = new List<IDisposable>();

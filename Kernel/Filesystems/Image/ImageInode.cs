@@ -38,6 +38,9 @@ public sealed class ImageInode : Inode
     private const ulong Ext4StatxAttributes = 0x4 | 0x10 | 0x20 | 0x40 | 0x800 | 0x100000;
 
     public override ulong StatxAttributes => disk.Flags & Ext4StatxAttributes;
+
+    public override Result<string>? CachedContent =>
+        IsRegular && image.Cache is { } cache ? cache.PathOf(Ino.ToString(System.Globalization.CultureInfo.InvariantCulture), this) : (Result<string>?)null;
     public override ulong StatxAttributesMask => Ext4StatxAttributes;
     public override ulong Rdev => UserKernel.Kernel.Vfs.SuperBlock.MakeDev(disk.RdevMajor, disk.RdevMinor);
 

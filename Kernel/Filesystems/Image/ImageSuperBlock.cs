@@ -22,6 +22,9 @@ public sealed class ImageSuperBlock : SuperBlock
 
     internal Ext4Reader Reader { get; }
 
+    /// <summary>Where this image's file bytes are kept between runs, when the run keeps them (null: each run makes memfds).</summary>
+    public ContentCache? Cache { get; init; }
+
     public override Inode Root => root;
     public override string TypeName => "ext4";
     public override long Magic => 0xEF53;

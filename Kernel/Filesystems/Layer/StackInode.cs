@@ -40,6 +40,7 @@ public sealed class StackInode : Inode
     public override ulong StatxAttributes => top.StatxAttributes;
     public override ulong StatxAttributesMask => top.StatxAttributesMask;
     public override string? HostDevicePath => top.HostDevicePath;
+    public override Result<string>? CachedContent => top.CachedContent;
 
     public override Result<byte[]> ReadLink() => top.ReadLink();
     public override Result<int> Read(long offset, Span<byte> buffer) => top.Read(offset, buffer);

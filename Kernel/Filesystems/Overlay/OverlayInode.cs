@@ -57,6 +57,9 @@ public sealed partial class OverlayInode : Inode
     public override ulong StatxAttributesMask => lower?.StatxAttributesMask ?? 0;
     public override string? ContentPath => content?.Path;
 
+    // Until the copy-up, the bytes are the lower file's, and so is its kept copy.
+    public override Result<string>? CachedContent => content == null ? lower?.CachedContent : null;
+
     public override long Size =>
         content != null ? content.Stat().Size : target != null ? target.Length : lower?.Size ?? (IsDirectory ? 4096 : 0);
 
