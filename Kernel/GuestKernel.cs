@@ -237,7 +237,7 @@ public sealed class GuestKernel : IDisposable
     {
         if (!Walk.Resolve(Credentials.Root, Mounts.Root, workingDirectory, true).TryGet(out Dentry? cwd, out Errno e)) return e;
         if (!cwd.Inode.IsDirectory) return Errno.ENOTDIR;
-        var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, cwd, Mounts.Root, credentials);
+        var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, cwd, Mounts.Root, credentials) { Umask = HostProcesses.UmaskOf(hostPid) ?? 0x12 };
         HostProcesses.GiveStartingOpenFilesLimit(hostPid);
         foreach (var (resource, soft, hard) in limits)
             Interop.Libc.SetLimit(hostPid, resource, new Interop.Libc.Rlimit { rlim_cur = soft, rlim_max = hard });
@@ -265,7 +265,7 @@ public sealed class GuestKernel : IDisposable
             ThreadGroup? guestParent = (request.Flags & CLONE_PARENT) != 0 ? parent.Group.Parent : parent.Group;
             group = new ThreadGroup(Pids.AllocatePid(), childHostTid, guestParent, parent.Group.Cwd, parent.Group.Root, parent.Group.Credentials)
             {
-                Executable = parent.Group.Executable, Comm = parent.Group.Comm, OomScoreAdj = new(parent.Group.OomScoreAdj.Value),
+                Executable = parent.Group.Executable, Comm = parent.Group.Comm, OomScoreAdj = new(parent.Group.OomScoreAdj.Value), Umask = parent.Group.Umask,
                 ArgumentArea = parent.Group.ArgumentArea, EnvironmentArea = parent.Group.EnvironmentArea,
             };
         }

@@ -156,7 +156,7 @@ public static partial class Sys
             {
                 if ((e = MayChangeDirectory(ctx, at.Parent.Inode)) != Errno.OK) return e;
                 Inode dir = at.Parent.Inode;
-                uint bits = FileMode.S_IFREG | (mode & 0xFFF & ~Umask(ctx));
+                uint bits = FileMode.S_IFREG | (mode & 0xFFF & ~CreationMask(ctx));
                 if (!dir.Create(at.Name, bits, Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out e)) return e;
                 ctx.Kernel.Fsnotify.Create(dir, at.Name, made);
                 return new Dentry(at.Name, at.Parent, made);
@@ -178,7 +178,7 @@ public static partial class Sys
         if ((flags & O_ACCMODE) == O_RDONLY) return Errno.EINVAL;
         Errno e = MayChangeDirectory(ctx, dir.Inode);
         if (e != Errno.OK) return e;
-        if (!dir.Inode.CreateUnnamed(mode & 0xFFF & ~Umask(ctx), Caller(ctx).Uid, NewGid(ctx, dir.Inode)).TryGet(out Inode? made, out e))
+        if (!dir.Inode.CreateUnnamed(mode & 0xFFF & ~CreationMask(ctx), Caller(ctx).Uid, NewGid(ctx, dir.Inode)).TryGet(out Inode? made, out e))
             return e == Errno.EPERM ? Errno.EOPNOTSUPP : e;
         return new Dentry("#" + made.Ino.ToString(System.Globalization.CultureInfo.InvariantCulture), dir, made);
     }

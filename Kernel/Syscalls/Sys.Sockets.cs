@@ -50,7 +50,7 @@ public static partial class Sys
             if ((e = socket.Bind(SockaddrUn(hostPath))) != Errno.OK) return e;
             // The socket inode's 0777, less the umask, as Linux gives a bound name.
             Inode dir = at.Parent.Inode;
-            if (!dir.Create(at.Name, FileMode.S_IFSOCK | (0x1FF & ~Umask(ctx)), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out e))
+            if (!dir.Create(at.Name, FileMode.S_IFSOCK | (0x1FF & ~CreationMask(ctx)), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out e))
                 return e == Errno.EEXIST ? Errno.EADDRINUSE : e;
             ctx.Kernel.UnixSockets.Add(made, hostPath, path);
             ctx.Kernel.Fsnotify.Create(dir, at.Name, made);

@@ -118,17 +118,14 @@ public static partial class Sys
         return at;
     }
 
-    /// <summary>The caller's umask, which the host keeps (umask(2) runs natively).</summary>
-    private static uint Umask(SyscallContext ctx)
+    /// <summary>The caller's file-creation mask, as umask(2) last set it.</summary>
+    private static uint CreationMask(SyscallContext ctx) => ctx.Task.Group.Umask;
+
+    /// <summary>umask(2): the kernel keeps the mask it applies to what it creates; the host sets its copy and answers the old one.</summary>
+    public static SyscallResult Umask(SyscallContext ctx)
     {
-        try
-        {
-            foreach (string line in System.IO.File.ReadLines($"/proc/{ctx.Task.HostTid}/status"))
-                if (line.StartsWith("Umask:", System.StringComparison.Ordinal))
-                    return System.Convert.ToUInt32(line[6..].Trim(), 8);
-        }
-        catch (System.IO.IOException) { }
-        return 0x12; // 022
+        ctx.Task.Group.Umask = (uint)ctx.Arg(0) & 0x1FF;
+        return SyscallResult.RunOnHost;
     }
 
     /// <summary>The group of a new inode: the directory's if it is set-group-ID, else the caller's.</summary>
@@ -146,7 +143,7 @@ public static partial class Sys
         if (!NewName(ctx, dirfd, pathArg, directory: true).TryGet(out LastName at, out Errno e)) return e;
         Inode dir = at.Parent.Inode;
         // A set-group-ID directory passes its group and the bit itself on to subdirectories.
-        uint bits = (mode & 0x3FF & ~Umask(ctx)) | (dir.Mode & 0x400);
+        uint bits = (mode & 0x3FF & ~CreationMask(ctx)) | (dir.Mode & 0x400);
         if (!dir.Mkdir(at.Name, bits, Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out e)) return e;
         ctx.Kernel.Fsnotify.Create(dir, at.Name, made);
         return 0;
@@ -176,12 +173,12 @@ public static partial class Sys
             if (!Caller(ctx).Capable(Capabilities.CAP_MKNOD)) return Errno.EPERM;
             uint dev = (uint)ctx.Arg(pathArg + 2);
             uint major = (dev & 0xfff00) >> 8, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
-            uint bits = type | (mode & 0xFFF & ~Umask(ctx));
+            uint bits = type | (mode & 0xFFF & ~CreationMask(ctx));
             if (!dir.MakeDevice(at.Name, bits, Vfs.SuperBlock.MakeDev(major, minor), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? node, out e)) return e;
             ctx.Kernel.Fsnotify.Create(dir, at.Name, node);
             return 0;
         }
-        if (!dir.Create(at.Name, type | (mode & 0xFFF & ~Umask(ctx)), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out e)) return e;
+        if (!dir.Create(at.Name, type | (mode & 0xFFF & ~CreationMask(ctx)), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out e)) return e;
         ctx.Kernel.Fsnotify.Create(dir, at.Name, made);
         return 0;
     }

@@ -166,7 +166,7 @@ public static class SyscallTable
             Row(Sysno.chown, SyscallClass.File, Disposition.Emulate, Sys.Chown, [ArgFormat.Path, ArgFormat.Int, ArgFormat.Int], "recorded in the overlay, never on the host (--read-only: as a read-only mount)"),
             Row(Sysno.fchown, SyscallClass.Other, Disposition.Emulate, Sys.Fchown, [ArgFormat.Fd], "recorded in the overlay; host descriptors forwarded (--read-only: as a read-only mount)") with { ForwardsHostDescriptors = true },
             Row(Sysno.lchown, SyscallClass.File, Disposition.Emulate, Sys.Lchown, [ArgFormat.Path, ArgFormat.Int, ArgFormat.Int], "recorded in the overlay, never on the host (--read-only: as a read-only mount)"),
-            Row(Sysno.umask, SyscallClass.Other, Disposition.Passthrough, null, [], "acts on the calling process or thread only"),
+            Row(Sysno.umask, SyscallClass.Other, Disposition.Forward, Sys.Umask, [ArgFormat.Mode], "the kernel keeps the mask it applies to the files it creates (inherited across fork); the host sets its own copy and answers the old mask"),
             Row(Sysno.gettimeofday, SyscallClass.Time, Disposition.Passthrough, null, [], "reads clocks or sleeps; setting a clock is not offered"),
             Row(Sysno.getrlimit, SyscallClass.Other, Disposition.Passthrough, null, [], "acts on the calling process or thread only"),
             Row(Sysno.getrusage, SyscallClass.Other, Disposition.Passthrough, null, [], "the caller's own usage or its children's"),

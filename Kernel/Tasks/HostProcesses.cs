@@ -11,6 +11,18 @@ public static class HostProcesses
     /// <summary>The host process group of a host process (field 5 of /proc/PID/stat); -1 if it is gone.</summary>
     public static int ProcessGroupOf(int hostPid) => StatField(hostPid, 5);
 
+    /// <summary>A host process's umask (the "Umask:" line of its status), read once when the kernel starts a process; null if unreadable.</summary>
+    public static uint? UmaskOf(int hostPid)
+    {
+        try
+        {
+            foreach (string line in System.IO.File.ReadLines($"/proc/{hostPid}/status"))
+                if (line.StartsWith("Umask:", System.StringComparison.Ordinal)) return System.Convert.ToUInt32(line[6..].Trim(), 8);
+        }
+        catch (System.IO.IOException) { }
+        return null;
+    }
+
     /// <summary>The host parent of a host process (field 4): where the host re-parented an orphan; -1 if it is gone.</summary>
     public static int ParentOf(int hostPid) => StatField(hostPid, 4);
 

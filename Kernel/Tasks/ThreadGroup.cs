@@ -32,6 +32,12 @@ public sealed class ThreadGroup
 
     public Credentials Credentials { get; set; }
 
+    /// <summary>
+    /// The file-creation mask (umask(2)), Linux's fs_struct's: the kernel applies it to every file it creates for the process.
+    /// umask runs on the host as well, so the host's copy (for the few objects the host makes, such as message queues) agrees.
+    /// </summary>
+    public uint Umask { get; set; } = 0x12; // 022
+
     public List<Task> Threads { get; } = new();
 
     /// <summary>Set when the last thread has gone; the entry stays until the parent reaps it.</summary>
