@@ -1,10 +1,5 @@
-using System;
-using System.Buffers.Binary;
 using UserKernel.Kernel.Abi;
-using UserKernel.Kernel.Guest;
-using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Vfs;
-using UserKernel.Kernel.Vfs.Notify;
 
 namespace UserKernel.Kernel.Syscalls;
 
