@@ -46,11 +46,11 @@ public static class UserKernelCli
     }
 
     /// <summary>
-    /// Parses <paramref name="args"/>. Words starting with '@' are the guest's (no response files), and run's
-    /// `--trace=FILE` is spelled as System.CommandLine can read it (<see cref="RunCommand.SpellTraceFile"/>).
+    /// Parses <paramref name="args"/>. Words starting with '@' are the guest's (no response files), and run's words
+    /// are spelled as System.CommandLine must see them (<see cref="RunCommand.Spelled"/>).
     /// </summary>
     public static ParseResult Parse(string[] args) =>
-        Root().Parse(args.Length > 0 && args[0] == "run" ? RunCommand.SpellTraceFile(args) : args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        Root().Parse(args.Length > 0 && args[0] == "run" ? RunCommand.Spelled(args) : args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 
     /// <summary>
     /// Parses and runs the command <paramref name="args"/> name; help goes to <paramref name="output"/>. A parse
@@ -102,7 +102,7 @@ public static class UserKernelCli
     /// </summary>
     private static string? UnknownOptionCaptured(ParseResult result)
     {
-        if (result.Action is System.CommandLine.Help.HelpAction) return null;
+        if (result.Action is HelpPage) return null;
         foreach (SymbolResult child in result.CommandResult.Children)
         {
             if (child is not ArgumentResult { Argument.CaptureRemainingTokens: true, Tokens: [Token first, ..] }) continue;

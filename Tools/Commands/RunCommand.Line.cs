@@ -90,7 +90,7 @@ public static partial class RunCommand
 
         static Line() => Trace.HelpName = "[=FILE]";
 
-        /// <summary>--trace=FILE as <see cref="SpellTraceFile"/> spells it for the parser.</summary>
+        /// <summary>--trace=FILE as <see cref="Spelled"/> spells it for the parser.</summary>
         public static readonly Option<string?> TraceFile = CliOptions.Hide(CliOptions.Single("--trace-file", "FILE", "--trace=FILE"));
 
         public static readonly Option<string?> TraceJson = CliOptions.Single("--trace-json", "FILE", """
@@ -240,12 +240,14 @@ public static partial class RunCommand
     }
 
     /// <summary>
-    /// System.CommandLine reads `--trace=FILE` as `--trace FILE`, and as --trace is a flag, FILE would start the guest's
-    /// command. So before parsing, that word of run's options becomes the hidden `--trace-file FILE`. The scan stops
-    /// where run's options do: at `--`, or at the first word that is neither an option nor an option's value.
+    /// run's words as System.CommandLine must see them to read them as run always has. Its tokenizer splits every word
+    /// made of a known option, '=' and a value (`--trace=FILE` becomes `--trace FILE`), even in the guest's command
+    /// when no `--` came before it; so `--` is put where the guest's command starts when it was left out. And as
+    /// --trace is a flag, FILE would start the guest's command: `--trace=FILE` becomes the hidden `--trace-file FILE`.
+    /// run's options end at `--`, or at the first word that is neither an option nor an option's value.
     /// </summary>
     /// <param name="args">The whole command line, starting with "run".</param>
-    internal static string[] SpellTraceFile(string[] args)
+    internal static string[] Spelled(string[] args)
     {
         var words = new List<string>(args.Length + 1) { args[0] };
         int i = 1;
@@ -263,6 +265,7 @@ public static partial class RunCommand
             // The next word is this option's value unless the value is attached (--image=IMG); it may start with '-'.
             if (a.IndexOfAny(['=', ':']) < 0 && TakesValue(a) && i + 1 < args.Length) words.Add(args[++i]);
         }
+        if (i < args.Length && args[i] != "--") words.Add("--");
         words.AddRange(args.AsSpan(i));
         return words.ToArray();
     }
