@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.IO;
+using UserKernel.Kernel.Trace;
 using UserKernel.Tools.Commands;
 using UserKernel.Tools.Commands.Image;
 using UserKernel.Tools.Commands.Runtime;
@@ -49,8 +50,14 @@ public static class UserKernelCli
     /// Parses <paramref name="args"/>. Words starting with '@' are the guest's (no response files), and run's words
     /// are spelled as System.CommandLine must see them (<see cref="RunCommand.Spelled"/>).
     /// </summary>
-    public static ParseResult Parse(string[] args) =>
-        Root().Parse(args.Length > 0 && args[0] == "run" ? RunCommand.Spelled(args) : args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+    public static ParseResult Parse(string[] args)
+    {
+        RootCommand root = Root();
+        StartupProfile.Mark("command line defined");
+        ParseResult result = root.Parse(args.Length > 0 && args[0] == "run" ? RunCommand.Spelled(args) : args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        StartupProfile.Mark("command line parsed");
+        return result;
+    }
 
     /// <summary>
     /// Parses and runs the command <paramref name="args"/> name; help goes to <paramref name="output"/>. A parse
