@@ -80,7 +80,7 @@ public static class UserKernelCli
         string path = CommandPath(result.CommandResult);
         string prefix = path.Length > 0 ? path + ": " : "";
         string help = path.Length > 0 ? $"userkernel {path} --help" : "userkernel --help";
-        // --help clears the errors of what else was given, as it did.
+        // --help and [suggest] clear the errors of what else was given.
         if (result.Action is not ParseErrorAction || result.Errors.Count == 0)
             return UnknownOptionCaptured(result) is string word ? $"{prefix}unknown option '{word}'; try '{help}'" : null;
         if (result.UnmatchedTokens.Count > 0)
@@ -109,7 +109,8 @@ public static class UserKernelCli
     /// </summary>
     private static string? UnknownOptionCaptured(ParseResult result)
     {
-        if (result.Action is HelpPage) return null;
+        // Only for the command's own action: --help and the [suggest] directive (completions) take any words.
+        if (result.Action is null || result.Action != result.CommandResult.Command.Action) return null;
         foreach (SymbolResult child in result.CommandResult.Children)
         {
             if (child is not ArgumentResult { Argument.CaptureRemainingTokens: true, Tokens: [Token first, ..] }) continue;

@@ -190,6 +190,21 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void Completions_come_from_the_same_definitions()
+    {
+        // Act
+        var output = new StringWriter();
+        int status = UserKernelCli.Invoke(["[suggest:9]", "run --tra"], output);
+        var partial = new StringWriter();
+        int partialStatus = UserKernelCli.Invoke(["[suggest]", "run", "--no-such"], partial);
+
+        // Assert
+        Assert.Equal(0, status);
+        Assert.Equal(["--trace", "--trace-filter", "--trace-json", "--trace-perfetto"], output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(0, partialStatus);
+    }
+
+    [Fact]
     public void The_runtime_keeps_its_own_help()
     {
         var output = new StringWriter();
