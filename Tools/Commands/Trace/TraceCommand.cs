@@ -25,7 +25,7 @@ public static class TraceCommand
         var input = new Argument<string>("FILE.jsonl") { Description = "a trace that run --trace-json wrote" };
         Option<string?> output = CliOptions.Single("--output", "REPORT.html", "where to write the page (default: FILE.jsonl's name with .html)", "-o");
         Option<int?> top = CliOptions.Single<int?>("--top", "N", "how many of the slowest calls to list (default 20)", value => ParseTop(value));
-        var report = new Command("report", "turns a --trace-json file into one self-contained HTML page: the process tree, each thread's syscalls over time, the slowest calls, counts by disposition and syscall\n\n" + ReportDescription)
+        var report = new Command("report", "one self-contained HTML page from a --trace-json file\n\n" + ReportDescription)
         {
             input, output, top,
         };
