@@ -57,10 +57,6 @@ internal static class CliOptions
         return option;
     }
 
-    /// <summary>An argument whose value <paramref name="parse"/> makes, as <see cref="Single{T}"/> does for options.</summary>
-    public static Argument<T> Argument<T>(string name, string description, Func<string, T> parse) =>
-        new(name) { Description = description, CustomParser = result => Parsed(result, result.Tokens[0].Value, parse) };
-
     private static T Parsed<T>(ArgumentResult result, string value, Func<string, T> parse)
     {
         try { return parse(value); }
