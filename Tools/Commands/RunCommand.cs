@@ -23,43 +23,15 @@ using UserKernel.SyscallBridge.Tracing;
 namespace UserKernel.Tools.Commands;
 
 /// <summary>`userkernel run`: boot the image, run one command as guest pid 1, exit with its status.</summary>
-public static class RunCommand
+public static partial class RunCommand
 {
     /// <summary>The guest's PATH, which is also where a bare command name is looked up.</summary>
     public const string GuestPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-    private sealed record Options(string? Image, List<string> Env, string? Workdir, string Hostname, List<string> Command)
+    /// <summary>Runs the guest as <paramref name="o"/> says; its exit status, or 128+N when userkernel got signal N.</summary>
+    internal static int Execute(Options o)
     {
-        public string? TraceFile { get; init; }
-        public bool TraceToStderr { get; init; }
-        public string? TraceJson { get; init; }
-        public string? TracePerfetto { get; init; }
-        public string? TraceFilter { get; init; }
-        public bool Summary { get; init; }
-        public HashSet<string> BreakOn { get; init; } = new();
-        public bool WaitForDebugger { get; init; }
-        public bool ReadOnly { get; init; }
-        public string? User { get; init; }
-        public List<Bind> Binds { get; init; } = new();
-        public NetworkMode Network { get; init; } = NetworkMode.Host;
-        public string? Persist { get; init; }
-        public List<string> Layers { get; init; } = new();
-        public int PidsLimit { get; init; } = KernelOptions.DefaultPidsLimit;
-        public long? DiskSize { get; init; }
-        public List<string> Extensions { get; init; } = new();
-        public List<FilesystemMount> FilesystemMounts { get; init; } = new();
-    }
-
-    /// <summary>--mount TYPE:GUEST[:OPTIONS]: a new filesystem of a registered type on a guest directory.</summary>
-    private sealed record FilesystemMount(string Type, string Guest, string Source, string Options);
-
-    /// <summary>--bind HOST:GUEST[:ro]: a host directory mounted on a guest directory.</summary>
-    private sealed record Bind(string Host, string Guest, bool ReadOnly);
-
-    public static int Execute(string[] args)
-    {
-        Options o = Parse(args);
-        StartupProfile.Mark("options parsed");
+        Check(o);
         List<LoadedExtension> extensions = LoadExtensions(o.Extensions);
         string imagePath = o.Image ?? DefaultImage.EnsureBuilt();
         StartupProfile.Mark("image chosen");
@@ -305,162 +277,6 @@ public static class RunCommand
                 throw new UsageException($"run: --mount: no filesystem type '{m.Type}' (there are: {string.Join(", ", kernel.Registry.FilesystemNames)}; an extension adds more)");
             if (e != Kernel.Abi.Errno.OK)
                 throw new UsageException($"run: --mount {m.Type}:{m.Guest}: {Kernel.Abi.ErrnoNames.Name(e)} ({Kernel.Abi.ErrnoNames.Message(e)})");
-        }
-    }
-
-    /// <summary>Splits TYPE:GUEST[:OPTIONS]; a source=PATH option is the mount's source (a host path, made absolute).</summary>
-    private static FilesystemMount ParseMount(string spec)
-    {
-        string[] parts = spec.Split(':', 3);
-        if (parts.Length < 2 || parts[0].Length == 0 || parts[1].Length == 0)
-            throw new UsageException($"run: --mount wants TYPE:GUESTPATH[:OPTIONS], not '{spec}'");
-        if (!parts[1].StartsWith('/')) throw new UsageException($"run: --mount: the guest directory must be an absolute path, not '{parts[1]}'");
-        string source = "none";
-        var options = new List<string>();
-        foreach (string option in (parts.Length > 2 ? parts[2] : "").Split(',', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (option.StartsWith("source=", StringComparison.Ordinal)) source = Path.GetFullPath(option["source=".Length..]);
-            else options.Add(option);
-        }
-        return new FilesystemMount(parts[0], parts[1], source, string.Join(',', options));
-    }
-
-    /// <summary>Splits HOST:GUEST[:ro|:rw]; the guest directory must be an absolute path.</summary>
-    private static Bind ParseBind(string spec)
-    {
-        bool readOnly = false;
-        if (spec.EndsWith(":ro", StringComparison.Ordinal)) { readOnly = true; spec = spec[..^3]; }
-        else if (spec.EndsWith(":rw", StringComparison.Ordinal)) spec = spec[..^3];
-        int colon = spec.IndexOf(':');
-        if (colon <= 0 || colon == spec.Length - 1) throw new UsageException($"run: --bind wants HOST:GUEST[:ro], not '{spec}'");
-        string host = spec[..colon], guest = spec[(colon + 1)..];
-        if (!guest.StartsWith('/')) throw new UsageException($"run: --bind: the guest directory must be an absolute path, not '{guest}'");
-        return new Bind(Path.GetFullPath(host), guest, readOnly);
-    }
-
-    private static NetworkMode ParseNetwork(string value) => value switch
-    {
-        "host" => NetworkMode.Host,
-        "none" => NetworkMode.None,
-        _ => throw new UsageException($"run: --net wants host or none, not '{value}'"),
-    };
-
-    private static Options Parse(string[] args)
-    {
-        string? image = null, user = null, trace = null, traceJson = null, tracePerfetto = null, traceFilter = null, persist = null;
-        bool traceStderr = false, summary = false, waitForDebugger = false, readOnly = false;
-        var breakOn = new HashSet<string>(StringComparer.Ordinal);
-        string? workdir = null;
-        string hostname = "userkernel";
-        var env = new List<string>();
-        var binds = new List<Bind>();
-        var layers = new List<string>();
-        var extensions = new List<string>();
-        var mounts = new List<FilesystemMount>();
-        NetworkMode network = NetworkMode.Host;
-        int pidsLimit = KernelOptions.DefaultPidsLimit;
-        long? diskSize = null;
-        int i = 0;
-        string Value(string name)
-        {
-            if (i + 1 >= args.Length) throw new UsageException($"run: {name} needs a value");
-            return args[++i];
-        }
-        for (; i < args.Length; i++)
-        {
-            string a = args[i];
-            if (a == "--") { i++; break; }
-            if (!a.StartsWith('-')) break;
-            switch (a)
-            {
-                case "--image": image = Value(a); break;
-                case "--env": env.Add(Value(a)); break;
-                case "--workdir": workdir = Value(a); break;
-                case "--hostname": hostname = Value(a); break;
-                case "--user": user = Value(a); break;
-                case "--trace": traceStderr = true; break;
-                case "--summary": summary = true; break;
-                case "--wait-for-debugger": waitForDebugger = true; break;
-                case "--read-only": readOnly = true; break;
-                case "--bind": binds.Add(ParseBind(Value(a))); break;
-                case "--net": network = ParseNetwork(Value(a)); break;
-                case "--persist": persist = Value(a); break;
-                case "--layer": layers.Add(Value(a)); break;
-                case "--extension": extensions.Add(Value(a)); break;
-                case "--mount": mounts.Add(ParseMount(Value(a))); break;
-                case "--pids-limit": pidsLimit = ParsePidsLimit(Value(a)); break;
-                case "--disk-size": diskSize = ParseDiskSize(Value(a)); break;
-                case "--help" or "-h": Console.Out.WriteLine(Program.Usage); Environment.Exit(0); break;
-                default:
-                    if (a.StartsWith("--trace=", StringComparison.Ordinal)) { trace = a["--trace=".Length..]; break; }
-                    if (a.StartsWith("--image=", StringComparison.Ordinal)) { image = a["--image=".Length..]; break; }
-                    if (a.StartsWith("--user=", StringComparison.Ordinal)) { user = a["--user=".Length..]; break; }
-                    if (a.StartsWith("--bind=", StringComparison.Ordinal)) { binds.Add(ParseBind(a["--bind=".Length..])); break; }
-                    if (a.StartsWith("--net=", StringComparison.Ordinal)) { network = ParseNetwork(a["--net=".Length..]); break; }
-                    if (a.StartsWith("--persist=", StringComparison.Ordinal)) { persist = a["--persist=".Length..]; break; }
-                    if (a.StartsWith("--layer=", StringComparison.Ordinal)) { layers.Add(a["--layer=".Length..]); break; }
-                    if (a.StartsWith("--extension=", StringComparison.Ordinal)) { extensions.Add(a["--extension=".Length..]); break; }
-                    if (a.StartsWith("--mount=", StringComparison.Ordinal)) { mounts.Add(ParseMount(a["--mount=".Length..])); break; }
-                    if (a.StartsWith("--pids-limit=", StringComparison.Ordinal)) { pidsLimit = ParsePidsLimit(a["--pids-limit=".Length..]); break; }
-                    if (a.StartsWith("--disk-size=", StringComparison.Ordinal)) { diskSize = ParseDiskSize(a["--disk-size=".Length..]); break; }
-                    if (a.StartsWith("--trace-json=", StringComparison.Ordinal)) { traceJson = a["--trace-json=".Length..]; break; }
-                    if (a.StartsWith("--trace-perfetto=", StringComparison.Ordinal)) { tracePerfetto = a["--trace-perfetto=".Length..]; break; }
-                    if (a.StartsWith("--trace-filter=", StringComparison.Ordinal)) { traceFilter = a["--trace-filter=".Length..]; break; }
-                    if (a.StartsWith("--break-on=", StringComparison.Ordinal))
-                    {
-                        // Checked once the extensions are in the table (CheckBreakOn): they may add names.
-                        foreach (string name in a["--break-on=".Length..].Split(',', StringSplitOptions.RemoveEmptyEntries)) breakOn.Add(name);
-                        break;
-                    }
-                    throw new UsageException($"run: unknown option '{a}'; try 'userkernel --help'");
-            }
-        }
-        var command = new List<string>(args.AsSpan(i).ToArray());
-        foreach (string kv in env)
-            if (kv.IndexOf('=') <= 0) throw new UsageException($"run: --env wants KEY=VALUE, not '{kv}'");
-        if (workdir != null && !workdir.StartsWith('/')) throw new UsageException($"run: --workdir must be an absolute guest path, not '{workdir}'");
-        if (hostname.Length is 0 or > 64) throw new UsageException("run: --hostname must be 1 to 64 characters");
-        if (image != null && !File.Exists(image)) throw new UsageException($"image not found: {image}");
-        CheckLayerFiles(persist, layers, readOnly);
-        if (traceFilter != null && !traceStderr && trace == null && traceJson == null && tracePerfetto == null && !summary) traceStderr = true;
-        return new Options(image, env, workdir, hostname, command)
-        {
-            TraceFile = trace, TraceToStderr = traceStderr, TraceJson = traceJson, TracePerfetto = tracePerfetto, TraceFilter = traceFilter,
-            Summary = summary, BreakOn = breakOn, WaitForDebugger = waitForDebugger, ReadOnly = readOnly, User = user, Binds = binds, Network = network,
-            Persist = persist, Layers = layers, PidsLimit = pidsLimit, DiskSize = diskSize, Extensions = extensions, FilesystemMounts = mounts,
-        };
-    }
-
-    /// <summary>--disk-size: as image sizes are written (512M, 2G), at least 1 MiB.</summary>
-    private static long ParseDiskSize(string value)
-    {
-        long size;
-        try { size = Image.ImageArgs.ParseSize("run", value); }
-        catch (UsageException) { throw new UsageException($"run: --disk-size '{value}' is not a size (like 512M or 2G)"); }
-        return size >= 1 << 20 ? size : throw new UsageException($"run: --disk-size must be at least 1M, not '{value}'");
-    }
-
-    private static int ParsePidsLimit(string value) =>
-        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n >= 1
-            ? n : throw new UsageException($"run: --pids-limit wants a number of tasks, at least 1, not '{value}'");
-
-    /// <summary>
-    /// --persist needs the writable overlay and a directory to write in, checked before the guest runs so no
-    /// work is lost at the end; every --layer must be a file.
-    /// </summary>
-    private static void CheckLayerFiles(string? persist, List<string> layers, bool readOnly)
-    {
-        if (persist != null)
-        {
-            if (readOnly) throw new UsageException("run: --persist saves the changes of the writable root; it cannot be used with --read-only");
-            string full = Path.GetFullPath(persist);
-            if (Directory.Exists(full)) throw new UsageException($"run: --persist: {persist} is a directory");
-            if (!Directory.Exists(Path.GetDirectoryName(full))) throw new UsageException($"run: --persist: the directory of {persist} does not exist");
-        }
-        foreach (string layer in layers)
-        {
-            if (Directory.Exists(layer)) throw new UsageException($"run: --layer: {layer} is a directory, not a layer tar");
-            if (!File.Exists(layer)) throw new UsageException($"run: --layer: no such file: {layer}");
         }
     }
 

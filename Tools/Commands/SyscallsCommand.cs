@@ -1,11 +1,13 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using UserKernel.Kernel.Syscalls;
+using UserKernel.Tools.CommandLine;
 
 namespace UserKernel.Tools.Commands;
 
@@ -27,26 +29,34 @@ public static class SyscallsCommand
         public int Syscalls => Emulated + Forwarded + Passthrough + Unimplemented;
     }
 
-    public static int Execute(string[] args)
+    private const string Description = """
+        print the syscall table, the extensions' rows included
+
+        Prints the syscall table: for each syscall its number, name, disposition (emulated, forwarded,
+        passthrough or unimplemented), class (file, process, memory, signal, network, ipc, time,
+        identity or other), handler and note; then how many syscalls have each disposition and how
+        many numbers have no syscall (they answer ENOSYS).
+        """;
+
+    /// <summary>`userkernel syscalls [--format=FMT] [--extension DLL]...`.</summary>
+    public static Command Definition()
     {
-        string format = "text";
-        var extensions = new List<string>();
-        for (int i = 0; i < args.Length; i++)
-        {
-            string a = args[i];
-            if (a is "--help" or "-h")
-            {
-                Console.Out.WriteLine(Program.Usage);
-                return 0;
-            }
-            if (a.StartsWith("--format=", StringComparison.Ordinal)) format = a["--format=".Length..];
-            else if (a == "--format" && i + 1 < args.Length) format = args[++i];
-            else if (a == "--format") throw new UsageException("syscalls: --format needs a value (text, json or markdown)");
-            else if (a.StartsWith("--extension=", StringComparison.Ordinal)) extensions.Add(a["--extension=".Length..]);
-            else if (a == "--extension" && i + 1 < args.Length) extensions.Add(args[++i]);
-            else if (a == "--extension") throw new UsageException("syscalls: --extension needs an assembly");
-            else throw new UsageException($"syscalls: unknown option '{a}'; try 'userkernel --help'");
-        }
+        Option<string?> format = CliOptions.Single<string?>("--format", string.Join('|', Formats), """
+            text: aligned columns (the default); json: one document with "rows" and "totals";
+            markdown: the table docs/syscalls.md is generated from
+            """, CheckFormat);
+        Option<List<string>> extensions = CliOptions.Repeatable("--extension", "DLL",
+            "include the rows an extension adds or replaces (shown as emulated by it)");
+        var command = new Command("syscalls", Description) { format, extensions };
+        command.SetAction(result => Execute(result.GetValue(format) ?? "text", result.GetValue(extensions) ?? []));
+        return command;
+    }
+
+    private static string CheckFormat(string format) =>
+        Formats.Contains(format) ? format : throw new UsageException($"syscalls: unknown format '{format}' (text, json or markdown)");
+
+    private static int Execute(string format, List<string> extensions)
+    {
         try
         {
             var loaded = new List<Kernel.Extensions.LoadedExtension>();

@@ -83,7 +83,7 @@ public sealed class TraceReportCommandTests
 
         // Assert
         Assert.Equal(0, help.ExitCode);
-        Assert.Contains("userkernel trace report FILE.jsonl", help.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("report FILE.jsonl", help.StandardOutput, StringComparison.Ordinal);
         Assert.Equal(125, unknown.ExitCode);
         Assert.Equal("userkernel: trace: unknown verb 'summarize'; try 'userkernel trace --help'\n", unknown.StandardError);
     }

@@ -1,7 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.IO;
-using System.Linq;
 using UserKernel.RootFs.Ext4;
 using UserKernel.RootFs.Images;
 
@@ -10,29 +10,28 @@ namespace UserKernel.Tools.Commands.Image;
 /// <summary>`userkernel image cat IMG PATH...`: a file's bytes from an image, without booting it.</summary>
 public static class ImageCatCommand
 {
-    public const string Usage = """
-        usage: userkernel image cat IMG PATH...
-
+    private const string Description = """
         Writes the bytes of each PATH in the image IMG to standard output, in order. Symlinks are followed
         inside the image. Every PATH is checked first: a directory or a missing path is an error and nothing
         is written.
         """;
 
-    public static int Execute(string[] args)
+    /// <summary>`image cat IMG PATH...`.</summary>
+    public static Command Definition()
     {
-        if (args.Any(a => a is "--help" or "-h"))
-        {
-            Console.Out.WriteLine(Usage);
-            return 0;
-        }
-        if (args.Length < 2)
-        {
-            throw new UsageException("image cat: expected IMG PATH...; try 'userkernel image cat --help'");
-        }
-        using var reader = Ext4Reader.Open(args[0]);
+        var image = new Argument<string>("IMG") { Description = "the image" };
+        var paths = new Argument<string[]>("PATH") { Arity = ArgumentArity.OneOrMore, Description = "files in the image" };
+        var command = new Command("cat", "write files of an image to standard output\n\n" + Description) { image, paths };
+        command.SetAction(r => Execute(r.GetRequiredValue(image), r.GetRequiredValue(paths)));
+        return command;
+    }
+
+    private static int Execute(string image, string[] args)
+    {
+        using var reader = Ext4Reader.Open(image);
         var paths = new ImagePaths(reader);
         var files = new List<uint>();
-        foreach (string path in args.Skip(1))
+        foreach (string path in args)
         {
             if (!paths.TryResolve(path, followLast: true, out var found, out string error))
             {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.IO;
 using UserKernel.RootFs.Ext4;
 using UserKernel.RootFs.Image;
@@ -12,33 +13,30 @@ namespace UserKernel.Tools.Commands.Image;
 /// <summary>`userkernel image commit BASE LAYER... -o NEW`: an image with layers flattened into it.</summary>
 public static class ImageCommitCommand
 {
-    public const string Usage = """
-        usage: userkernel image commit BASE.img LAYER.tar... -o NEW.img [--size SIZE]
-
+    private const string Description = """
         Writes NEW.img: the ext4 image BASE.img with the OCI layer tars (plain, gzip, xz or zstd, such
         as `run --persist` writes) applied in order, whiteouts and opaque directories included.
         Modes, owners, times, extended attributes (and so the stored image config) and hard links
         of BASE.img are kept. BASE.img itself is never changed.
-          -o, --output NEW   the image to write (replaced only once it is complete)
-          --size SIZE        the image's size (4096, 512K, 64M, 2G); default: the contents with room to spare
         """;
 
-    public static int Execute(string[] args)
+    /// <summary>`image commit BASE.img LAYER.tar... -o NEW.img [--size SIZE]`.</summary>
+    public static Command Definition()
     {
-        var inputs = new List<string>();
-        var line = new ImageArgs("image commit", args);
-        while (line.Next(out string a))
+        var baseImage = new Argument<string>("BASE.img") { Description = "the image the layers are applied to" };
+        var layers = new Argument<string[]>("LAYER.tar") { Arity = ArgumentArity.OneOrMore, Description = "the layers, applied in order" };
+        Option<string> output = ImageLine.Output("image commit", "NEW.img", "the image to write (replaced only once it is complete)");
+        Option<long?> size = ImageLine.Size("image commit", "the image's size (4096, 512K, 64M, 2G); default: the contents with room to spare");
+        var command = new Command("commit", "BASE.img with OCI layer tars (whiteouts included) applied in order\n\n" + Description)
         {
-            if (a.StartsWith('-')) throw line.Unknown(a);
-            inputs.Add(a);
-        }
-        if (line.HelpAsked)
-        {
-            Console.Out.WriteLine(Usage);
-            return 0;
-        }
-        if (inputs.Count < 2 || line.Output is not { } output)
-            throw new UsageException("image commit: BASE.img, at least one LAYER.tar and -o NEW.img are needed; try 'userkernel image commit --help'");
+            baseImage, layers, output, size,
+        };
+        command.SetAction(r => Execute([r.GetRequiredValue(baseImage), .. r.GetRequiredValue(layers)], r.GetRequiredValue(output), r.GetValue(size)));
+        return command;
+    }
+
+    private static int Execute(List<string> inputs, string output, long? size)
+    {
         foreach (string input in inputs)
             if (!File.Exists(input)) throw new UsageException($"image commit: {input}: no such file");
 
@@ -60,7 +58,7 @@ public static class ImageCommitCommand
                 throw new ImageFormatException($"image commit: {layer}: {ex.Message}", ex);
             }
         }
-        ImageWriter.Write(tree, output, line.WriterOptions(progress));
+        ImageWriter.Write(tree, output, ImageLine.WriterOptions(output, size, progress));
         return 0;
     }
 }

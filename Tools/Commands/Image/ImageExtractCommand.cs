@@ -1,6 +1,6 @@
 using System;
+using System.CommandLine;
 using System.IO;
-using System.Linq;
 using UserKernel.RootFs.Ext4;
 using UserKernel.RootFs.Images;
 
@@ -9,9 +9,7 @@ namespace UserKernel.Tools.Commands.Image;
 /// <summary>`userkernel image extract IMG PATH DIR`: copy a file or a tree out of an image onto the host.</summary>
 public static class ImageExtractCommand
 {
-    public const string Usage = """
-        usage: userkernel image extract IMG PATH DIR
-
+    private const string Description = """
         Copies PATH of the image IMG (a file, or a directory with everything in it) into the host directory
         DIR, created if missing: PATH arrives as DIR/NAME, NAME being PATH's last name; PATH / copies the
         image's root entries straight into DIR. Symlinks on the way to PATH are followed inside the image.
@@ -20,22 +18,27 @@ public static class ImageExtractCommand
         Nothing is written outside DIR: symlinks from the image, or already in DIR, are never written through.
         """;
 
-    public static int Execute(string[] args)
+    /// <summary>`image extract IMG PATH DIR`.</summary>
+    public static Command Definition()
     {
-        if (args.Any(a => a is "--help" or "-h"))
+        var image = new Argument<string>("IMG") { Description = "the image" };
+        var path = new Argument<string>("PATH") { Description = "a file or a directory in the image" };
+        var dir = new Argument<string>("DIR") { Description = "the host directory to copy into" };
+        var command = new Command("extract", "copy a file or a directory tree out of an image into the host directory DIR\n\n" + Description)
         {
-            Console.Out.WriteLine(Usage);
-            return 0;
-        }
-        if (args.Length != 3)
-        {
-            throw new UsageException("image extract: expected IMG PATH DIR; try 'userkernel image extract --help'");
-        }
-        using var reader = Ext4Reader.Open(args[0]);
+            image, path, dir,
+        };
+        command.SetAction(r => Execute(r.GetRequiredValue(image), r.GetRequiredValue(path), r.GetRequiredValue(dir)));
+        return command;
+    }
+
+    private static int Execute(string image, string path, string dir)
+    {
+        using var reader = Ext4Reader.Open(image);
         var extractor = new ImageExtractor(reader, warning => Console.Error.WriteLine("userkernel: image extract: " + warning));
         try
         {
-            extractor.Extract(args[1], args[2]);
+            extractor.Extract(path, dir);
         }
         catch (IOException ex)
         {

@@ -1,8 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.IO;
 using UserKernel.RootFs.Sources.HostPrograms;
 using UserKernel.RootFs.Writer;
+using UserKernel.Tools.CommandLine;
 using UserKernel.Tools.HostPrograms;
 
 namespace UserKernel.Tools.Commands.Image;
@@ -10,9 +12,7 @@ namespace UserKernel.Tools.Commands.Image;
 /// <summary>`userkernel image from-host PROGRAM... -o IMG`: an image of host programs and what they need to run.</summary>
 public static class ImageFromHostCommand
 {
-    public const string Usage = """
-        usage: userkernel image from-host PROGRAM... -o IMG [--size SIZE] [--add HOSTPATH[:GUESTPATH]]...
-
+    private const string Description = """
         Makes the image IMG from programs of this host: each PROGRAM (a path, or a name looked up in PATH)
         with its dynamic loader and every shared library it needs, found as the loader finds them (DT_RPATH,
         DT_RUNPATH and $ORIGIN, /etc/ld.so.cache, the default directories); a #! script brings its
@@ -21,49 +21,35 @@ public static class ImageFromHostCommand
         copied whole, with the libraries of its extension modules. The image also gets a minimal /etc
         (root and nobody, localhost, files-only name service, an os-release naming this command, the host's
         loader cache), /tmp (1777), /root, and empty /dev, /proc and /sys. Files are owned by root.
-          -o IMG            the image to write (replaced if it exists; written to a temporary name, then renamed)
-          --size SIZE       the image's size in bytes, or with a K, M, G or T suffix; default: fits the contents
-          --add HOSTPATH[:GUESTPATH]  also copy this host file or directory whole, at GUESTPATH (default: the
-                            same path); programs and libraries in it get their libraries too (repeatable)
         """;
 
-    public static int Execute(string[] args)
+    /// <summary>`image from-host PROGRAM... -o IMG [--size SIZE] [--add HOSTPATH[:GUESTPATH]]...`.</summary>
+    public static Command Definition()
     {
-        var programs = new List<string>();
-        var adds = new List<(string Host, string? Guest)>();
-        var line = new ImageArgs("image from-host", args);
-        while (line.Next(out string arg))
+        var programs = new Argument<string[]>("PROGRAM") { Arity = ArgumentArity.OneOrMore, Description = "a path, or a name looked up in PATH" };
+        Option<string> output = ImageLine.Output("image from-host", "IMG", "the image to write (replaced if it exists; written to a temporary name, then renamed)");
+        Option<long?> size = ImageLine.Size("image from-host", "the image's size in bytes, or with a K, M, G or T suffix; default: fits the contents");
+        Option<List<(string Host, string? Guest)>> adds = CliOptions.Repeatable("--add", "HOSTPATH[:GUESTPATH]", """
+            also copy this host file or directory whole, at GUESTPATH (default: the
+            same path); programs and libraries in it get their libraries too (repeatable)
+            """, ParseAdd);
+        var command = new Command("from-host", "an image of host programs with their loader, shared libraries and a minimal /etc\n\n" + Description)
         {
-            switch (arg)
-            {
-                case "--add":
-                    adds.Add(ParseAdd(line.Value()));
-                    break;
-                default:
-                    if (arg.StartsWith('-'))
-                    {
-                        throw line.Unknown(arg);
-                    }
-                    programs.Add(arg);
-                    break;
-            }
-        }
-        if (line.HelpAsked)
-        {
-            Console.Out.WriteLine(Usage);
-            return 0;
-        }
-        if (programs.Count == 0 || line.Output is not { } output)
-        {
-            throw new UsageException("image from-host: needs PROGRAM... and -o IMG; try 'userkernel image from-host --help'");
-        }
+            programs, output, size, adds,
+        };
+        command.SetAction(r => Execute(r.GetRequiredValue(programs), r.GetRequiredValue(output), r.GetValue(size), r.GetValue(adds) ?? []));
+        return command;
+    }
+
+    private static int Execute(string[] programs, string output, long? size, List<(string Host, string? Guest)> adds)
+    {
         var source = Collect(programs, adds, $"userkernel image from-host {string.Join(' ', programs)}");
         foreach (string warning in source.Warnings)
         {
             Console.Error.WriteLine("userkernel: image from-host: left out: " + warning);
         }
         using var progress = new TerminalProgress();
-        ImageWriter.Write(source.Tree, output, line.WriterOptions(progress));
+        ImageWriter.Write(source.Tree, output, ImageLine.WriterOptions(output, size, progress));
         return 0;
     }
 
@@ -102,7 +88,7 @@ public static class ImageFromHostCommand
         return source;
     }
 
-    private static (string, string?) ParseAdd(string spec)
+    private static (string Host, string? Guest) ParseAdd(string spec)
     {
         int colon = spec.IndexOf(':');
         string host = colon < 0 ? spec : spec[..colon];

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -11,27 +12,25 @@ namespace UserKernel.Tools.Commands.Image;
 /// <summary>`userkernel image info IMG`: what an image is, read from its superblock and root, without booting it.</summary>
 public static class ImageInfoCommand
 {
-    public const string Usage = """
-        usage: userkernel image info IMG
-
+    private const string Description = """
         Prints the image's format (ext2, ext3 or ext4), size, block size, block and inode counts with
         what is free, its features (as mke2fs and dumpe2fs name them), label, UUID, creation time and
         the image config stored with it (Env, WorkingDir, User, Entrypoint, Cmd), if any.
         """;
 
-    public static int Execute(string[] args)
+    /// <summary>`image info IMG`.</summary>
+    public static Command Definition()
     {
-        if (args.Any(a => a is "--help" or "-h"))
-        {
-            Console.Out.WriteLine(Usage);
-            return 0;
-        }
-        if (args.Length != 1 || args[0].StartsWith('-'))
-        {
-            throw new UsageException("image info: expected one image; try 'userkernel image info --help'");
-        }
-        using var reader = Ext4Reader.Open(args[0]);
-        foreach (var (name, value) in Describe(reader, args[0]).ToList())
+        var image = new Argument<string>("IMG") { Description = "the image" };
+        var command = new Command("info", "format, size, features, free space, label, UUID and stored config of an image\n\n" + Description) { image };
+        command.SetAction(r => Execute(r.GetRequiredValue(image)));
+        return command;
+    }
+
+    private static int Execute(string image)
+    {
+        using var reader = Ext4Reader.Open(image);
+        foreach (var (name, value) in Describe(reader, image).ToList())
         {
             Console.Out.WriteLine(name.Length == 0 ? new string(' ', 14) + value : $"{name + ":",-14}{value}");
         }

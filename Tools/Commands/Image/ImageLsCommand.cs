@@ -1,57 +1,43 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
 using System.Globalization;
 using System.Linq;
 using System.Text;
 using UserKernel.RootFs.Ext4;
 using UserKernel.RootFs.Images;
+using UserKernel.Tools.CommandLine;
 
 namespace UserKernel.Tools.Commands.Image;
 
 /// <summary>`userkernel image ls IMG [PATH] [-l]`: list a directory of an image without booting it.</summary>
 public static class ImageLsCommand
 {
-    public const string Usage = """
-        usage: userkernel image ls IMG [PATH] [-l]
-
+    private const string Description = """
         Lists the directory PATH (default /) of the image IMG: one name per line, hidden names included,
         in byte order. PATH may be a file, which lists just that file. Symlinks on the way are followed
         inside the image (an absolute target starts at the image's root, never the host's).
-          -l    long listing, like ls -la: mode, links, uid, gid, size (major, minor for a device),
-                modification time (UTC), name, and "-> target" for a symlink. "." and ".." are listed,
-                and a PATH that is itself a symlink is shown as the link (add a trailing / to list
-                the directory it points to).
         """;
 
-    public static int Execute(string[] args)
+    /// <summary>`image ls IMG [PATH] [-l]`.</summary>
+    public static Command Definition()
     {
-        bool longFormat = false;
-        var operands = new List<string>();
-        foreach (string a in args)
-        {
-            switch (a)
-            {
-                case "--help" or "-h":
-                    Console.Out.WriteLine(Usage);
-                    return 0;
-                case "-l":
-                    longFormat = true;
-                    break;
-                default:
-                    if (a.StartsWith('-') && a.Length > 1)
-                    {
-                        throw new UsageException($"image ls: unknown option '{a}'; try 'userkernel image ls --help'");
-                    }
-                    operands.Add(a);
-                    break;
-            }
-        }
-        if (operands.Count is 0 or > 2)
-        {
-            throw new UsageException("image ls: expected IMG [PATH]; try 'userkernel image ls --help'");
-        }
-        string path = operands.Count == 2 ? operands[1] : "/";
-        using var reader = Ext4Reader.Open(operands[0]);
+        var image = new Argument<string>("IMG") { Description = "the image" };
+        var path = new Argument<string>("PATH") { Arity = ArgumentArity.ZeroOrOne, Description = "a directory or a file in the image (default /)" };
+        Option<bool> longFormat = CliOptions.Flag("-l", """
+            long listing, like ls -la: mode, links, uid, gid, size (major, minor for a device),
+            modification time (UTC), name, and "-> target" for a symlink. "." and ".." are listed,
+            and a PATH that is itself a symlink is shown as the link (add a trailing / to list
+            the directory it points to)
+            """);
+        var command = new Command("ls", "list a directory of an image (-l: like ls -la)\n\n" + Description) { image, path, longFormat };
+        command.SetAction(r => Execute(r.GetRequiredValue(image), r.GetValue(path) ?? "/", r.GetValue(longFormat)));
+        return command;
+    }
+
+    private static int Execute(string image, string path, bool longFormat)
+    {
+        using var reader = Ext4Reader.Open(image);
         foreach (string line in List(reader, path, longFormat))
         {
             Console.Out.WriteLine(line);

@@ -50,6 +50,24 @@ public static class RuntimeCommand
           --systemd-cgroup      accepted and ignored: the kernel does not use host cgroups
         """;
 
+    /// <summary>
+    /// `runtime` as the command tree lists it. Its words are never parsed by System.CommandLine: the runtime keeps
+    /// runc's conventions (global options before the command, options ignored for compatibility, exit status 1 on
+    /// errors, errors to --log) with <see cref="CommandArgs"/>, and `runtime --help` prints <see cref="Usage"/>.
+    /// </summary>
+    public static System.CommandLine.Command Definition()
+    {
+        var words = new System.CommandLine.Argument<string[]>("ARG")
+        {
+            Arity = System.CommandLine.ArgumentArity.ZeroOrMore,
+            CaptureRemainingTokens = true,
+            Description = "the runtime's command line, as runc's ('userkernel runtime --help')",
+        };
+        var command = new System.CommandLine.Command("runtime", "an OCI runtime for podman, Docker and containerd (see 'userkernel runtime --help')") { words };
+        command.SetAction(r => Execute(r.GetValue(words) ?? []));
+        return command;
+    }
+
     public static int Execute(string[] args)
     {
         string root = DefaultRoot();

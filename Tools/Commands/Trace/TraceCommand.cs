@@ -1,70 +1,40 @@
 using System;
+using System.CommandLine;
 using System.Globalization;
 using System.IO;
+using UserKernel.Tools.CommandLine;
 
 namespace UserKernel.Tools.Commands.Trace;
 
 /// <summary>`userkernel trace VERB ...`: tools for the traces `run` writes. Only `report` so far.</summary>
 public static class TraceCommand
 {
-    public const string Usage = """
-        usage: userkernel trace report FILE.jsonl [-o REPORT.html] [--top N]
-
-        report     reads the JSON lines that 'userkernel run --trace-json=FILE.jsonl' wrote and writes one
-                   self-contained HTML page (no network needed to view it): the process tree (from the fork
-                   and exec lines, with the names each process exec'd), the mediated syscalls of every
-                   thread over time (coloured by disposition: emulated, forwarded, unimplemented; fork,
-                   exec, signal and exit marked), the slowest calls, and counts and times by disposition
-                   and by syscall
-          -o FILE           where to write the page (default: FILE.jsonl's name with .html)
-          --top N           how many of the slowest calls to list (default 20)
-
+    private const string ReportDescription = """
+        Reads the JSON lines that 'userkernel run --trace-json=FILE.jsonl' wrote and writes one
+        self-contained HTML page (no network needed to view it): the process tree (from the fork
+        and exec lines, with the names each process exec'd), the mediated syscalls of every
+        thread over time (coloured by disposition: emulated, forwarded, unimplemented; fork,
+        exec, signal and exit marked), the slowest calls, and counts and times by disposition
+        and by syscall.
         A missing file, or a line that is no --trace-json event, is an error (exit status 125).
         """;
 
-    public static int Execute(string[] args)
+    /// <summary>`trace` and its verbs.</summary>
+    public static Command Definition()
     {
-        if (args.Length == 0 || args[0] is "--help" or "-h")
+        var input = new Argument<string>("FILE.jsonl") { Description = "a trace that run --trace-json wrote" };
+        Option<string?> output = CliOptions.Single("--output", "REPORT.html", "where to write the page (default: FILE.jsonl's name with .html)", "-o");
+        Option<int?> top = CliOptions.Single<int?>("--top", "N", "how many of the slowest calls to list (default 20)", value => ParseTop(value));
+        var report = new Command("report", "one self-contained HTML page from a --trace-json file\n\n" + ReportDescription)
         {
-            Console.Out.WriteLine(Usage);
-            return args.Length == 0 ? ExitCodes.RunnerError : 0;
-        }
-        return args[0] switch
-        {
-            "report" => Report(args.AsSpan(1).ToArray()),
-            _ => throw new UsageException($"trace: unknown verb '{args[0]}'; try 'userkernel trace --help'"),
+            input, output, top,
         };
+        report.SetAction(r => Report(r.GetRequiredValue(input), r.GetValue(output), r.GetValue(top) ?? 20));
+        return new Command("trace", "tools for the traces `run` writes") { report };
     }
 
-    private static int Report(string[] args)
+    private static int Report(string input, string? output, int top)
     {
-        string? input = null, output = null;
-        int top = 20;
-        for (int i = 0; i < args.Length; i++)
-        {
-            string a = args[i];
-            string Value()
-            {
-                if (i + 1 >= args.Length) throw new UsageException($"trace report: {a} needs a value");
-                return args[++i];
-            }
-            switch (a)
-            {
-                case "--help" or "-h":
-                    Console.Out.WriteLine(Usage);
-                    return 0;
-                case "-o" or "--output": output = Value(); break;
-                case "--top": top = ParseTop(Value()); break;
-                default:
-                    if (a.StartsWith("--top=", StringComparison.Ordinal)) { top = ParseTop(a["--top=".Length..]); break; }
-                    if (a.StartsWith("--output=", StringComparison.Ordinal)) { output = a["--output=".Length..]; break; }
-                    if (a.StartsWith('-')) throw new UsageException($"trace report: unknown option '{a}'; try 'userkernel trace --help'");
-                    if (input != null) throw new UsageException("trace report: one trace file at a time; try 'userkernel trace --help'");
-                    input = a;
-                    break;
-            }
-        }
-        if (input == null) throw new UsageException("trace report: no trace file given (userkernel trace report FILE.jsonl -o REPORT.html)");
         output ??= Path.ChangeExtension(input, ".html");
         if (Path.GetFullPath(output) == Path.GetFullPath(input)) throw new UsageException($"trace report: the report would overwrite the trace {input}");
 
