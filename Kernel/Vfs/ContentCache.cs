@@ -129,6 +129,22 @@ public sealed class ContentCache
         return removed;
     }
 
+    /// <summary>Removes every image directory (`image prune --all`); returns how many.</summary>
+    public static int RemoveAll(string root)
+    {
+        int removed = 0;
+        foreach (string directory in System.IO.Directory.GetDirectories(root))
+        {
+            try
+            {
+                System.IO.Directory.Delete(directory, recursive: true);
+                removed++;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+        }
+        return removed;
+    }
+
     private static bool PruneNeeded(string root) => System.IO.Directory.GetDirectories(root).Length > PruneAbove;
 
     /// <summary>What names one version of an image: its path, then its host identity and times (a change moves ctime).</summary>

@@ -19,5 +19,6 @@ public static class ImageCommand
         ImageLsCommand.Definition(),
         ImageCatCommand.Definition(),
         ImageExtractCommand.Definition(),
+        ImagePruneCommand.Definition(),
     };
 }
