@@ -63,7 +63,7 @@ public sealed record KernelOptions
 /// stopped syscall to its handler. It never touches ptrace; the platform calls <see cref="Enter"/> at a
 /// syscall stop and <see cref="Exit"/> when a call the kernel let the host run comes back.
 /// </summary>
-public sealed class GuestKernel : IDisposable
+public sealed partial class GuestKernel : IDisposable
 {
     private const int NR_close = (int)Sysno.close;
     private readonly KernelTrace? trace;
@@ -395,6 +395,7 @@ public sealed class GuestKernel : IDisposable
         long result = rax;
         string? execed = null; // the path an exec that completed was given
         if (rax < 0 && clonesUnderWay.Remove(task)) task.PendingClone = null; // the clone failed: no child will come
+        task.WaitsForTracees = false;
         switch (ctx.OnExit)
         {
             case ExitAction.TranslatePid when rax > 0:
@@ -409,6 +410,9 @@ public sealed class GuestKernel : IDisposable
                 break;
             case ExitAction.TranslateSiginfo when rax > 0 && ctx.Arg(1) != 0:
                 TranslateWaitedSignal(task, ctx);
+                break;
+            case ExitAction.WaitForTracees when rax == -514:
+                result = -512; // pause's ERESTARTNOHAND: the tracer's wait is restarted as wait4 would be (ERESTARTSYS)
                 break;
             case ExitAction.ReplaceResult when rax >= 0:
                 result = ctx.ExitValue;

@@ -34,6 +34,9 @@ public sealed class ThreadGroup
 
     public List<Task> Threads { get; } = new();
 
+    /// <summary>The threads its threads trace as a guest tracer (ptrace(2)); null until it first traces one.</summary>
+    public List<Task>? Tracees { get; set; }
+
     /// <summary>Set when the last thread has gone; the entry stays until the parent reaps it.</summary>
     public bool Exited { get; set; }
 

@@ -1,0 +1,138 @@
+using System;
+using System.Collections.Generic;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Guest;
+using UserKernel.Kernel.Tasks;
+using Task = UserKernel.Kernel.Tasks.Task;
+
+namespace UserKernel.Kernel;
+
+/// <summary>
+/// Guest ptrace: the links between guest tracers and their tracees, the stops reported to tracers, and what becomes of
+/// links when either side ends. Nothing here runs unless a guest has asked to trace another.
+/// </summary>
+public sealed partial class GuestKernel
+{
+    /// <summary>The platform's side of guest ptrace; null where tracing guests is not offered (unit tests).</summary>
+    public IPtracePlatform? PtracePlatform { get; set; }
+
+    /// <summary>Makes <paramref name="tracer"/> the tracer of <paramref name="tracee"/>.</summary>
+    public PtraceLink Link(Task tracee, Task tracer, bool seized, uint options)
+    {
+        var link = new PtraceLink(tracer, seized, options);
+        tracee.Ptrace = link;
+        (tracer.Group.Tracees ??= new List<Task>()).Add(tracee);
+        return link;
+    }
+
+    /// <summary>Ends <paramref name="tracee"/>'s link (detach, exit reported, tracer gone).</summary>
+    public void Unlink(Task tracee)
+    {
+        if (tracee.Ptrace is not { } link) return;
+        tracee.Ptrace = null;
+        link.Tracer.Group.Tracees?.Remove(tracee);
+    }
+
+    /// <summary>
+    /// The platform holds <paramref name="tracee"/> in a stop its guest tracer must see, with wait status
+    /// <paramref name="status"/>: the tracer gets SIGCHLD, and a wait it sleeps in on the host is interrupted to look again.
+    /// </summary>
+    public void PtraceStopped(Task tracee, int status, PtraceHold hold)
+    {
+        if (tracee.Ptrace is not { } link) return;
+        link.Stop(status, hold);
+        NotifyTracer(link.Tracer);
+    }
+
+    private void NotifyTracer(Task tracer)
+    {
+        ThreadGroup group = tracer.Group;
+        if (group.Exited) return;
+        Tmds.Linux.LibC.kill(group.HostTgid, Signals.SIGCHLD);
+        foreach (Task t in group.Threads)
+            if (t.WaitsForTracees) PtracePlatform?.Interrupt(t);
+    }
+
+    /// <summary>
+    /// A fork, vfork or clone event of a traced <paramref name="parent"/> made <paramref name="child"/>: with the option for
+    /// the event (<paramref name="option"/>), the child is traced by the same tracer from its first instruction.
+    /// </summary>
+    public bool PtraceFollows(Task parent, Task child, uint option)
+    {
+        if (parent.Ptrace is not { } link || !link.Has(option)) return false;
+        PtraceLink followed = Link(child, link.Tracer, link.Seized, link.Options);
+        followed.Mode = PtraceResume.Cont;
+        return true;
+    }
+
+    /// <summary>
+    /// A guest thread has ended with wait status <paramref name="status"/>. As its tracee, its tracer hears of it unless
+    /// the tracer is its parent process, which the host tells itself; as a tracer, its tracees are let go (or killed, with
+    /// PTRACE_O_EXITKILL).
+    /// </summary>
+    public void PtraceExited(Task task, int status)
+    {
+        if (task.Ptrace is { } link)
+        {
+            bool parentHears = task.Tid == task.Group.Tgid && task.Group.Parent == link.Tracer.Group;
+            if (parentHears || link.Tracer.Group.Exited) Unlink(task);
+            else
+            {
+                link.Exit(status);
+                NotifyTracer(link.Tracer);
+            }
+        }
+        if (task.Group.Tracees is not { } tracees) return;
+        foreach (Task tracee in tracees.ToArray())
+        {
+            if (tracee.Ptrace is not { } l || l.Tracer != task) continue;
+            Unlink(tracee);
+            if (l.Exited) continue;
+            if (l.Has(PtraceLink.PTRACE_O_EXITKILL)) SignalThread(tracee, Signals.SIGKILL);
+            else
+            {
+                if (l.Has(PtraceLink.PTRACE_O_TRACEEXIT)) PtracePlatform?.ReportExit(tracee, false);
+                if (l.Stopped) PtracePlatform?.Resume(tracee, l.Hold, PtraceResume.Cont, 0);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A tracee of <paramref name="waiter"/>'s process whose stop or exit a wait for <paramref name="pid"/> (wait4's
+    /// encoding) may report now; null if none. <paramref name="anyLive"/> says whether a tracee matches at all.
+    /// </summary>
+    public Task? ReportableTracee(Task waiter, int pid, bool exits, out bool anyLive)
+    {
+        anyLive = false;
+        if (waiter.Group.Tracees is not { } tracees) return null;
+        int group = pid < -1 ? Pids.ToHostGroup(-pid) : pid == 0 ? HostProcessGroupOf(waiter.Group) : 0;
+        foreach (Task t in tracees)
+        {
+            if (t.Ptrace is not { } link) continue;
+            if (pid > 0 ? t.Tid != pid : pid != -1 && HostProcessGroupOf(t.Group) != group) continue;
+            anyLive |= !link.Exited;
+            if (link.Reported || !(link.Stopped || (link.Exited && exits))) continue;
+            return t;
+        }
+        return null;
+    }
+
+    /// <summary>The wait reported <paramref name="tracee"/>'s stop or exit: an exit ends the link, unless the wait leaves it (WNOWAIT).</summary>
+    public void PtraceReported(Task tracee, bool consume)
+    {
+        if (!consume || tracee.Ptrace is not { } link) return;
+        link.Reported = true;
+        if (link.Exited) Unlink(tracee);
+    }
+
+    /// <summary>Whether <paramref name="group"/> has a child process the host can report to a wait for <paramref name="pid"/>.</summary>
+    public bool HasChildFor(ThreadGroup group, int pid)
+    {
+        foreach (Task t in Pids.All)
+        {
+            if (t.Group.Parent != group || t.Tid != t.Group.Tgid) continue;
+            if (pid <= 0 || t.Tid == pid) return true;
+        }
+        return false;
+    }
+}
