@@ -67,21 +67,20 @@ public sealed partial class Tracer
         return true;
     }
 
-    /// <summary>A fork, vfork or clone event: with the option for it, the child is traced too and the parent stops.</summary>
-    private bool GuestForkEvent(Tracee t, StopKind kind)
+    /// <summary>The option that has a guest tracer follow a child made by a fork, vfork or clone event.</summary>
+    private static uint TraceOption(StopKind kind) => kind switch
     {
-        if (t.Task?.Ptrace is not { } link) return false;
-        (uint option, int ev) = kind switch
-        {
-            StopKind.Fork => (PtraceLink.PTRACE_O_TRACEFORK, PtraceLink.PTRACE_EVENT_FORK),
-            StopKind.Vfork => (PtraceLink.PTRACE_O_TRACEVFORK, PtraceLink.PTRACE_EVENT_VFORK),
-            _ => (PtraceLink.PTRACE_O_TRACECLONE, PtraceLink.PTRACE_EVENT_CLONE),
-        };
-        if (!link.Has(option)) return false;
-        int childHost = (int)Libc.GetEventMessage(t.HostTid);
-        if (!tracees.TryGetValue(childHost, out Tracee? child) || child.Task == null) return false;
-        kernel.PtraceFollows(t.Task, child.Task, option);
-        link.EventMessage = (ulong)child.Task.Tid;
+        StopKind.Fork => PtraceLink.PTRACE_O_TRACEFORK,
+        StopKind.Vfork => PtraceLink.PTRACE_O_TRACEVFORK,
+        _ => PtraceLink.PTRACE_O_TRACECLONE,
+    };
+
+    /// <summary>A fork, vfork or clone event: with the option for it, the child is traced too (<see cref="OnClone"/>) and the parent stops.</summary>
+    private bool GuestForkEvent(Tracee t, Task child, StopKind kind)
+    {
+        if (t.Task?.Ptrace is not { } link || !link.Has(TraceOption(kind))) return false;
+        int ev = kind switch { StopKind.Fork => PtraceLink.PTRACE_EVENT_FORK, StopKind.Vfork => PtraceLink.PTRACE_EVENT_VFORK, _ => PtraceLink.PTRACE_EVENT_CLONE };
+        link.EventMessage = (ulong)child.Tid;
         Hold(t, PtraceLink.EventStatus(ev), PtraceHold.Event);
         return true;
     }

@@ -139,8 +139,8 @@ public sealed partial class Tracer : IPtracePlatform
                 OnSyscallExit(t);
                 return;
             case StopKind.Fork or StopKind.Vfork or StopKind.Clone:
-                OnClone(t, (int)Libc.GetEventMessage(t.HostTid));
-                if (!GuestForkEvent(t, stop.Kind)) Resume(t, 0);
+                Task child = OnClone(t, (int)Libc.GetEventMessage(t.HostTid), stop.Kind);
+                if (!GuestForkEvent(t, child, stop.Kind)) Resume(t, 0);
                 return;
             case StopKind.ExitEvent:
                 if (!GuestExitEvent(t)) Resume(t, 0);
@@ -321,12 +321,14 @@ public sealed partial class Tracer : IPtracePlatform
         if (moved.Task != null) kernel.OnExecByOtherThread(moved.Task);
     }
 
-    private void OnClone(Tracee parent, int childTid)
+    private Task OnClone(Tracee parent, int childTid, StopKind kind)
     {
         Task child = kernel.OnClone(parent.Task!, parent, childTid);
         var tracee = new Tracee(childTid) { Task = child, Installer = installer, AwaitingFirstStop = true };
         tracees[childTid] = tracee;
+        if (parent.Task!.Ptrace != null) kernel.PtraceFollows(parent.Task, child, TraceOption(kind));
         if (earlyChildren.Remove(childTid)) StartChild(tracee);
+        return child;
     }
 
     private void StartChild(Tracee t)
