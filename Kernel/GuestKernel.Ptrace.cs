@@ -72,29 +72,35 @@ public sealed partial class GuestKernel
     /// </summary>
     public void PtraceExited(Task task, int status)
     {
-        if (task.Ptrace is { } link)
-        {
-            bool parentHears = task.Tid == task.Group.Tgid && task.Group.Parent == link.Tracer.Group;
-            if (parentHears || link.Tracer.Group.Exited) Unlink(task);
-            else
-            {
-                link.Exit(status);
-                NotifyTracer(link.Tracer);
-            }
-        }
+        if (task.Ptrace is { } link && !PtraceExiting(task, status, hostHeld: false)) Unlink(task);
         if (task.Group.Tracees is not { } tracees) return;
         foreach (Task tracee in tracees.ToArray())
         {
             if (tracee.Ptrace is not { } l || l.Tracer != task) continue;
             Unlink(tracee);
-            if (l.Exited) continue;
-            if (l.Has(PtraceLink.PTRACE_O_EXITKILL)) SignalThread(tracee, Signals.SIGKILL);
-            else
+            if (l.Exited)
             {
-                if (l.Has(PtraceLink.PTRACE_O_TRACEEXIT)) PtracePlatform?.ReportExit(tracee, false);
-                if (l.Stopped) PtracePlatform?.Resume(tracee, l.Hold, PtraceResume.Cont, 0);
+                if (l.HostHeld) PtracePlatform?.Resume(tracee, PtraceHold.Event, PtraceResume.Cont, 0);
+                continue;
             }
+            if (l.Has(PtraceLink.PTRACE_O_EXITKILL)) SignalThread(tracee, Signals.SIGKILL);
+            else if (l.Stopped) PtracePlatform?.Resume(tracee, l.Hold, PtraceResume.Cont, 0);
         }
+    }
+
+    /// <summary>
+    /// <paramref name="tracee"/> is exiting with wait status <paramref name="status"/> (<paramref name="hostHeld"/>: the
+    /// platform holds it at its host exit event, so it is not dead yet): its tracer hears of it unless the tracer is its
+    /// parent process, which the host tells itself. False if the tracer does not hear of it.
+    /// </summary>
+    public bool PtraceExiting(Task tracee, int status, bool hostHeld)
+    {
+        if (tracee.Ptrace is not { Exited: false } link) return false;
+        bool parentHears = tracee.Tid == tracee.Group.Tgid && tracee.Group.Parent == link.Tracer.Group;
+        if (parentHears || link.Tracer.Group.Exited) return false;
+        link.Exit(status, hostHeld);
+        NotifyTracer(link.Tracer);
+        return true;
     }
 
     /// <summary>
@@ -122,7 +128,10 @@ public sealed partial class GuestKernel
     {
         if (!consume || tracee.Ptrace is not { } link) return;
         link.Reported = true;
-        if (link.Exited) Unlink(tracee);
+        if (!link.Exited) return;
+        Unlink(tracee);
+        // Its parent hears of it now, after its tracer, as on Linux.
+        if (link.HostHeld) PtracePlatform?.Resume(tracee, PtraceHold.Event, PtraceResume.Cont, 0);
     }
 
     /// <summary>Whether <paramref name="group"/> has a child process the host can report to a wait for <paramref name="pid"/>.</summary>

@@ -33,9 +33,6 @@ public interface IPtracePlatform
     /// <summary>PTRACE_INTERRUPT on the host: a running tracee stops (a PTRACE_EVENT_STOP), a host wait it sleeps in ends.</summary>
     void Interrupt(Task task);
 
-    /// <summary>Whether the host should stop the tracee as it exits (PTRACE_O_TRACEEXIT), for its guest tracer.</summary>
-    void ReportExit(Task tracee, bool on);
-
     /// <summary>Whether the kernel is still starting the task (its first stop, its first exec): no guest may attach yet.</summary>
     bool IsStarting(Task task);
 }

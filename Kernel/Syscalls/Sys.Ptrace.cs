@@ -61,7 +61,7 @@ public static partial class Sys
             PTRACE_SETSIGINFO => CopyRegistersIn(ctx, platform, target, PTRACE_SETSIGINFO, SiginfoSize),
             PTRACE_GETREGSET or PTRACE_SETREGSET => Regset(ctx, platform, target, (int)request),
             PTRACE_GETEVENTMSG => ctx.Memory.WriteUInt64(ctx.PtrArg(3), link.EventMessage) == Errno.OK ? 0 : Errno.EFAULT,
-            PTRACE_SETOPTIONS => SetOptions(platform, target, link, ctx.Arg(3)),
+            PTRACE_SETOPTIONS => SetOptions(link, ctx.Arg(3)),
             _ => Errno.EIO,
         };
     }
@@ -86,8 +86,7 @@ public static partial class Sys
         if (!ctx.Task.Group.Credentials.MayTrace(target.Group.Credentials)) return Errno.EPERM;
         // A task the kernel is still starting (its first stop, its first exec) is in the kernel's hands only.
         if (target.Ptrace != null || platform.IsStarting(target)) return Errno.EPERM;
-        PtraceLink link = ctx.Kernel.Link(target, ctx.Task, seize, options);
-        if (link.Has(PtraceLink.PTRACE_O_TRACEEXIT)) platform.ReportExit(target, true);
+        ctx.Kernel.Link(target, ctx.Task, seize, options);
         if (!seize) ctx.Kernel.SignalThread(target, Signals.SIGSTOP);
         return 0;
     }
@@ -141,7 +140,6 @@ public static partial class Sys
     private static SyscallResult Detach(SyscallContext ctx, IPtracePlatform platform, Task target, PtraceLink link)
     {
         if (ctx.Arg(3) > 64) return Errno.EIO;
-        if (link.Has(PtraceLink.PTRACE_O_TRACEEXIT)) platform.ReportExit(target, false);
         ctx.Kernel.Unlink(target);
         platform.Resume(target, link.Hold, PtraceResume.Cont, (int)ctx.Arg(3));
         return 0;
@@ -184,12 +182,10 @@ public static partial class Sys
         return ctx.Memory.Write(ctx.PtrArg(3).Add(8), iov[8..]) == Errno.OK ? 0 : Errno.EFAULT;
     }
 
-    private static SyscallResult SetOptions(IPtracePlatform platform, Task target, PtraceLink link, ulong options)
+    private static SyscallResult SetOptions(PtraceLink link, ulong options)
     {
         if ((options & ~(ulong)EmulatedPtraceOptions) != 0) return Errno.EINVAL;
-        bool exitBefore = link.Has(PtraceLink.PTRACE_O_TRACEEXIT);
         link.Options = (uint)options;
-        if (exitBefore != link.Has(PtraceLink.PTRACE_O_TRACEEXIT)) platform.ReportExit(target, !exitBefore);
         return 0;
     }
 

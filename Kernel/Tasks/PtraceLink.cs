@@ -87,10 +87,17 @@ public sealed class PtraceLink(Task tracer, bool seized, uint options)
         Mode = mode;
     }
 
-    public void Exit(int status)
+    /// <summary>
+    /// The tracee's exit was reported while the platform still holds it at its host exit event: it dies, and its parent
+    /// hears of it, once the tracer has waited for the exit, as on Linux.
+    /// </summary>
+    public bool HostHeld { get; private set; }
+
+    public void Exit(int status, bool hostHeld)
     {
         Stopped = false;
         Exited = true;
+        HostHeld = hostHeld;
         Status = status;
         Reported = false;
     }

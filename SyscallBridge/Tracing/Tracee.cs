@@ -49,6 +49,12 @@ internal sealed class Tracee : IGuestThread
     /// </summary>
     public bool InSyscall { get; set; }
 
+    /// <summary>The host stops this thread at its exit (PTRACE_O_TRACEEXIT), set once a guest traces it; its children inherit it.</summary>
+    public bool ReportsExit { get; set; }
+
+    /// <summary>Held at its host exit event for the guest tracer's PTRACE_O_TRACEEXIT; its exit is reported next.</summary>
+    public bool AtExitEvent { get; set; }
+
     /// <summary>The kernel answered the call the thread is in and the host skips it (orig_rax -1).</summary>
     public bool KernelAnswered { get; set; }
 
@@ -58,7 +64,7 @@ internal sealed class Tracee : IGuestThread
     public Tracee MoveTo(int tid) => new(tid)
     {
         Task = Task, Installer = Installer, WantsSyscallExit = WantsSyscallExit, AwaitingFirstStop = AwaitingFirstStop,
-        StartingInit = StartingInit, DeferredSignal = DeferredSignal, InSyscall = InSyscall, regs = regs,
+        StartingInit = StartingInit, DeferredSignal = DeferredSignal, InSyscall = InSyscall, ReportsExit = ReportsExit, regs = regs,
     };
 
     public ulong StackPointer => regs.rsp;

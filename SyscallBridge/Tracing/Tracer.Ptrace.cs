@@ -26,7 +26,16 @@ public sealed partial class Tracer
     };
 
     /// <summary>Holds <paramref name="t"/> in its host stop and reports it to its guest tracer.</summary>
-    private void Hold(Tracee t, int status, PtraceHold hold) => kernel.PtraceStopped(t.Task!, status, hold);
+    private void Hold(Tracee t, int status, PtraceHold hold)
+    {
+        if (!t.ReportsExit)
+        {
+            // From now on the host stops it as it exits, so the tracer hears of the exit before its parent does.
+            t.ReportsExit = true;
+            Libc.Ptrace(Libc.PTRACE_SETOPTIONS, t.HostTid, 0, GuestLauncher.Options | Libc.PTRACE_O_TRACEEXIT);
+        }
+        kernel.PtraceStopped(t.Task!, status, hold);
+    }
 
     /// <summary>A syscall-entry stop, which only a guest tracer's PTRACE_SYSCALL asks for.</summary>
     private void OnSyscallEntry(Tracee t)
@@ -94,13 +103,23 @@ public sealed partial class Tracer
         return true;
     }
 
-    /// <summary>PTRACE_EVENT_EXIT, which the host reports only while a guest tracer asks for it.</summary>
+    /// <summary>
+    /// The host exit event of a thread a guest traces (or traced): with PTRACE_O_TRACEEXIT the tracer sees the event;
+    /// then the exit is reported while the thread is held here, not dead yet, so its parent hears of it only after the
+    /// tracer has waited for it.
+    /// </summary>
     private bool GuestExitEvent(Tracee t)
     {
-        if (t.Task?.Ptrace is not { } link || !link.Has(PtraceLink.PTRACE_O_TRACEEXIT)) return false;
-        link.EventMessage = Libc.GetEventMessage(t.HostTid); // the exit status, which names nothing
-        Hold(t, PtraceLink.EventStatus(PtraceLink.PTRACE_EVENT_EXIT), PtraceHold.Event);
-        return true;
+        if (t.Task?.Ptrace is not { } link) return false;
+        ulong status = Libc.GetEventMessage(t.HostTid); // a wait status, which names nothing
+        if (link.Has(PtraceLink.PTRACE_O_TRACEEXIT))
+        {
+            link.EventMessage = status;
+            t.AtExitEvent = true;
+            Hold(t, PtraceLink.EventStatus(PtraceLink.PTRACE_EVENT_EXIT), PtraceHold.Event);
+            return true;
+        }
+        return kernel.PtraceExiting(t.Task, (int)status, hostHeld: true);
     }
 
     private bool GuestGroupStop(Tracee t, int sig)
@@ -163,6 +182,11 @@ public sealed partial class Tracer
             Libc.Ptrace(Libc.PTRACE_LISTEN, t.HostTid, 0, 0);
             return;
         }
+        if (t.AtExitEvent)
+        {
+            t.AtExitEvent = false;
+            if (tracee.Ptrace is { } link && kernel.PtraceExiting(tracee, (int)link.EventMessage, hostHeld: true)) return;
+        }
         int deliver = 0;
         if (hold == PtraceHold.SignalDelivery) deliver = signal;
         else if (hold == PtraceHold.Syscall && signal != 0) kernel.SignalThread(tracee, signal);
@@ -172,12 +196,6 @@ public sealed partial class Tracer
     void IPtracePlatform.Interrupt(Task task)
     {
         if (Held(task) is { } t) Libc.Ptrace(Libc.PTRACE_INTERRUPT, t.HostTid, 0, 0);
-    }
-
-    void IPtracePlatform.ReportExit(Task tracee, bool on)
-    {
-        if (Held(tracee) is { } t)
-            Libc.Ptrace(Libc.PTRACE_SETOPTIONS, t.HostTid, 0, GuestLauncher.Options | (on ? Libc.PTRACE_O_TRACEEXIT : 0));
     }
 
     bool IPtracePlatform.IsStarting(Task task) => Held(task) is not { } t || t.StartingInit || t.AwaitingFirstStop;

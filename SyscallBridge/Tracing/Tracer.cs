@@ -324,7 +324,7 @@ public sealed partial class Tracer : IPtracePlatform
     private Task OnClone(Tracee parent, int childTid, StopKind kind)
     {
         Task child = kernel.OnClone(parent.Task!, parent, childTid);
-        var tracee = new Tracee(childTid) { Task = child, Installer = installer, AwaitingFirstStop = true };
+        var tracee = new Tracee(childTid) { Task = child, Installer = installer, AwaitingFirstStop = true, ReportsExit = parent.ReportsExit };
         tracees[childTid] = tracee;
         if (parent.Task!.Ptrace != null) kernel.PtraceFollows(parent.Task, child, TraceOption(kind));
         if (earlyChildren.Remove(childTid)) StartChild(tracee);
