@@ -493,7 +493,19 @@ public sealed partial class GuestKernel : IDisposable
         group.Credentials = group.Credentials.AfterExec();
         group.Comm = Names.FromBytes(plan.Comm);
         group.ArgumentArea = StringArea(thread.Memory, thread.StackPointer + 8, out ulong envpAt);
-        group.EnvironmentArea = StringArea(thread.Memory, envpAt, out _);
+        group.EnvironmentArea = StringArea(thread.Memory, envpAt, out ulong auxvAt);
+        group.AuxvArea = AuxvArea(thread.Memory, auxvAt);
+    }
+
+    /// <summary>The auxiliary vector at <paramref name="at"/>: its pairs up to and including AT_NULL.</summary>
+    private static (ulong Start, ulong End) AuxvArea(IGuestMemory memory, ulong at)
+    {
+        for (ulong p = at; p < at + 64 * 16; p += 16)
+        {
+            if (!memory.ReadUInt64(new GuestPtr(p)).TryGet(out ulong key, out _)) return (0, 0);
+            if (key == 0) return (at, p + 16);
+        }
+        return (0, 0);
     }
 
     /// <summary>

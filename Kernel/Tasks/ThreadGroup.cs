@@ -59,6 +59,9 @@ public sealed class ThreadGroup
     /// <summary>Where exec laid out the environment strings (/proc/PID/environ).</summary>
     public (ulong Start, ulong End) EnvironmentArea { get; set; }
 
+    /// <summary>Where exec laid out the auxiliary vector (/proc/PID/auxv, which debuggers read to find the program and ld.so).</summary>
+    public (ulong Start, ulong End) AuxvArea { get; set; }
+
     /// <summary>
     /// check_kill_permission, which the host cannot make (all guests are one host user to it): a process may signal
     /// itself, a process its credentials allow (<see cref="Credentials.MayKill"/>), and with SIGCONT any of its session.
