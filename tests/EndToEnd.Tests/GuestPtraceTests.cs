@@ -1,0 +1,149 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text.RegularExpressions;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace UserKernel.EndToEnd.Tests;
+
+/// <summary>
+/// ptrace between guests with Debian's own strace and gdb: each runs under userkernel, tracing a guest, and natively under
+/// chroot (in a pid namespace with its own /proc); what they print must match, modulo pids and addresses.
+/// </summary>
+[Collection(DebianImageCollection.Name)]
+public sealed partial class GuestPtraceTests(DebianImage debian)
+{
+    private const string CrashProgram = """
+        cat > /tmp/crash.c <<'EOF'
+        static int depth(int n, int *p)
+        {
+            if (n == 0) return *p;
+            return depth(n - 1, p) + 1;
+        }
+        int main(void) { return depth(3, 0); }
+        EOF
+        cd /tmp && gcc -g -O0 -o crash crash.c
+        """;
+
+    private const string LoopProgram = """
+        cat > /tmp/loop.c <<'EOF'
+        #include <stdio.h>
+        static int add(int a, int b)
+        {
+            int sum = a + b;
+            return sum;
+        }
+        int main(void)
+        {
+            int total = 0;
+            for (int i = 0; i < 3; i++)
+                total = add(total, i);
+            printf("total %d\n", total);
+            return 0;
+        }
+        EOF
+        cd /tmp && gcc -g -O0 -o loop loop.c
+        """;
+
+    [Fact]
+    public async Task Strace_f_of_a_pipeline_traces_every_process_as_natively()
+    {
+        // Act
+        string[] command = ["strace", "-f", "sh", "-c", "ls / | wc -l"];
+        RunResult native = await Runner.NativeWithProcAsync(debian.NativeRoot, command);
+        RunResult guest = await Runner.WritableGuestAsync(debian.Image, command);
+
+        // Assert: the same processes, each making the same calls in the same order and ending the same way.
+        Assert.True(native.ExitCode == 0, native.ToString());
+        Assert.Equal(native.StandardOutput, guest.StandardOutput);
+        List<string> nativeCalls = PerProcess(native.StandardError), guestCalls = PerProcess(guest.StandardError);
+        Assert.Equal(3, nativeCalls.Count);
+        Assert.Equal(nativeCalls, guestCalls);
+        Assert.Contains("execve(\"/usr/bin/ls\", [\"ls\", \"/\"]", guest.StandardError);
+    }
+
+    [Fact]
+    public async Task Strace_p_attaches_to_a_running_guest_process()
+    {
+        // Act
+        string[] command = ["sh", "-c", "sleep 1.5 & p=$!; sleep 0.3; strace -p $p; echo strace=$?; wait $p; echo sleep=$?"];
+        RunResult native = await Runner.NativeWithProcAsync(debian.NativeRoot, command);
+        RunResult guest = await Runner.WritableGuestAsync(debian.Image, command);
+
+        // Assert
+        Assert.Equal("strace=0\nsleep=0\n", guest.StandardOutput);
+        Assert.Equal(native.StandardOutput, guest.StandardOutput);
+        Assert.Equal(WithoutPids(native.StandardError), WithoutPids(guest.StandardError));
+        Assert.Contains("strace: Process 2 attached", guest.StandardError);
+    }
+
+    [Fact]
+    public async Task Gdb_shows_the_backtrace_of_a_crash_as_natively()
+    {
+        // Act
+        string script = CrashProgram + "\ngdb -batch -ex run -ex bt --args ./crash 2>&1";
+        RunResult native = await Runner.NativeWithProcAsync(debian.NativeRoot, "bash", "-c", script);
+        RunResult guest = await Runner.WritableGuestAsync(debian.Image, "bash", "-c", script);
+
+        // Assert
+        Assert.Contains("#3  0x", native.StandardOutput);
+        Assert.Contains("Program received signal SIGSEGV", guest.StandardOutput);
+        Assert.Equal(native.StandardOutput, guest.StandardOutput);
+    }
+
+    [Fact]
+    public async Task Gdb_breakpoint_step_and_continue_work_as_natively()
+    {
+        // Act
+        string script = LoopProgram + "\ngdb -batch -ex 'break add' -ex run -ex 'print a' -ex next -ex step -ex 'print sum' " +
+            "-ex continue -ex 'print b' -ex delete -ex continue --args ./loop 2>&1";
+        RunResult native = await Runner.NativeWithProcAsync(debian.NativeRoot, "bash", "-c", script);
+        RunResult guest = await Runner.WritableGuestAsync(debian.Image, "bash", "-c", script);
+
+        // Assert
+        Assert.Contains("Breakpoint 1, add (a=0, b=1)", guest.StandardOutput);
+        Assert.Contains("total 3", guest.StandardOutput);
+        Assert.Equal(WithoutPids(native.StandardOutput), WithoutPids(guest.StandardOutput));
+    }
+
+    /// <summary>
+    /// strace -f output, one line per process in pid order: the names of the calls it made and how it ended. Lines of
+    /// processes running at once interleave differently every run, a call's two halves (unfinished, resumed) count once,
+    /// and signals, which coalesce as they please, are left out with their rt_sigreturn.
+    /// </summary>
+    private static List<string> PerProcess(string strace)
+    {
+        var calls = new List<(int Pid, string Entry)>();
+        foreach (string line in AttachedMessage().Replace(strace, "").Split('\n'))
+        {
+            Match m = TracedLine().Match(line);
+            if (!m.Success) continue;
+            int pid = m.Groups[1].Success ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+            string rest = m.Groups[2].Value;
+            string? entry = rest.StartsWith("+++ ", System.StringComparison.Ordinal) ? rest
+                : CallName().Match(rest) is { Success: true } call && call.Groups[1].Value != "rt_sigreturn" ? call.Groups[1].Value : null;
+            if (entry != null) calls.Add((pid, entry));
+        }
+        // Unprefixed lines are the only process strace had then: the first one, before and after its children.
+        int first = calls.Where(c => c.Pid != 0).Select(c => c.Pid).DefaultIfEmpty(0).Min();
+        return calls.GroupBy(c => c.Pid == 0 ? first : c.Pid).OrderBy(g => g.Key).Select(g => string.Join(' ', g.Select(c => c.Entry))).ToList();
+    }
+
+    private static string WithoutPids(string text) =>
+        ResumedCall().Replace(ProcessPid().Replace(text, "process N"), "resuming interrupted ...");
+
+    [GeneratedRegex(@"strace: Process \d+ attached\n?")]
+    private static partial Regex AttachedMessage();
+
+    [GeneratedRegex(@"^(?:\[pid\s+(\d+)\] )?(.+)$")]
+    private static partial Regex TracedLine();
+
+    [GeneratedRegex(@"^([a-z0-9_]+)\(")]
+    private static partial Regex CallName();
+
+    [GeneratedRegex(@"[Pp]rocess \d+")]
+    private static partial Regex ProcessPid();
+
+    [GeneratedRegex(@"resuming interrupted \w+")]
+    private static partial Regex ResumedCall();
+}
