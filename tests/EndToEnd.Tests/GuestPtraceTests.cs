@@ -88,7 +88,7 @@ public sealed partial class GuestPtraceTests(DebianImage debian)
         // Assert
         Assert.Contains("#3  0x", native.StandardOutput);
         Assert.Contains("Program received signal SIGSEGV", guest.StandardOutput);
-        Assert.Equal(native.StandardOutput, guest.StandardOutput);
+        Assert.Equal(native.StandardOutput, WithoutMemWarnings(guest.StandardOutput));
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public sealed partial class GuestPtraceTests(DebianImage debian)
         // Assert
         Assert.Contains("Breakpoint 1, add (a=0, b=1)", guest.StandardOutput);
         Assert.Contains("total 3", guest.StandardOutput);
-        Assert.Equal(WithoutPids(native.StandardOutput), WithoutPids(guest.StandardOutput));
+        Assert.Equal(WithoutPids(native.StandardOutput), WithoutPids(WithoutMemWarnings(guest.StandardOutput)));
     }
 
     /// <summary>
@@ -128,6 +128,15 @@ public sealed partial class GuestPtraceTests(DebianImage debian)
         int first = calls.Where(c => c.Pid != 0).Select(c => c.Pid).DefaultIfEmpty(0).Min();
         return calls.GroupBy(c => c.Pid == 0 ? first : c.Pid).OrderBy(g => g.Key).Select(g => string.Join(' ', g.Select(c => c.Entry))).ToList();
     }
+
+    /// <summary>
+    /// The guest's procfs has no /proc/PID/mem (see docs/threat-model.md): gdb says so in two warnings and reads and
+    /// writes the inferior with PTRACE_PEEKTEXT and POKETEXT instead.
+    /// </summary>
+    private static string WithoutMemWarnings(string gdb) => MemWarning().Replace(gdb, "");
+
+    [GeneratedRegex(@"(?m)^warning: opening /proc/(self|PID)/mem file.*\n")]
+    private static partial Regex MemWarning();
 
     private static string WithoutPids(string text) =>
         ResumedCall().Replace(ProcessPid().Replace(text, "process N"), "resuming interrupted ...");
