@@ -20,9 +20,9 @@ public static partial class Sys
         PTRACE_SETSIGINFO = 0x4203, PTRACE_GETREGSET = 0x4204, PTRACE_SETREGSET = 0x4205, PTRACE_SEIZE = 0x4206,
         PTRACE_INTERRUPT = 0x4207, PTRACE_LISTEN = 0x4208;
 
-    /// <summary>The options guest ptrace emulates; TRACEVFORKDONE, TRACESECCOMP and SUSPEND_SECCOMP are refused (EINVAL).</summary>
+    /// <summary>The options guest ptrace emulates; TRACESECCOMP and SUSPEND_SECCOMP are refused (EINVAL).</summary>
     private const uint EmulatedPtraceOptions = PtraceLink.PTRACE_O_TRACESYSGOOD | PtraceLink.PTRACE_O_TRACEFORK |
-        PtraceLink.PTRACE_O_TRACEVFORK | PtraceLink.PTRACE_O_TRACECLONE | PtraceLink.PTRACE_O_TRACEEXEC |
+        PtraceLink.PTRACE_O_TRACEVFORK | PtraceLink.PTRACE_O_TRACECLONE | PtraceLink.PTRACE_O_TRACEEXEC | PtraceLink.PTRACE_O_TRACEVFORKDONE |
         PtraceLink.PTRACE_O_TRACEEXIT | PtraceLink.PTRACE_O_EXITKILL;
 
     private const int UserRegsSize = 27 * 8, UserFpregsSize = 512, MaxRegset = 16384;

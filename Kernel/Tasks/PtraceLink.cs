@@ -34,7 +34,7 @@ public sealed class PtraceLink(Task tracer, bool seized, uint options)
         PTRACE_O_EXITKILL = 0x100000, PTRACE_O_SUSPEND_SECCOMP = 0x200000;
 
     public const int PTRACE_EVENT_FORK = 1, PTRACE_EVENT_VFORK = 2, PTRACE_EVENT_CLONE = 3, PTRACE_EVENT_EXEC = 4,
-        PTRACE_EVENT_EXIT = 6, PTRACE_EVENT_STOP = 128;
+        PTRACE_EVENT_VFORK_DONE = 5, PTRACE_EVENT_EXIT = 6, PTRACE_EVENT_STOP = 128;
 
     /// <summary>The tracing thread; any thread of its process may wait for the tracee and make requests.</summary>
     public Task Tracer { get; } = tracer;

@@ -30,9 +30,10 @@ public sealed partial class Tracer
     {
         if (!t.ReportsExit)
         {
-            // From now on the host stops it as it exits, so the tracer hears of the exit before its parent does.
+            // From now on the host stops it as it exits, so the tracer hears of the exit before its parent does, and when
+            // a vfork child of its lets it go (PTRACE_O_TRACEVFORKDONE).
             t.ReportsExit = true;
-            Libc.Ptrace(Libc.PTRACE_SETOPTIONS, t.HostTid, 0, GuestLauncher.Options | Libc.PTRACE_O_TRACEEXIT);
+            Libc.Ptrace(Libc.PTRACE_SETOPTIONS, t.HostTid, 0, GuestLauncher.Options | Libc.PTRACE_O_TRACEEXIT | Libc.PTRACE_O_TRACEVFORKDONE);
         }
         kernel.PtraceStopped(t.Task!, status, hold);
     }
@@ -120,6 +121,15 @@ public sealed partial class Tracer
             return true;
         }
         return kernel.PtraceExiting(t.Task, (int)status, hostHeld: true);
+    }
+
+    /// <summary>PTRACE_EVENT_VFORK_DONE: a vfork child of the tracee has exec'd or exited, the event message its pid.</summary>
+    private bool GuestVforkDone(Tracee t)
+    {
+        if (t.Task?.Ptrace is not { } link || !link.Has(PtraceLink.PTRACE_O_TRACEVFORKDONE)) return false;
+        link.EventMessage = (ulong)kernel.Pids.ToGuest((int)Libc.GetEventMessage(t.HostTid));
+        Hold(t, PtraceLink.EventStatus(PtraceLink.PTRACE_EVENT_VFORK_DONE), PtraceHold.Event);
+        return true;
     }
 
     private bool GuestGroupStop(Tracee t, int sig)

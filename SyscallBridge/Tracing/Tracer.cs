@@ -145,6 +145,9 @@ public sealed partial class Tracer : IPtracePlatform
             case StopKind.ExitEvent:
                 if (!GuestExitEvent(t)) Resume(t, 0);
                 return;
+            case StopKind.VforkDone:
+                if (!GuestVforkDone(t)) Resume(t, 0);
+                return;
             case StopKind.Exec:
                 Resume(t, 0);
                 return;
