@@ -106,6 +106,39 @@ public sealed partial class GuestPtraceTests(DebianImage debian)
         Assert.Equal(WithoutPids(native.StandardOutput), WithoutPids(WithoutMemWarnings(guest.StandardOutput)));
     }
 
+    [Fact]
+    public async Task Gdb_follows_the_threads_of_its_inferior()
+    {
+        // Act: three threads hit the breakpoint, in an order that varies from run to run natively too
+        string script = ThreadsProgram + "\ngdb -batch -ex 'break work' -ex run -ex continue -ex continue -ex continue --args ./threads 2>&1";
+        RunResult native = await Runner.NativeWithProcAsync(debian.NativeRoot, "bash", "-c", script);
+        RunResult guest = await Runner.WritableGuestAsync(debian.Image, "bash", "-c", script);
+
+        // Assert
+        Assert.Equal(3, Regex.Count(native.StandardOutput, "hit Breakpoint 1, work"));
+        Assert.Equal(3, Regex.Count(guest.StandardOutput, "hit Breakpoint 1, work"));
+        Assert.Contains("joined\n[Inferior 1 (process ", guest.StandardOutput);
+        Assert.Contains(" exited normally]", guest.StandardOutput);
+    }
+
+    private const string ThreadsProgram = """
+        cat > /tmp/threads.c <<'EOF'
+        #include <pthread.h>
+        #include <stdio.h>
+        #include <unistd.h>
+        static void *work(void *arg) { (void)arg; getppid(); return NULL; }
+        int main(void)
+        {
+            pthread_t t[3];
+            for (int i = 0; i < 3; i++) pthread_create(&t[i], NULL, work, NULL);
+            for (int i = 0; i < 3; i++) pthread_join(t[i], NULL);
+            printf("joined\n");
+            return 0;
+        }
+        EOF
+        cd /tmp && gcc -g -O0 -pthread -o threads threads.c
+        """;
+
     /// <summary>
     /// strace -f output, one line per process in pid order: the names of the calls it made and how it ended. Lines of
     /// processes running at once interleave differently every run, a call's two halves (unfinished, resumed) count once,

@@ -68,6 +68,10 @@ static void syscall_stops(void)
     e = errname(ptrace(PTRACE_GETREGSET, child, NT_PRSTATUS, &iov) == 0 ? 0 : errno);
     printf("getregset NT_PRSTATUS: %s len=%zu\n", e, iov.iov_len);
     printf("regset rip = getregs rip: %s\n", after.rip == regs.rip ? "yes" : "no");
+    e = errname(ptrace(PTRACE_SETREGSET, child, NT_PRSTATUS, &iov) == 0 ? 0 : errno);
+    printf("setregset NT_PRSTATUS: %s\n", e);
+    e = errname(ptrace(PTRACE_POKEUSER, child, offsetof(struct user, u_debugreg[7]), 0) == 0 ? 0 : errno);
+    printf("pokeuser dr7: %s\n", e);
     struct user_fpregs_struct fp;
     printf("getfpregs: %s\n", errname(ptrace(PTRACE_GETFPREGS, child, 0, &fp) == 0 ? 0 : errno));
     printf("peekuser rip = getregs rip: %s\n",
@@ -202,12 +206,31 @@ static void attach_to_sibling(void)
     describe("target", status);
 }
 
+/* PTRACE_O_EXITKILL: the tracee dies with its tracer. */
+static void exitkill(void)
+{
+    pid_t target = fork();
+    if (target == 0) {
+        for (;;) pause();
+    }
+    pid_t tracer = fork();
+    if (tracer == 0) {
+        printf("seize with exitkill: %s\n", errname(ptrace(PTRACE_SEIZE, target, 0, PTRACE_O_EXITKILL) == 0 ? 0 : errno));
+        _exit(0);
+    }
+    int status;
+    waitpid(tracer, &status, 0);
+    waitpid(target, &status, 0);
+    describe("target of a tracer that exited", status);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
     syscall_stops();
     fork_and_exec_events();
     attach_to_sibling();
+    exitkill();
     printf("attach to a missing pid: %s\n", errname(ptrace(PTRACE_ATTACH, 999999, 0, 0) == 0 ? 0 : errno));
     printf("attach to itself: %s\n", errname(ptrace(PTRACE_ATTACH, getpid(), 0, 0) == 0 ? 0 : errno));
     printf("cont of an untraced pid: %s\n", errname(ptrace(PTRACE_CONT, 1, 0, 0) == 0 ? 0 : errno));
