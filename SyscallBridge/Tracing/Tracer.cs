@@ -114,7 +114,15 @@ public sealed partial class Tracer : IPtracePlatform
                 }
                 if (!tracees.TryGetValue(tid, out Tracee? tracee))
                 {
-                    if (stop.Kind is not (StopKind.Exited or StopKind.Killed)) earlyChildren.Add(tid); // else a reaped orphan we never knew
+                    if (stop.Kind == StopKind.ExitEvent)
+                    {
+                        // A child its parent's death kept from being announced (a fatal signal stops no one for the
+                        // clone event) is dying too: it inherited the exit event of a thread a guest traces. Let it go.
+                        earlyChildren.Remove(tid);
+                        Libc.Ptrace(Libc.PTRACE_CONT, tid, 0, 0);
+                    }
+                    else if (stop.Kind is not (StopKind.Exited or StopKind.Killed)) earlyChildren.Add(tid);
+                    else earlyChildren.Remove(tid); // a reaped orphan we never knew
                     continue;
                 }
                 Handle(tracee, stop);
