@@ -13,7 +13,7 @@ namespace UserKernel.Kernel.Tests;
 /// <summary>Guest ptrace's decisions: who may trace whom, the requests a link allows, and a tracer's wait.</summary>
 public sealed class PtraceTests : IDisposable
 {
-    private const int NR_ptrace = 101, NR_wait4 = 61, NR_process_vm_readv = 310;
+    private const int NR_ptrace = (int)Sysno.ptrace, NR_wait4 = (int)Sysno.wait4, NR_process_vm_readv = (int)Sysno.process_vm_readv;
     private const ulong PTRACE_CONT = 7, PTRACE_SETOPTIONS = 0x4200, PTRACE_SEIZE = 0x4206, PTRACE_INTERRUPT = 0x4207;
     // Host pids no process has: nothing the kernel sends to them reaches anyone.
     private const int ChildHost = 4_000_001, GrandchildHost = 4_000_002;

@@ -109,7 +109,7 @@ internal static class ProcPidDirectory
             int ppid = group.Parent?.Tgid ?? (group.Tgid == 1 ? 0 : 1);
             return new ProcIds(group.Tgid, id, ppid, Kernel.Pids.ToGuest(pgrp), Kernel.Pids.ToGuest(session),
                 tpgid <= 0 ? tpgid : Kernel.Pids.ToGuest(tpgid), group.Credentials, Math.Max(group.Threads.Count, 1),
-                IsCaller: Kernel.CurrentTask?.HostTid == hostId);
+                IsCaller: Kernel.CurrentTask?.HostTid == hostId, Ptrace: Kernel.Pids.ByGuest(id)?.Ptrace);
         }
 
         /// <summary>
