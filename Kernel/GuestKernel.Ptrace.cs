@@ -37,10 +37,10 @@ public sealed partial class GuestKernel
     /// The platform holds <paramref name="tracee"/> in a stop its guest tracer must see, with wait status
     /// <paramref name="status"/>: the tracer gets SIGCHLD, and a wait it sleeps in on the host is interrupted to look again.
     /// </summary>
-    public void PtraceStopped(Task tracee, int status, PtraceHold hold)
+    public void PtraceStopped(Task tracee, int status, PtraceHold hold, bool syscallEntry = false)
     {
         if (tracee.Ptrace is not { } link) return;
-        link.Stop(status, hold);
+        link.Stop(status, hold, syscallEntry);
         NotifyTracer(link.Tracer);
     }
 

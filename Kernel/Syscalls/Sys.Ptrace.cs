@@ -18,7 +18,7 @@ public static partial class Sys
         PTRACE_SETREGS = 13, PTRACE_GETFPREGS = 14, PTRACE_SETFPREGS = 15, PTRACE_ATTACH = 16, PTRACE_DETACH = 17,
         PTRACE_SYSCALL = 24, PTRACE_SETOPTIONS = 0x4200, PTRACE_GETEVENTMSG = 0x4201, PTRACE_GETSIGINFO = 0x4202,
         PTRACE_SETSIGINFO = 0x4203, PTRACE_GETREGSET = 0x4204, PTRACE_SETREGSET = 0x4205, PTRACE_SEIZE = 0x4206,
-        PTRACE_INTERRUPT = 0x4207, PTRACE_LISTEN = 0x4208;
+        PTRACE_INTERRUPT = 0x4207, PTRACE_LISTEN = 0x4208, PTRACE_GET_SYSCALL_INFO = 0x420e;
 
     /// <summary>The options guest ptrace emulates; TRACESECCOMP and SUSPEND_SECCOMP are refused (EINVAL).</summary>
     private const uint EmulatedPtraceOptions = PtraceLink.PTRACE_O_TRACESYSGOOD | PtraceLink.PTRACE_O_TRACEFORK |
@@ -29,8 +29,8 @@ public static partial class Sys
 
     /// <summary>
     /// ptrace(2): TRACEME, ATTACH, SEIZE, INTERRUPT, DETACH, KILL; CONT, SYSCALL, SINGLESTEP, LISTEN; PEEK/POKE TEXT, DATA
-    /// and USER; GETREGS, SETREGS, GETFPREGS, SETFPREGS, GETREGSET, SETREGSET; GETSIGINFO, SETSIGINFO, GETEVENTMSG and
-    /// SETOPTIONS. Tracees are guests only, by guest pid. Any other request answers EIO, as Linux answers one it does not know.
+    /// and USER; GETREGS, SETREGS, GETFPREGS, SETFPREGS, GETREGSET, SETREGSET; GETSIGINFO, SETSIGINFO, GETEVENTMSG,
+    /// GET_SYSCALL_INFO and SETOPTIONS. Tracees are guests only, by guest pid. Any other request answers EIO, as Linux answers one it does not know.
     /// </summary>
     public static SyscallResult Ptrace(SyscallContext ctx)
     {
@@ -62,6 +62,7 @@ public static partial class Sys
             PTRACE_GETREGSET or PTRACE_SETREGSET => Regset(ctx, platform, target, (int)request),
             PTRACE_GETEVENTMSG => ctx.Memory.WriteUInt64(ctx.PtrArg(3), link.EventMessage) == Errno.OK ? 0 : Errno.EFAULT,
             PTRACE_SETOPTIONS => SetOptions(link, ctx.Arg(3)),
+            PTRACE_GET_SYSCALL_INFO => GetSyscallInfo(ctx, platform, target, link),
             _ => Errno.EIO,
         };
     }
@@ -181,6 +182,47 @@ public static partial class Sys
         BinaryPrimitives.WriteUInt64LittleEndian(iov[8..], (ulong)used);
         return ctx.Memory.Write(ctx.PtrArg(3).Add(8), iov[8..]) == Errno.OK ? 0 : Errno.EFAULT;
     }
+
+    /// <summary>
+    /// PTRACE_GET_SYSCALL_INFO: struct ptrace_syscall_info of the stop held, made from the registers: an entry's number and
+    /// arguments, an exit's value, or nothing more than the instruction and stack pointers. <c>addr</c> is the caller's size;
+    /// the answer is the size of the whole structure for that stop.
+    /// </summary>
+    private static SyscallResult GetSyscallInfo(SyscallContext ctx, IPtracePlatform platform, Task target, PtraceLink link)
+    {
+        const byte OP_NONE = 0, OP_ENTRY = 1, OP_EXIT = 2;
+        const uint AUDIT_ARCH_X86_64 = 0xC000003E;
+        Span<byte> regs = stackalloc byte[UserRegsSize];
+        Errno e = platform.Transfer(target, PTRACE_GETREGS, regs);
+        if (e != Errno.OK) return e;
+        Span<byte> info = stackalloc byte[80];
+        info.Clear();
+        byte op = link.Hold != PtraceHold.Syscall ? OP_NONE : link.AtSyscallEntry ? OP_ENTRY : OP_EXIT;
+        info[0] = op;
+        BinaryPrimitives.WriteUInt32LittleEndian(info[4..], AUDIT_ARCH_X86_64);
+        BinaryPrimitives.WriteUInt64LittleEndian(info[8..], Reg(regs, 128));   // rip
+        BinaryPrimitives.WriteUInt64LittleEndian(info[16..], Reg(regs, 152));  // rsp
+        int size = 24;
+        if (op == OP_ENTRY)
+        {
+            // orig_rax, then rdi, rsi, rdx, r10, r8, r9
+            ReadOnlySpan<int> at = [120, 112, 104, 96, 56, 72, 64];
+            for (int i = 0; i < at.Length; i++) BinaryPrimitives.WriteUInt64LittleEndian(info[(24 + 8 * i)..], Reg(regs, at[i]));
+            size = 80;
+        }
+        else if (op == OP_EXIT)
+        {
+            long rval = (long)Reg(regs, 80);
+            BinaryPrimitives.WriteInt64LittleEndian(info[24..], rval);
+            info[32] = (byte)(rval is >= -4095 and < 0 ? 1 : 0);
+            size = 33;
+        }
+        int copy = (int)Math.Min(ctx.Arg(2), (ulong)size);
+        if (copy > 0 && ctx.Memory.Write(ctx.PtrArg(3), info[..copy]) != Errno.OK) return Errno.EFAULT;
+        return size;
+    }
+
+    private static ulong Reg(ReadOnlySpan<byte> regs, int offset) => BinaryPrimitives.ReadUInt64LittleEndian(regs[offset..]);
 
     private static SyscallResult SetOptions(PtraceLink link, ulong options)
     {

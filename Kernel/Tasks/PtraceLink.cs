@@ -72,10 +72,14 @@ public sealed class PtraceLink(Task tracer, bool seized, uint options)
     /// <summary>An exec event is held at the exec's syscall exit: after it the tracer may still see that exit.</summary>
     public bool ThenSyscallExit { get; set; }
 
-    public void Stop(int status, PtraceHold hold)
+    /// <summary>The syscall stop held is a syscall-entry stop (else, with <see cref="PtraceHold.Syscall"/>, an exit).</summary>
+    public bool AtSyscallEntry { get; private set; }
+
+    public void Stop(int status, PtraceHold hold, bool syscallEntry = false)
     {
         Stopped = true;
         Hold = hold;
+        AtSyscallEntry = syscallEntry;
         Status = status;
         Reported = false;
     }

@@ -26,7 +26,7 @@ public sealed partial class Tracer
     };
 
     /// <summary>Holds <paramref name="t"/> in its host stop and reports it to its guest tracer.</summary>
-    private void Hold(Tracee t, int status, PtraceHold hold)
+    private void Hold(Tracee t, int status, PtraceHold hold, bool syscallEntry = false)
     {
         if (!t.ReportsExit)
         {
@@ -35,7 +35,7 @@ public sealed partial class Tracer
             t.ReportsExit = true;
             Libc.Ptrace(Libc.PTRACE_SETOPTIONS, t.HostTid, 0, GuestLauncher.Options | Libc.PTRACE_O_TRACEEXIT | Libc.PTRACE_O_TRACEVFORKDONE);
         }
-        kernel.PtraceStopped(t.Task!, status, hold);
+        kernel.PtraceStopped(t.Task!, status, hold, syscallEntry);
     }
 
     /// <summary>A syscall-entry stop, which only a guest tracer's PTRACE_SYSCALL asks for.</summary>
@@ -43,7 +43,7 @@ public sealed partial class Tracer
     {
         t.InSyscall = true;
         t.KernelAnswered = false;
-        if (t.Task?.Ptrace is { Mode: PtraceResume.Syscall } link) Hold(t, link.SyscallStatus, PtraceHold.Syscall);
+        if (t.Task?.Ptrace is { Mode: PtraceResume.Syscall } link) Hold(t, link.SyscallStatus, PtraceHold.Syscall, syscallEntry: true);
         else Resume(t, 0);
     }
 

@@ -97,6 +97,16 @@ static void syscall_stops(void)
         if (WSTOPSIG(status) != (SIGTRAP | 0x80)) { describe("unexpected", status); continue; }
         ptrace(PTRACE_GETREGS, child, 0, &regs);
         const char *name = syscall_name((long)regs.orig_rax);
+        struct __ptrace_syscall_info info;
+        memset(&info, 0, sizeof info);
+        long size = ptrace(PTRACE_GET_SYSCALL_INFO, child, sizeof info, &info);
+        if (name && info.op == PTRACE_SYSCALL_INFO_ENTRY)
+            printf("syscall info: size %ld, entry of %s, rip %s\n", size, syscall_name((long)info.entry.nr),
+                   info.instruction_pointer == regs.rip ? "matches" : "differs");
+        else if (name && info.op == PTRACE_SYSCALL_INFO_EXIT)
+            printf("syscall info: size %ld, exit %lld%s\n", size, regs.orig_rax == SYS_getppid ? 0LL : (long long)info.exit.rval,
+                   info.exit.is_error ? " (error)" : "");
+        else if (name) printf("syscall info: size %ld, op %d\n", size, info.op);
         if (entering && name) printf("enter %s\n", name);
         if (!entering && name && regs.orig_rax == SYS_getppid) printf("@exit getppid = %lld\n", (long long)regs.rax);
         else if (!entering && name) printf("exit %s = %lld\n", name, (long long)regs.rax);
