@@ -234,6 +234,31 @@ static void exitkill(void)
     describe("target of a tracer that exited", status);
 }
 
+/* A tracer that exits without detaching lets its stopped tracee go on (no PTRACE_O_EXITKILL). */
+static void tracer_exits(void)
+{
+    pid_t target = fork();
+    if (target == 0) {
+        for (;;) pause();
+    }
+    pid_t tracer = fork();
+    if (tracer == 0) {
+        int status;
+        ptrace(PTRACE_SEIZE, target, 0, 0);
+        ptrace(PTRACE_INTERRUPT, target, 0, 0);
+        waitpid(target, &status, __WALL);
+        describe("held by a tracer about to exit", status);
+        _exit(0);
+    }
+    int status;
+    waitpid(tracer, &status, 0);
+    kill(target, SIGTERM);
+    alarm(10);
+    waitpid(target, &status, 0);
+    alarm(0);
+    describe("target of a tracer that exited without detaching", status);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -241,6 +266,7 @@ int main(void)
     fork_and_exec_events();
     attach_to_sibling();
     exitkill();
+    tracer_exits();
     printf("attach to a missing pid: %s\n", errname(ptrace(PTRACE_ATTACH, 999999, 0, 0) == 0 ? 0 : errno));
     printf("attach to itself: %s\n", errname(ptrace(PTRACE_ATTACH, getpid(), 0, 0) == 0 ? 0 : errno));
     printf("cont of an untraced pid: %s\n", errname(ptrace(PTRACE_CONT, 1, 0, 0) == 0 ? 0 : errno));
