@@ -17,9 +17,9 @@ public sealed partial class GuestKernel
     public IPtracePlatform? PtracePlatform { get; set; }
 
     /// <summary>Makes <paramref name="tracer"/> the tracer of <paramref name="tracee"/>.</summary>
-    public PtraceLink Link(Task tracee, Task tracer, bool seized, uint options)
+    public PtraceLink Link(Task tracee, Task tracer, bool seized, uint options, bool autoAttached = false)
     {
-        var link = new PtraceLink(tracer, seized, options);
+        var link = new PtraceLink(tracer, seized, options) { AutoAttached = autoAttached };
         tracee.Ptrace = link;
         (tracer.Group.Tracees ??= new List<Task>()).Add(tracee);
         return link;
@@ -60,7 +60,7 @@ public sealed partial class GuestKernel
     public bool PtraceFollows(Task parent, Task child, uint option)
     {
         if (parent.Ptrace is not { } link || !link.Has(option)) return false;
-        PtraceLink followed = Link(child, link.Tracer, link.Seized, link.Options);
+        PtraceLink followed = Link(child, link.Tracer, link.Seized, link.Options, autoAttached: true);
         followed.Mode = PtraceResume.Cont;
         return true;
     }

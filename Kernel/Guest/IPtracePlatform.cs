@@ -33,6 +33,6 @@ public interface IPtracePlatform
     /// <summary>PTRACE_INTERRUPT on the host: a running tracee stops (a PTRACE_EVENT_STOP), a host wait it sleeps in ends.</summary>
     void Interrupt(Task task);
 
-    /// <summary>Whether the kernel is still starting the task (its first stop, its first exec): no guest may attach yet.</summary>
+    /// <summary>Whether the kernel is still starting the task (the exec of a program it starts itself): no guest may attach yet.</summary>
     bool IsStarting(Task task);
 }

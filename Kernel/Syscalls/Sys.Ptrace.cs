@@ -55,10 +55,10 @@ public static partial class Sys
             PTRACE_POKETEXT or PTRACE_POKEDATA or PTRACE_POKEUSR => platform.Poke(target, (int)request, ctx.Arg(2), ctx.Arg(3)),
             PTRACE_GETREGS => CopyRegistersOut(ctx, platform, target, PTRACE_GETREGS, UserRegsSize),
             PTRACE_GETFPREGS => CopyRegistersOut(ctx, platform, target, PTRACE_GETFPREGS, UserFpregsSize),
-            PTRACE_GETSIGINFO => CopyRegistersOut(ctx, platform, target, PTRACE_GETSIGINFO, SiginfoSize),
+            PTRACE_GETSIGINFO => GetSiginfo(ctx, platform, target, link),
             PTRACE_SETREGS => CopyRegistersIn(ctx, platform, target, PTRACE_SETREGS, UserRegsSize),
             PTRACE_SETFPREGS => CopyRegistersIn(ctx, platform, target, PTRACE_SETFPREGS, UserFpregsSize),
-            PTRACE_SETSIGINFO => CopyRegistersIn(ctx, platform, target, PTRACE_SETSIGINFO, SiginfoSize),
+            PTRACE_SETSIGINFO => link.Hold == PtraceHold.Group ? Errno.EINVAL : CopyRegistersIn(ctx, platform, target, PTRACE_SETSIGINFO, SiginfoSize),
             PTRACE_GETREGSET or PTRACE_SETREGSET => Regset(ctx, platform, target, (int)request),
             PTRACE_GETEVENTMSG => ctx.Memory.WriteUInt64(ctx.PtrArg(3), link.EventMessage) == Errno.OK ? 0 : Errno.EFAULT,
             PTRACE_SETOPTIONS => SetOptions(link, ctx.Arg(3)),
@@ -85,7 +85,7 @@ public static partial class Sys
         if (seize && (ctx.Arg(3) & ~(ulong)EmulatedPtraceOptions) != 0) return Errno.EINVAL;
         if (target.Group == ctx.Task.Group) return Errno.EPERM;
         if (!ctx.Task.Group.Credentials.MayTrace(target.Group.Credentials)) return Errno.EPERM;
-        // A task the kernel is still starting (its first stop, its first exec) is in the kernel's hands only.
+        // A task the kernel is still starting (the exec of init or of a program it spawns) is in the kernel's hands only.
         if (target.Ptrace != null || platform.IsStarting(target)) return Errno.EPERM;
         ctx.Kernel.Link(target, ctx.Task, seize, options);
         if (!seize) ctx.Kernel.SignalThread(target, Signals.SIGSTOP);
@@ -159,6 +159,25 @@ public static partial class Sys
         Errno e = platform.Transfer(target, request, buffer);
         if (e != Errno.OK) return e;
         return ctx.Memory.Write(ctx.PtrArg(3), buffer) == Errno.OK ? 0 : Errno.EFAULT;
+    }
+
+    /// <summary>
+    /// PTRACE_GETSIGINFO: EINVAL at a group-stop, as on Linux (strace tells a group-stop by it). At a signal-delivery stop the
+    /// siginfo already names the sender by its guest pid; at any other stop the host's names the tracee by its host pid
+    /// (ptrace_do_notify), which becomes its guest tid.
+    /// </summary>
+    private static SyscallResult GetSiginfo(SyscallContext ctx, IPtracePlatform platform, Task target, PtraceLink link)
+    {
+        if (link.Hold == PtraceHold.Group) return Errno.EINVAL;
+        Span<byte> info = stackalloc byte[SiginfoSize];
+        Errno e = platform.Transfer(target, PTRACE_GETSIGINFO, info);
+        if (e != Errno.OK) return e;
+        if (link.Hold != PtraceHold.SignalDelivery)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(info[16..], target.Tid);
+            BinaryPrimitives.WriteUInt32LittleEndian(info[20..], target.Group.Credentials.Ruid);
+        }
+        return ctx.Memory.Write(ctx.PtrArg(3), info) == Errno.OK ? 0 : Errno.EFAULT;
     }
 
     private static SyscallResult CopyRegistersIn(SyscallContext ctx, IPtracePlatform platform, Task target, int request, int size)

@@ -46,6 +46,9 @@ public sealed class PtraceLink(Task tracer, bool seized, uint options)
 
     public bool Has(uint option) => (Options & option) != 0;
 
+    /// <summary>Traced from its first instruction, as the child of a traced parent (PTRACE_O_TRACEFORK and the rest): its first stop is reported.</summary>
+    public bool AutoAttached { get; init; }
+
     /// <summary>How the tracer last resumed the tracee.</summary>
     public PtraceResume Mode { get; set; }
 

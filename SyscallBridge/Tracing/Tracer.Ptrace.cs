@@ -98,7 +98,8 @@ public sealed partial class Tracer
     /// <summary>A traced child's first stop: a seized one shows PTRACE_EVENT_STOP, another a SIGSTOP (ptrace(2), "Attaching").</summary>
     private bool GuestChildStarted(Tracee t)
     {
-        if (t.Task?.Ptrace is not { } link) return false;
+        // A child attached to before its first stop (ATTACH or SEIZE right after its fork) stops only as those ask.
+        if (t.Task?.Ptrace is not { AutoAttached: true } link) return false;
         if (link.Seized) Hold(t, PtraceLink.EventStatus(PtraceLink.PTRACE_EVENT_STOP), PtraceHold.Event);
         else Hold(t, PtraceLink.StopStatus(Signals.SIGSTOP), PtraceHold.Syscall);
         return true;
@@ -208,5 +209,5 @@ public sealed partial class Tracer
         if (Held(task) is { } t) Libc.Ptrace(Libc.PTRACE_INTERRUPT, t.HostTid, 0, 0);
     }
 
-    bool IPtracePlatform.IsStarting(Task task) => Held(task) is not { } t || t.StartingInit || t.AwaitingFirstStop;
+    bool IPtracePlatform.IsStarting(Task task) => Held(task) is not { } t || t.StartingInit;
 }

@@ -78,6 +78,38 @@ public sealed partial class GuestPtraceTests(DebianImage debian)
     }
 
     [Fact]
+    public async Task Strace_sees_a_tracee_stopped_and_continued_as_natively()
+    {
+        // Act: the group-stop of a traced process, reported as PTRACE_EVENT_STOP to a seizing strace, which lets it listen
+        string[] command = ["strace", "-f", "-e", "trace=none", "sh", "-c", "sleep 0.3 & p=$!; kill -STOP $p; sleep 0.2; kill -CONT $p; wait $p; echo done=$?"];
+        RunResult native = await Runner.NativeWithProcAsync(debian.NativeRoot, command);
+        RunResult guest = await Runner.WritableGuestAsync(debian.Image, command);
+
+        // Assert: the stopped process's own lines, in order (the processes' lines interleave differently every run)
+        Assert.Equal("done=0\n", guest.StandardOutput);
+        Assert.Equal(native.StandardOutput, guest.StandardOutput);
+        Assert.Equal(LinesOf(native.StandardError, 2), LinesOf(guest.StandardError, 2));
+        Assert.Equal(["--- SIGSTOP", "--- SIGCONT", "+++ exited with 0 +++"], LinesOf(guest.StandardError, 2).Distinct());
+    }
+
+    /// <summary>The lines strace printed for the <paramref name="nth"/> process it traced (1: the first), up to their first brace.</summary>
+    private static List<string> LinesOf(string strace, int nth)
+    {
+        var pids = new List<int>();
+        var lines = new List<(int Pid, string Text)>();
+        foreach (string line in AttachedMessage().Replace(strace, "").Split('\n'))
+        {
+            Match m = TracedLine().Match(line);
+            if (!m.Success || !m.Groups[1].Success) continue;
+            int pid = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            if (!pids.Contains(pid)) pids.Add(pid);
+            lines.Add((pid, m.Groups[2].Value.Split(" {")[0]));
+        }
+        pids.Sort();
+        return nth <= pids.Count ? lines.Where(l => l.Pid == pids[nth - 1]).Select(l => l.Text).ToList() : [];
+    }
+
+    [Fact]
     public async Task Gdb_shows_the_backtrace_of_a_crash_as_natively()
     {
         // Act

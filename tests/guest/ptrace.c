@@ -108,6 +108,12 @@ static void syscall_stops(void)
                    info.exit.is_error ? " (error)" : "");
         else if (name) printf("syscall info: size %ld, op %d\n", size, info.op);
         if (entering && name) printf("enter %s\n", name);
+        if (entering && regs.orig_rax == SYS_getuid) {
+            siginfo_t at;
+            memset(&at, 0, sizeof at);
+            ptrace(PTRACE_GETSIGINFO, child, 0, &at);
+            printf("siginfo at a syscall stop: signo %d, names the tracee: %s\n", at.si_signo, at.si_pid == child ? "yes" : "no");
+        }
         if (!entering && name && regs.orig_rax == SYS_getppid) printf("@exit getppid = %lld\n", (long long)regs.rax);
         else if (!entering && name) printf("exit %s = %lld\n", name, (long long)regs.rax);
         if (!entering && regs.orig_rax == SYS_getuid) {
