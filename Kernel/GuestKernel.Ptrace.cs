@@ -41,13 +41,14 @@ public sealed partial class GuestKernel
     {
         if (tracee.Ptrace is not { } link) return;
         link.Stop(status, hold, syscallEntry);
-        NotifyTracer(link.Tracer);
+        NotifyTracer(link.Tracer, tracee, status);
     }
 
-    private void NotifyTracer(Task tracer)
+    private void NotifyTracer(Task tracer, Task tracee, int status)
     {
         ThreadGroup group = tracer.Group;
         if (group.Exited) return;
+        group.LastPtraceNotice = (tracee.Tid, status);
         Tmds.Linux.LibC.kill(group.HostTgid, Signals.SIGCHLD);
         foreach (Task t in group.Threads)
             if (t.WaitsForTracees) PtracePlatform?.Interrupt(t);
@@ -89,6 +90,28 @@ public sealed partial class GuestKernel
     }
 
     /// <summary>
+    /// The SIGCHLD the kernel sent a guest tracer (from its own pid, SI_USER, which no guest can send) becomes the one Linux
+    /// sends a tracer: CLD_TRAPPED for a stop, CLD_EXITED or CLD_KILLED for an exit, naming the tracee. False for any other signal.
+    /// </summary>
+    private bool PtraceNotice(ThreadGroup tracer, Span<byte> siginfo)
+    {
+        const int SI_USER = 0, CLD_EXITED = 1, CLD_KILLED = 2, CLD_TRAPPED = 4, CLD_STOPPED = 5;
+        if (System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo) != Signals.SIGCHLD
+            || System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo[8..]) != SI_USER
+            || System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo[16..]) != Environment.ProcessId) return false;
+        (int pid, int status) = tracer.LastPtraceNotice;
+        // A PTRACE_EVENT_STOP is told as CLD_STOPPED (do_jobctl_trap), every other stop as CLD_TRAPPED.
+        (int code, int value) = (status & 0x7f) == 0x7f ? ((status >> 16) == PtraceLink.PTRACE_EVENT_STOP ? CLD_STOPPED : CLD_TRAPPED, (status >> 8) & 0x7f)
+            : (status & 0x7f) == 0 ? (CLD_EXITED, (status >> 8) & 0xff) : (CLD_KILLED, status & 0x7f);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(siginfo[8..], code);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(siginfo[16..], pid);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(siginfo[20..], 0);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(siginfo[24..], value);
+        trace?.ProcessEvent(tracer.Tgid, "signal", $"--- SIGCHLD {{si_signo=SIGCHLD, si_code={code}, si_pid={pid}}} ---");
+        return true;
+    }
+
+    /// <summary>
     /// <paramref name="tracee"/> is exiting with wait status <paramref name="status"/> (<paramref name="hostHeld"/>: the
     /// platform holds it at its host exit event, so it is not dead yet): its tracer hears of it unless the tracer is its
     /// parent process, which the host tells itself. False if the tracer does not hear of it.
@@ -99,7 +122,7 @@ public sealed partial class GuestKernel
         bool parentHears = tracee.Tid == tracee.Group.Tgid && tracee.Group.Parent == link.Tracer.Group;
         if (parentHears || link.Tracer.Group.Exited) return false;
         link.Exit(status, hostHeld);
-        NotifyTracer(link.Tracer);
+        NotifyTracer(link.Tracer, tracee, status);
         return true;
     }
 

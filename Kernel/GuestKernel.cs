@@ -535,6 +535,7 @@ public sealed partial class GuestKernel : IDisposable
     /// </summary>
     public bool TranslateSignalInfo(Task task, Span<byte> siginfo)
     {
+        if (task.Group.Tracees != null && PtraceNotice(task.Group, siginfo)) return true;
         int signo = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo);
         int code = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo[8..]);
         // SI_QUEUE's si_pid is whatever the sender wrote (sigqueue writes its getpid, a guest pid): Linux passes it on as is.

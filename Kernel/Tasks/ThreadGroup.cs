@@ -37,6 +37,9 @@ public sealed class ThreadGroup
     /// <summary>The threads its threads trace as a guest tracer (ptrace(2)); null until it first traces one.</summary>
     public List<Task>? Tracees { get; set; }
 
+    /// <summary>The last tracee stop or exit the kernel told this tracer of with a SIGCHLD: the siginfo's pid and status.</summary>
+    public (int Pid, int Status) LastPtraceNotice { get; set; }
+
     /// <summary>Set when the last thread has gone; the entry stays until the parent reaps it.</summary>
     public bool Exited { get; set; }
 

@@ -98,8 +98,10 @@ public sealed partial class Tracer
     /// <summary>A traced child's first stop: a seized one shows PTRACE_EVENT_STOP, another a SIGSTOP (ptrace(2), "Attaching").</summary>
     private bool GuestChildStarted(Tracee t)
     {
-        // A child attached to before its first stop (ATTACH or SEIZE right after its fork) stops only as those ask.
-        if (t.Task?.Ptrace is not { AutoAttached: true } link) return false;
+        // A child attached to before its first stop (ATTACH or SEIZE right after its fork) stops only as those ask; a
+        // PTRACE_INTERRUPT that came before this stop found it stopped already, so this stop is the interrupt's.
+        if (t.Task?.Ptrace is not { } link || !(link.AutoAttached || link.InterruptPending)) return false;
+        link.InterruptPending = false;
         if (link.Seized) Hold(t, PtraceLink.EventStatus(PtraceLink.PTRACE_EVENT_STOP), PtraceHold.Event);
         else Hold(t, PtraceLink.StopStatus(Signals.SIGSTOP), PtraceHold.Syscall);
         return true;

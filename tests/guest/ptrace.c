@@ -176,6 +176,16 @@ static void fork_and_exec_events(void)
     printf("grandchild exited %d, child exited %d\n", grandchild_exit, child_exit);
 }
 
+static volatile int chld_code, chld_pid;
+
+static void on_sigchld(int sig, siginfo_t *info, void *context)
+{
+    (void)sig;
+    (void)context;
+    chld_code = info->si_code;
+    chld_pid = info->si_pid;
+}
+
 /* A tracer that is not its tracee's parent: SEIZE, INTERRUPT, waitid, process_vm_readv, DETACH, ATTACH. */
 static void attach_to_sibling(void)
 {
@@ -192,6 +202,11 @@ static void attach_to_sibling(void)
     pid_t tracer = fork();
     if (tracer == 0) {
         int status;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = on_sigchld;
+        sa.sa_flags = SA_SIGINFO | SA_RESTART;
+        sigaction(SIGCHLD, &sa, NULL);
         printf("seize: %s\n", errname(ptrace(PTRACE_SEIZE, target, 0, 0) == 0 ? 0 : errno));
         printf("seize again: %s\n", errname(ptrace(PTRACE_SEIZE, target, 0, 0) == 0 ? 0 : errno));
         printf("cont while running: %s\n", errname(ptrace(PTRACE_CONT, target, 0, 0) == 0 ? 0 : errno));
@@ -201,6 +216,7 @@ static void attach_to_sibling(void)
         int r = waitid(P_PID, target, &si, WSTOPPED);
         printf("waitid: %s code=%d status=%#x pid matches: %s\n", errname(r == 0 ? 0 : errno), si.si_code, si.si_status,
                si.si_pid == target ? "yes" : "no");
+        printf("SIGCHLD of the stop: code %d, names the tracee: %s\n", chld_code, chld_pid == target ? "yes" : "no");
         long value = 0;
         struct iovec local = { &value, sizeof value }, remote = { (void *)&secret, sizeof value };
         ssize_t n = process_vm_readv(target, &local, 1, &remote, 1, 0);
