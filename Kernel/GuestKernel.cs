@@ -66,7 +66,7 @@ public sealed record KernelOptions
 /// stopped syscall to its handler. It never touches ptrace; the platform calls <see cref="Enter"/> at a
 /// syscall stop and <see cref="Exit"/> when a call the kernel let the host run comes back.
 /// </summary>
-public sealed class GuestKernel : IDisposable
+public sealed partial class GuestKernel : IDisposable
 {
     private const int NR_close = (int)Sysno.close;
     private readonly KernelTrace? trace;
@@ -446,6 +446,7 @@ public sealed class GuestKernel : IDisposable
         long result = rax;
         string? execed = null; // the path an exec that completed was given
         if (rax < 0 && clonesUnderWay.Remove(task)) task.PendingClone = null; // the clone failed: no child will come
+        task.WaitsForTracees = false;
         switch (ctx.OnExit)
         {
             case ExitAction.TranslatePid when rax > 0:
@@ -460,6 +461,9 @@ public sealed class GuestKernel : IDisposable
                 break;
             case ExitAction.TranslateSiginfo when rax > 0 && ctx.Arg(1) != 0:
                 TranslateWaitedSignal(task, ctx);
+                break;
+            case ExitAction.WaitForTracees when rax == -514:
+                result = -512; // pause's ERESTARTNOHAND: the tracer's wait is restarted as wait4 would be (ERESTARTSYS)
                 break;
             case ExitAction.ReplaceResult when rax >= 0:
                 result = ctx.ExitValue;
@@ -540,7 +544,19 @@ public sealed class GuestKernel : IDisposable
         group.Credentials = group.Credentials.AfterExec();
         group.Comm = Names.FromBytes(plan.Comm);
         group.ArgumentArea = StringArea(thread.Memory, thread.StackPointer + 8, out ulong envpAt);
-        group.EnvironmentArea = StringArea(thread.Memory, envpAt, out _);
+        group.EnvironmentArea = StringArea(thread.Memory, envpAt, out ulong auxvAt);
+        group.AuxvArea = AuxvArea(thread.Memory, auxvAt);
+    }
+
+    /// <summary>The auxiliary vector at <paramref name="at"/>: its pairs up to and including AT_NULL.</summary>
+    private static (ulong Start, ulong End) AuxvArea(IGuestMemory memory, ulong at)
+    {
+        for (ulong p = at; p < at + 64 * 16; p += 16)
+        {
+            if (!memory.ReadUInt64(new GuestPtr(p)).TryGet(out ulong key, out _)) return (0, 0);
+            if (key == 0) return (at, p + 16);
+        }
+        return (0, 0);
     }
 
     /// <summary>
@@ -570,6 +586,7 @@ public sealed class GuestKernel : IDisposable
     /// </summary>
     public bool TranslateSignalInfo(Task task, Span<byte> siginfo)
     {
+        if (task.Group.Tracees != null && PtraceNotice(task.Group, siginfo)) return true;
         int signo = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo);
         int code = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(siginfo[8..]);
         // SI_QUEUE's si_pid is whatever the sender wrote (sigqueue writes its getpid, a guest pid): Linux passes it on as is.

@@ -62,6 +62,7 @@ public static partial class Sys
     {
         const uint WNOHANG = 1, WUNTRACED = 2, WCONTINUED = 8;
         if (((uint)ctx.Arg(2) & ~(WNOHANG | WUNTRACED | WCONTINUED | WaitThreadFlags)) != 0) return Errno.EINVAL;
+        if (ctx.Task.Group.Tracees is { Count: > 0 } && WaitForTracee(ctx, ctx.IntArg(0), (uint)ctx.Arg(2), waitid: false) is { } traced) return traced;
         if (!TranslateWaitTarget(ctx, (int)ctx.Arg(0), out long hostTarget)) return Errno.ECHILD;
         ctx.Rewrite(0, (ulong)hostTarget);
         ctx.OnExit = ExitAction.TranslatePid;
@@ -81,6 +82,8 @@ public static partial class Sys
         if ((options & (WSTOPPED | WEXITED | WCONTINUED)) == 0) return Errno.EINVAL;
         int idtype = ctx.IntArg(0), id = ctx.IntArg(1);
         if (idtype == P_PID && id <= 0) return Errno.EINVAL;
+        if (ctx.Task.Group.Tracees is { Count: > 0 } && idtype is 0 or P_PID or P_PGID
+            && WaitForTracee(ctx, idtype == 0 ? -1 : idtype == P_PID ? id : -id, options, waitid: true) is { } traced) return traced;
         if (idtype == P_PID || (idtype == P_PGID && id != 0))
         {
             int host = idtype == P_PID ? ctx.Kernel.Pids.ToHost(id) : ctx.Kernel.Pids.ToHostGroup(id);

@@ -119,6 +119,8 @@ public enum ExitAction
     TranslateSiginfo,
     /// <summary>The host exec of the stub returned: load the guest program.</summary>
     FinishExec,
+    /// <summary>A guest tracer's wait became pause() until a tracee stops: its interruption restarts the wait.</summary>
+    WaitForTracees,
     /// <summary>The host call was a helper (the lseek after getdents): report ExitValue if it succeeded.</summary>
     ReplaceResult,
     /// <summary>A *get made an IPC object (rax, its id): record it as the run's, with the guest's key (Original[0]).</summary>

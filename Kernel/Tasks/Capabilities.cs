@@ -7,7 +7,7 @@ namespace UserKernel.Kernel.Tasks;
 public static class Capabilities
 {
     public const int CAP_CHOWN = 0, CAP_DAC_OVERRIDE = 1, CAP_DAC_READ_SEARCH = 2, CAP_FOWNER = 3, CAP_FSETID = 4,
-        CAP_KILL = 5, CAP_SETGID = 6, CAP_SETUID = 7, CAP_SETPCAP = 8, CAP_LINUX_IMMUTABLE = 9, CAP_NET_BIND_SERVICE = 10, CAP_SYS_CHROOT = 18, CAP_SYS_ADMIN = 21,
+        CAP_KILL = 5, CAP_SETGID = 6, CAP_SETUID = 7, CAP_SETPCAP = 8, CAP_LINUX_IMMUTABLE = 9, CAP_NET_BIND_SERVICE = 10, CAP_SYS_CHROOT = 18, CAP_SYS_PTRACE = 19, CAP_SYS_ADMIN = 21,
         CAP_MKNOD = 27, CAP_MAC_OVERRIDE = 32;
 
     /// <summary>CAP_CHECKPOINT_RESTORE, the last capability since Linux 5.9.</summary>

@@ -71,6 +71,13 @@ public sealed record Credentials
         Euid == target.Suid || Euid == target.Ruid || Ruid == target.Suid || Ruid == target.Ruid || Capable(Capabilities.CAP_KILL);
 
     /// <summary>Whether <paramref name="gid"/> is the filesystem gid or a supplementary group (in_group_p).</summary>
+    /// <summary>
+    /// ptrace_may_access with PTRACE_MODE_REALCREDS: the caller's real ids are all the target's ids, or it has
+    /// CAP_SYS_PTRACE (ptrace attach, process_vm_readv and process_vm_writev).
+    /// </summary>
+    public bool MayTrace(Credentials target) => Capable(Capabilities.CAP_SYS_PTRACE) ||
+        (Ruid == target.Ruid && Ruid == target.Euid && Ruid == target.Suid && Rgid == target.Rgid && Rgid == target.Egid && Rgid == target.Sgid);
+
     public bool InGroup(uint gid) => gid == Fsgid || Groups.Contains(gid);
 
     /// <summary>The credentials access(2) checks with: filesystem ids set to the real ones.</summary>

@@ -30,6 +30,12 @@ public sealed class Task
 
     /// <summary>The flags and tid addresses of a clone in progress, read back when the child appears.</summary>
     public CloneRequest? PendingClone { get; set; }
+
+    /// <summary>The guest tracer's link to this thread (ptrace(2)); null when no guest traces it, which is nearly always.</summary>
+    public PtraceLink? Ptrace { get; set; }
+
+    /// <summary>This thread of a guest tracer waits on the host (wait4, waitid): a stop of a tracee must interrupt that wait.</summary>
+    public bool WaitsForTracees { get; set; }
 }
 
 /// <summary>

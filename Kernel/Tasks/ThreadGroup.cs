@@ -40,6 +40,12 @@ public sealed class ThreadGroup
 
     public List<Task> Threads { get; } = new();
 
+    /// <summary>The threads its threads trace as a guest tracer (ptrace(2)); null until it first traces one.</summary>
+    public List<Task>? Tracees { get; set; }
+
+    /// <summary>The last tracee stop or exit the kernel told this tracer of with a SIGCHLD: the siginfo's pid and status.</summary>
+    public (int Pid, int Status) LastPtraceNotice { get; set; }
+
     /// <summary>Set when the last thread has gone; the entry stays until the parent reaps it.</summary>
     public bool Exited { get; set; }
 
@@ -61,6 +67,9 @@ public sealed class ThreadGroup
 
     /// <summary>Where exec laid out the environment strings (/proc/PID/environ).</summary>
     public (ulong Start, ulong End) EnvironmentArea { get; set; }
+
+    /// <summary>Where exec laid out the auxiliary vector (/proc/PID/auxv, which debuggers read to find the program and ld.so).</summary>
+    public (ulong Start, ulong End) AuxvArea { get; set; }
 
     /// <summary>
     /// check_kill_permission, which the host cannot make (all guests are one host user to it): a process may signal

@@ -6,6 +6,9 @@ namespace UserKernel.SyscallBridge.Interop;
 
 internal static partial class Libc
 {
+    internal const int PTRACE_PEEKDATA = 2, PTRACE_SINGLESTEP = 9, PTRACE_GETREGSET = 0x4204, PTRACE_O_TRACEEXIT = 0x40, PTRACE_EVENT_EXIT = 6,
+        PTRACE_O_TRACEVFORKDONE = 0x20, PTRACE_EVENT_VFORK_DONE = 5;
+
     internal const int PTRACE_CONT = 7, PTRACE_GETREGS = 12, PTRACE_SETREGS = 13, PTRACE_SYSCALL = 24,
         PTRACE_SETOPTIONS = 0x4200, PTRACE_GETEVENTMSG = 0x4201, PTRACE_GETSIGINFO = 0x4202, PTRACE_SETSIGINFO = 0x4203, PTRACE_SEIZE = 0x4206, PTRACE_INTERRUPT = 0x4207, PTRACE_LISTEN = 0x4208;
 
@@ -26,6 +29,37 @@ internal static partial class Libc
         StartupProfile.PtraceCalls++;
         return r < 0 ? (Errno)errno : Errno.OK;
     }
+
+    /// <summary>A ptrace request whose data is a buffer of the kernel's (GETREGS, SETFPREGS, GETSIGINFO...).</summary>
+    internal static unsafe Errno Transfer(int request, int pid, nint addr, System.Span<byte> buffer)
+    {
+        fixed (byte* p = buffer) return Ptrace(request, pid, addr, (nint)p);
+    }
+
+    /// <summary>PTRACE_GETREGSET, SETREGSET: the buffer as an iovec; the length the host used.</summary>
+    internal static unsafe Errno Regset(int request, int pid, int type, System.Span<byte> buffer, out int used)
+    {
+        fixed (byte* p = buffer)
+        {
+            var iov = new IoVec { Base = (nint)p, Length = (nuint)buffer.Length };
+            Errno e = Ptrace(request, pid, type, (nint)(&iov));
+            used = (int)iov.Length;
+            return e;
+        }
+    }
+
+    /// <summary>PTRACE_PEEK*: the raw call stores the word where data points, so a word of -1 is no error.</summary>
+    internal static unsafe Errno Peek(int request, int pid, ulong addr, out ulong word)
+    {
+        ulong w = 0;
+        long r = syscall_ptrace(101, request, pid, (nint)addr, (nint)(&w));
+        int errno = Marshal.GetLastSystemError();
+        word = w;
+        return r < 0 ? (Errno)errno : Errno.OK;
+    }
+
+    [LibraryImport(Name, EntryPoint = "syscall", SetLastError = true)]
+    private static partial long syscall_ptrace(long number, long request, int pid, nint addr, nint data);
 
     internal static unsafe Errno GetRegs(int pid, out UserRegs regs)
     {

@@ -24,7 +24,7 @@ internal static unsafe class GuestLauncher
     /// <summary>struct sock_fprog: unsigned short len, then the sock_filter pointer at 8.</summary>
     internal const int SockFprogSize = 16, SockFprogFilter = 8;
 
-    private const int Options = Libc.PTRACE_O_TRACESYSGOOD | Libc.PTRACE_O_TRACEFORK | Libc.PTRACE_O_TRACEVFORK |
+    internal const int Options = Libc.PTRACE_O_TRACESYSGOOD | Libc.PTRACE_O_TRACEFORK | Libc.PTRACE_O_TRACEVFORK |
         Libc.PTRACE_O_TRACECLONE | Libc.PTRACE_O_TRACEEXEC | Libc.PTRACE_O_TRACESECCOMP | Libc.PTRACE_O_EXITKILL;
 
     /// <summary>

@@ -6,7 +6,7 @@ namespace UserKernel.SyscallBridge.Tracing;
 /// <summary>The kinds of stop and exit a waitpid status can report for a seized tracee.</summary>
 internal enum StopKind
 {
-    Exited, Killed, SeccompStop, SyscallExit, Fork, Vfork, Clone, Exec, GroupStop, EventStop, SignalDelivery, Other,
+    Exited, Killed, SeccompStop, SyscallExit, Fork, Vfork, Clone, Exec, ExitEvent, VforkDone, GroupStop, EventStop, SignalDelivery, Other,
 }
 
 /// <summary>A decoded waitpid status (wait(2), ptrace(2) "Stopped states").</summary>
@@ -25,6 +25,8 @@ internal readonly record struct PtraceStop(StopKind Kind, int Signal, int ExitCo
             Libc.PTRACE_EVENT_VFORK => new(StopKind.Vfork, sig, 0),
             Libc.PTRACE_EVENT_CLONE => new(StopKind.Clone, sig, 0),
             Libc.PTRACE_EVENT_EXEC => new(StopKind.Exec, sig, 0),
+            Libc.PTRACE_EVENT_EXIT => new(StopKind.ExitEvent, sig, 0),
+            Libc.PTRACE_EVENT_VFORK_DONE => new(StopKind.VforkDone, sig, 0),
             Libc.PTRACE_EVENT_STOP => new(Signals.IsStopSignal(sig) ? StopKind.GroupStop : StopKind.EventStop, sig, 0),
             0 when sig == (Signals.SIGTRAP | 0x80) => new(StopKind.SyscallExit, 0, 0),
             0 => new(StopKind.SignalDelivery, sig, 0),

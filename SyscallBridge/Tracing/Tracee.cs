@@ -43,13 +43,28 @@ internal sealed class Tracee : IGuestThread
     /// <summary>A signal that arrived while a syscall was being injected, to deliver afterwards.</summary>
     public int DeferredSignal { get; set; }
 
+    /// <summary>
+    /// Between a syscall's entry (a seccomp or syscall-entry stop) and the exit stop the host will report: tells an exit
+    /// from an entry, which the host reports alike, when a guest tracer asks for syscall stops.
+    /// </summary>
+    public bool InSyscall { get; set; }
+
+    /// <summary>The host stops this thread at its exit (PTRACE_O_TRACEEXIT), set once a guest traces it; its children inherit it.</summary>
+    public bool ReportsExit { get; set; }
+
+    /// <summary>Held at its host exit event for the guest tracer's PTRACE_O_TRACEEXIT; its exit is reported next.</summary>
+    public bool AtExitEvent { get; set; }
+
+    /// <summary>The kernel answered the call the thread is in and the host skips it (orig_rax -1).</summary>
+    public bool KernelAnswered { get; set; }
+
     public ref UserRegs Regs => ref regs;
 
     /// <summary>This thread under a new host tid (an exec by a non-leader thread takes the leader's), with its state.</summary>
     public Tracee MoveTo(int tid) => new(tid)
     {
         Task = Task, Installer = Installer, WantsSyscallExit = WantsSyscallExit, AwaitingFirstStop = AwaitingFirstStop,
-        StartingInit = StartingInit, DeferredSignal = DeferredSignal, regs = regs,
+        StartingInit = StartingInit, DeferredSignal = DeferredSignal, InSyscall = InSyscall, ReportsExit = ReportsExit, regs = regs,
     };
 
     public ulong StackPointer => regs.rsp;

@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Threading;
 using UserKernel.Kernel;
 using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Guest;
+using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Syscalls;
 using UserKernel.Kernel.Trace;
 using UserKernel.SyscallBridge.Interop;
@@ -16,7 +18,7 @@ namespace UserKernel.SyscallBridge.Tracing;
 /// The one tracer thread. Every ptrace call and every waitpid comes from it. It never blocks on guest
 /// behaviour: a guest's blocking call (a pipe read, wait4) runs in the guest thread on the host.
 /// </summary>
-public sealed partial class Tracer
+public sealed partial class Tracer : IPtracePlatform
 {
     private readonly GuestKernel kernel;
     private readonly Dictionary<int, Tracee> tracees = new();
@@ -68,6 +70,7 @@ public sealed partial class Tracer
         notifier.Start();
         StartupProfile.Mark("notifier started");
         installer = notifier.Installer;
+        kernel.PtracePlatform = this;
         init.Installer = installer;
         initHostPid = init.HostTid;
         tracees[init.HostTid] = init;
@@ -111,7 +114,15 @@ public sealed partial class Tracer
                 }
                 if (!tracees.TryGetValue(tid, out Tracee? tracee))
                 {
-                    if (stop.Kind is not (StopKind.Exited or StopKind.Killed)) earlyChildren.Add(tid); // else a reaped orphan we never knew
+                    if (stop.Kind == StopKind.ExitEvent)
+                    {
+                        // A child its parent's death kept from being announced (a fatal signal stops no one for the
+                        // clone event) is dying too: it inherited the exit event of a thread a guest traces. Let it go.
+                        earlyChildren.Remove(tid);
+                        Libc.Ptrace(Libc.PTRACE_CONT, tid, 0, 0);
+                    }
+                    else if (stop.Kind is not (StopKind.Exited or StopKind.Killed)) earlyChildren.Add(tid);
+                    else earlyChildren.Remove(tid); // a reaped orphan we never knew
                     continue;
                 }
                 Handle(tracee, stop);
@@ -129,12 +140,21 @@ public sealed partial class Tracer
             case StopKind.SeccompStop:
                 OnSeccompStop(t);
                 return;
+            case StopKind.SyscallExit when !t.InSyscall:
+                OnSyscallEntry(t);
+                return;
             case StopKind.SyscallExit:
                 OnSyscallExit(t);
                 return;
             case StopKind.Fork or StopKind.Vfork or StopKind.Clone:
-                OnClone(t, (int)Libc.GetEventMessage(t.HostTid));
-                Resume(t, 0);
+                Task child = OnClone(t, (int)Libc.GetEventMessage(t.HostTid), stop.Kind);
+                if (!GuestForkEvent(t, child, stop.Kind)) Resume(t, 0);
+                return;
+            case StopKind.ExitEvent:
+                if (!GuestExitEvent(t)) Resume(t, 0);
+                return;
+            case StopKind.VforkDone:
+                if (!GuestVforkDone(t)) Resume(t, 0);
                 return;
             case StopKind.Exec:
                 Resume(t, 0);
@@ -143,11 +163,12 @@ public sealed partial class Tracer
                 StartChild(t);
                 return;
             case StopKind.GroupStop:
+                if (GuestGroupStop(t, stop.Signal)) return;
                 // Stay stopped until SIGCONT, as job control expects, yet keep reporting events.
                 Libc.Ptrace(Libc.PTRACE_LISTEN, t.HostTid, 0, 0);
                 return;
             case StopKind.EventStop:
-                Resume(t, 0);
+                if (!GuestInterruptStop(t)) Resume(t, 0);
                 return;
             case StopKind.SignalDelivery when t.StartingInit && stop.Signal == Signals.SIGTRAP && IsSpawned(t):
                 FailSpawnedExec(t);
@@ -157,7 +178,7 @@ public sealed partial class Tracer
                 return;
             case StopKind.SignalDelivery:
                 TranslateSignalInfo(t);
-                Resume(t, stop.Signal);
+                if (!GuestSignalStop(t, stop.Signal)) Resume(t, stop.Signal);
                 return;
             default:
                 Console.Error.WriteLine($"userkernel: kernel bug: unexpected stop {stop} of host thread {t.HostTid}");
@@ -169,6 +190,7 @@ public sealed partial class Tracer
     private void OnSeccompStop(Tracee t)
     {
         if (t.LoadRegs() != Errno.OK) return; // killed meanwhile; its exit will be reported
+        t.InSyscall = true;
         ref UserRegs r = ref t.Regs;
         Span<ulong> args = [r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9];
         SyscallResult result = kernel.Enter(t.Task!, t, (int)r.orig_rax, args);
@@ -184,6 +206,10 @@ public sealed partial class Tracer
             r.r10 = ctx.Current[3]; r.r8 = ctx.Current[4]; r.r9 = ctx.Current[5];
             t.StoreRegs();
             t.WantsSyscallExit = false;
+            // The reissued call stops afresh; the host must report no exit, nor an entry, of the skipped one.
+            t.InSyscall = false;
+            Libc.Ptrace(Libc.PTRACE_CONT, t.HostTid, 0, 0);
+            return;
         }
         else if (!result.IsRunOnHost)
         {
@@ -191,6 +217,7 @@ public sealed partial class Tracer
             r.rax = (ulong)result.Value;
             t.StoreRegs();
             t.WantsSyscallExit = false;
+            t.KernelAnswered = true;
             if (result.Signal != 0) kernel.SignalThread(t.Task!, result.Signal); // pending as the skipped call returns
         }
         else
@@ -229,6 +256,13 @@ public sealed partial class Tracer
 
     private void OnSyscallExit(Tracee t)
     {
+        t.InSyscall = false;
+        if (!t.WantsSyscallExit)
+        {
+            // Only a guest tracer asked for this exit.
+            if (!GuestSyscallExit(t, execed: false)) Resume(t, 0);
+            return;
+        }
         t.WantsSyscallExit = false;
         if (t.LoadRegs() != Errno.OK) return;
         Task task = t.Task!;
@@ -241,7 +275,8 @@ public sealed partial class Tracer
             Resume(t, 0);
             return;
         }
-        if (wasExec && rax == 0)
+        bool execed = wasExec && rax == 0;
+        if (execed)
         {
             if (t.StartingInit && t.HostTid == initHostPid) StartupProfile.Mark("init's first exec done");
             if (t.StartingInit) OnSpawnedExec(t);
@@ -252,11 +287,18 @@ public sealed partial class Tracer
             // The host preserves the argument registers across a call and the guest's compiler relies on it:
             // the guest gets back what it passed, not the kernel's rewriting.
             if (task.Context.Rewritten) RestoreOriginalArguments(ref t.Regs, task.Context);
-            if (!IsRestart(rax)) t.Regs.rax = (ulong)result;
+            if (!IsRestart(rax) || IsRestart(result)) t.Regs.rax = (ulong)result;
             t.StoreRegs();
         }
         int deferred = t.DeferredSignal;
         t.DeferredSignal = 0;
+        if (task.Ptrace != null)
+        {
+            // A signal held back during an injected call comes as a signal the guest tracer sees stop it.
+            if (deferred != 0) kernel.SignalThread(task, deferred);
+            if (GuestSyscallExit(t, execed)) return;
+            deferred = 0;
+        }
         Resume(t, deferred);
     }
 
@@ -290,25 +332,29 @@ public sealed partial class Tracer
         if (moved.Task != null) kernel.OnExecByOtherThread(moved.Task);
     }
 
-    private void OnClone(Tracee parent, int childTid)
+    private Task OnClone(Tracee parent, int childTid, StopKind kind)
     {
         Task child = kernel.OnClone(parent.Task!, parent, childTid);
-        var tracee = new Tracee(childTid) { Task = child, Installer = installer, AwaitingFirstStop = true };
+        var tracee = new Tracee(childTid) { Task = child, Installer = installer, AwaitingFirstStop = true, ReportsExit = parent.ReportsExit };
         tracees[childTid] = tracee;
+        if (parent.Task!.Ptrace != null) kernel.PtraceFollows(parent.Task, child, TraceOption(kind));
         if (earlyChildren.Remove(childTid)) StartChild(tracee);
+        return child;
     }
 
     private void StartChild(Tracee t)
     {
         t.AwaitingFirstStop = false;
         kernel.OnChildStarted(t.Task!, t);
-        Resume(t, 0);
+        if (!GuestChildStarted(t)) Resume(t, 0);
     }
 
     private void OnExit(Tracee t, PtraceStop stop)
     {
         tracees.Remove(t.HostTid);
         string how = stop.Kind == StopKind.Exited ? $"+++ exited with {stop.ExitCode} +++" : $"+++ killed by {Signals.Name(stop.Signal)} +++";
+        if (t.Task is { } gone && (gone.Ptrace != null || gone.Group.Tracees != null))
+            kernel.PtraceExited(gone, stop.Kind == StopKind.Exited ? stop.ExitCode << 8 : stop.Signal);
         if (t.Task != null) kernel.OnTaskExit(t.Task, how);
         if (t.Task is { Group.Threads.Count: 0 } && spawned.Remove(t.Task.Group, out SpawnRequest? request))
             request.Exited?.Invoke(stop.Kind == StopKind.Exited ? stop.ExitCode : 128 + stop.Signal);
@@ -340,8 +386,14 @@ public sealed partial class Tracer
             Libc.Ptrace(Libc.PTRACE_SETSIGINFO, t.HostTid, 0, (nint)info);
     }
 
-    private void Resume(Tracee t, int signal) =>
-        Libc.Ptrace(t.WantsSyscallExit ? Libc.PTRACE_SYSCALL : Libc.PTRACE_CONT, t.HostTid, 0, signal);
+    private void Resume(Tracee t, int signal)
+    {
+        int request = t.WantsSyscallExit ? Libc.PTRACE_SYSCALL : Libc.PTRACE_CONT;
+        if (t.Task?.Ptrace is { } link) request = GuestResumeRequest(link, request);
+        // Resumed otherwise, the host reports no exit of the call the thread is in.
+        t.InSyscall &= request == Libc.PTRACE_SYSCALL;
+        Libc.Ptrace(request, t.HostTid, 0, signal);
+    }
 
     private void Drain()
     {

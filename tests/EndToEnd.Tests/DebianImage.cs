@@ -10,9 +10,9 @@ using Xunit;
 namespace UserKernel.EndToEnd.Tests;
 
 /// <summary>
-/// A Debian bookworm minbase image with python3, perl and gcc, made by images/debian.sh from this machine's
-/// apt sources, and a writable copy of the unpacked tree for native runs under chroot. The build is cached in
-/// ~/.cache/userkernel/debian-HASH, HASH naming the script's contents, so a changed script builds afresh.
+/// A Debian bookworm minbase image with python3, perl, gcc, strace and gdb, made by images/debian.sh from this
+/// machine's apt sources, and a writable copy of the unpacked tree for native runs under chroot. The build is cached in
+/// ~/.cache/userkernel/debian-HASH, HASH naming the script's contents and its arguments, so a change builds afresh.
 /// </summary>
 public sealed class DebianImage : IAsyncLifetime, IDisposable
 {
@@ -34,7 +34,9 @@ public sealed class DebianImage : IAsyncLifetime, IDisposable
     public async Task InitializeAsync()
     {
         string script = Path.Combine(Repository.Root, "images", "debian.sh");
-        string hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(script)))[..12];
+        string[] arguments = ["--with-gcc", "--include", "strace,gdb"];
+        byte[] key = [.. File.ReadAllBytes(script), .. System.Text.Encoding.UTF8.GetBytes(string.Join(' ', arguments))];
+        string hash = Convert.ToHexStringLower(SHA256.HashData(key))[..12];
         string cache = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "userkernel", "debian-" + hash);
         string scriptImage = Path.Combine(cache, "debian.img");
         UnpackedRoot = Path.Combine(cache, "rootfs");
@@ -43,7 +45,7 @@ public sealed class DebianImage : IAsyncLifetime, IDisposable
             HostTool.Locate("mmdebstrap", "mmdebstrap");
             // The script makes the image with `userkernel image build`: this build of it, not the launcher's.
             var build = await Cli.Wrap(HostTool.Locate("bash", "bash"))
-                .WithArguments([script, cache, "--with-gcc"])
+                .WithArguments([script, cache, .. arguments])
                 .WithEnvironmentVariables(e => e.Set("USERKERNEL", "dotnet exec " + Runner.UserKernelDll))
                 .WithValidation(CommandResultValidation.None)
                 .ExecuteBufferedAsync();

@@ -23,6 +23,7 @@ public sealed class GuestProgramTests(GuestImage image)
         "/guest/paths", "/guest/paths.musl",
         "/guest/regs",
         "/guest/pidfd",
+        "/guest/ptrace", "/guest/ptrace-exit",
     };
 
     [Theory]

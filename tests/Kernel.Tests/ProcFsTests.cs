@@ -7,6 +7,7 @@ using UserKernel.Kernel.Filesystems.Proc;
 using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Vfs;
 using Xunit;
+using Task = UserKernel.Kernel.Tasks.Task;
 
 namespace UserKernel.Kernel.Tests;
 
@@ -50,6 +51,22 @@ public class ProcRenderTests
 
         // Assert
         Assert.Contains("State:\tR (running)", status.Split('\n'));
+    }
+
+    [Fact]
+    public void Status_of_a_guest_traced_task_names_its_guest_tracer_and_its_tracing_stop()
+    {
+        // Arrange: guest pid 7 traces this task and holds it in a stop
+        var tracerGroup = new ThreadGroup(7, 4300, null, null!, null!, Credentials.Root);
+        var link = new PtraceLink(new Task(7, 4300, tracerGroup), seized: true, options: 0);
+        link.Stop(PtraceLink.StopStatus(Signals.SIGSTOP), PtraceHold.SignalDelivery);
+
+        // Act
+        string status = ProcRender.Status(HostStatus, "sh", Ids with { Ptrace = link });
+
+        // Assert
+        Assert.Contains("TracerPid:\t7", status.Split('\n'));
+        Assert.Contains("State:\tt (tracing stop)", status.Split('\n'));
     }
 
     [Fact]

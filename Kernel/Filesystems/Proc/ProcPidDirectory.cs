@@ -22,7 +22,7 @@ internal static class ProcPidDirectory
     private enum Kind
     {
         Directory, Task, Fd, FdInfo, Environ, Status, Comm, Cmdline, Stat, Statm, Maps, Cwd, Root, Exe, Mounts, MountInfo,
-        FdLink, FdInfoFile, OomScore, OomScoreAdj, Cgroup,
+        FdLink, FdInfoFile, OomScore, OomScoreAdj, Cgroup, Auxv,
     }
 
     /// <summary>Inode numbers: the id in the high half, the entry kind and a descriptor number below.</summary>
@@ -61,6 +61,7 @@ internal static class ProcPidDirectory
             Add(Kind.Fd, "fd", ProcSuperBlock.DT_DIR, ino => new ProcDirectory(sb, ino, dirIno, uid, gid, () => Descriptors(ino)));
             Add(Kind.FdInfo, "fdinfo", ProcSuperBlock.DT_DIR, ino => new ProcDirectory(sb, ino, dirIno, uid, gid, () => DescriptorInfos()));
             Add(Kind.Environ, "environ", ProcSuperBlock.DT_REG, ino => File(ino, () => ReadGuestMemory(group.EnvironmentArea), 0x100 /* 0400 */));
+            Add(Kind.Auxv, "auxv", ProcSuperBlock.DT_REG, ino => File(ino, () => ReadGuestMemory(group.AuxvArea), 0x100 /* 0400 */));
             Add(Kind.Status, "status", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Status(ProcSuperBlock.ReadHost(HostDir + "/status"), Name(), Ids())));
             Add(Kind.Comm, "comm", ProcSuperBlock.DT_REG, ino => File(ino, () => Name() + "\n"));
             Add(Kind.Cmdline, "cmdline", ProcSuperBlock.DT_REG, ino => File(ino, () => ReadGuestMemory(group.ArgumentArea)));
@@ -108,7 +109,7 @@ internal static class ProcPidDirectory
             int ppid = group.Parent?.Tgid ?? (group.Tgid == 1 ? 0 : 1);
             return new ProcIds(group.Tgid, id, ppid, Kernel.Pids.ToGuest(pgrp), Kernel.Pids.ToGuest(session),
                 tpgid <= 0 ? tpgid : Kernel.Pids.ToGuest(tpgid), group.Credentials, Math.Max(group.Threads.Count, 1),
-                IsCaller: Kernel.CurrentTask?.HostTid == hostId);
+                IsCaller: Kernel.CurrentTask?.HostTid == hostId, Ptrace: Kernel.Pids.ByGuest(id)?.Ptrace);
         }
 
         /// <summary>

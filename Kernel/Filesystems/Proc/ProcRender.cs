@@ -9,7 +9,8 @@ namespace UserKernel.Kernel.Filesystems.Proc;
 
 /// <summary>The guest's ids of one task, as /proc/PID/stat and status print them (0 where the host's lies outside the guest).</summary>
 /// <param name="IsCaller">The task is the one reading: the host sees it stopped for the kernel ("t"), the guest sees it running.</param>
-public readonly record struct ProcIds(int Tgid, int Pid, int PPid, int Pgrp, int Session, int Tpgid, Credentials Credentials, int Threads, bool IsCaller = false);
+public readonly record struct ProcIds(int Tgid, int Pid, int PPid, int Pgrp, int Session, int Tpgid, Credentials Credentials, int Threads, bool IsCaller = false,
+    PtraceLink? Ptrace = null);
 
 /// <summary>
 /// The text of the per-process files. Most fields are host-wide facts about the host process that runs the
@@ -21,8 +22,8 @@ public static class ProcRender
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>
-    /// /proc/PID/status from the host's: Name, State (a ptrace stop is the guest's running or stopped), the pid fields, TracerPid (0: the guest's kernel is no tracer it
-    /// can see), Uid and Gid (real, effective, saved, filesystem), Groups, the NS* fields, Threads and the capability sets rewritten.
+    /// /proc/PID/status from the host's: Name, State (a ptrace stop is the guest's running or stopped, or its guest tracer's tracing stop), the pid fields, TracerPid (its
+    /// guest tracer's; the guest's kernel is no tracer it can see), Uid and Gid (real, effective, saved, filesystem), Groups, the NS* fields, Threads and the capability sets rewritten.
     /// </summary>
     public static string Status(string hostStatus, string name, ProcIds ids)
     {
@@ -39,12 +40,13 @@ public static class ProcRender
                 // The reader itself runs, as far as it can tell (the host sees it stopped for the kernel, or waiting in a
                 // notification); another task in a ptrace stop is held in a group stop.
                 "State" when ids.IsCaller => "R (running)",
+                "State" when ids.Ptrace is { Stopped: true } => "t (tracing stop)", // held for its guest tracer
                 "State" when colon + 2 < line.Length && line[colon + 2] == 't' => "T (stopped)",
                 "Tgid" => I(ids.Tgid),
                 "Ngid" => "0",
                 "Pid" => I(ids.Pid),
                 "PPid" => I(ids.PPid),
-                "TracerPid" => "0",
+                "TracerPid" => I(ids.Ptrace is { Exited: false } link ? link.Tracer.Group.Tgid : 0),
                 "Uid" => $"{ids.Credentials.Ruid}\t{ids.Credentials.Euid}\t{ids.Credentials.Suid}\t{ids.Credentials.Fsuid}",
                 "Gid" => $"{ids.Credentials.Rgid}\t{ids.Credentials.Egid}\t{ids.Credentials.Sgid}\t{ids.Credentials.Fsgid}",
                 "Groups" => string.Join(' ', ids.Credentials.Groups) + " ", // Linux ends the list with a space
