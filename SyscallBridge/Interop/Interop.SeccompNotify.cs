@@ -27,6 +27,12 @@ internal static partial class Libc
         public uint arch;
         public ulong instruction_pointer;
         public fixed ulong args[6];
+
+        /// <summary>Copies the six arguments out, so their readers need no fixed buffer.</summary>
+        public readonly void CopyArgs(System.Span<ulong> into)
+        {
+            for (int i = 0; i < 6; i++) into[i] = args[i];
+        }
     }
 
     /// <summary>struct seccomp_notif_resp (24 bytes).</summary>

@@ -92,10 +92,10 @@ internal sealed class Notifier
     }
 
     /// <summary>Handles one notification; the caller holds the kernel's lock (which <see cref="Respond"/> does not need).</summary>
-    private unsafe void Serve(in Libc.SeccompNotif n)
+    private void Serve(in Libc.SeccompNotif n)
     {
         Span<ulong> args = stackalloc ulong[6];
-        for (int i = 0; i < 6; i++) args[i] = n.args[i];
+        n.CopyArgs(args);
         ulong id = n.id;
         int hostTid = (int)n.pid, nr = n.nr;
         SyscallResult result;

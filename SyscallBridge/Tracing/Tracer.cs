@@ -378,12 +378,11 @@ public sealed partial class Tracer : IPtracePlatform
     }
 
     /// <summary>The sender's pid in a siginfo (kill, SIGCHLD) is a host pid: the guest is given its guest pid.</summary>
-    private unsafe void TranslateSignalInfo(Tracee t)
+    private void TranslateSignalInfo(Tracee t)
     {
-        byte* info = stackalloc byte[128];
-        if (Libc.Ptrace(Libc.PTRACE_GETSIGINFO, t.HostTid, 0, (nint)info) != Errno.OK) return;
-        if (kernel.TranslateSignalInfo(t.Task!, new Span<byte>(info, 128)))
-            Libc.Ptrace(Libc.PTRACE_SETSIGINFO, t.HostTid, 0, (nint)info);
+        Span<byte> info = stackalloc byte[128];
+        if (Libc.Transfer(Libc.PTRACE_GETSIGINFO, t.HostTid, 0, info) != Errno.OK) return;
+        if (kernel.TranslateSignalInfo(t.Task!, info)) Libc.Transfer(Libc.PTRACE_SETSIGINFO, t.HostTid, 0, info);
     }
 
     private void Resume(Tracee t, int signal)
