@@ -265,8 +265,12 @@ public sealed partial class GuestKernel : IDisposable
             ThreadGroup? guestParent = (request.Flags & CLONE_PARENT) != 0 ? parent.Group.Parent : parent.Group;
             group = new ThreadGroup(Pids.AllocatePid(), childHostTid, guestParent, parent.Group.Cwd, parent.Group.Root, parent.Group.Credentials)
             {
-                Executable = parent.Group.Executable, Comm = parent.Group.Comm, OomScoreAdj = new(parent.Group.OomScoreAdj.Value), Umask = parent.Group.Umask,
-                ArgumentArea = parent.Group.ArgumentArea, EnvironmentArea = parent.Group.EnvironmentArea,
+                Executable = parent.Group.Executable,
+                Comm = parent.Group.Comm,
+                OomScoreAdj = new(parent.Group.OomScoreAdj.Value),
+                Umask = parent.Group.Umask,
+                ArgumentArea = parent.Group.ArgumentArea,
+                EnvironmentArea = parent.Group.EnvironmentArea,
             };
         }
         int tid = (request.Flags & CLONE_THREAD) != 0 ? Pids.AllocatePid() : group.Tgid;

@@ -83,7 +83,7 @@ public sealed class MountRequest
         if (!Permissions.May(Credentials, inode, AccessMode.R_OK)) return Errno.EACCES;
         var bytes = new List<byte>();
         byte[] chunk = new byte[65536];
-        for (long offset = 0; ; )
+        for (long offset = 0; ;)
         {
             if (!inode.Read(offset, chunk).TryGet(out int n, out e)) return e;
             if (n == 0) return bytes.ToArray();

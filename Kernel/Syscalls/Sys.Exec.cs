@@ -126,8 +126,13 @@ public static partial class Sys
 
         return new ExecPlan
         {
-            Program = program, Elf = elf, Interpreter = interp, InterpreterElf = interpElf,
-            ArgvPrefix = argvPrefix, ExecFn = Names.ToBytes(pathAsGiven), Comm = TaskComm(comm),
+            Program = program,
+            Elf = elf,
+            Interpreter = interp,
+            InterpreterElf = interpElf,
+            ArgvPrefix = argvPrefix,
+            ExecFn = Names.ToBytes(pathAsGiven),
+            Comm = TaskComm(comm),
         };
     }
 

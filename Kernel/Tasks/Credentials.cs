@@ -56,8 +56,14 @@ public sealed record Credentials
     /// <summary>All four user ids <paramref name="uid"/>, all four group ids <paramref name="gid"/>.</summary>
     public static Credentials ForUser(uint uid, uint gid, IEnumerable<uint> groups) => new()
     {
-        Ruid = uid, Euid = uid, Suid = uid, Fsuid = uid,
-        Rgid = gid, Egid = gid, Sgid = gid, Fsgid = gid,
+        Ruid = uid,
+        Euid = uid,
+        Suid = uid,
+        Fsuid = uid,
+        Rgid = gid,
+        Egid = gid,
+        Sgid = gid,
+        Fsgid = gid,
         Groups = [.. groups],
         CapPermitted = uid == 0 ? Capabilities.All : 0,
         CapEffective = uid == 0 ? Capabilities.All : 0,

@@ -70,7 +70,11 @@ public static class StraceFormatter
             ArgFormat.Sockaddr => SockaddrText(m, v, ctx.Original[i + 1]),
             ArgFormat.IoctlRequest => (uint)v switch
             {
-                0x540F => "TIOCGPGRP", 0x5410 => "TIOCSPGRP", 0x5429 => "TIOCGSID", 0x5413 => "TIOCGWINSZ", _ => "0x" + v.ToString("x", Inv),
+                0x540F => "TIOCGPGRP",
+                0x5410 => "TIOCSPGRP",
+                0x5429 => "TIOCGSID",
+                0x5413 => "TIOCGWINSZ",
+                _ => "0x" + v.ToString("x", Inv),
             },
             _ => Pointer(v),
         };
@@ -221,8 +225,14 @@ public static class StraceFormatter
     {
         string type = (mode & FileMode.S_IFMT) switch
         {
-            FileMode.S_IFREG => "S_IFREG", FileMode.S_IFDIR => "S_IFDIR", FileMode.S_IFLNK => "S_IFLNK", FileMode.S_IFCHR => "S_IFCHR",
-            FileMode.S_IFBLK => "S_IFBLK", FileMode.S_IFIFO => "S_IFIFO", FileMode.S_IFSOCK => "S_IFSOCK", _ => "",
+            FileMode.S_IFREG => "S_IFREG",
+            FileMode.S_IFDIR => "S_IFDIR",
+            FileMode.S_IFLNK => "S_IFLNK",
+            FileMode.S_IFCHR => "S_IFCHR",
+            FileMode.S_IFBLK => "S_IFBLK",
+            FileMode.S_IFIFO => "S_IFIFO",
+            FileMode.S_IFSOCK => "S_IFSOCK",
+            _ => "",
         };
         var sb = new StringBuilder(type);
         if ((mode & 0x800) != 0) sb.Append("|S_ISUID");

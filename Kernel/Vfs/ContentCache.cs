@@ -73,7 +73,9 @@ public sealed class ContentCache
             System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             using (var file = new FileStream(temporary, new FileStreamOptions
             {
-                Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead,
+                Mode = System.IO.FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead,
             }))
             {
                 byte[] chunk = new byte[1 << 20];

@@ -25,8 +25,13 @@ public static unsafe class DescriptorPassing
         fixed (byte* d = data)
         {
             iovec iov = new() { iov_base = d, iov_len = (size_t)data.Length };
-            msghdr message = new() { msg_iov = &iov, msg_iovlen = 1, msg_control = descriptors.IsEmpty ? null : control,
-                                     msg_controllen = descriptors.IsEmpty ? 0 : (socklen_t)controlSize };
+            msghdr message = new()
+            {
+                msg_iov = &iov,
+                msg_iovlen = 1,
+                msg_control = descriptors.IsEmpty ? null : control,
+                msg_controllen = descriptors.IsEmpty ? 0 : (socklen_t)controlSize
+            };
             return (long)sendmsg(socket, &message, MSG_NOSIGNAL) == data.Length;
         }
     }

@@ -186,7 +186,8 @@ internal sealed class Notifier
                 Respond(id, task, done, traced: false);
             }
             finally { Interlocked.Decrement(ref blockingWorks); }
-        }, 256 * 1024) { Name = "userkernel-blocking", IsBackground = true };
+        }, 256 * 1024)
+        { Name = "userkernel-blocking", IsBackground = true };
         worker.Start();
     }
 }

@@ -63,8 +63,15 @@ internal sealed class Tracee : IGuestThread
     /// <summary>This thread under a new host tid (an exec by a non-leader thread takes the leader's), with its state.</summary>
     public Tracee MoveTo(int tid) => new(tid)
     {
-        Task = Task, Installer = Installer, WantsSyscallExit = WantsSyscallExit, AwaitingFirstStop = AwaitingFirstStop,
-        StartingInit = StartingInit, DeferredSignal = DeferredSignal, InSyscall = InSyscall, ReportsExit = ReportsExit, regs = regs,
+        Task = Task,
+        Installer = Installer,
+        WantsSyscallExit = WantsSyscallExit,
+        AwaitingFirstStop = AwaitingFirstStop,
+        StartingInit = StartingInit,
+        DeferredSignal = DeferredSignal,
+        InSyscall = InSyscall,
+        ReportsExit = ReportsExit,
+        regs = regs,
     };
 
     public ulong StackPointer => regs.rsp;

@@ -50,7 +50,8 @@ public sealed partial class Tracer : IPtracePlatform
         {
             try { status = tracer.RunOnThisThread(path, argv, envp); }
             catch (Exception ex) { failure = ex; }
-        }, 16 * 1024 * 1024) { Name = "userkernel-tracer" };
+        }, 16 * 1024 * 1024)
+        { Name = "userkernel-tracer" };
         thread.Start();
         thread.Join();
         if (failure != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();

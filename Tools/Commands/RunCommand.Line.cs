@@ -231,11 +231,24 @@ public static partial class RunCommand
         return new Options(r.GetValue(Line.Image), r.GetValue(Line.Env) ?? [], r.GetValue(Line.Workdir), r.GetValue(Line.Hostname) ?? "userkernel",
             new List<string>(r.GetValue(Line.Command) ?? []))
         {
-            TraceFile = trace, TraceToStderr = traceStderr, TraceJson = traceJson, TracePerfetto = tracePerfetto, TraceFilter = traceFilter,
-            Summary = summary, BreakOn = breakOn, WaitForDebugger = r.GetValue(Line.WaitForDebugger), ReadOnly = r.GetValue(Line.ReadOnly),
-            User = r.GetValue(Line.User), Binds = r.GetValue(Line.Binds) ?? [], Network = r.GetValue(Line.Network) ?? NetworkMode.Host, Persist = r.GetValue(Line.Persist),
-            Layers = r.GetValue(Line.Layers) ?? [], PidsLimit = r.GetValue(Line.PidsLimit) ?? KernelOptions.DefaultPidsLimit, DiskSize = r.GetValue(Line.DiskSize),
-            Extensions = r.GetValue(Line.Extensions) ?? [], FilesystemMounts = r.GetValue(Line.Mounts) ?? [],
+            TraceFile = trace,
+            TraceToStderr = traceStderr,
+            TraceJson = traceJson,
+            TracePerfetto = tracePerfetto,
+            TraceFilter = traceFilter,
+            Summary = summary,
+            BreakOn = breakOn,
+            WaitForDebugger = r.GetValue(Line.WaitForDebugger),
+            ReadOnly = r.GetValue(Line.ReadOnly),
+            User = r.GetValue(Line.User),
+            Binds = r.GetValue(Line.Binds) ?? [],
+            Network = r.GetValue(Line.Network) ?? NetworkMode.Host,
+            Persist = r.GetValue(Line.Persist),
+            Layers = r.GetValue(Line.Layers) ?? [],
+            PidsLimit = r.GetValue(Line.PidsLimit) ?? KernelOptions.DefaultPidsLimit,
+            DiskSize = r.GetValue(Line.DiskSize),
+            Extensions = r.GetValue(Line.Extensions) ?? [],
+            FilesystemMounts = r.GetValue(Line.Mounts) ?? [],
         };
     }
 

@@ -210,7 +210,7 @@ public sealed class LayerTests(GuestImage image)
         var pax = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
         using FileStream stream = File.OpenRead(layer);
         using var reader = new TarReader(stream);
-        for (TarEntry? e; (e = reader.GetNextEntry()) != null; )
+        for (TarEntry? e; (e = reader.GetNextEntry()) != null;)
             pax[e.Name] = ((PaxTarEntry)e).ExtendedAttributes;
         Assert.Equal("three", pax["moved"]["SCHILY.xattr.user.a"]);
         Assert.Equal("x", pax["link"]["SCHILY.xattr.trusted.t"]);
@@ -266,7 +266,7 @@ public sealed class LayerTests(GuestImage image)
         var entries = new Dictionary<string, TarEntrySummary>(StringComparer.Ordinal);
         using FileStream stream = File.OpenRead(path);
         using var reader = new TarReader(stream);
-        for (TarEntry? e; (e = reader.GetNextEntry()) != null; )
+        for (TarEntry? e; (e = reader.GetNextEntry()) != null;)
         {
             string content = "";
             if (e.DataStream != null)

@@ -80,7 +80,11 @@ public sealed class TableTruthTests(GuestImage image)
         // the walk reuses the dentries it made last time, and the records of getdents64 are written where they go.
         var ceilings = new Dictionary<string, long>
         {
-            ["getppid"] = 0, ["fstat"] = 0, ["stat"] = 0, ["getdents64"] = 0, ["openat"] = 0,
+            ["getppid"] = 0,
+            ["fstat"] = 0,
+            ["stat"] = 0,
+            ["getdents64"] = 0,
+            ["openat"] = 0,
         };
         foreach ((string name, long ceiling) in ceilings)
         {

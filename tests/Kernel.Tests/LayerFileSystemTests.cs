@@ -63,7 +63,7 @@ public sealed class LayerFileSystemTests : IDisposable
         tar.Position = 0;
         var names = new List<string>();
         using (var reader = new System.Formats.Tar.TarReader(new MemoryStream(tar.ToArray())))
-            for (System.Formats.Tar.TarEntry? e; (e = reader.GetNextEntry()) != null; ) names.Add(e.Name);
+            for (System.Formats.Tar.TarEntry? e; (e = reader.GetNextEntry()) != null;) names.Add(e.Name);
         var layer = new TreeSuperBlock(source.Read(tar), Device, lower.TotalInodes + 1);
         return (new LayerStackSuperBlock([lower, layer], Device), names);
     }

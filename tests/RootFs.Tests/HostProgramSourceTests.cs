@@ -237,7 +237,7 @@ internal static class FileTreeWalks
         var pending = new LinkedList<string>(path.Split('/', StringSplitOptions.RemoveEmptyEntries));
         var walked = new List<TreeNode>();
         var current = tree.Root;
-        for (int hops = 0; pending.First is { } first; )
+        for (int hops = 0; pending.First is { } first;)
         {
             pending.RemoveFirst();
             if (first.Value == "..")

@@ -125,7 +125,14 @@ public sealed class ImageInode : Inode
     // ext4's dir-entry file types (1 reg .. 7 symlink) as getdents64's DT_* values.
     private static byte DirentType(byte ext4Type) => ext4Type switch
     {
-        1 => 8, 2 => 4, 3 => 2, 4 => 6, 5 => 1, 6 => 12, 7 => 10, _ => 0,
+        1 => 8,
+        2 => 4,
+        3 => 2,
+        4 => 6,
+        5 => 1,
+        6 => 12,
+        7 => 10,
+        _ => 0,
     };
 
     public override Result<byte[]> ReadLink()

@@ -72,7 +72,7 @@ public sealed class TreeInode : Inode
         {
             using Stream stream = content.Open();
             if (stream.CanSeek) stream.Position = offset;
-            else for (long skip = offset; skip > 0; ) skip -= stream.Read(new byte[(int)Math.Min(skip, 1 << 16)]);
+            else for (long skip = offset; skip > 0;) skip -= stream.Read(new byte[(int)Math.Min(skip, 1 << 16)]);
             int done = 0;
             while (done < buffer.Length)
             {

@@ -96,7 +96,7 @@ public sealed partial class OverlayInode : Inode
         if (lower != null)
         {
             byte[] chunk = new byte[CopyChunk];
-            for (long offset = 0; ; )
+            for (long offset = 0; ;)
             {
                 if (!lower.Read(offset, chunk).TryGet(out int n, out e)) return e;
                 if (n == 0) break;

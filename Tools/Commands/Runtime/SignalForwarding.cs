@@ -37,7 +37,10 @@ internal sealed class SignalForwarding : IDisposable
         // Registered by number, the signals come back as their numbers; the named ones map as a precaution.
         int number = context.Signal switch
         {
-            PosixSignal.SIGHUP => 1, PosixSignal.SIGINT => 2, PosixSignal.SIGQUIT => 3, PosixSignal.SIGTERM => 15,
+            PosixSignal.SIGHUP => 1,
+            PosixSignal.SIGINT => 2,
+            PosixSignal.SIGQUIT => 3,
+            PosixSignal.SIGTERM => 15,
             var raw => (int)raw,
         };
         if (ended) return;
