@@ -18,9 +18,9 @@ public sealed class FromHostTests(FromHostPythonImage python) : IClassFixture<Fr
 {
     private const string Python = FromHostPythonImage.Python;
 
-    private readonly TempDir _dir = new("from-host");
+    private readonly TempDir dir = new("from-host");
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => dir.Dispose();
 
     [Fact]
     public async Task Python_from_the_host_imports_json_sqlite3_and_ssl()
@@ -64,7 +64,7 @@ public sealed class FromHostTests(FromHostPythonImage python) : IClassFixture<Fr
     {
         using var extra = new TempDir("extra");
         File.WriteAllText(extra.Combine("greeting"), "hello from the host\n");
-        string image = _dir.Combine("busybox.img");
+        string image = dir.Combine("busybox.img");
 
         var build = await Runner.UserKernelAsync(["image", "from-host", "busybox", "--add", extra.Path + ":/srv/extra", "--size", "32M", "-o", image]);
         var run = await Runner.WritableGuestAsync(image, "busybox", "cat", "/srv/extra/greeting");
@@ -78,20 +78,20 @@ public sealed class FromHostTests(FromHostPythonImage python) : IClassFixture<Fr
     [Fact]
     public async Task A_program_that_is_not_there_is_one_error_line_and_no_image()
     {
-        string image = _dir.Combine("none.img");
+        string image = dir.Combine("none.img");
 
         var build = await Runner.UserKernelAsync(["image", "from-host", "/no/such/program", "-o", image]);
 
         Assert.Equal(125, build.ExitCode);
         Assert.Equal("userkernel: image from-host: /no/such/program: No such file or directory\n", build.StandardError);
-        Assert.Empty(Directory.GetFiles(_dir.Path));
+        Assert.Empty(Directory.GetFiles(dir.Path));
     }
 
     [Fact]
     public async Task The_default_image_is_built_from_host_busybox_without_mke2fs_and_runs_a_shell()
     {
         // A fresh cache, so this run builds the default image; no PATH entry holds mke2fs.
-        string cache = _dir.CreateDirectory("cache");
+        string cache = dir.CreateDirectory("cache");
         string busyboxDir = Path.GetDirectoryName(HostTool.Locate("busybox", "busybox-static"))!;
         using var timeout = new CancellationTokenSource(Runner.Timeout);
 
@@ -123,9 +123,9 @@ public sealed class FromHostPythonImage : IAsyncLifetime
     /// <summary>The Debian interpreter, not pyenv's shims earlier on the test host's PATH.</summary>
     public const string Python = "/usr/bin/python3";
 
-    private readonly TempDir _dir = new("from-host-python");
+    private readonly TempDir dir = new("from-host-python");
 
-    public string Image => _dir.Combine("python.img");
+    public string Image => dir.Combine("python.img");
 
     public RunResult Build { get; private set; } = new(-1, "", "not built");
 
@@ -137,7 +137,7 @@ public sealed class FromHostPythonImage : IAsyncLifetime
 
     public Task DisposeAsync()
     {
-        _dir.Dispose();
+        dir.Dispose();
         return Task.CompletedTask;
     }
 }

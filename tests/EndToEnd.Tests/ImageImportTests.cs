@@ -15,9 +15,9 @@ namespace UserKernel.EndToEnd.Tests;
 /// </summary>
 public sealed class ImageImportTests : IDisposable
 {
-    private readonly TempDir _dir = new("import");
+    private readonly TempDir dir = new("import");
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => dir.Dispose();
 
     /// <summary>Two layers: busybox, /etc and a user; then /app with a whiteout and an opaque directory.</summary>
     private static OciImageBuilder Busybox()
@@ -45,7 +45,7 @@ public sealed class ImageImportTests : IDisposable
 
     private async Task<string> ImportAsync(string source, string name)
     {
-        string output = _dir.Combine(name);
+        string output = dir.Combine(name);
         var result = await Runner.UserKernelAsync(["image", "import", source, "-o", output]);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("", result.StandardError); // not a terminal: no progress
@@ -55,7 +55,7 @@ public sealed class ImageImportTests : IDisposable
     [Fact]
     public async Task Run_without_a_command_runs_the_imported_config()
     {
-        string layout = _dir.CreateDirectory("layout");
+        string layout = dir.CreateDirectory("layout");
         Busybox().WriteLayout(layout);
         string image = await ImportAsync(layout, "busybox.img");
 
@@ -68,7 +68,7 @@ public sealed class ImageImportTests : IDisposable
     [Fact]
     public async Task Env_workdir_and_user_options_win_over_the_config()
     {
-        string archive = _dir.Combine("saved.tar");
+        string archive = dir.Combine("saved.tar");
         Busybox().WriteDockerSave(archive);
         string image = await ImportAsync(archive, "saved.img");
 
@@ -82,13 +82,13 @@ public sealed class ImageImportTests : IDisposable
     [Fact]
     public async Task Commit_applies_layers_onto_an_image()
     {
-        string layout = _dir.CreateDirectory("layout");
+        string layout = dir.CreateDirectory("layout");
         Busybox().WriteLayout(layout);
         string image = await ImportAsync(layout, "base.img");
-        string layerTar = _dir.Combine("change.tar");
+        string layerTar = dir.Combine("change.tar");
         File.WriteAllBytes(layerTar, new Layer(Compression.Gzip)
             .Dir("app").Whiteout("app/.wh.greeting").Whiteout("app/.wh.cache").File("app/note", "committed\n").Tar());
-        string committed = _dir.Combine("next.img");
+        string committed = dir.Combine("next.img");
 
         var commit = await Runner.UserKernelAsync(["image", "commit", image, layerTar, "-o", committed]);
         var result = await Runner.UserKernelAsync(["run", "--image", committed, "--", "/bin/sh", "-c", "ls -A /app; cat /app/note; echo $GREETING"]);
@@ -102,9 +102,9 @@ public sealed class ImageImportTests : IDisposable
     [Fact]
     public async Task A_missing_platform_and_a_damaged_layer_are_clear_errors_that_leave_no_image()
     {
-        string arm = _dir.CreateDirectory("arm");
+        string arm = dir.CreateDirectory("arm");
         Busybox().WriteLayout(arm, ["linux/arm64", "linux/arm/v7"]);
-        string damaged = _dir.CreateDirectory("damaged");
+        string damaged = dir.CreateDirectory("damaged");
         var builder = Busybox();
         builder.WriteLayout(damaged);
         string blob = Path.Combine(damaged, "blobs", "sha256", Sha256(builder.Layers[1].Blob()));
@@ -112,8 +112,8 @@ public sealed class ImageImportTests : IDisposable
         bytes[^5] ^= 0xFF;
         File.WriteAllBytes(blob, bytes);
 
-        var platform = await Runner.UserKernelAsync(["image", "import", arm, "-o", _dir.Combine("arm.img")]);
-        var digest = await Runner.UserKernelAsync(["image", "import", damaged, "-o", _dir.Combine("damaged.img")]);
+        var platform = await Runner.UserKernelAsync(["image", "import", arm, "-o", dir.Combine("arm.img")]);
+        var digest = await Runner.UserKernelAsync(["image", "import", damaged, "-o", dir.Combine("damaged.img")]);
 
         Assert.True(platform.ExitCode == 125, platform.ToString());
         Assert.Contains("no image for linux/amd64", platform.StandardError);
@@ -121,13 +121,13 @@ public sealed class ImageImportTests : IDisposable
         Assert.True(digest.ExitCode == 125, digest.ToString());
         Assert.Contains("digest mismatch", digest.StandardError);
         Assert.Single(digest.StandardError.Trim().Split('\n'));
-        Assert.Equal(["arm", "damaged"], Array.ConvertAll(Directory.GetFileSystemEntries(_dir.Path), p => Path.GetFileName(p)!).Order());
+        Assert.Equal(["arm", "damaged"], Array.ConvertAll(Directory.GetFileSystemEntries(dir.Path), p => Path.GetFileName(p)!).Order());
     }
 
     [Fact]
     public async Task Run_without_a_command_on_an_image_without_a_config_is_an_error()
     {
-        string layout = _dir.CreateDirectory("layout");
+        string layout = dir.CreateDirectory("layout");
         var builder = Busybox();
         builder.RunConfig = new JsonObject();
         builder.WriteLayout(layout);

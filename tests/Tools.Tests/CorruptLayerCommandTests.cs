@@ -41,9 +41,9 @@ public sealed class CorruptLayerBase : IAsyncLifetime, IDisposable
 /// </summary>
 public sealed class CorruptLayerCommandTests(CorruptLayerBase fixture) : IClassFixture<CorruptLayerBase>, IDisposable
 {
-    private readonly TempDir _dir = new("corrupt-layer-run");
+    private readonly TempDir dir = new("corrupt-layer-run");
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => dir.Dispose();
 
     private static byte[] GoodTar()
     {
@@ -112,9 +112,9 @@ public sealed class CorruptLayerCommandTests(CorruptLayerBase fixture) : IClassF
     {
         // Arrange
         var (layer, expected) = Damaged(kind);
-        string bad = _dir.Combine("bad.tar");
+        string bad = dir.Combine("bad.tar");
         File.WriteAllBytes(bad, layer);
-        string persist = _dir.Combine("changes.tar");
+        string persist = dir.Combine("changes.tar");
         string before = Sha256(fixture.Image);
 
         // Act
@@ -126,7 +126,7 @@ public sealed class CorruptLayerCommandTests(CorruptLayerBase fixture) : IClassF
         Assert.StartsWith($"userkernel: --layer {bad}: ", line);
         Assert.Contains(expected, line);
         Assert.False(File.Exists(persist), run.ToString());
-        Assert.Equal(["bad.tar"], Names(_dir.Path));
+        Assert.Equal(["bad.tar"], Names(dir.Path));
         Assert.Equal(before, Sha256(fixture.Image));
     }
 
@@ -136,7 +136,7 @@ public sealed class CorruptLayerCommandTests(CorruptLayerBase fixture) : IClassF
     {
         // Arrange: a good layer first, so the bad one is found after work has been done.
         var (layer, expected) = Damaged(kind);
-        string good = _dir.Combine("good.tar"), bad = _dir.Combine("bad.tar"), output = _dir.Combine("out.img");
+        string good = dir.Combine("good.tar"), bad = dir.Combine("bad.tar"), output = dir.Combine("out.img");
         File.WriteAllBytes(good, GoodTar());
         File.WriteAllBytes(bad, layer);
         string before = Sha256(fixture.Image);
@@ -149,14 +149,14 @@ public sealed class CorruptLayerCommandTests(CorruptLayerBase fixture) : IClassF
         string line = OneLine(run);
         Assert.StartsWith($"userkernel: image commit: {bad}: ", line);
         Assert.Contains(expected, line);
-        Assert.Equal(["bad.tar", "good.tar"], Names(_dir.Path)); // no out.img, no temporary or spool file beside it
+        Assert.Equal(["bad.tar", "good.tar"], Names(dir.Path)); // no out.img, no temporary or spool file beside it
         Assert.Equal(before, Sha256(fixture.Image));
     }
 
     [Fact]
     public async Task Commit_of_a_good_layer_and_an_empty_one_works()
     {
-        string good = _dir.Combine("good.tar"), empty = _dir.Combine("empty.tar"), output = _dir.Combine("out.img");
+        string good = dir.Combine("good.tar"), empty = dir.Combine("empty.tar"), output = dir.Combine("out.img");
         File.WriteAllBytes(good, GoodTar());
         File.WriteAllBytes(empty, new byte[10240]);
 
@@ -181,7 +181,7 @@ public sealed class CorruptLayerCommandTests(CorruptLayerBase fixture) : IClassF
     {
         // Arrange
         var (layer, expected) = Damaged(kind);
-        string inputs = _dir.CreateDirectory("in");
+        string inputs = dir.CreateDirectory("in");
         string source = form == "layout" ? Path.Combine(inputs, "layout") : Path.Combine(inputs, "image.tar");
         if (form == "docker-save")
         {
@@ -195,7 +195,7 @@ public sealed class CorruptLayerCommandTests(CorruptLayerBase fixture) : IClassF
                 TarFile.CreateFromDirectory(layout, source, includeBaseDirectory: false);
         }
         string before = form == "layout" ? "" : Sha256(source);
-        string output = _dir.Combine("out.img");
+        string output = dir.Combine("out.img");
 
         // Act
         var run = await UserKernelRun.StartAsync("image", "import", source, "-o", output);
@@ -205,7 +205,7 @@ public sealed class CorruptLayerCommandTests(CorruptLayerBase fixture) : IClassF
         string line = OneLine(run);
         Assert.StartsWith($"userkernel: {source}: layer 1 (blobs/sha256/{RawLayerImages.Sha256(layer)}): ", line);
         Assert.Contains(expected, line);
-        Assert.Equal(["in"], Names(_dir.Path)); // no out.img, no temporary or spool file beside it
+        Assert.Equal(["in"], Names(dir.Path)); // no out.img, no temporary or spool file beside it
         if (form != "layout")
             Assert.Equal(before, Sha256(source));
     }

@@ -10,25 +10,25 @@ namespace UserKernel.Tools.Commands.Image;
 public sealed class TerminalProgress : IDisposable
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
-    private readonly bool _enabled = !Console.IsErrorRedirected;
-    private readonly Stopwatch _sinceLast = Stopwatch.StartNew();
-    private bool _shown;
+    private readonly bool enabled = !Console.IsErrorRedirected;
+    private readonly Stopwatch sinceLast = Stopwatch.StartNew();
+    private bool shown;
 
     /// <summary>Shows <paramref name="line"/> if the last one is old enough (or <paramref name="force"/>).</summary>
     public void Report(string line, bool force = false)
     {
-        if (!_enabled || (!force && _shown && _sinceLast.Elapsed < Interval))
+        if (!enabled || (!force && shown && sinceLast.Elapsed < Interval))
             return;
         Console.Error.Write("\r" + line + "\u001b[K");
-        _shown = true;
-        _sinceLast.Restart();
+        shown = true;
+        sinceLast.Restart();
     }
 
     /// <summary>Clears the line, so what is printed next starts clean.</summary>
     public void Dispose()
     {
-        if (_shown)
+        if (shown)
             Console.Error.Write("\r\u001b[K");
-        _shown = false;
+        shown = false;
     }
 }
