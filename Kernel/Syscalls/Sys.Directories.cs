@@ -54,8 +54,7 @@ public static partial class Sys
             ctx.RewriteNumber(NR_lseek);
             ctx.Rewrite(1, (ulong)entries[index - 1].NextPosition);
             ctx.Rewrite(2, 0); // SEEK_SET
-            ctx.OnExit = ExitAction.ReplaceResult;
-            ctx.ExitValue = used;
+            ctx.ReplaceResultAtExit(used);
             return SyscallResult.RunOnHost;
         }
         finally

@@ -2,6 +2,7 @@ using System;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Vfs;
 using UserKernel.Kernel.Guest;
+using UserKernel.Kernel.Tasks;
 
 namespace UserKernel.Kernel.Syscalls;
 
@@ -39,8 +40,7 @@ public static partial class Sys
             case TIOCGPTN:
                 return PtyNumber(ctx);
             default:
-                ctx.OnExit = ExitAction.TranslatePidAtPointer;
-                ctx.ExitValue = 2;
+                ctx.AtExit(PidAtArgumentAtExit);
                 return SyscallResult.RunOnHost;
         }
     }
@@ -95,8 +95,26 @@ public static partial class Sys
         byte[] value = System.BitConverter.GetBytes(host);
         if (!ctx.PushScratch(value).TryGet(out GuestPtr at, out e)) return e;
         ctx.Rewrite(2, at.Address);
-        ctx.OnExit = ExitAction.CheckForegroundGroup;
-        ctx.ExitValue = host;
+        ctx.AtExit(ForegroundGroupAtExit, host);
         return SyscallResult.RunOnHost;
+    }
+
+    /// <summary>
+    /// After TIOCSPGRP succeeded: the terminal's foreground group must be the host group the kernel meant
+    /// (<see cref="SyscallContext.ExitState"/>); a caller that raced another group into the copy is killed.
+    /// </summary>
+    private static ExitOutcome ForegroundGroupAtExit(SyscallContext ctx, IGuestThread thread, long rax)
+    {
+        if (rax != 0 || HostProcesses.ForegroundGroupOf(thread.HostTid) == ctx.ExitState) return rax;
+        Console.Error.WriteLine($"userkernel: guest pid {ctx.Task.Group.Tgid} raced its TIOCSPGRP to another process group; killed");
+        return ExitOutcome.Killed(rax);
+    }
+
+    /// <summary>After an ioctl that wrote a host pid where argument 2 points (TIOCGPGRP, TIOCGSID): the guest's goes there.</summary>
+    private static ExitOutcome PidAtArgumentAtExit(SyscallContext ctx, IGuestThread thread, long rax)
+    {
+        GuestPtr at = ctx.PtrArg(2);
+        if (rax == 0 && ctx.Memory.ReadInt32(at).TryGet(out int hostId, out _)) ctx.Memory.WriteInt32(at, ctx.Kernel.Pids.ToGuest(hostId));
+        return rax;
     }
 }
