@@ -240,7 +240,7 @@ public sealed partial class GuestKernel : IDisposable
         var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, cwd, Mounts.Root, credentials) { Umask = HostProcesses.UmaskOf(hostPid) ?? 0x12 };
         HostProcesses.GiveStartingOpenFilesLimit(hostPid);
         foreach (var (resource, soft, hard) in limits)
-            Interop.Libc.SetLimit(hostPid, resource, new Interop.Libc.Rlimit { rlim_cur = soft, rlim_max = hard });
+            Interop.Libc.SetLimit(hostPid, resource, new Rlimit { rlim_cur = soft, rlim_max = hard });
         var task = new Task(group.Tgid, hostPid, group);
         group.Threads.Add(task);
         Pids.Add(task);
@@ -478,7 +478,7 @@ public sealed partial class GuestKernel : IDisposable
             return rax;
         }
         if (plan == null) return ExitOutcome.Exec;
-        if (!HostFiles.IsRunning(thread.HostTid, StubDentry))
+        if (!HostFiles.IsObjectOf(thread.Executable, StubDentry))
         {
             // A sibling changed the descriptor or the empty name after the kernel's check: the host ran something
             // else. Nothing of it has run yet; it never will.

@@ -248,7 +248,7 @@ public static partial class Sys
     /// the guest's.
     /// </summary>
     private static bool PastFileSizeLimit(SyscallContext ctx, long size, long length) =>
-        length > size && Interop.Libc.GetLimit(ctx.Task.HostTid, Interop.Libc.RLIMIT_FSIZE) is { } limit && (ulong)length > limit.rlim_cur;
+        length > size && ctx.Thread.GetLimit(Rlimit.RLIMIT_FSIZE) is { } limit && (ulong)length > limit.rlim_cur;
 
     private static SyscallResult FileTooBig => SyscallResult.Raising(-(long)Errno.EFBIG, Signals.SIGXFSZ);
 }

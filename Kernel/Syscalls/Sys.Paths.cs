@@ -30,8 +30,8 @@ public static partial class Sys
         else if (dirfd == AtFlags.AT_FDCWD) start = ctx.Task.Group.Cwd;
         else
         {
-            Dentry? d = ctx.Kernel.HostFiles.Identify(ctx.Task.HostTid, dirfd);
-            if (d == null) return HostFiles.IsOpen(ctx.Task.HostTid, dirfd) ? (path.Length == 0 ? Result<Dentry?>.Host : Errno.ENOTDIR) : Errno.EBADF;
+            Dentry? d = FileOf(ctx, dirfd);
+            if (d == null) return ctx.Thread.Descriptors.IsOpen(dirfd) ? (path.Length == 0 ? Result<Dentry?>.Host : Errno.ENOTDIR) : Errno.EBADF;
             if (path.Length == 0) return d;
             if (!d.Inode.IsDirectory) return Errno.ENOTDIR;
             start = d;
@@ -55,5 +55,6 @@ public static partial class Sys
     }
 
     /// <summary>The VFS file behind a guest descriptor, or null for a host object (pipe, tty, socket).</summary>
-    internal static Dentry? FileOf(SyscallContext ctx, int fd) => ctx.Kernel.HostFiles.Identify(ctx.Task.HostTid, fd);
+    internal static Dentry? FileOf(SyscallContext ctx, int fd) =>
+        ctx.Thread.Descriptors.ObjectOf(fd) is { } o ? ctx.Kernel.HostFiles.IdentifyHostObject(o.Dev, o.Ino) : null;
 }

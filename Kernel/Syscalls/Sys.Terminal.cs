@@ -51,7 +51,7 @@ public static partial class Sys
     /// </summary>
     private static SyscallResult? DeviceIoctl(SyscallContext ctx, uint request)
     {
-        if (HostFiles.ObjectOf(ctx.Task.HostTid, ctx.IntArg(0)) is not { } identity) return null;
+        if (ctx.Thread.Descriptors.ObjectOf(ctx.IntArg(0)) is not { } identity) return null;
         if (ctx.Kernel.Devices.FileOf(identity, out Extensions.RegisteredDevice? device) is not { } file || device == null) return null;
         bool declared = false;
         foreach (uint r in device.Device.IoctlRequests) declared |= r == request;
@@ -90,7 +90,7 @@ public static partial class Sys
     private static SyscallResult SetForegroundGroup(SyscallContext ctx)
     {
         if (!ctx.Memory.ReadInt32(ctx.PtrArg(2)).TryGet(out int pgid, out Errno e))
-            return Vfs.HostFiles.IsOpen(ctx.Task.HostTid, ctx.IntArg(0)) ? e : Errno.EBADF;
+            return ctx.Thread.Descriptors.IsOpen(ctx.IntArg(0)) ? e : Errno.EBADF;
         int host = pgid <= 0 ? pgid : ctx.Kernel.Pids.ToHostGroup(pgid) is int h and >= 0 ? h : NoSuchHostPid;
         byte[] value = System.BitConverter.GetBytes(host);
         if (!ctx.PushScratch(value).TryGet(out GuestPtr at, out e)) return e;
