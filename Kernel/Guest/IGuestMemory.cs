@@ -46,6 +46,9 @@ public interface IGuestThread
     /// <summary>The device number of the thread's controlling terminal (tty_nr of proc(5)'s stat), 0 for none.</summary>
     int TerminalNumber { get; }
 
+    /// <summary>The foreground process group of the thread's controlling terminal (tpgid of proc(5)'s stat), a host id; -1 for none.</summary>
+    int ForegroundGroup { get; }
+
     /// <summary>
     /// Makes the stopped thread run one syscall of the kernel's choosing and returns rax. Only at a ptrace stop:
     /// a thread that waits in a seccomp notification answers -ENOSYS (and the kernel logs its own bug).

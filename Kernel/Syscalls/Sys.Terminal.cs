@@ -2,7 +2,6 @@ using System;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Vfs;
 using UserKernel.Kernel.Guest;
-using UserKernel.Kernel.Tasks;
 
 namespace UserKernel.Kernel.Syscalls;
 
@@ -105,7 +104,7 @@ public static partial class Sys
     /// </summary>
     private static ExitOutcome ForegroundGroupAtExit(SyscallContext ctx, IGuestThread thread, long rax)
     {
-        if (rax != 0 || HostProcesses.ForegroundGroupOf(thread.HostTid) == ctx.ExitState) return rax;
+        if (rax != 0 || thread.ForegroundGroup == ctx.ExitState) return rax;
         Console.Error.WriteLine($"userkernel: guest pid {ctx.Task.Group.Tgid} raced its TIOCSPGRP to another process group; killed");
         return ExitOutcome.Killed(rax);
     }

@@ -4,6 +4,7 @@ using Tmds.Linux;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Filesystems.Dev;
 using UserKernel.Kernel.Guest;
+using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Vfs;
 using static Tmds.Linux.LibC;
 
@@ -98,6 +99,9 @@ internal sealed unsafe class HostThread(int hostTid) : IGuestDescriptors
 
     /// <summary>Field 7 (tty_nr) of /proc/TID/stat.</summary>
     public int TerminalNumber => HostDevices.TtyNumber($"/proc/{hostTid}/stat");
+
+    /// <summary>Field 8 (tpgid) of /proc/TID/stat.</summary>
+    public int ForegroundGroup => HostProcesses.ForegroundGroupOf(hostTid);
 
     /// <summary>Writes "/proc/TID/KIND/FD" and a NUL into <paramref name="into"/> without allocating.</summary>
     private static void ProcPath(Span<byte> into, int tid, ReadOnlySpan<byte> kind, int fd)

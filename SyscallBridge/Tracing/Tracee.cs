@@ -34,6 +34,7 @@ internal sealed class Tracee : IGuestThread
     public bool SetLimit(int resource, Rlimit limit) => host.SetLimit(resource, limit);
     public bool FindStack(out ulong start, out ulong end) => host.FindStack(out start, out end);
     public int TerminalNumber => host.TerminalNumber;
+    public int ForegroundGroup => host.ForegroundGroup;
     public (ulong Dev, ulong Ino)? Executable => host.Executable;
 
     public int HostTid { get; }

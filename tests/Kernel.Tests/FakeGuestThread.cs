@@ -30,6 +30,7 @@ internal sealed class FakeGuestThread(int hostTid) : IGuestThread, IGuestDescrip
     public ulong StackPointer => FakeGuestMemory.Base + 60 * 1024;
     public IGuestDescriptors Descriptors => this;
     public int TerminalNumber { get; set; }
+    public int ForegroundGroup { get; set; } = -1;
     public (ulong Dev, ulong Ino)? Executable { get; set; }
 
     /// <summary>Descriptor <paramref name="fd"/> names <paramref name="dentry"/>, opened by the kernel's <paramref name="files"/>.</summary>
