@@ -82,6 +82,7 @@ public sealed partial class GuestKernel : IDisposable
         HostFiles = new HostFiles();
         UnixSockets = new UnixSocketNames(HostFiles, options.Network);
         Fsnotify = new Vfs.Notify.Fsnotify(HostFiles, Store);
+        Namei = new Namei(Mounts, Walk, Fsnotify, Pids.IsRunning, HeldDentries);
         UtsName.Nodename = options.Hostname;
         UtsName.Release = ReadHostFile("/proc/sys/kernel/osrelease") ?? UtsName.Release;
         UtsName.Version = ReadHostFile("/proc/sys/kernel/version") ?? UtsName.Version;
@@ -115,8 +116,8 @@ public sealed partial class GuestKernel : IDisposable
 
     /// <summary>
     /// mount(2) and --mount: a new instance of filesystem type <paramref name="typeName"/> over the directory
-    /// <paramref name="at"/>. ENODEV for a type the kernel does not have, ENOTDIR, EINVAL for "ro" on a filesystem that
-    /// can only be mounted writable, the type's own errors, EIO if an extension's code threw.
+    /// <paramref name="at"/>, read-only with the option "ro". ENODEV for a type the kernel does not have, ENOTDIR, the
+    /// type's own errors, EIO if an extension's code threw.
     /// </summary>
     public Errno MountFilesystem(string typeName, Dentry at, string source, string options, Credentials who,
         bool byGuest = false, Dentry? cwd = null, Dentry? root = null, ulong? device = null)
@@ -132,9 +133,10 @@ public sealed partial class GuestKernel : IDisposable
             return Errno.EIO;
         }
         if (!made.TryGet(out SuperBlock? superBlock, out Errno e)) return e;
+        bool readOnly = false;
         foreach ((string name, _) in request.ParsedOptions)
-            if (name == "ro" && !superBlock.ReadOnly) return Errno.EINVAL; // per-mount read-only is not there yet
-        Mounts.Mount(at, superBlock);
+            readOnly = name == "ro" || (readOnly && name != "rw"); // the last of "ro" and "rw" holds
+        Mounts.Mount(at, superBlock, readOnly);
         return Errno.OK;
     }
 
@@ -168,6 +170,16 @@ public sealed partial class GuestKernel : IDisposable
 
     public MountTable Mounts { get; }
     public PathWalk Walk { get; }
+
+    /// <summary>The path operations (open, mkdir, unlink, rename, chmod...) the syscall handlers call.</summary>
+    public Namei Namei { get; }
+
+    /// <summary>The dentries the kernel holds, which a rename must move: every open file's and every working directory.</summary>
+    private IEnumerable<Dentry> HeldDentries()
+    {
+        foreach (Dentry d in HostFiles.HeldDentries) yield return d;
+        foreach (Task t in Pids.All) yield return t.Group.Cwd;
+    }
     public HostFiles HostFiles { get; }
 
     /// <summary>inotify: the host objects guests watch, and the hooks that raise events on them.</summary>

@@ -22,7 +22,7 @@ public static partial class Sys
             if (Tmds.Linux.LibC.fstat(fd, &st) != 0) return (Errno)Tmds.Linux.LibC.errno;
             // The host checks the descriptor (EINVAL unless a regular file open for writing) before the size.
             bool writable = (Tmds.Linux.LibC.fcntl(fd, 3 /* F_GETFL */) & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY;
-            if (writable && ((uint)st.st_mode & FileMode.S_IFMT) == FileMode.S_IFREG && PastFileSizeLimit(ctx, st.st_size, length)) return FileTooBig;
+            if (writable && ((uint)st.st_mode & FileMode.S_IFMT) == FileMode.S_IFREG && length > st.st_size && (ulong)length > FileSizeLimit(ctx)) return FileTooBig;
             if ((ulong)st.st_dev == ctx.Kernel.Store.Device && !ctx.Kernel.Store.Fits(length - st.st_size))
                 return Errno.ENOSPC;
             return Tmds.Linux.LibC.ftruncate(fd, length) == 0 ? 0 : (Errno)Tmds.Linux.LibC.errno;

@@ -9,15 +9,14 @@ using UserKernel.Kernel.Vfs.Notify;
 namespace UserKernel.Kernel.Syscalls;
 
 /// <summary>
-/// The calls that change an inode's metadata: chmod, chown, the utime family and truncate. Ownership and
-/// modes are recorded in the kernel's filesystem only, never on a host file. With a read-only root they
-/// answer as a read-only mount does.
+/// The calls that change an inode's metadata: chmod, chown, the utime family and truncate. Each finds the file (by
+/// path or descriptor) and calls the VFS's change (<see cref="Namei.ChangeMode"/> and its siblings); a descriptor of
+/// a host object (a pipe, a socket) is the host's to change.
 /// </summary>
 public static partial class Sys
 {
     private const long UTIME_NOW = 0x3fffffff, UTIME_OMIT = 0x3ffffffe;
     private const int NR_fchmod = (int)Sysno.fchmod, NR_fchown = (int)Sysno.fchown, NR_utimensat = (int)Sysno.utimensat;
-    private const uint S_ISUID = 0x800, S_ISGID = 0x400, S_IXGRP = 0x8;
 
     /// <summary>chmod(2)</summary>
     public static SyscallResult Chmod(SyscallContext ctx) => ChmodAt(ctx, AtFlags.AT_FDCWD, 0, (uint)ctx.Arg(1), 0);
@@ -31,33 +30,16 @@ public static partial class Sys
     /// <summary>fchmod(2)</summary>
     public static SyscallResult Fchmod(SyscallContext ctx)
     {
-        if (ReadOnlyRoot(ctx)) return ReadOnlyFd(ctx);
         Dentry? d = FileOf(ctx, ctx.IntArg(0));
-        return d == null ? SyscallResult.RunOnHost : ChangeMode(ctx, d, (uint)ctx.Arg(1));
+        return d == null ? SyscallResult.RunOnHost : ctx.Kernel.Namei.ChangeMode(d, (uint)ctx.Arg(1), Fs(ctx));
     }
 
     private static SyscallResult ChmodAt(SyscallContext ctx, int dirfd, int pathArg, uint mode, int flags)
     {
-        if (ReadOnlyRoot(ctx)) return ReadOnlyPath(ctx);
         if ((flags & ~(AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH)) != 0) return Errno.EINVAL;
         bool follow = (flags & AtFlags.AT_SYMLINK_NOFOLLOW) == 0;
         if (!ResolveAt(ctx, dirfd, pathArg, follow, (flags & AtFlags.AT_EMPTY_PATH) != 0).TryGet(out Dentry? d, out Errno e)) return e;
-        if (d == null) return OnHostDescriptor(ctx, NR_fchmod, (ulong)dirfd, mode);
-        if (d.Inode.IsSymlink) return Errno.EOPNOTSUPP;
-        return ChangeMode(ctx, d, mode);
-    }
-
-    /// <summary>chmod_common: EROFS, then EPERM unless the caller owns the file (or is root).</summary>
-    private static Errno ChangeMode(SyscallContext ctx, Dentry file, uint mode)
-    {
-        Inode inode = file.Inode;
-        if (inode.SuperBlock.ReadOnly) return Errno.EROFS;
-        var who = Caller(ctx);
-        if (!Permissions.IsOwnerOrCapable(who, inode)) return Errno.EPERM;
-        mode &= 0xFFF;
-        // Only a member of the file's group (or a caller with CAP_FSETID) may set its set-group-ID bit.
-        if (!who.InGroup(inode.Gid) && !who.Capable(Capabilities.CAP_FSETID)) mode &= ~S_ISGID;
-        return ctx.Kernel.Fsnotify.Change(file, AttributeChange.Attributes, () => inode.SetAttributes(mode: mode));
+        return d == null ? OnHostDescriptor(ctx, NR_fchmod, (ulong)dirfd, mode) : ctx.Kernel.Namei.ChangeMode(d, mode, Fs(ctx));
     }
 
     /// <summary>chown(2)</summary>
@@ -72,51 +54,22 @@ public static partial class Sys
     /// <summary>fchown(2)</summary>
     public static SyscallResult Fchown(SyscallContext ctx)
     {
-        if (ReadOnlyRoot(ctx)) return ReadOnlyFd(ctx);
         Dentry? d = FileOf(ctx, ctx.IntArg(0));
-        return d == null ? SyscallResult.RunOnHost : ChangeOwner(ctx, d, (uint)ctx.Arg(1), (uint)ctx.Arg(2));
+        return d == null ? SyscallResult.RunOnHost : ctx.Kernel.Namei.ChangeOwner(d, (uint)ctx.Arg(1), (uint)ctx.Arg(2), Fs(ctx));
     }
 
     private static SyscallResult ChownAt(SyscallContext ctx, int dirfd, int pathArg, int ownerArg, int flags)
     {
-        if (ReadOnlyRoot(ctx)) return ReadOnlyPath(ctx);
         if ((flags & ~(AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH)) != 0) return Errno.EINVAL;
         bool follow = (flags & AtFlags.AT_SYMLINK_NOFOLLOW) == 0;
         if (!ResolveAt(ctx, dirfd, pathArg, follow, (flags & AtFlags.AT_EMPTY_PATH) != 0).TryGet(out Dentry? d, out Errno e)) return e;
-        if (d == null) return OnHostDescriptor(ctx, NR_fchown, (ulong)dirfd, ctx.Arg(ownerArg), ctx.Arg(ownerArg + 1));
-        return ChangeOwner(ctx, d, (uint)ctx.Arg(ownerArg), (uint)ctx.Arg(ownerArg + 1));
-    }
-
-    /// <summary>
-    /// chown_common: -1 leaves an id as it is. Only CAP_CHOWN gives a file away; an owner may change its group to
-    /// one of its own. Like Linux, any chown of a non-directory clears set-user-ID, and set-group-ID where group-execute is set.
-    /// </summary>
-    private static Errno ChangeOwner(SyscallContext ctx, Dentry file, uint uid, uint gid)
-    {
-        Inode inode = file.Inode;
-        if (inode.SuperBlock.ReadOnly) return Errno.EROFS;
-        uint? newUid = uid == uint.MaxValue ? null : uid;
-        uint? newGid = gid == uint.MaxValue ? null : gid;
-        var who = Caller(ctx);
-        if (!who.Capable(Capabilities.CAP_CHOWN))
-        {
-            if (newUid is uint u && u != inode.Uid) return Errno.EPERM;
-            if (newGid is uint g && g != inode.Gid && (who.Uid != inode.Uid || !who.InGroup(g))) return Errno.EPERM;
-        }
-        uint? mode = null;
-        if (!inode.IsDirectory)
-        {
-            uint m = inode.Mode & 0xFFF & ~S_ISUID;
-            if ((m & S_IXGRP) != 0) m &= ~S_ISGID;
-            if (m != (inode.Mode & 0xFFF)) mode = m;
-        }
-        return ctx.Kernel.Fsnotify.Change(file, AttributeChange.Attributes, () => inode.SetAttributes(mode: mode, uid: newUid, gid: newGid));
+        uint uid = (uint)ctx.Arg(ownerArg), gid = (uint)ctx.Arg(ownerArg + 1);
+        return d == null ? OnHostDescriptor(ctx, NR_fchown, (ulong)dirfd, uid, gid) : ctx.Kernel.Namei.ChangeOwner(d, uid, gid, Fs(ctx));
     }
 
     /// <summary>utimensat(2): a null path names the descriptor itself.</summary>
     public static SyscallResult Utimensat(SyscallContext ctx)
     {
-        if (ReadOnlyRoot(ctx)) return ReadOnlyPath(ctx);
         int flags = ctx.IntArg(3);
         if ((flags & ~(AtFlags.AT_SYMLINK_NOFOLLOW | AtFlags.AT_EMPTY_PATH)) != 0) return Errno.EINVAL;
         Timespec? atime = null, mtime = null;
@@ -143,7 +96,7 @@ public static partial class Sys
             // utimensat(fd, NULL, times, 0) names the descriptor's own file.
             if (d == null) return OnHostDescriptor(ctx, NR_utimensat, ctx.Arg(0), 0, ctx.Arg(2), 0);
         }
-        return ChangeTimes(ctx, d, atime, mtime, bothNow);
+        return ctx.Kernel.Namei.ChangeTimes(d, atime, mtime, bothNow, Fs(ctx));
     }
 
     /// <summary>One struct timespec of utimensat: UTIME_NOW is now, UTIME_OMIT is null; EINVAL for a bad tv_nsec.</summary>
@@ -168,7 +121,6 @@ public static partial class Sys
 
     private static SyscallResult UtimesAt(SyscallContext ctx, int dirfd, int pathArg, int timesArg)
     {
-        if (ReadOnlyRoot(ctx)) return ReadOnlyPath(ctx);
         Timespec? atime = null, mtime = null;
         if (ctx.Arg(timesArg) != 0)
         {
@@ -185,7 +137,6 @@ public static partial class Sys
     /// <summary>utime(2): struct utimbuf { actime, modtime }, or null for now.</summary>
     public static SyscallResult Utime(SyscallContext ctx)
     {
-        if (ReadOnlyRoot(ctx)) return ReadOnlyPath(ctx);
         Timespec? atime = null, mtime = null;
         if (ctx.Arg(1) != 0)
         {
@@ -202,53 +153,26 @@ public static partial class Sys
         if (d == null) return SyscallResult.RunOnHost;
         bool now = atime == null;
         if (now) atime = mtime = Timespec.Now();
-        return ChangeTimes(ctx, d, atime, mtime, now);
+        return ctx.Kernel.Namei.ChangeTimes(d, atime, mtime, now, Fs(ctx));
     }
 
-    /// <summary>
-    /// utimes_common: setting both times to now needs ownership or write permission (EACCES), any other
-    /// time ownership (EPERM); root may do either.
-    /// </summary>
-    private static Errno ChangeTimes(SyscallContext ctx, Dentry file, Timespec? atime, Timespec? mtime, bool bothNow)
-    {
-        Inode inode = file.Inode;
-        if (inode.SuperBlock.ReadOnly) return Errno.EROFS;
-        var who = Caller(ctx);
-        if (!Permissions.IsOwnerOrCapable(who, inode))
-        {
-            if (!bothNow) return Errno.EPERM;
-            if (!Permissions.May(who, inode, AccessMode.W_OK)) return Errno.EACCES;
-        }
-        if (bothNow && atime == null) atime = mtime = Timespec.Now();
-        AttributeChange change = mtime == null ? AttributeChange.AccessTime : atime == null ? AttributeChange.ModifyTime : AttributeChange.Times;
-        return ctx.Kernel.Fsnotify.Change(file, change, () => inode.SetAttributes(atime: atime, mtime: mtime));
-    }
-
-    /// <summary>truncate(2): the stored file is cut or grown by the kernel (ENOSPC past the store's room).</summary>
+    /// <summary>truncate(2): a negative length is EINVAL before the path is looked at.</summary>
     public static SyscallResult Truncate(SyscallContext ctx)
     {
-        if (ReadOnlyRoot(ctx)) return ReadOnlyPath(ctx);
         long length = (long)ctx.Arg(1);
+        if (length < 0) return Errno.EINVAL;
         if (!ResolveAt(ctx, AtFlags.AT_FDCWD, 0, follow: true).TryGet(out Dentry? d, out Errno e)) return e;
         if (d == null) return Errno.ENOENT;
-        Inode inode = d.Inode;
-        if (inode.IsDirectory) return Errno.EISDIR;
-        if (!inode.IsRegular) return Errno.EINVAL;
-        if (length < 0) return Errno.EINVAL;
-        if (inode.SuperBlock.ReadOnly) return Errno.EROFS;
-        if (!Permissions.May(Caller(ctx), inode, AccessMode.W_OK)) return Errno.EACCES;
-        if (ctx.Kernel.Pids.IsRunning(inode)) return Errno.ETXTBSY;
-        if (PastFileSizeLimit(ctx, inode.Size, length)) return FileTooBig;
-        return ctx.Kernel.Fsnotify.Change(d, AttributeChange.ModifyTime, () => inode.SetAttributes(size: length));
+        e = ctx.Kernel.Namei.Truncate(d, length, FileSizeLimit(ctx), Fs(ctx));
+        return e == Errno.EFBIG ? FileTooBig : e;
     }
 
     /// <summary>
-    /// inode_newsize_ok: a file may grow no further than the caller's RLIMIT_FSIZE, or the call fails with EFBIG and the
-    /// caller gets SIGXFSZ (<see cref="FileTooBig"/>). The kernel sizes files itself, under its own limits, so it asks for
-    /// the guest's.
+    /// The caller's RLIMIT_FSIZE: a file may grow no further, or the call fails with EFBIG and the caller gets SIGXFSZ
+    /// (<see cref="FileTooBig"/>). The kernel sizes files itself, under its own limits, so it asks for the guest's.
     /// </summary>
-    private static bool PastFileSizeLimit(SyscallContext ctx, long size, long length) =>
-        length > size && ctx.Thread.GetLimit(Rlimit.RLIMIT_FSIZE) is { } limit && (ulong)length > limit.rlim_cur;
+    private static ulong FileSizeLimit(SyscallContext ctx) =>
+        ctx.Thread.GetLimit(Rlimit.RLIMIT_FSIZE) is { } limit ? limit.rlim_cur : ulong.MaxValue;
 
     private static SyscallResult FileTooBig => SyscallResult.Raising(-(long)Errno.EFBIG, Signals.SIGXFSZ);
 }

@@ -47,7 +47,7 @@ public static partial class Sys
         Inode? inode = d?.Inode ?? ctx.Thread.Descriptors.HostObject(ctx.Task.Group.Root.Inode.SuperBlock, dirfd);
         if (inode == null) return Errno.EBADF;
         if (!Permissions.May(who, inode, mode)) return Errno.EACCES;
-        if ((mode & AccessMode.W_OK) != 0 && inode.SuperBlock.ReadOnly && (inode.IsRegular || inode.IsDirectory || inode.IsSymlink)) return Errno.EROFS;
+        if ((mode & AccessMode.W_OK) != 0 && (d?.IsReadOnly ?? inode.SuperBlock.ReadOnly) && (inode.IsRegular || inode.IsDirectory || inode.IsSymlink)) return Errno.EROFS;
         return 0;
     }
 }

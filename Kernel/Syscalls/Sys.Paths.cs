@@ -5,9 +5,31 @@ using UserKernel.Kernel.Vfs;
 
 namespace UserKernel.Kernel.Syscalls;
 
-/// <summary>The shared *at(2) logic: where a relative path starts, and how it resolves.</summary>
+/// <summary>The shared *at(2) decoding: where a relative path starts, how it resolves, and who asks.</summary>
 public static partial class Sys
 {
+    /// <summary>The caller of a path operation: its credentials, root directory and umask.</summary>
+    private static FsCaller Fs(SyscallContext ctx) => new(ctx.Task.Group.Credentials, ctx.Task.Group.Root, ctx.Task.Group.Umask);
+
+    /// <summary>
+    /// The path argument at <paramref name="pathArg"/> (read once) and where it starts: the caller's root for an absolute
+    /// path, <paramref name="dirfd"/>'s directory or the working directory for a relative one. What is wrong with it
+    /// (EFAULT, ENAMETOOLONG, ENOENT for an empty path, EBADF for a closed dirfd, ENOTDIR for one that is no directory)
+    /// travels with it to the lookup, as Linux's getname() result does.
+    /// </summary>
+    internal static PathAt PathArg(SyscallContext ctx, int dirfd, int pathArg) =>
+        ctx.ReadPath(pathArg).TryGet(out string? path, out Errno e) ? PathFrom(ctx, dirfd, path) : PathAt.Failed(e);
+
+    internal static PathAt PathFrom(SyscallContext ctx, int dirfd, string path)
+    {
+        if (path.Length == 0) return PathAt.Failed(Errno.ENOENT);
+        if (path[0] == '/') return new PathAt(ctx.Task.Group.Root, path);
+        if (dirfd == AtFlags.AT_FDCWD) return new PathAt(ctx.Task.Group.Cwd, path);
+        Dentry? d = FileOf(ctx, dirfd);
+        if (d == null) return PathAt.Failed(ctx.Thread.Descriptors.IsOpen(dirfd) ? Errno.ENOTDIR : Errno.EBADF);
+        return d.Inode.IsDirectory ? new PathAt(d, path) : PathAt.Failed(Errno.ENOTDIR);
+    }
+
     /// <summary>
     /// Resolves the path argument at <paramref name="pathArg"/> relative to <paramref name="dirfd"/>.
     /// With AT_EMPTY_PATH and an empty path, the answer is the descriptor's own file.
@@ -24,21 +46,20 @@ public static partial class Sys
 
     internal static Result<Dentry?> ResolveAt(SyscallContext ctx, int dirfd, string path, bool follow, bool emptyPathAllowed = false, Credentials? who = null)
     {
-        if (path.Length == 0 && !emptyPathAllowed) return Errno.ENOENT;
-        Dentry start;
-        if (path.Length > 0 && path[0] == '/') start = ctx.Task.Group.Root;
-        else if (dirfd == AtFlags.AT_FDCWD) start = ctx.Task.Group.Cwd;
-        else
-        {
-            Dentry? d = FileOf(ctx, dirfd);
-            if (d == null) return ctx.Thread.Descriptors.IsOpen(dirfd) ? (path.Length == 0 ? Result<Dentry?>.Host : Errno.ENOTDIR) : Errno.EBADF;
-            if (path.Length == 0) return d;
-            if (!d.Inode.IsDirectory) return Errno.ENOTDIR;
-            start = d;
-        }
-        if (path.Length == 0) return start;
-        if (!ctx.Kernel.Walk.Resolve(who ?? ctx.Task.Group.Credentials, start, path, follow, ctx.Task.Group.Root).TryGet(out Dentry? found, out Errno e)) return e;
+        if (path.Length == 0 && emptyPathAllowed) return EmptyPath(ctx, dirfd);
+        PathAt at = PathFrom(ctx, dirfd, path);
+        if (at.Error != Errno.OK) return at.Error;
+        if (!ctx.Kernel.Walk.Resolve(who ?? ctx.Task.Group.Credentials, at.Start, at.Path, follow, ctx.Task.Group.Root).TryGet(out Dentry? found, out Errno e)) return e;
         return found;
+    }
+
+    /// <summary>(dirfd, "", AT_EMPTY_PATH): the descriptor's own file, the working directory for AT_FDCWD, or null for a host object.</summary>
+    private static Result<Dentry?> EmptyPath(SyscallContext ctx, int dirfd)
+    {
+        if (dirfd == AtFlags.AT_FDCWD) return ctx.Task.Group.Cwd;
+        Dentry? d = FileOf(ctx, dirfd);
+        if (d != null) return d;
+        return ctx.Thread.Descriptors.IsOpen(dirfd) ? Result<Dentry?>.Host : Errno.EBADF;
     }
 
     /// <summary>

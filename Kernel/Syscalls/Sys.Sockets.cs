@@ -43,17 +43,16 @@ public static partial class Sys
             if (address.Length < 2 || BinaryPrimitives.ReadUInt16LittleEndian(address) != AF_UNIX) return Errno.EINVAL;
             if (UnixPathOf(address) is not string path) return socket.Bind(ctx.Kernel.UnixSockets.ToHostAbstract(address));
 
-            if (!NewName(ctx, AtFlags.AT_FDCWD, path, directory: false).TryGet(out LastName at, out e))
+            // unix_bind_bsd: the name is made as mknod makes a socket (0777 less the umask), then the socket is bound.
+            FsCaller who = Fs(ctx);
+            if (!ctx.Kernel.Namei.CreateName(PathFrom(ctx, AtFlags.AT_FDCWD, path), directory: false, who).TryGet(out Namei.LastName at, out e))
                 return e == Errno.EEXIST ? Errno.EADDRINUSE : e;
-            if (at.Parent.Inode.SuperBlock.ReadOnly) return Errno.EROFS;
+            if ((e = Namei.MayCreate(at.Parent.Inode, who)) != Errno.OK) return e;
             string hostPath = ctx.Kernel.UnixSockets.NewHostPath();
             if ((e = socket.Bind(SockaddrUn(hostPath))) != Errno.OK) return e;
-            // The socket inode's 0777, less the umask, as Linux gives a bound name.
-            Inode dir = at.Parent.Inode;
-            if (!dir.Create(at.Name, FileMode.S_IFSOCK | (0x1FF & ~CreationMask(ctx)), Caller(ctx).Uid, NewGid(ctx, dir)).TryGet(out Inode? made, out e))
+            if (!ctx.Kernel.Namei.Mknod(at, FileMode.S_IFSOCK | 0x1FF, 0, who).TryGet(out Inode? made, out e))
                 return e == Errno.EEXIST ? Errno.EADDRINUSE : e;
             ctx.Kernel.UnixSockets.Add(made, hostPath, path);
-            ctx.Kernel.Fsnotify.Create(dir, at.Name, made);
             return 0;
         }
     }

@@ -79,18 +79,20 @@ public static partial class Sys
     public static SyscallResult Statfs(SyscallContext ctx)
     {
         if (!ResolveAt(ctx, AtFlags.AT_FDCWD, 0, true).TryGet(out Dentry? d, out Errno e)) return e;
-        return WriteStatfs(ctx, d!.Inode.SuperBlock, ctx.PtrArg(1));
+        return WriteStatfs(ctx, d!, ctx.PtrArg(1));
     }
 
     /// <summary>fstatfs(2)</summary>
     public static SyscallResult Fstatfs(SyscallContext ctx)
     {
         Dentry? d = FileOf(ctx, ctx.IntArg(0));
-        return d == null ? SyscallResult.RunOnHost : WriteStatfs(ctx, d.Inode.SuperBlock, ctx.PtrArg(1));
+        return d == null ? SyscallResult.RunOnHost : WriteStatfs(ctx, d, ctx.PtrArg(1));
     }
 
-    private static SyscallResult WriteStatfs(SyscallContext ctx, SuperBlock sb, Guest.GuestPtr buf)
+    /// <summary>The filesystem's figures; f_flags are the mount's (ST_RDONLY for a read-only mount or filesystem).</summary>
+    private static SyscallResult WriteStatfs(SyscallContext ctx, Dentry file, Guest.GuestPtr buf)
     {
+        SuperBlock sb = file.Inode.SuperBlock;
         Span<byte> b = stackalloc byte[120];
         b.Clear();
         BinaryPrimitives.WriteInt64LittleEndian(b[0..], sb.Magic);
@@ -103,7 +105,7 @@ public static partial class Sys
         BinaryPrimitives.WriteUInt64LittleEndian(b[56..], sb.Device);
         BinaryPrimitives.WriteInt64LittleEndian(b[64..], PathWalk.NAME_MAX);
         BinaryPrimitives.WriteInt64LittleEndian(b[72..], sb.BlockSize);
-        BinaryPrimitives.WriteInt64LittleEndian(b[80..], sb.ReadOnly ? 1 : 0); // ST_RDONLY
+        BinaryPrimitives.WriteInt64LittleEndian(b[80..], file.IsReadOnly ? 1 : 0); // ST_RDONLY
         return ctx.Memory.Write(buf, b) == Errno.OK ? 0 : Errno.EFAULT;
     }
 }

@@ -74,7 +74,7 @@ public static partial class Sys
         if (size > 0 && ctx.Memory.Read(ctx.PtrArg(2), value) != Errno.OK) return Errno.EFAULT;
         if (!XattrTarget(ctx, byFd, follow).TryGet(out Dentry? d, out e)) return e;
         if (d == null) return SyscallResult.RunOnHost;
-        if ((e = XattrWritable(ctx, d.Inode, name)) != Errno.OK) return e;
+        if ((e = XattrWritable(ctx, d, name)) != Errno.OK) return e;
         return ctx.Kernel.Fsnotify.Change(d, AttributeChange.Attributes, () => d.Inode.SetXattr(name, value, flags));
     }
 
@@ -83,7 +83,7 @@ public static partial class Sys
         if (!XattrName(ctx, 1).TryGet(out string? name, out Errno e)) return e;
         if (!XattrTarget(ctx, byFd, follow).TryGet(out Dentry? d, out e)) return e;
         if (d == null) return SyscallResult.RunOnHost;
-        if ((e = XattrWritable(ctx, d.Inode, name)) != Errno.OK) return e;
+        if ((e = XattrWritable(ctx, d, name)) != Errno.OK) return e;
         return ctx.Kernel.Fsnotify.Change(d, AttributeChange.Attributes, () => d.Inode.SetXattr(name, null, 0));
     }
 
@@ -100,10 +100,11 @@ public static partial class Sys
     }
 
     /// <summary>What set and remove check once the object is found: EROFS, then xattr_permission, then the namespace.</summary>
-    private static Errno XattrWritable(SyscallContext ctx, Inode inode, string name)
+    private static Errno XattrWritable(SyscallContext ctx, Dentry file, string name)
     {
-        if (inode.SuperBlock.ReadOnly) return Errno.EROFS;
-        Errno e = XattrPermission(ctx, inode, name, AccessMode.W_OK);
+        Errno e = file.WantWrite();
+        if (e != Errno.OK) return e;
+        e = XattrPermission(ctx, file.Inode, name, AccessMode.W_OK);
         if (e != Errno.OK) return e;
         if (!KeptNamespace(name)) return Errno.EOPNOTSUPP;
         // The security module lets only a caller with CAP_SYS_ADMIN write security.* names.

@@ -4,16 +4,19 @@ using System.Collections.Generic;
 namespace UserKernel.Kernel.Vfs;
 
 /// <summary>
-/// A name in the tree: the inode it leads to and the directory it is in. A chain of dentries
-/// is a path, which is how getcwd answers and how ".." knows where to go.
+/// A name in the tree: the inode it leads to, the directory it is in and the mount it was reached through (Linux's
+/// struct path, a dentry and its vfsmount, in one). A chain of dentries is a path, which is how getcwd answers and how
+/// ".." knows where to go.
 /// </summary>
 public sealed class Dentry
 {
-    public Dentry(string name, Dentry? parent, Inode inode)
+    /// <summary>A name in <paramref name="parent"/>, on <paramref name="mount"/> if it is that mount's root, else on the parent's mount.</summary>
+    public Dentry(string name, Dentry? parent, Inode inode, Mount? mount = null)
     {
         Name = name;
         Parent = parent;
         Inode = inode;
+        Mount = mount ?? parent?.Mount;
     }
 
     /// <summary>The last component of the path ("" for the root).</summary>
@@ -24,19 +27,29 @@ public sealed class Dentry
 
     public Inode Inode { get; }
 
+    /// <summary>The mount this name was reached through; null only for the kernel's own names outside the guest's tree.</summary>
+    public Mount? Mount { get; }
+
+    /// <summary>Whether changes through this name are refused: its mount or (outside any mount) its filesystem is read-only.</summary>
+    public bool IsReadOnly => Mount?.IsReadOnly ?? Inode.SuperBlock.ReadOnly;
+
+    /// <summary>Linux's mnt_want_write on this name's mount: EROFS or OK.</summary>
+    public Abi.Errno WantWrite() => IsReadOnly ? Abi.Errno.EROFS : Abi.Errno.OK;
+
     // The child a walk last made under this directory: Linux's dentry cache, one entry deep per directory. A walk that
     // names it again, and finds the same inode under that name, reuses it instead of making another.
     private Dentry? lastChild;
 
     /// <summary>
-    /// The dentry for <paramref name="name"/> in this directory, which a lookup found to be <paramref name="inode"/>:
-    /// the one made last time if it still names that inode here (a rename or unlink since then leaves it unused), else
-    /// a new one.
+    /// The dentry for <paramref name="name"/> in this directory, which a lookup found to be <paramref name="inode"/>
+    /// (the root of <paramref name="mount"/> when the name is a mount point): the one made last time if it still names
+    /// that inode here (a rename or unlink since then leaves it unused), else a new one.
     /// </summary>
-    public Dentry Child(string name, Inode inode)
+    public Dentry Child(string name, Inode inode, Mount? mount = null)
     {
-        if (lastChild is { } c && ReferenceEquals(c.Parent, this) && ReferenceEquals(c.Inode, inode) && c.Name == name) return c;
-        return lastChild = new Dentry(name, this, inode);
+        mount ??= Mount;
+        if (lastChild is { } c && ReferenceEquals(c.Parent, this) && ReferenceEquals(c.Inode, inode) && ReferenceEquals(c.Mount, mount) && c.Name == name) return c;
+        return lastChild = new Dentry(name, this, inode, mount);
     }
 
     /// <summary>The name of the child last made here, when it is <paramref name="name"/>: the string a walk can look up without making one.</summary>

@@ -70,10 +70,10 @@ public abstract partial class Inode
     public virtual Result<int> Read(long offset, System.Span<byte> buffer) => Errno.EINVAL;
 
     /// <summary>
-    /// For a magic link (/proc/PID/fd/N of a pipe or socket): the object it leads to, which has no path.
-    /// The path walk jumps to it instead of reading the link's text.
+    /// For a magic link (/proc/PID/fd/N of a pipe, a socket or an unlinked file): where it leads, which no path
+    /// names. The path walk jumps there instead of reading the link's text, as Linux's nd_jump_link does.
     /// </summary>
-    public virtual Inode? LinkedObject => null;
+    public virtual Dentry? LinkedObject => null;
 
     /// <summary>
     /// For a regular file whose bytes are kept on disk between runs (an image's, <see cref="ContentCache"/>): the path of the

@@ -60,13 +60,13 @@ public sealed class PathWalk
 
             string name = current.KnownChildName(component) ?? new string(component);
             if (!current.Inode.Lookup(name).TryGet(out Inode? found, out Errno error)) return error;
-            found = mounts.Cross(found);
+            found = mounts.Cross(found, out Mount? crossed);
             if (found.IsSymlink && (!last || followLast || trailingSlash))
             {
                 if (++symlinks > MAXSYMLINKS) return Errno.ELOOP;
                 if (found.LinkedObject is { } jump)
                 {
-                    current = current.Child(name, jump);
+                    current = jump;
                     continue;
                 }
                 if (!found.ReadLink().TryGet(out byte[]? target, out error)) return error;
@@ -76,7 +76,7 @@ public sealed class PathWalk
             }
             else
             {
-                current = current.Child(name, found);
+                current = current.Child(name, found, crossed);
             }
         }
 

@@ -103,7 +103,12 @@ public class ProcRenderTests
     {
         // Arrange
         var root = new TreeFileSystem();
-        var mounts = new List<Mount> { new("/", root, true), new("/proc", new TreeFileSystem(), true), new("/data/with space", root, false) };
+        var proc = new TreeFileSystem();
+        var data = new TreeFileSystem { IsReadOnlyFilesystem = false };
+        var mounts = new List<Mount>
+        {
+            new("/", root, root.Root, null, true), new("/proc", proc, proc.Root, root.Root, true), new("/data/with space", data, data.Root, root.Root, false),
+        };
 
         // Act
         string text = ProcRender.Mounts(mounts);

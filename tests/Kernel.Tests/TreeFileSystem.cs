@@ -17,6 +17,10 @@ internal sealed class TreeFileSystem : SuperBlock
     public override string TypeName => "test";
     public override long Magic => 1;
 
+    /// <summary>Whether the filesystem says it is read-only (as an image without an overlay is); true unless set.</summary>
+    public bool IsReadOnlyFilesystem { get; init; } = true;
+    public override bool ReadOnly => IsReadOnlyFilesystem;
+
     public Node Dir(string path) => Add(path, FileMode.S_IFDIR | 0x1ED, null);
     /// <summary>A root-owned directory with permission bits <paramref name="perm"/>.</summary>
     public Node Dir(string path, uint perm) => Add(path, FileMode.S_IFDIR | perm, null);

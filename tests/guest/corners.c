@@ -2,7 +2,7 @@
  * reads of directory descriptors, O_NOATIME, signals and low ports for an ordinary user, prctl's capability calls,
  * readlink(""), RLIMIT_FSIZE, ETXTBSY, mixed socket families, clock_settime, CPU-time clocks, calls on pids that do
  * not exist, tcsetpgrp, pidfd_send_signal on a /proc/PID descriptor, RLIMIT_NOFILE, SCM_CREDENTIALS, senders' addresses
- * and oom_score_adj. Run as root in a writable root
+ * oom_score_adj, and read-only binds and remounts. Run as root in a writable root
  * with /proc mounted: natively in a pid namespace of its own, under chroot into a copy of the tree. Work that needs
  * an ordinary user runs in a child that became uid 1000. */
 #define _GNU_SOURCE
@@ -18,10 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -281,6 +283,85 @@ static void links(void)
     printf("readlinkat an O_PATH symlink, \"\": %s '%.*s'\n", n >= 0 ? "ok" : errname(errno), n > 0 ? (int)n : 0, buf);
     close(link);
     close(dir);
+}
+
+/* The first option of the mount at PATH, as /proc/self/mountinfo shows it: "ro" or "rw". */
+static void mount_option(const char *path)
+{
+    FILE *f = fopen("/proc/self/mountinfo", "r");
+    char line[1024], point[512], options[256], found[8] = "none";
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "%*d %*d %*s %*s %511s %255s", point, options) == 2 && strcmp(point, path) == 0)
+            snprintf(found, sizeof found, "%.2s", options);
+    if (f) fclose(f);
+    printf("mountinfo %s: %s\n", path, found);
+}
+
+static void statvfs_flag(const char *path)
+{
+    struct statvfs v;
+    if (statvfs(path, &v) != 0) printf("statvfs %s: %s\n", path, errname(errno));
+    else printf("statvfs %s: %s\n", path, (v.f_flag & ST_RDONLY) ? "ST_RDONLY" : "writable");
+}
+
+/* Opens PATH with FLAGS and closes what it got. */
+static long open_close(const char *path, int flags)
+{
+    int fd = open(path, flags, 0644);
+    if (fd >= 0) close(fd);
+    return fd;
+}
+
+/* A bind mount made read-only by a remount refuses every change through it, and only through it. */
+static void mounts(void)
+{
+    mkdir("/tmp/mt", 0755);
+    mkdir("/tmp/mt/a", 0755);
+    mkdir("/tmp/mt/b", 0755);
+    mkdir("/tmp/mt/c", 0755);
+    close(open("/tmp/mt/a/f", O_CREAT | O_WRONLY, 0644));
+    CHECK("bind /tmp/mt/a on /tmp/mt/b", mount("/tmp/mt/a", "/tmp/mt/b", NULL, MS_BIND, NULL));
+    CHECK("the bind shows the file", access("/tmp/mt/b/f", F_OK));
+    CHECK("link across the bind", link("/tmp/mt/a/f", "/tmp/mt/b/g"));
+    CHECK("rename across the bind", rename("/tmp/mt/b/f", "/tmp/mt/a/g"));
+    CHECK("remount the bind read-only", mount("none", "/tmp/mt/b", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL));
+    mount_option("/tmp/mt/b");
+    statvfs_flag("/tmp/mt/b");
+    statvfs_flag("/tmp/mt/a");
+    CHECK("open through it for reading", open_close("/tmp/mt/b/f", O_RDONLY));
+    CHECK("open through it for writing", open_close("/tmp/mt/b/f", O_WRONLY));
+    CHECK("open through it O_TRUNC", open_close("/tmp/mt/b/f", O_RDONLY | O_TRUNC));
+    CHECK("open a new name through it O_CREAT", open_close("/tmp/mt/b/new", O_CREAT | O_WRONLY));
+    CHECK("open an existing name through it O_CREAT|O_EXCL", open_close("/tmp/mt/b/f", O_CREAT | O_EXCL | O_WRONLY));
+    CHECK("mkdir through it", mkdir("/tmp/mt/b/d", 0755));
+    CHECK("mkdir of an existing name through it", mkdir("/tmp/mt/b/f", 0755));
+    CHECK("mkdir where the parent is missing", mkdir("/tmp/mt/b/no/d", 0755));
+    CHECK("unlink through it", unlink("/tmp/mt/b/f"));
+    CHECK("unlink a missing name through it", unlink("/tmp/mt/b/missing"));
+    CHECK("rmdir of \".\" through it", rmdir("/tmp/mt/b/."));
+    CHECK("rename within it", rename("/tmp/mt/b/f", "/tmp/mt/b/h"));
+    CHECK("chmod through it", chmod("/tmp/mt/b/f", 0600));
+    CHECK("chown through it", chown("/tmp/mt/b/f", 0, 0));
+    CHECK("utimes through it", utimes("/tmp/mt/b/f", NULL));
+    CHECK("truncate through it", truncate("/tmp/mt/b/f", 0));
+    CHECK("truncate a missing name through it", truncate("/tmp/mt/b/missing", 0));
+    CHECK("access W_OK through it", access("/tmp/mt/b/f", W_OK));
+    CHECK("symlink through it", symlink("f", "/tmp/mt/b/s"));
+    CHECK("mknod a FIFO through it", mknod("/tmp/mt/b/p", S_IFIFO | 0644, 0));
+    CHECK("write the file by its own name", open_close("/tmp/mt/a/f", O_WRONLY));
+    CHECK("mkdir by its own name", mkdir("/tmp/mt/a/d", 0755));
+    CHECK("remount a directory that is no mount", mount("none", "/tmp/mt/c", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL));
+    CHECK("remount the bind writable", mount("none", "/tmp/mt/b", NULL, MS_REMOUNT | MS_BIND, NULL));
+    mount_option("/tmp/mt/b");
+    CHECK("open through it for writing again", open_close("/tmp/mt/b/f", O_WRONLY));
+    CHECK("umount the bind", umount("/tmp/mt/b"));
+    CHECK("the file is gone from there", access("/tmp/mt/b/f", F_OK));
+    CHECK("mount a read-only tmpfs", mount("tmpfs", "/tmp/mt/c", "tmpfs", MS_RDONLY, NULL));
+    mount_option("/tmp/mt/c");
+    CHECK("mkdir in it", mkdir("/tmp/mt/c/d", 0755));
+    CHECK("remount it writable", mount("tmpfs", "/tmp/mt/c", "tmpfs", MS_REMOUNT, NULL));
+    CHECK("mkdir in it now", mkdir("/tmp/mt/c/d", 0755));
+    CHECK("umount it", umount("/tmp/mt/c"));
 }
 
 static volatile sig_atomic_t xfsz;
@@ -722,6 +803,7 @@ int main(int argc, char **argv)
     in_child(0, prctl_as_root);
     in_child(1, prctl_as_user);
     links();
+    mounts();
     in_child(0, file_size_limit);
     text_busy();
     clocks();

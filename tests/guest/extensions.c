@@ -70,6 +70,8 @@ static int jsonfs(void)
     say("mount a missing source", mount("/data/missing.json", "/mnt", "jsonfs", 0, NULL));
     say("mount a type nobody registered", mount("none", "/mnt", "nosuchfs", 0, NULL));
     say("mount tmpfs read-only", mount("none", "/mnt", "tmpfs", MS_RDONLY, NULL));
+    say("mkdir in it", mkdir("/mnt/d", 0755));
+    say("umount it", umount("/mnt"));
     if (setuid(1000) == 0) say("mount as a user", mount("/data/doc.json", "/mnt", "jsonfs", 0, NULL));
     return 0;
 }

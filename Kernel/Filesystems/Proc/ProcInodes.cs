@@ -62,9 +62,9 @@ internal sealed class ProcFile(ProcSuperBlock sb, ulong ino, uint uid, uint gid,
 internal sealed class ProcSymlink : ProcInode
 {
     private readonly Func<Result<string>> target;
-    private readonly Func<Inode?>? linked;
+    private readonly Func<Dentry?>? linked;
 
-    public ProcSymlink(ProcSuperBlock sb, ulong ino, uint uid, uint gid, Func<Result<string>> target, Func<Inode?>? linked = null) : base(sb, ino, uid, gid)
+    public ProcSymlink(ProcSuperBlock sb, ulong ino, uint uid, uint gid, Func<Result<string>> target, Func<Dentry?>? linked = null) : base(sb, ino, uid, gid)
     {
         this.target = target;
         this.linked = linked;
@@ -72,7 +72,7 @@ internal sealed class ProcSymlink : ProcInode
 
     public override uint Mode => FileMode.S_IFLNK | 0x1FF; // 0777
 
-    public override Inode? LinkedObject => linked?.Invoke();
+    public override Dentry? LinkedObject => linked?.Invoke();
 
     public override Result<byte[]> ReadLink()
     {

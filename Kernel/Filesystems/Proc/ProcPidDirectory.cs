@@ -166,9 +166,9 @@ internal static class ProcPidDirectory
         /// A descriptor that is no VFS file is a magic link to the host object itself; so is one of a VFS file with no
         /// name left (O_TMPFILE, unlinked), whose path leads nowhere: linkat(AT_SYMLINK_FOLLOW) gives it one that way.
         /// </summary>
-        private Inode? DescriptorObject(int fd) => Kernel.HostFiles.Identify(hostId, fd) is { } dentry
-            ? (dentry.Inode.LinkCount == 0 && !dentry.Inode.IsDirectory ? dentry.Inode : null)
-            : HostObjectInode.Of(sb, hostId, fd);
+        private Dentry? DescriptorObject(int fd) => Kernel.HostFiles.Identify(hostId, fd) is { } dentry
+            ? (dentry.Inode.LinkCount == 0 && !dentry.Inode.IsDirectory ? dentry : null)
+            : HostObjectInode.Of(sb, hostId, fd) is { } host ? new Dentry(fd.ToString(Inv), null, host) : null;
 
         private Result<string> DescriptorTarget(int fd)
         {

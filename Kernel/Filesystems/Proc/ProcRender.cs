@@ -162,7 +162,7 @@ public static class ProcRender
     /// <summary>What /proc/mounts calls a filesystem's source device.</summary>
     private static string Source(Mount m) => m.MountPoint == "/" ? "/dev/root" : m.SuperBlock.TypeName;
 
-    private static string Options(Mount m) => (m.ReadOnly ? "ro" : "rw") + (m.SuperBlock.TypeName == "proc" ? ",nosuid,nodev,noexec,relatime" : ",relatime");
+    private static string Options(Mount m) => (m.IsReadOnly ? "ro" : "rw") + (m.SuperBlock.TypeName == "proc" ? ",nosuid,nodev,noexec,relatime" : ",relatime");
 
     /// <summary>/proc/PID/mounts (and /proc/mounts): one fstab-like line per mount.</summary>
     public static string Mounts(IReadOnlyList<Mount> mounts)
@@ -185,7 +185,7 @@ public static class ProcRender
             Mount m = mounts[i];
             int parent = i == 0 ? 1 : ParentOf(mounts, i) + 1;
             ulong dev = m.SuperBlock.Device;
-            sb.Append($"{i + 1} {parent} {Abi.DevT.Major(dev)}:{Abi.DevT.Minor(dev)} / {Escape(m.MountPoint)} {Options(m)} - {m.SuperBlock.TypeName} {Source(m)} {(m.ReadOnly ? "ro" : "rw")}\n");
+            sb.Append($"{i + 1} {parent} {Abi.DevT.Major(dev)}:{Abi.DevT.Minor(dev)} / {Escape(m.MountPoint)} {Options(m)} - {m.SuperBlock.TypeName} {Source(m)} {(m.SuperBlock.ReadOnly ? "ro" : "rw")}\n");
         }
         return sb.ToString();
     }

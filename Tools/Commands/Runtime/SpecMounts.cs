@@ -39,7 +39,7 @@ internal static class SpecMounts
                 // tmpfs, proc, sysfs elsewhere than the kernel puts them: mounted as mount(2) would, taking the mode.
                 var options = new List<string>();
                 foreach (string o in m.Options)
-                    if (o.StartsWith("mode=", StringComparison.Ordinal)) options.Add(o);
+                    if (o.StartsWith("mode=", StringComparison.Ordinal) || o == "ro") options.Add(o);
                     else if (o.StartsWith("size=", StringComparison.Ordinal)) log.Info($"{m.Type} on {m.Destination}: {o} is not its own bound; all tmpfs share the store's size");
                 if (MountPoint(kernel, m.Destination, directory: true, log) is { } at &&
                     kernel.MountFilesystem(m.Type, at, m.Source, string.Join(',', options), Credentials.Root) is var e && e != Errno.OK)
