@@ -252,7 +252,7 @@ public sealed partial class GuestKernel : IDisposable
         var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, cwd, Mounts.Root, credentials) { Umask = HostProcesses.UmaskOf(hostPid) ?? 0x12 };
         HostProcesses.GiveStartingOpenFilesLimit(hostPid);
         foreach (var (resource, soft, hard) in limits)
-            Interop.Libc.SetLimit(hostPid, resource, new Interop.Libc.Rlimit { rlim_cur = soft, rlim_max = hard });
+            Interop.Libc.SetLimit(hostPid, resource, new Rlimit { rlim_cur = soft, rlim_max = hard });
         var task = new Task(group.Tgid, hostPid, group);
         group.Threads.Add(task);
         Pids.Add(task);
@@ -404,8 +404,8 @@ public sealed partial class GuestKernel : IDisposable
             if (result.Kind == ResultKind.Reissue) ctx.TraceContinues = true;
             if (result.Kind == ResultKind.Value)
                 Traced(task, ctx, entry, number, result.Value, entry?.Handler == null || entry.Disposition == Disposition.Unimplemented ? "unimplemented" : "emulated");
-            else if (result.IsRunOnHost && ctx.OnExit == ExitAction.None)
-                ctx.OnExit = ExitAction.Trace;
+            else if (result.IsRunOnHost)
+                ctx.TraceExit = true;
         }
         return result;
     }
@@ -450,107 +450,64 @@ public sealed partial class GuestKernel : IDisposable
     }
 
     /// <summary>
-    /// A syscall the host ran has returned with <paramref name="rax"/>; returns what the guest sees.
-    /// <paramref name="kill"/> is set when an exec failed past its point of no return.
+    /// A syscall the host ran has returned with <paramref name="rax"/>: runs the handler's exit work, which says what the
+    /// guest sees, or that the caller must be killed.
     /// </summary>
-    public long Exit(Task task, IGuestThread thread, long rax, out bool kill)
+    public ExitOutcome Exit(Task task, IGuestThread thread, long rax)
     {
-        kill = false;
         SyscallContext ctx = task.Context;
         long exitStart = trace != null ? Stopwatch.GetTimestamp() : 0;
         long allocatedAtExit = trace != null ? GC.GetAllocatedBytesForCurrentThread() : 0;
-        long result = rax;
-        string? execed = null; // the path an exec that completed was given
+        ExecPlan? exec = trace != null ? task.PendingExec : null;
         if (rax < 0 && clonesUnderWay.Remove(task)) task.PendingClone = null; // the clone failed: no child will come
         task.WaitsForTracees = false;
-        switch (ctx.OnExit)
-        {
-            case ExitAction.TranslatePid when rax > 0:
-                result = TranslateReapedPid((int)rax, reaps: SyscallTable.Lookup(ctx.Number)?.Name == "wait4");
-                break;
-            case ExitAction.TranslatePidAtPointer when rax == 0:
-                GuestPtr at = ctx.PtrArg((int)ctx.ExitValue);
-                if (ctx.Memory.ReadInt32(at).TryGet(out int hostId, out _)) ctx.Memory.WriteInt32(at, Pids.ToGuest(hostId));
-                break;
-            case ExitAction.TranslateWaitid when rax == 0:
-                TranslateWaitidInfo(ctx);
-                break;
-            case ExitAction.TranslateSiginfo when rax > 0 && ctx.Arg(1) != 0:
-                TranslateWaitedSignal(task, ctx);
-                break;
-            case ExitAction.WaitForTracees when rax == -514:
-                result = -512; // pause's ERESTARTNOHAND: the tracer's wait is restarted as wait4 would be (ERESTARTSYS)
-                break;
-            case ExitAction.ReplaceResult when rax >= 0:
-                result = ctx.ExitValue;
-                break;
-            case ExitAction.IpcMade when rax >= 0:
-                Ipc.Made(Sys.KindOf(ctx), ctx.IntArg(0), (int)rax);
-                break;
-            case ExitAction.IpcRemoved when rax == 0:
-                Ipc.Removed(Sys.KindOf(ctx), ctx.IntArg(0));
-                break;
-            case ExitAction.TranslateOwner:
-                result = Sys.GuestOwner(ctx, (int)rax);
-                break;
-            case ExitAction.TranslateLockHolder when rax == 0:
-                Sys.TranslateLockHolder(ctx);
-                break;
-            case ExitAction.TranslateReceived when rax >= 0:
-                Sys.TranslateReceived(ctx, (int)rax);
-                break;
-            case ExitAction.CheckForegroundGroup when rax == 0:
-                if (HostProcesses.ForegroundGroupOf(thread.HostTid) != ctx.ExitValue)
-                {
-                    Console.Error.WriteLine($"userkernel: guest pid {task.Group.Tgid} raced its TIOCSPGRP to another process group; killed");
-                    kill = true;
-                }
-                break;
-            case ExitAction.GiveAcceptedAddress when rax >= 0:
-                Sys.GiveAcceptedAddress(ctx, (int)rax);
-                break;
-            case ExitAction.FinishExec:
-                ExecPlan? plan = task.PendingExec;
-                task.PendingExec = null;
-                if (rax != 0 && plan != null && plan.StubGuestFd >= 0) thread.InjectSyscall(NR_close, (ulong)plan.StubGuestFd);
-                if (rax == 0 && plan != null && !HostFiles.IsRunning(thread.HostTid, StubDentry))
-                {
-                    // A sibling changed the descriptor or the empty name after the kernel's check: the host ran something
-                    // else. Nothing of it has run yet; it never will.
-                    Console.Error.WriteLine($"userkernel: guest pid {task.Group.Tgid} raced its own execve to another program; killed");
-                    kill = true;
-                }
-                else if (rax == 0 && plan != null)
-                {
-                    Errno e = ElfLoader.Complete(thread, plan, task.Group.Credentials, HostFiles);
-                    if (e != Errno.OK)
-                    {
-                        // A process SIGKILLed as its exec completes (its parent did not wait) loses its memory under the
-                        // loader: nothing failed that anyone will see.
-                        if (!HostProcesses.IsDying(thread.HostTid))
-                            Console.Error.WriteLine($"userkernel: exec of {plan.Program.Path} failed after the point of no return: {ErrnoNames.Name(e)}");
-                        kill = true;
-                    }
-                    else
-                    {
-                        ExecCompleted(task.Group, plan, thread);
-                        if (trace != null) execed = Names.FromBytes(plan.ExecFn);
-                    }
-                    result = 0;
-                }
-                break;
-        }
+        ExitOutcome outcome = ctx.ExitWork is { } work ? work(ctx, thread, rax) : rax;
 
         if (trace != null)
         {
             ctx.TraceKernelTicks += Stopwatch.GetTimestamp() - exitStart;
             ctx.TraceAllocatedBytes += GC.GetAllocatedBytesForCurrentThread() - allocatedAtExit;
             // A helper the host ran in the guest's place (getdents64's lseek) leaves the guest's call emulated.
-            Traced(task, ctx, SyscallTable.Lookup(ctx.Number), ctx.Number, result, ctx.OnExit == ExitAction.ReplaceResult ? "emulated" : "forwarded");
+            Traced(task, ctx, SyscallTable.Lookup(ctx.Number), ctx.Number, outcome.Result, ctx.HelperOnHost ? "emulated" : "forwarded");
             // After the execve it completes, so a thread's events stay in the order they happened.
-            if (execed != null) trace.TaskEvent(new TaskEvent(KernelTrace.Now, TaskEventKind.Exec, task.Group.Tgid, task.Tid, task.Group.Comm) { Path = execed });
+            if (outcome.Execed && !outcome.Kill && exec != null)
+                trace.TaskEvent(new TaskEvent(KernelTrace.Now, TaskEventKind.Exec, task.Group.Tgid, task.Tid, task.Group.Comm) { Path = Names.FromBytes(exec.ExecFn) });
         }
-        return result;
+        return outcome;
+    }
+
+    /// <summary>
+    /// The exit of the host's exec of the stub (<see cref="Sys.Execve"/>): a failed one closes the stub's descriptor and
+    /// returns the host's errno; a completed one is checked to run the stub and handed to the loader, or killed.
+    /// </summary>
+    internal ExitOutcome FinishExec(Task task, IGuestThread thread, long rax)
+    {
+        ExecPlan? plan = task.PendingExec;
+        task.PendingExec = null;
+        if (rax != 0)
+        {
+            if (plan != null && plan.StubGuestFd >= 0) thread.InjectSyscall(NR_close, (ulong)plan.StubGuestFd);
+            return rax;
+        }
+        if (plan == null) return ExitOutcome.Exec;
+        if (!HostFiles.IsObjectOf(thread.Executable, StubDentry))
+        {
+            // A sibling changed the descriptor or the empty name after the kernel's check: the host ran something
+            // else. Nothing of it has run yet; it never will.
+            Console.Error.WriteLine($"userkernel: guest pid {task.Group.Tgid} raced its own execve to another program; killed");
+            return ExitOutcome.Killed(rax);
+        }
+        Errno e = ElfLoader.Complete(thread, plan, task.Group.Credentials, HostFiles);
+        if (e != Errno.OK)
+        {
+            // A process SIGKILLed as its exec completes (its parent did not wait) loses its memory under the
+            // loader: nothing failed that anyone will see.
+            if (!HostProcesses.IsDying(thread.HostTid))
+                Console.Error.WriteLine($"userkernel: exec of {plan.Program.Path} failed after the point of no return: {ErrnoNames.Name(e)}");
+            return ExitOutcome.Killed(0);
+        }
+        ExecCompleted(task.Group, plan, thread);
+        return ExitOutcome.Exec;
     }
 
     /// <summary>What /proc shows of a process after exec: the program's path, its name (the loader gave the host task the same) and its strings.</summary>
@@ -621,33 +578,17 @@ public sealed partial class GuestKernel : IDisposable
         return true;
     }
 
-    /// <summary>rt_sigtimedwait returned a signal and filled the guest's siginfo: its si_pid becomes the sender's guest pid.</summary>
-    private void TranslateWaitedSignal(Task task, SyscallContext ctx)
-    {
-        Span<byte> info = stackalloc byte[128];
-        if (ctx.Memory.Read(ctx.PtrArg(1), info) != Errno.OK) return;
-        if (TranslateSignalInfo(task, info)) ctx.Memory.Write(ctx.PtrArg(1), info);
-    }
-
-    private int TranslateReapedPid(int hostPid, bool reaps)
+    /// <summary>
+    /// The guest pid of a host pid a call returned; <paramref name="reaps"/>: the call reaped it (wait4, waitid without
+    /// WNOWAIT), so an exited process's pid is freed.
+    /// </summary>
+    internal int GuestPidOfReturned(int hostPid, bool reaps)
     {
         Task? t = Pids.ByHost(hostPid);
         // A process group or session whose leader is gone keeps its id (getpgid, getsid).
         if (t == null) return hostPid == Init?.HostTgid ? 1 : Pids.ToGuest(hostPid);
         if (reaps && t.Group.Exited) Pids.Remove(t);
         return t.Tid;
-    }
-
-    private void TranslateWaitidInfo(SyscallContext ctx)
-    {
-        GuestPtr info = ctx.PtrArg(2);
-        if (info.IsNull) return;
-        Span<byte> pid = stackalloc byte[4];
-        if (ctx.Memory.Read(info.Add(16), pid) != Errno.OK) return;
-        int hostPid = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(pid);
-        if (hostPid == 0) return;
-        bool reaps = (ctx.Arg(3) & 0x01000000) == 0; // not WNOWAIT
-        ctx.Memory.WriteInt32(info.Add(16), TranslateReapedPid(hostPid, reaps));
     }
 
     /// <summary>A signal to one guest thread from the kernel (the SIGPIPE of a send the kernel made for it).</summary>

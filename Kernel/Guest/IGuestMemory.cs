@@ -28,6 +28,27 @@ public interface IGuestThread
     /// <summary>The thread's stack pointer at the stop.</summary>
     ulong StackPointer { get; }
 
+    /// <summary>The thread's descriptor table: which object a descriptor names, its offset.</summary>
+    IGuestDescriptors Descriptors { get; }
+
+    /// <summary>The thread's limit of <paramref name="resource"/> (getrlimit(2)), or null if it cannot be read.</summary>
+    Rlimit? GetLimit(int resource);
+
+    /// <summary>Sets the thread's limit of <paramref name="resource"/>; whether the host agreed.</summary>
+    bool SetLimit(int resource, Rlimit limit);
+
+    /// <summary>The start and end of the thread's [stack] mapping; false if it has none.</summary>
+    bool FindStack(out ulong start, out ulong end);
+
+    /// <summary>The host object (device and inode numbers) of the program the thread runs now, or null if it runs none (a zombie).</summary>
+    (ulong Dev, ulong Ino)? Executable { get; }
+
+    /// <summary>The device number of the thread's controlling terminal (tty_nr of proc(5)'s stat), 0 for none.</summary>
+    int TerminalNumber { get; }
+
+    /// <summary>The foreground process group of the thread's controlling terminal (tpgid of proc(5)'s stat), a host id; -1 for none.</summary>
+    int ForegroundGroup { get; }
+
     /// <summary>
     /// Makes the stopped thread run one syscall of the kernel's choosing and returns rax. Only at a ptrace stop:
     /// a thread that waits in a seccomp notification answers -ENOSYS (and the kernel logs its own bug).

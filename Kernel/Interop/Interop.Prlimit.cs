@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using UserKernel.Kernel.Abi;
 
 namespace UserKernel.Kernel;
 
@@ -6,18 +7,7 @@ internal static partial class Interop
 {
     internal static partial class Libc
     {
-        internal const int RLIMIT_FSIZE = 1, RLIMIT_NOFILE = 7;
-        internal const ulong RLIM_INFINITY = ulong.MaxValue;
-
-        /// <summary>struct rlimit.</summary>
-        [StructLayout(LayoutKind.Sequential)]
-        internal struct Rlimit
-        {
-            public ulong rlim_cur;
-            public ulong rlim_max;
-        }
-
-        /// <summary>prlimit(2) reading a host process's limit (the guest's own, which the kernel's calls on its behalf must honour).</summary>
+        /// <summary>prlimit(2) reading a host process's limit.</summary>
         [LibraryImport("libc", EntryPoint = "prlimit", SetLastError = true)]
         private static partial int PrlimitGet(int pid, int resource, nint newLimit, out Rlimit oldLimit);
 

@@ -1,8 +1,6 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
-using System.Globalization;
-using System.IO;
 using System.Security.Cryptography;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Guest;
@@ -32,7 +30,7 @@ public static class ElfLoader
     public static Errno Complete(IGuestThread thread, ExecPlan plan, Credentials credentials, HostFiles files)
     {
         IGuestMemory memory = thread.Memory;
-        if (!FindStack(thread.HostTid, out ulong stackStart, out ulong stackEnd)) return Errno.EFAULT;
+        if (!thread.FindStack(out ulong stackStart, out ulong stackEnd)) return Errno.EFAULT;
         if (!ReadHostStack(memory, thread.StackPointer, stackEnd, out List<byte[]> argv, out List<byte[]> envp, out Dictionary<ulong, ulong> hostAux))
             return Errno.EFAULT;
 
@@ -109,11 +107,11 @@ public static class ElfLoader
     public static long InstallForExec(IGuestThread thread, int kernelFd)
     {
         long fd = thread.InstallDescriptor(kernelFd, closeOnExec: true);
-        if (fd != -(long)Errno.EMFILE || Interop.Libc.GetLimit(thread.HostTid, Interop.Libc.RLIMIT_NOFILE) is not { } limit) return fd;
-        var lent = new Interop.Libc.Rlimit { rlim_cur = limit.rlim_cur + 1, rlim_max = Math.Max(limit.rlim_max, limit.rlim_cur + 1) };
-        if (!Interop.Libc.SetLimit(thread.HostTid, Interop.Libc.RLIMIT_NOFILE, lent)) return fd;
+        if (fd != -(long)Errno.EMFILE || thread.GetLimit(Rlimit.RLIMIT_NOFILE) is not { } limit) return fd;
+        var lent = new Rlimit { rlim_cur = limit.rlim_cur + 1, rlim_max = Math.Max(limit.rlim_max, limit.rlim_cur + 1) };
+        if (!thread.SetLimit(Rlimit.RLIMIT_NOFILE, lent)) return fd;
         fd = thread.InstallDescriptor(kernelFd, closeOnExec: true);
-        Interop.Libc.SetLimit(thread.HostTid, Interop.Libc.RLIMIT_NOFILE, limit);
+        thread.SetLimit(Rlimit.RLIMIT_NOFILE, limit);
         return fd;
     }
 
@@ -231,25 +229,6 @@ public static class ElfLoader
             if (key == Auxv.AT_NULL) return true;
             aux[key] = Word(next + 8);
         }
-        return false;
-    }
-
-    /// <summary>The [stack] mapping of a process, from /proc/TID/maps.</summary>
-    private static bool FindStack(int tid, out ulong start, out ulong end)
-    {
-        start = end = 0;
-        try
-        {
-            foreach (string line in File.ReadLines($"/proc/{tid}/maps"))
-            {
-                if (!line.EndsWith("[stack]", StringComparison.Ordinal)) continue;
-                int dash = line.IndexOf('-'), space = line.IndexOf(' ');
-                start = ulong.Parse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-                end = ulong.Parse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-                return true;
-            }
-        }
-        catch (IOException) { }
         return false;
     }
 }

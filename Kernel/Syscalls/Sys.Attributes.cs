@@ -172,7 +172,7 @@ public static partial class Sys
     /// (<see cref="FileTooBig"/>). The kernel sizes files itself, under its own limits, so it asks for the guest's.
     /// </summary>
     private static ulong FileSizeLimit(SyscallContext ctx) =>
-        Interop.Libc.GetLimit(ctx.Task.HostTid, Interop.Libc.RLIMIT_FSIZE) is { } limit ? limit.rlim_cur : ulong.MaxValue;
+        ctx.Thread.GetLimit(Rlimit.RLIMIT_FSIZE) is { } limit ? limit.rlim_cur : ulong.MaxValue;
 
     private static SyscallResult FileTooBig => SyscallResult.Raising(-(long)Errno.EFBIG, Signals.SIGXFSZ);
 }

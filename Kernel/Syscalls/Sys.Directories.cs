@@ -33,7 +33,7 @@ public static partial class Sys
         if (!d.Inode.IsDirectory) return Errno.ENOTDIR;
         if (!d.Inode.ReadDirectory().TryGet(out IReadOnlyList<DirectoryEntry>? entries, out Errno e)) return e;
 
-        long cursor = HostFiles.ReadOffset(ctx.Task.HostTid, fd);
+        long cursor = ctx.Thread.Descriptors.OffsetOf(fd);
         if (cursor < 0) return Errno.EBADF;
         int count = (int)Math.Min(ctx.Arg(2), 1 << 20);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(count, 1));
@@ -54,8 +54,7 @@ public static partial class Sys
             ctx.RewriteNumber(NR_lseek);
             ctx.Rewrite(1, (ulong)entries[index - 1].NextPosition);
             ctx.Rewrite(2, 0); // SEEK_SET
-            ctx.OnExit = ExitAction.ReplaceResult;
-            ctx.ExitValue = used;
+            ctx.ReplaceResultAtExit(used);
             return SyscallResult.RunOnHost;
         }
         finally
@@ -132,7 +131,7 @@ public static partial class Sys
     {
         int fd = ctx.IntArg(0);
         Dentry? d = FileOf(ctx, fd);
-        if (d == null) return HostFiles.IsOpen(ctx.Task.HostTid, fd) ? Errno.ENOTDIR : Errno.EBADF;
+        if (d == null) return ctx.Thread.Descriptors.IsOpen(fd) ? Errno.ENOTDIR : Errno.EBADF;
         return ChangeDirectory(ctx, d);
     }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Guest;
 using UserKernel.Kernel.Loader;
 using UserKernel.Kernel.Vfs;
 
@@ -72,9 +73,12 @@ public static partial class Sys
             return ExecveAt(ctx, ctx.IntArg(0), 1, 2, 3, ctx.IntArg(4));
         }
         ctx.ContinuesReissued(plan.GuestNumber, plan.GuestArguments, plan.TracedArguments);
-        ctx.OnExit = ExitAction.FinishExec;
+        ctx.AtExit(FinishExecAtExit);
         return SyscallResult.RunOnHost;
     }
+
+    /// <summary>The host's exec of the stub returned: the kernel checks what runs now and loads the guest's program.</summary>
+    private static ExitOutcome FinishExecAtExit(SyscallContext ctx, IGuestThread thread, long rax) => ctx.Kernel.FinishExec(ctx.Task, thread, rax);
 
     /// <summary>Follows #! lines (at most four deep, as Linux) down to an ELF program, and checks it.</summary>
     internal static Result<ExecPlan> PlanExec(SyscallContext ctx, Dentry program, string pathAsGiven, string comm)

@@ -111,7 +111,7 @@ public static partial class Sys
     {
         Inode inode = node.Inode;
         if (inode.Rdev == Vfs.SuperBlock.MakeDev(5, 0) && (inode.Mode & FileMode.S_IFMT) == FileMode.S_IFCHR)
-            return Filesystems.Dev.HostDevices.ControllingTerminalOf(ctx.Task.HostTid) ?? (Result<string>)Errno.ENXIO;
+            return Filesystems.Dev.HostDevices.ControllingTerminalOf(ctx.Thread.TerminalNumber) ?? (Result<string>)Errno.ENXIO;
         if (inode.HostDevicePath is { } own) return own;
         string? device = (inode.Mode & FileMode.S_IFMT) == FileMode.S_IFCHR ? Filesystems.Dev.HostDevices.PathFor(inode.Rdev) : null;
         return device == null ? Errno.EPERM : ctx.Kernel.HostFiles.DevicePathFor(node, device);

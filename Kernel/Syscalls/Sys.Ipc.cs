@@ -1,4 +1,5 @@
 using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Guest;
 using UserKernel.Kernel.Tasks;
 
 namespace UserKernel.Kernel.Syscalls;
@@ -41,7 +42,7 @@ public static partial class Sys
         if (cmd == 3 /* IPC_INFO */ || (kind == IpcKind.SharedMemory && cmd == 14) || (kind == IpcKind.Semaphores && cmd == 19) || (kind == IpcKind.MessageQueue && cmd == 12))
             return SyscallResult.RunOnHost; // the limits and counts of the host's table, which name no object
         if (!ctx.Kernel.Ipc.Owns(kind, ctx.IntArg(0))) return Errno.EINVAL;
-        if (cmd == IPC_RMID) ctx.OnExit = ExitAction.IpcRemoved;
+        if (cmd == IPC_RMID) ctx.AtExit(IpcRemovedAtExit);
         return SyscallResult.RunOnHost;
     }
 
@@ -55,8 +56,22 @@ public static partial class Sys
             if ((flags & IPC_CREAT) == 0) return Errno.ENOENT;
             ctx.Rewrite(0, IPC_PRIVATE);
         }
-        ctx.OnExit = ExitAction.IpcMade;
+        ctx.AtExit(IpcMadeAtExit);
         return SyscallResult.RunOnHost;
+    }
+
+    /// <summary>A *get made or found an object (rax, its id): the run's from now on, under the guest's key (argument 0).</summary>
+    private static ExitOutcome IpcMadeAtExit(SyscallContext ctx, IGuestThread thread, long rax)
+    {
+        if (rax >= 0) ctx.Kernel.Ipc.Made(KindOf(ctx), ctx.IntArg(0), (int)rax);
+        return rax;
+    }
+
+    /// <summary>IPC_RMID removed the run's object (argument 0).</summary>
+    private static ExitOutcome IpcRemovedAtExit(SyscallContext ctx, IGuestThread thread, long rax)
+    {
+        if (rax == 0) ctx.Kernel.Ipc.Removed(KindOf(ctx), ctx.IntArg(0));
+        return rax;
     }
 
     /// <summary>Which kind of object the current call is about, from its name.</summary>

@@ -28,14 +28,14 @@ public static partial class Sys
                 ctx.Rewrite(2, (ulong)(long)host);
                 return SyscallResult.RunOnHost;
             case F_GETOWN:
-                ctx.OnExit = ExitAction.TranslateOwner;
+                ctx.AtExit(GuestOwnerAtExit);
                 return SyscallResult.RunOnHost;
             case F_SETOWN_EX:
                 return SetOwnerEx(ctx);
             case F_GETLK or F_OFD_GETLK:
                 // The host tests the lock for the caller (POSIX locks belong to its process) and names the holder by
                 // its host pid: the guest's is put in its place at the exit.
-                ctx.OnExit = ExitAction.TranslateLockHolder;
+                ctx.AtExit(LockHolderAtExit);
                 return SyscallResult.RunOnHost;
             default:
                 return GetOwnerEx(ctx);
@@ -43,14 +43,15 @@ public static partial class Sys
     }
 
     /// <summary>After F_GETLK: struct flock's l_pid (offset 24) names a conflicting lock's holder by host pid, 0 for none of the guests'.</summary>
-    internal static void TranslateLockHolder(SyscallContext ctx)
+    private static ExitOutcome LockHolderAtExit(SyscallContext ctx, IGuestThread thread, long rax)
     {
         const int F_UNLCK = 2;
         GuestPtr flock = ctx.PtrArg(2);
-        if (!ctx.Memory.ReadInt32(flock).TryGet(out int typeAndWhence, out _) || (short)typeAndWhence == F_UNLCK) return;
+        if (rax != 0 || !ctx.Memory.ReadInt32(flock).TryGet(out int typeAndWhence, out _) || (short)typeAndWhence == F_UNLCK) return rax;
         GuestPtr pidAt = flock.Add(24);
         // An open file description's lock has no process: Linux reports -1, which stays.
         if (ctx.Memory.ReadInt32(pidAt).TryGet(out int hostPid, out _) && hostPid > 0) ctx.Memory.WriteInt32(pidAt, ctx.Kernel.Pids.ToGuest(hostPid));
+        return rax;
     }
 
     /// <summary>F_SETOWN_EX: struct f_owner_ex { int type; pid_t pid; }, a thread, process or group.</summary>
@@ -109,8 +110,11 @@ public static partial class Sys
         return host < 0 ? Errno.ESRCH : owner > 0 ? host : -host;
     }
 
+    /// <summary>After F_GETOWN: the owner is a host pid, or a host process group negated.</summary>
+    private static ExitOutcome GuestOwnerAtExit(SyscallContext ctx, IGuestThread thread, long rax) => GuestOwner(ctx, (int)rax);
+
     /// <summary>An owner as F_GETOWN answers it, the host's made the guest's (0 for one that is no guest's).</summary>
-    internal static int GuestOwner(SyscallContext ctx, int owner) =>
+    private static int GuestOwner(SyscallContext ctx, int owner) =>
         owner > 0 ? ctx.Kernel.Pids.ToGuest(owner) : owner < 0 ? -ctx.Kernel.Pids.ToGuest(-owner) : 0;
 
     /// <summary>A host call's answer on the kernel's duplicate <paramref name="fd"/>, which is closed: the result or -errno.</summary>

@@ -26,7 +26,7 @@ public static partial class Sys
         if (path[0] == '/') return new PathAt(ctx.Task.Group.Root, path);
         if (dirfd == AtFlags.AT_FDCWD) return new PathAt(ctx.Task.Group.Cwd, path);
         Dentry? d = FileOf(ctx, dirfd);
-        if (d == null) return PathAt.Failed(HostFiles.IsOpen(ctx.Task.HostTid, dirfd) ? Errno.ENOTDIR : Errno.EBADF);
+        if (d == null) return PathAt.Failed(ctx.Thread.Descriptors.IsOpen(dirfd) ? Errno.ENOTDIR : Errno.EBADF);
         return d.Inode.IsDirectory ? new PathAt(d, path) : PathAt.Failed(Errno.ENOTDIR);
     }
 
@@ -59,7 +59,7 @@ public static partial class Sys
         if (dirfd == AtFlags.AT_FDCWD) return ctx.Task.Group.Cwd;
         Dentry? d = FileOf(ctx, dirfd);
         if (d != null) return d;
-        return HostFiles.IsOpen(ctx.Task.HostTid, dirfd) ? Result<Dentry?>.Host : Errno.EBADF;
+        return ctx.Thread.Descriptors.IsOpen(dirfd) ? Result<Dentry?>.Host : Errno.EBADF;
     }
 
     /// <summary>
@@ -76,5 +76,6 @@ public static partial class Sys
     }
 
     /// <summary>The VFS file behind a guest descriptor, or null for a host object (pipe, tty, socket).</summary>
-    internal static Dentry? FileOf(SyscallContext ctx, int fd) => ctx.Kernel.HostFiles.Identify(ctx.Task.HostTid, fd);
+    internal static Dentry? FileOf(SyscallContext ctx, int fd) =>
+        ctx.Thread.Descriptors.ObjectOf(fd) is { } o ? ctx.Kernel.HostFiles.IdentifyHostObject(o.Dev, o.Ino) : null;
 }

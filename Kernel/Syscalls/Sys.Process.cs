@@ -53,7 +53,7 @@ public static partial class Sys
         ctx.Kernel.CloneStarting(ctx.Task);
         ctx.Task.PendingClone = new CloneRequest(flags, (flags & CLONE_CHILD_SETTID) != 0 ? childTid : 0,
             (flags & CLONE_PARENT_SETTID) != 0 ? parentTid : 0);
-        ctx.OnExit = ExitAction.TranslatePid;
+        ctx.AtExit(GuestPidAtExit);
         return SyscallResult.RunOnHost;
     }
 
@@ -65,9 +65,17 @@ public static partial class Sys
         if (ctx.Task.Group.Tracees is { Count: > 0 } && WaitForTracee(ctx, ctx.IntArg(0), (uint)ctx.Arg(2), waitid: false) is { } traced) return traced;
         if (!TranslateWaitTarget(ctx, (int)ctx.Arg(0), out long hostTarget)) return Errno.ECHILD;
         ctx.Rewrite(0, (ulong)hostTarget);
-        ctx.OnExit = ExitAction.TranslatePid;
+        ctx.AtExit(ReapedPidAtExit);
         return SyscallResult.RunOnHost;
     }
+
+    /// <summary>After a call that returns a host pid (fork, getpgid, set_tid_address...): the guest's.</summary>
+    private static ExitOutcome GuestPidAtExit(SyscallContext ctx, IGuestThread thread, long rax) =>
+        rax > 0 ? ctx.Kernel.GuestPidOfReturned((int)rax, reaps: false) : rax;
+
+    /// <summary>After wait4: the reaped child's guest pid, which is free from now on.</summary>
+    private static ExitOutcome ReapedPidAtExit(SyscallContext ctx, IGuestThread thread, long rax) =>
+        rax > 0 ? ctx.Kernel.GuestPidOfReturned((int)rax, reaps: true) : rax;
 
     /// <summary>
     /// waitid(2): P_PID and P_PGID ids translated (P_PGID 0 is the caller's group, as on the host); P_ALL and
@@ -90,8 +98,19 @@ public static partial class Sys
             if (host < 0) return id < 0 ? Errno.EINVAL : Errno.ECHILD;
             ctx.Rewrite(1, (ulong)host);
         }
-        ctx.OnExit = ExitAction.TranslateWaitid;
+        ctx.AtExit(WaitidInfoAtExit);
         return SyscallResult.RunOnHost;
+    }
+
+    /// <summary>After waitid: the siginfo_t's si_pid is the child's host pid; the guest's goes in its place.</summary>
+    private static ExitOutcome WaitidInfoAtExit(SyscallContext ctx, IGuestThread thread, long rax)
+    {
+        const ulong WNOWAIT = 0x01000000;
+        GuestPtr info = ctx.PtrArg(2);
+        if (rax != 0 || info.IsNull) return rax;
+        if (!ctx.Memory.ReadInt32(info.Add(16)).TryGet(out int hostPid, out _) || hostPid == 0) return rax;
+        ctx.Memory.WriteInt32(info.Add(16), ctx.Kernel.GuestPidOfReturned(hostPid, reaps: (ctx.Arg(3) & WNOWAIT) == 0));
+        return rax;
     }
 
     /// <summary>wait4's pid: a pid, -1 (any child), 0 (the caller's group) or -pgid; a group outlives its leader.</summary>
@@ -108,7 +127,7 @@ public static partial class Sys
     /// <summary>set_tid_address(2): the host records the address; the caller gets its guest tid.</summary>
     public static SyscallResult SetTidAddress(SyscallContext ctx)
     {
-        ctx.OnExit = ExitAction.TranslatePid;
+        ctx.AtExit(GuestPidAtExit);
         return SyscallResult.RunOnHost;
     }
 
@@ -240,7 +259,7 @@ public static partial class Sys
     {
         foreach (int arg in (ReadOnlySpan<int>)[a, b])
             if (arg >= 0 && ctx.IntArg(arg) > 0) ctx.Rewrite(arg, HostPidOrMissing(ctx, ctx.IntArg(arg)));
-        if (translateResult) ctx.OnExit = ExitAction.TranslatePid;
+        if (translateResult) ctx.AtExit(GuestPidAtExit);
         return SyscallResult.RunOnHost;
     }
 }

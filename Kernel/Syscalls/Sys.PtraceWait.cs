@@ -38,9 +38,12 @@ public static partial class Sys
         ctx.Task.WaitsForTracees = true;
         if (hostChildren) return null;
         ctx.RewriteNumber((int)Sysno.pause);
-        ctx.OnExit = ExitAction.WaitForTracees;
+        ctx.AtExit(WaitForTraceesAtExit);
         return SyscallResult.RunOnHost;
     }
+
+    /// <summary>The pause a tracer's wait became was interrupted: pause's ERESTARTNOHAND becomes ERESTARTSYS, so the host restarts the wait as it would wait4.</summary>
+    private static ExitOutcome WaitForTraceesAtExit(SyscallContext ctx, IGuestThread thread, long rax) => rax == -514 ? -512 : rax;
 
     private static SyscallResult ReportWait4(SyscallContext ctx, Task tracee)
     {

@@ -23,8 +23,7 @@ public static partial class Sys
     {
         if (ctx.Arg(5) == 0) return SyscallResult.RunOnHost; // no length: the host answers EFAULT, or ignores the buffer
         if (!ctx.Memory.ReadInt32(ctx.PtrArg(5)).TryGet(out int room, out _) || room < 0) return SyscallResult.RunOnHost;
-        ctx.ExitValue = room;
-        ctx.OnExit = ExitAction.TranslateReceived;
+        ctx.AtExit(ReceivedAtExit, room);
         return SyscallResult.RunOnHost;
     }
 
@@ -36,7 +35,7 @@ public static partial class Sys
     {
         if (SyscallTable.Lookup(ctx.Number)?.Name == "recvmmsg")
         {
-            ctx.OnExit = ExitAction.TranslateReceived;
+            ctx.AtExit(ReceivedAtExit);
             return SyscallResult.RunOnHost;
         }
         Span<byte> header = stackalloc byte[16];
@@ -44,26 +43,30 @@ public static partial class Sys
         bool named = BinaryPrimitives.ReadUInt64LittleEndian(header) != 0;
         int room = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
         if (!named && !ctx.Kernel.CredentialsPassed) return SyscallResult.RunOnHost;
-        ctx.ExitValue = named && room > 0 ? room : 0;
-        ctx.OnExit = ExitAction.TranslateReceived;
+        ctx.AtExit(ReceivedAtExit, named && room > 0 ? room : 0);
         return SyscallResult.RunOnHost;
     }
 
-    /// <summary>After recvfrom, recvmsg, or recvmmsg (<paramref name="received"/> messages).</summary>
-    internal static void TranslateReceived(SyscallContext ctx, int received)
+    /// <summary>
+    /// After recvfrom, recvmsg, or recvmmsg (rax messages). <see cref="SyscallContext.ExitState"/> is the room the guest
+    /// gave for the sender's address.
+    /// </summary>
+    private static ExitOutcome ReceivedAtExit(SyscallContext ctx, IGuestThread thread, long rax)
     {
+        if (rax < 0) return rax;
         switch (SyscallTable.Lookup(ctx.Number)?.Name)
         {
             case "recvfrom":
-                TranslateReceivedName(ctx, ctx.PtrArg(4), ctx.PtrArg(5), (int)ctx.ExitValue);
+                TranslateReceivedName(ctx, ctx.PtrArg(4), ctx.PtrArg(5), (int)ctx.ExitState);
                 break;
             case "recvmsg":
-                TranslateMessage(ctx, ctx.PtrArg(1), (int)ctx.ExitValue);
+                TranslateMessage(ctx, ctx.PtrArg(1), (int)ctx.ExitState);
                 break;
             case "recvmmsg":
-                for (int i = 0; i < received; i++) TranslateMessage(ctx, ctx.PtrArg(1).Add(MmsghdrSize * i), room: -1);
+                for (int i = 0; i < rax; i++) TranslateMessage(ctx, ctx.PtrArg(1).Add(MmsghdrSize * i), room: -1);
                 break;
         }
+        return rax;
     }
 
     /// <summary>

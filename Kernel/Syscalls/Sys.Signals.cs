@@ -69,8 +69,17 @@ public static partial class Sys
     /// <summary>rt_sigtimedwait(2) (sigwaitinfo, sigtimedwait): waits on the host; the siginfo it fills names the sender's guest pid.</summary>
     public static SyscallResult RtSigtimedwait(SyscallContext ctx)
     {
-        ctx.OnExit = ExitAction.TranslateSiginfo;
+        ctx.AtExit(WaitedSignalAtExit);
         return SyscallResult.RunOnHost;
+    }
+
+    /// <summary>rt_sigtimedwait took a signal (rax) and filled the siginfo at argument 1: its si_pid becomes the sender's guest pid.</summary>
+    private static ExitOutcome WaitedSignalAtExit(SyscallContext ctx, IGuestThread thread, long rax)
+    {
+        if (rax <= 0 || ctx.PtrArg(1).IsNull) return rax;
+        Span<byte> info = stackalloc byte[SiginfoSize];
+        if (ctx.Memory.Read(ctx.PtrArg(1), info) == Errno.OK && ctx.Kernel.TranslateSignalInfo(ctx.Task, info)) ctx.Memory.Write(ctx.PtrArg(1), info);
+        return rax;
     }
 
     /// <summary>

@@ -237,12 +237,18 @@ public static partial class Sys
         if (ctx.Arg(1) == 0 || ctx.Arg(2) == 0) return SyscallResult.RunOnHost;
         ctx.Rewrite(1, 0);
         ctx.Rewrite(2, 0);
-        ctx.OnExit = ExitAction.GiveAcceptedAddress;
+        ctx.AtExit(AcceptedAddressAtExit);
         return SyscallResult.RunOnHost;
     }
 
-    /// <summary>At accept's exit with a new descriptor: its peer's address into the guest's buffer.</summary>
-    internal static void GiveAcceptedAddress(SyscallContext ctx, int newFd)
+    /// <summary>At accept's exit with a new descriptor (rax): its peer's address into the guest's buffer.</summary>
+    private static ExitOutcome AcceptedAddressAtExit(SyscallContext ctx, IGuestThread thread, long rax)
+    {
+        if (rax >= 0) GiveAcceptedAddress(ctx, (int)rax);
+        return rax;
+    }
+
+    private static void GiveAcceptedAddress(SyscallContext ctx, int newFd)
     {
         if (!ctx.Memory.ReadInt32(ctx.PtrArg(2)).TryGet(out int room, out _) || room < 0) return;
         if (!KernelSocket.Of(ctx, newFd).TryGet(out KernelSocket? socket, out _)) return;

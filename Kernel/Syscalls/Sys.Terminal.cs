@@ -39,8 +39,7 @@ public static partial class Sys
             case TIOCGPTN:
                 return PtyNumber(ctx);
             default:
-                ctx.OnExit = ExitAction.TranslatePidAtPointer;
-                ctx.ExitValue = 2;
+                ctx.AtExit(PidAtArgumentAtExit);
                 return SyscallResult.RunOnHost;
         }
     }
@@ -51,7 +50,7 @@ public static partial class Sys
     /// </summary>
     private static SyscallResult? DeviceIoctl(SyscallContext ctx, uint request)
     {
-        if (HostFiles.ObjectOf(ctx.Task.HostTid, ctx.IntArg(0)) is not { } identity) return null;
+        if (ctx.Thread.Descriptors.ObjectOf(ctx.IntArg(0)) is not { } identity) return null;
         if (ctx.Kernel.Devices.FileOf(identity, out Extensions.RegisteredDevice? device) is not { } file || device == null) return null;
         bool declared = false;
         foreach (uint r in device.Device.IoctlRequests) declared |= r == request;
@@ -90,13 +89,31 @@ public static partial class Sys
     private static SyscallResult SetForegroundGroup(SyscallContext ctx)
     {
         if (!ctx.Memory.ReadInt32(ctx.PtrArg(2)).TryGet(out int pgid, out Errno e))
-            return Vfs.HostFiles.IsOpen(ctx.Task.HostTid, ctx.IntArg(0)) ? e : Errno.EBADF;
+            return ctx.Thread.Descriptors.IsOpen(ctx.IntArg(0)) ? e : Errno.EBADF;
         int host = pgid <= 0 ? pgid : ctx.Kernel.Pids.ToHostGroup(pgid) is int h and >= 0 ? h : NoSuchHostPid;
         byte[] value = System.BitConverter.GetBytes(host);
         if (!ctx.PushScratch(value).TryGet(out GuestPtr at, out e)) return e;
         ctx.Rewrite(2, at.Address);
-        ctx.OnExit = ExitAction.CheckForegroundGroup;
-        ctx.ExitValue = host;
+        ctx.AtExit(ForegroundGroupAtExit, host);
         return SyscallResult.RunOnHost;
+    }
+
+    /// <summary>
+    /// After TIOCSPGRP succeeded: the terminal's foreground group must be the host group the kernel meant
+    /// (<see cref="SyscallContext.ExitState"/>); a caller that raced another group into the copy is killed.
+    /// </summary>
+    private static ExitOutcome ForegroundGroupAtExit(SyscallContext ctx, IGuestThread thread, long rax)
+    {
+        if (rax != 0 || thread.ForegroundGroup == ctx.ExitState) return rax;
+        Console.Error.WriteLine($"userkernel: guest pid {ctx.Task.Group.Tgid} raced its TIOCSPGRP to another process group; killed");
+        return ExitOutcome.Killed(rax);
+    }
+
+    /// <summary>After an ioctl that wrote a host pid where argument 2 points (TIOCGPGRP, TIOCGSID): the guest's goes there.</summary>
+    private static ExitOutcome PidAtArgumentAtExit(SyscallContext ctx, IGuestThread thread, long rax)
+    {
+        GuestPtr at = ctx.PtrArg(2);
+        if (rax == 0 && ctx.Memory.ReadInt32(at).TryGet(out int hostId, out _)) ctx.Memory.WriteInt32(at, ctx.Kernel.Pids.ToGuest(hostId));
+        return rax;
     }
 }

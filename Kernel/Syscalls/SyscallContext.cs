@@ -35,9 +35,46 @@ public sealed class SyscallContext
     public ulong[] Current { get; } = new ulong[6];
     public bool Rewritten { get; private set; }
 
-    /// <summary>What to do when the host has run the call.</summary>
-    public ExitAction OnExit { get; set; }
-    public long ExitValue { get; set; }
+    /// <summary>What to do when the host has run the call (<see cref="AtExit(ExitWork)"/>); null for nothing.</summary>
+    public ExitWork? ExitWork { get; private set; }
+
+    /// <summary>A value the handler kept for its exit work (<see cref="AtExit(ExitWork, long)"/>): a byte count, a host group.</summary>
+    public long ExitState { get; private set; }
+
+    /// <summary>The host ran a helper in the guest's place (getdents64's lseek): the guest's call stays emulated in the trace.</summary>
+    public bool HelperOnHost { get; private set; }
+
+    /// <summary>The tracer wants the result of a call the host runs, though the kernel does not.</summary>
+    public bool TraceExit { get; set; }
+
+    /// <summary>
+    /// The host must stop at this call's exit: for exit work, for the tracer, or because the call was rewritten, to give
+    /// the guest its own registers back (the syscall ABI preserves them) and so that a restarted call is translated
+    /// afresh, not rerun with host values.
+    /// </summary>
+    public bool NeedsExitStop => ExitWork != null || Rewritten || TraceExit;
+
+    /// <summary>When the host has run the call, <paramref name="work"/> runs.</summary>
+    public void AtExit(ExitWork work) => ExitWork = work;
+
+    /// <summary>When the host has run the call, <paramref name="work"/> runs, with <paramref name="state"/> in <see cref="ExitState"/>.</summary>
+    public void AtExit(ExitWork work, long state)
+    {
+        ExitWork = work;
+        ExitState = state;
+    }
+
+    /// <summary>
+    /// The call the host runs is a helper of the kernel's (rewritten in registers): if it succeeds the guest sees
+    /// <paramref name="result"/>, else the helper's errno.
+    /// </summary>
+    public void ReplaceResultAtExit(long result)
+    {
+        AtExit(ReplaceResult, result);
+        HelperOnHost = true;
+    }
+
+    private static ExitOutcome ReplaceResult(SyscallContext ctx, IGuestThread thread, long rax) => rax >= 0 ? ctx.ExitState : rax;
 
 
     /// <summary>The tracer's rendering of the arguments: inputs taken at entry, outputs filled when done.</summary>
@@ -70,8 +107,10 @@ public sealed class SyscallContext
         args.CopyTo(Original);
         args.CopyTo(Current);
         Rewritten = false;
-        OnExit = ExitAction.None;
-        ExitValue = 0;
+        ExitWork = null;
+        ExitState = 0;
+        HelperOnHost = false;
+        TraceExit = false;
         TracedArguments = null;
         Fault = null;
         Array.Clear(paths);

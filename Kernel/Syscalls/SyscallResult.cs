@@ -1,4 +1,5 @@
 using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Guest;
 
 namespace UserKernel.Kernel.Syscalls;
 
@@ -103,40 +104,40 @@ public enum Disposition
     Unimplemented,
 }
 
-/// <summary>What the kernel must do when a syscall it let the host run comes back.</summary>
-public enum ExitAction
+/// <summary>
+/// What the kernel does when a call it let the host run returns with <paramref name="rax"/>: a handler names it
+/// (<see cref="SyscallContext.AtExit(ExitWork)"/>) next to its entry half. A static method, so the delegate is cached
+/// and a stop allocates nothing. <paramref name="thread"/> is the thread as it is now (after an exec by another thread
+/// of the group, not the one that entered).
+/// </summary>
+public delegate ExitOutcome ExitWork(SyscallContext ctx, IGuestThread thread, long rax);
+
+/// <summary>What exit work decided: the value the guest sees, or that the caller must be killed; and whether an exec completed.</summary>
+public readonly struct ExitOutcome
 {
-    None,
-    /// <summary>Only the tracer wants the result.</summary>
-    Trace,
-    /// <summary>rax is a host pid (fork, wait4, getpgid...): give the guest's.</summary>
-    TranslatePid,
-    /// <summary>The call wrote a host pid where argument ExitValue points (TIOCGPGRP): translate it there.</summary>
-    TranslatePidAtPointer,
-    /// <summary>waitid filled a siginfo_t: translate its si_pid.</summary>
-    TranslateWaitid,
-    /// <summary>rt_sigtimedwait took a signal (rax) and filled the siginfo_t at argument 1: translate its si_pid.</summary>
-    TranslateSiginfo,
-    /// <summary>The host exec of the stub returned: load the guest program.</summary>
-    FinishExec,
-    /// <summary>A guest tracer's wait became pause() until a tracee stops: its interruption restarts the wait.</summary>
-    WaitForTracees,
-    /// <summary>The host call was a helper (the lseek after getdents): report ExitValue if it succeeded.</summary>
-    ReplaceResult,
-    /// <summary>A *get made an IPC object (rax, its id): record it as the run's, with the guest's key (Original[0]).</summary>
-    IpcMade,
-    /// <summary>IPC_RMID removed the run's object Original[0].</summary>
-    IpcRemoved,
-    /// <summary>F_GETOWN answered an owner: a host pid, or a host process group negated.</summary>
-    TranslateOwner,
-    /// <summary>F_GETLK filled a struct flock at argument 2: its l_pid is a host pid.</summary>
-    TranslateLockHolder,
-    /// <summary>recvfrom, recvmsg or recvmmsg (rax messages) returned: the sender's address and SCM_CREDENTIALS are the host's.</summary>
-    TranslateReceived,
-    /// <summary>TIOCSPGRP succeeded: the terminal's foreground group must be ExitValue, the host group the kernel meant.</summary>
-    CheckForegroundGroup,
-    /// <summary>accept made a new socket (rax): its peer's address goes into the guest's buffer, as the guest names it.</summary>
-    GiveAcceptedAddress,
+    private ExitOutcome(long result, bool kill, bool execed)
+    {
+        Result = result;
+        Kill = kill;
+        Execed = execed;
+    }
+
+    /// <summary>What the guest's rax becomes.</summary>
+    public long Result { get; }
+
+    /// <summary>The caller must not run on: it raced a check the kernel made at entry, or its exec failed past the point of no return.</summary>
+    public bool Kill { get; }
+
+    /// <summary>The thread now runs a new program: the host's exec of the stub returned and the loader mapped the guest's.</summary>
+    public bool Execed { get; }
+
+    /// <summary>The caller is killed; <paramref name="result"/> is what the trace shows.</summary>
+    public static ExitOutcome Killed(long result) => new(result, kill: true, execed: false);
+
+    /// <summary>An exec completed: the call returns 0 in a new program.</summary>
+    public static ExitOutcome Exec => new(0, kill: false, execed: true);
+
+    public static implicit operator ExitOutcome(long result) => new(result, kill: false, execed: false);
 }
 
 /// <summary>How the tracer prints one argument, in strace's notation. *Out formats are read after the call.</summary>

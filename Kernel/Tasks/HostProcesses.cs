@@ -70,8 +70,8 @@ public static class HostProcesses
     /// </summary>
     public static void GiveStartingOpenFilesLimit(int hostPid)
     {
-        if (Interop.Libc.GetLimit(hostPid, Interop.Libc.RLIMIT_NOFILE) is not { } limit || OpenFilesSoftLimitOf(Tmds.Linux.LibC.getppid()) is not { } soft) return;
-        if (soft < limit.rlim_cur) Interop.Libc.SetLimit(hostPid, Interop.Libc.RLIMIT_NOFILE, limit with { rlim_cur = soft });
+        if (Interop.Libc.GetLimit(hostPid, Rlimit.RLIMIT_NOFILE) is not { } limit || OpenFilesSoftLimitOf(Tmds.Linux.LibC.getppid()) is not { } soft) return;
+        if (soft < limit.rlim_cur) Interop.Libc.SetLimit(hostPid, Rlimit.RLIMIT_NOFILE, limit with { rlim_cur = soft });
     }
 
     /// <summary>The soft "Max open files" limit of a host process (/proc/PID/limits); null if it cannot be read.</summary>
@@ -83,7 +83,7 @@ public static class HostProcesses
             {
                 if (!line.StartsWith("Max open files", StringComparison.Ordinal)) continue;
                 string soft = line["Max open files".Length..].TrimStart().Split(' ')[0];
-                return soft == "unlimited" ? Interop.Libc.RLIM_INFINITY
+                return soft == "unlimited" ? Rlimit.RLIM_INFINITY
                     : ulong.TryParse(soft, NumberStyles.None, CultureInfo.InvariantCulture, out ulong value) ? value : null;
             }
         }

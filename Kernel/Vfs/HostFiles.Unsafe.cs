@@ -230,18 +230,9 @@ public sealed unsafe partial class HostFiles : IDisposable
     /// <summary>Closes a descriptor of the kernel's own (one it opened for a guest and has handed over).</summary>
     public static void CloseKernelDescriptor(int fd) => close(fd);
 
-    /// <summary>Whether the program a host thread now runs (its /proc/TID/exe) is the host object made for <paramref name="dentry"/>.</summary>
-    public bool IsRunning(int hostTid, Dentry dentry)
-    {
-        Span<byte> path = stackalloc byte[64];
-        System.Text.Unicode.Utf8.TryWrite(path, $"/proc/{hostTid}/exe\0", out _);
-        stat st;
-        fixed (byte* p = path)
-        {
-            if (stat(p, &st) != 0) return false;
-        }
-        return byHostObject.TryGetValue((st.st_dev, st.st_ino), out Dentry? d) && d.Inode == dentry.Inode;
-    }
+    /// <summary>Whether a host object (<see cref="Guest.IGuestThread.Executable"/>, say) is the one made for <paramref name="dentry"/>.</summary>
+    public bool IsObjectOf((ulong Dev, ulong Ino)? identity, Dentry dentry) =>
+        identity is { } known && byHostObject.TryGetValue(known, out Dentry? d) && d.Inode == dentry.Inode;
 
     /// <summary>Whether a host thread still has its memory, and so runs its program: not once it has exited, a zombie.</summary>
     public static bool HasMemory(int hostTid)
@@ -374,7 +365,11 @@ public sealed unsafe partial class HostFiles : IDisposable
         fifoDirectory = null;
     }
 
-    /// <summary>The VFS dentry a guest descriptor was opened through, or null if it is a host object (pipe, tty, socket).</summary>
+    /// <summary>
+    /// The VFS dentry descriptor <paramref name="guestFd"/> of host thread <paramref name="hostTid"/> was opened through, or
+    /// null if it is a host object (pipe, tty, socket): for /proc/PID/fd of any guest. A handler asks its caller's own
+    /// descriptors through <see cref="Guest.IGuestThread.Descriptors"/>.
+    /// </summary>
     public Dentry? Identify(int hostTid, int guestFd)
     {
         Span<byte> path = stackalloc byte[64];
@@ -385,45 +380,6 @@ public sealed unsafe partial class HostFiles : IDisposable
             if (stat(p, &st) != 0) return null;
         }
         return byHostObject.TryGetValue((st.st_dev, st.st_ino), out Dentry? d) ? d : null;
-    }
-
-    /// <summary>The host object (device and inode numbers) a guest descriptor names, or null if it is not open.</summary>
-    public static (ulong Dev, ulong Ino)? ObjectOf(int hostTid, int guestFd)
-    {
-        Span<byte> path = stackalloc byte[64];
-        ProcPath(path, hostTid, "fd"u8, guestFd);
-        stat st;
-        fixed (byte* p = path)
-        {
-            if (stat(p, &st) != 0) return null;
-        }
-        return (st.st_dev, st.st_ino);
-    }
-
-    /// <summary>Whether a guest descriptor is open at all (EBADF otherwise).</summary>
-    public static bool IsOpen(int hostTid, int guestFd)
-    {
-        Span<byte> path = stackalloc byte[64];
-        ProcPath(path, hostTid, "fd"u8, guestFd);
-        stat st;
-        fixed (byte* p = path) return lstat(p, &st) == 0;
-    }
-
-    /// <summary>The file offset of a guest descriptor, read from the "pos:" line of /proc/TID/fdinfo/FD; -1 if it is closed.</summary>
-    public static long ReadOffset(int hostTid, int guestFd)
-    {
-        Span<byte> path = stackalloc byte[64];
-        ProcPath(path, hostTid, "fdinfo"u8, guestFd);
-        Span<byte> text = stackalloc byte[256];
-        int fd, n;
-        fixed (byte* p = path) fd = open(p, 0x80000 /* O_RDONLY|O_CLOEXEC */, default);
-        if (fd < 0) return -1;
-        fixed (byte* t = text) n = (int)read(fd, t, (size_t)text.Length);
-        close(fd);
-        if (n <= 4 || !text.StartsWith("pos:"u8)) return -1;
-        ReadOnlySpan<byte> digits = text[4..n].TrimStart("\t "u8);
-        int end = digits.IndexOf((byte)'\n');
-        return System.Buffers.Text.Utf8Parser.TryParse(end < 0 ? digits : digits[..end], out long pos, out _) ? pos : -1;
     }
 
     /// <summary>Writes "/proc/TID/KIND/FD" and a NUL into <paramref name="into"/> without allocating.</summary>

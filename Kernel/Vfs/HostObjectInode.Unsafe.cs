@@ -21,9 +21,11 @@ public sealed unsafe class HostObjectInode : Inode
     }
 
     /// <summary>The object behind a host descriptor, or null if the descriptor is closed.</summary>
-    public static HostObjectInode? Of(SuperBlock superBlock, int hostTid, int fd)
+    public static HostObjectInode? Of(SuperBlock superBlock, int hostTid, int fd) => Of(superBlock, $"/proc/{hostTid}/fd/{fd}");
+
+    /// <summary>The object behind a host magic link (/proc/TID/fd/N), or null if the descriptor is closed.</summary>
+    public static HostObjectInode? Of(SuperBlock superBlock, string path)
     {
-        string path = $"/proc/{hostTid}/fd/{fd}";
         byte[] cpath = System.Text.Encoding.ASCII.GetBytes(path + "\0");
         stat s;
         fixed (byte* p = cpath)

@@ -1,6 +1,7 @@
 using UserKernel.Kernel;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Guest;
+using UserKernel.SyscallBridge.Guest;
 using UserKernel.SyscallBridge.Interop;
 using UserKernel.SyscallBridge.Memory;
 
@@ -19,7 +20,19 @@ internal sealed class NotifiedThread : IGuestThread
         HostTid = hostTid;
         this.listener = listener;
         Memory = new ProcessVmMemory(hostTid);
+        host = new HostThread(hostTid);
     }
+
+    /// <summary>The host's /proc/TID of the thread.</summary>
+    private readonly HostThread host;
+
+    public IGuestDescriptors Descriptors => host;
+    public Rlimit? GetLimit(int resource) => host.GetLimit(resource);
+    public bool SetLimit(int resource, Rlimit limit) => host.SetLimit(resource, limit);
+    public bool FindStack(out ulong start, out ulong end) => host.FindStack(out start, out end);
+    public int TerminalNumber => host.TerminalNumber;
+    public int ForegroundGroup => host.ForegroundGroup;
+    public (ulong Dev, ulong Ino)? Executable => host.Executable;
 
     public int HostTid { get; }
     public IGuestMemory Memory { get; }

@@ -2,6 +2,7 @@ using System;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Guest;
 using UserKernel.Kernel.Loader;
+using UserKernel.SyscallBridge.Guest;
 using UserKernel.SyscallBridge.Interop;
 using UserKernel.SyscallBridge.Memory;
 using UserKernel.SyscallBridge.Notify;
@@ -22,7 +23,19 @@ internal sealed class Tracee : IGuestThread
     {
         HostTid = tid;
         Memory = new ProcessVmMemory(tid);
+        host = new HostThread(tid);
     }
+
+    /// <summary>The host's /proc/TID of the thread.</summary>
+    private readonly HostThread host;
+
+    public IGuestDescriptors Descriptors => host;
+    public Rlimit? GetLimit(int resource) => host.GetLimit(resource);
+    public bool SetLimit(int resource, Rlimit limit) => host.SetLimit(resource, limit);
+    public bool FindStack(out ulong start, out ulong end) => host.FindStack(out start, out end);
+    public int TerminalNumber => host.TerminalNumber;
+    public int ForegroundGroup => host.ForegroundGroup;
+    public (ulong Dev, ulong Ino)? Executable => host.Executable;
 
     public int HostTid { get; }
     public IGuestMemory Memory { get; }

@@ -230,9 +230,7 @@ public sealed partial class Tracer : IPtracePlatform
                 r.r10 = ctx.Current[3]; r.r8 = ctx.Current[4]; r.r9 = ctx.Current[5];
                 t.StoreRegs();
             }
-            // A rewritten call always stops at its exit, to give the guest its own registers back (the syscall
-            // ABI preserves them) and so that a restarted call is translated afresh, not rerun with host values.
-            t.WantsSyscallExit = ctx.OnExit != ExitAction.None || ctx.Rewritten;
+            t.WantsSyscallExit = ctx.NeedsExitStop;
         }
         Resume(t, 0);
     }
@@ -267,16 +265,16 @@ public sealed partial class Tracer : IPtracePlatform
         t.WantsSyscallExit = false;
         if (t.LoadRegs() != Errno.OK) return;
         Task task = t.Task!;
-        bool wasExec = task.Context.OnExit == ExitAction.FinishExec;
         long rax = (long)t.Regs.rax;
-        long result = kernel.Exit(task, t, rax, out bool kill);
-        if (kill)
+        ExitOutcome outcome = kernel.Exit(task, t, rax);
+        long result = outcome.Result;
+        if (outcome.Kill)
         {
             Tmds.Linux.LibC.kill(t.HostTid, Signals.SIGKILL);
             Resume(t, 0);
             return;
         }
-        bool execed = wasExec && rax == 0;
+        bool execed = outcome.Execed;
         if (execed)
         {
             if (t.StartingInit && t.HostTid == initHostPid) StartupProfile.Mark("init's first exec done");

@@ -16,7 +16,7 @@ public sealed class ProcessTableTests : IDisposable
     private const ulong CLONE_VM = 0x100, CLONE_SIGHAND = 0x800, CLONE_THREAD = 0x10000, CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_SETTID = 0x1000000;
     private readonly GuestKernel kernel;
     private readonly Task init;
-    private readonly FakeThread thread = new(InitHostPid);
+    private readonly FakeGuestThread thread = new(InitHostPid);
 
     public ProcessTableTests()
     {
@@ -108,17 +108,5 @@ public sealed class ProcessTableTests : IDisposable
         Assert.Equal(-1, kernel.Pids.ToHost(leader.Tid));
         Assert.Equal(5002, kernel.Pids.ToHostGroup(leader.Tid));
         Assert.Equal(leader.Tid, kernel.Pids.ToGuest(5002));
-    }
-
-    private sealed class FakeThread(int hostTid) : IGuestThread
-    {
-        public FakeGuestMemory Fake { get; } = new();
-        public int HostTid => hostTid;
-        public IGuestMemory Memory => Fake;
-        public ulong StackPointer => FakeGuestMemory.Base + 60 * 1024;
-        public long InjectSyscall(int number, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0) => -(long)Errno.ENOSYS;
-        public void SetStartRegisters(ulong instructionPointer, ulong stackPointer) { }
-        public Result<int> DuplicateDescriptor(int guestFd) => Errno.EBADF;
-        public long InstallDescriptor(int kernelFd, bool closeOnExec) => -(long)Errno.ENOSYS;
     }
 }

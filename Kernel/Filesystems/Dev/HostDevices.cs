@@ -20,12 +20,11 @@ public static class HostDevices
 
     /// <summary>
     /// The host path of a guest thread's controlling terminal (what its /dev/tty means), or null if it has none:
-    /// the kernel's own terminal by /dev/tty, a pseudo-terminal by its /dev/pts name. The number is the tty_nr field
-    /// of the thread's stat; the thread waits in a call the kernel serves, so the id is its own.
+    /// the kernel's own terminal by /dev/tty, a pseudo-terminal by its /dev/pts name. <paramref name="tty"/> is the
+    /// thread's tty_nr (<see cref="Guest.IGuestThread.TerminalNumber"/>).
     /// </summary>
-    public static string? ControllingTerminalOf(int hostTid)
+    public static string? ControllingTerminalOf(int tty)
     {
-        int tty = TtyNumber($"/proc/{hostTid}/stat");
         if (tty == 0) return null;
         if (tty == TtyNumber("/proc/self/stat")) return "/dev/tty";
         uint major = (uint)((tty >> 8) & 0xfff), minor = (uint)((tty & 0xff) | ((tty >> 12) & 0xfff00));
@@ -33,7 +32,7 @@ public static class HostDevices
     }
 
     /// <summary>Field 7 (tty_nr) of a /proc stat file; 0 if it cannot be read.</summary>
-    private static int TtyNumber(string statPath)
+    public static int TtyNumber(string statPath)
     {
         string text;
         try { text = System.IO.File.ReadAllText(statPath); }
