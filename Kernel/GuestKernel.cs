@@ -178,7 +178,7 @@ public sealed partial class GuestKernel : IDisposable
     private IEnumerable<Dentry> HeldDentries()
     {
         foreach (Dentry d in HostFiles.HeldDentries) yield return d;
-        foreach (Task t in Pids.All) yield return t.Group.Cwd;
+        foreach (Task t in Pids.All) yield return t.Group.Fs.Cwd;
     }
     public HostFiles HostFiles { get; }
 
@@ -249,7 +249,7 @@ public sealed partial class GuestKernel : IDisposable
     {
         if (!Walk.Resolve(Credentials.Root, Mounts.Root, workingDirectory, true).TryGet(out Dentry? cwd, out Errno e)) return e;
         if (!cwd.Inode.IsDirectory) return Errno.ENOTDIR;
-        var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, cwd, Mounts.Root, credentials) { Umask = HostProcesses.UmaskOf(hostPid) ?? 0x12 };
+        var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, new FsContext(Mounts.Root, cwd, HostProcesses.UmaskOf(hostPid) ?? 0x12), credentials);
         HostProcesses.GiveStartingOpenFilesLimit(hostPid);
         foreach (var (resource, soft, hard) in limits)
             Interop.Libc.SetLimit(hostPid, resource, new Rlimit { rlim_cur = soft, rlim_max = hard });
@@ -269,18 +269,19 @@ public sealed partial class GuestKernel : IDisposable
         CloneRequest request = parent.PendingClone ?? new CloneRequest(17, 0);
         clonesUnderWay.Remove(parent);
         parent.PendingClone = null;
-        const ulong CLONE_THREAD = 0x10000, CLONE_PARENT = 0x8000;
+        const ulong CLONE_THREAD = 0x10000, CLONE_PARENT = 0x8000, CLONE_FS = 0x200;
         ThreadGroup group;
         if ((request.Flags & CLONE_THREAD) != 0) group = parent.Group;
         else
         {
             ThreadGroup? guestParent = (request.Flags & CLONE_PARENT) != 0 ? parent.Group.Parent : parent.Group;
-            group = new ThreadGroup(Pids.AllocatePid(), childHostTid, guestParent, parent.Group.Cwd, parent.Group.Root, parent.Group.Credentials)
+            // CLONE_FS shares the working directory, root and umask; a fork copies them.
+            FsContext fs = (request.Flags & CLONE_FS) != 0 ? parent.Group.Fs : parent.Group.Fs.Copy();
+            group = new ThreadGroup(Pids.AllocatePid(), childHostTid, guestParent, fs, parent.Group.Credentials)
             {
                 Executable = parent.Group.Executable,
                 Comm = parent.Group.Comm,
                 OomScoreAdj = new(parent.Group.OomScoreAdj.Value),
-                Umask = parent.Group.Umask,
                 ArgumentArea = parent.Group.ArgumentArea,
                 EnvironmentArea = parent.Group.EnvironmentArea,
             };

@@ -99,7 +99,7 @@ public static partial class Sys
     /// <summary>getcwd(2): the length written, NUL included.</summary>
     public static SyscallResult Getcwd(SyscallContext ctx)
     {
-        byte[] path = Names.ToBytes(ctx.Task.Group.Cwd.PathFrom(ctx.Task.Group.Root) + "\0");
+        byte[] path = Names.ToBytes(ctx.Task.Group.Fs.Cwd.PathFrom(ctx.Task.Group.Fs.Root) + "\0");
         if (ctx.Arg(1) < (ulong)path.Length) return Errno.ERANGE;
         return ctx.Memory.Write(ctx.PtrArg(0), path) == Errno.OK ? path.Length : Errno.EFAULT;
     }
@@ -115,7 +115,7 @@ public static partial class Sys
         var who = ctx.Task.Group.Credentials;
         if (!Permissions.MaySearch(who, d.Inode)) return Errno.EACCES;
         if (!who.Capable(Tasks.Capabilities.CAP_SYS_CHROOT)) return Errno.EPERM;
-        ctx.Task.Group.Root = d;
+        ctx.Task.Group.Fs.Root = d;
         return 0;
     }
 
@@ -139,7 +139,7 @@ public static partial class Sys
     {
         if (!d.Inode.IsDirectory) return Errno.ENOTDIR;
         if (!Permissions.MaySearch(ctx.Task.Group.Credentials, d.Inode)) return Errno.EACCES;
-        ctx.Task.Group.Cwd = d;
+        ctx.Task.Group.Fs.Cwd = d;
         return 0;
     }
 }

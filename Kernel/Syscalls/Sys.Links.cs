@@ -44,7 +44,7 @@ public static partial class Sys
         Credentials who = (flags & AtFlags.AT_EACCESS) != 0 ? ctx.Task.Group.Credentials : ctx.Task.Group.Credentials.ForAccess();
         if (!ResolveAt(ctx, dirfd, pathArg, follow, (flags & AtFlags.AT_EMPTY_PATH) != 0, who).TryGet(out Dentry? d, out Errno e)) return e;
         // A host descriptor (a pipe, a socket): faccessat2 has no form without a path, so the kernel checks the host's mode.
-        Inode? inode = d?.Inode ?? ctx.Thread.Descriptors.HostObject(ctx.Task.Group.Root.Inode.SuperBlock, dirfd);
+        Inode? inode = d?.Inode ?? ctx.Thread.Descriptors.HostObject(ctx.Task.Group.Fs.Root.Inode.SuperBlock, dirfd);
         if (inode == null) return Errno.EBADF;
         if (!Permissions.May(who, inode, mode)) return Errno.EACCES;
         if ((mode & AccessMode.W_OK) != 0 && (d?.IsReadOnly ?? inode.SuperBlock.ReadOnly) && (inode.IsRegular || inode.IsDirectory || inode.IsSymlink)) return Errno.EROFS;

@@ -33,7 +33,7 @@ public static partial class Sys
         string options = "";
         if (!ctx.PtrArg(4).IsNull && !ReadGuestString(ctx.Memory, ctx.PtrArg(4), 4096).TryGet(out options!, out e)) return e == Errno.ENAMETOOLONG ? Errno.EINVAL : e;
         if ((flags & MS_RDONLY) != 0) options = options.Length == 0 ? "ro" : "ro," + options;
-        return ctx.Kernel.MountFilesystem(type, target, source, options, who, byGuest: true, ctx.Task.Group.Cwd, ctx.Task.Group.Root) is var made && made != Errno.OK
+        return ctx.Kernel.MountFilesystem(type, target, source, options, who, byGuest: true, ctx.Task.Group.Fs.Cwd, ctx.Task.Group.Fs.Root) is var made && made != Errno.OK
             ? made : 0;
     }
 

@@ -9,7 +9,7 @@ namespace UserKernel.Kernel.Syscalls;
 public static partial class Sys
 {
     /// <summary>The caller of a path operation: its credentials, root directory and umask.</summary>
-    private static FsCaller Fs(SyscallContext ctx) => new(ctx.Task.Group.Credentials, ctx.Task.Group.Root, ctx.Task.Group.Umask);
+    private static FsCaller Fs(SyscallContext ctx) => new(ctx.Task.Group.Credentials, ctx.Task.Group.Fs.Root, ctx.Task.Group.Fs.Umask);
 
     /// <summary>
     /// The path argument at <paramref name="pathArg"/> (read once) and where it starts: the caller's root for an absolute
@@ -23,8 +23,8 @@ public static partial class Sys
     internal static PathAt PathFrom(SyscallContext ctx, int dirfd, string path)
     {
         if (path.Length == 0) return PathAt.Failed(Errno.ENOENT);
-        if (path[0] == '/') return new PathAt(ctx.Task.Group.Root, path);
-        if (dirfd == AtFlags.AT_FDCWD) return new PathAt(ctx.Task.Group.Cwd, path);
+        if (path[0] == '/') return new PathAt(ctx.Task.Group.Fs.Root, path);
+        if (dirfd == AtFlags.AT_FDCWD) return new PathAt(ctx.Task.Group.Fs.Cwd, path);
         Dentry? d = FileOf(ctx, dirfd);
         if (d == null) return PathAt.Failed(ctx.Thread.Descriptors.IsOpen(dirfd) ? Errno.ENOTDIR : Errno.EBADF);
         return d.Inode.IsDirectory ? new PathAt(d, path) : PathAt.Failed(Errno.ENOTDIR);
@@ -49,14 +49,14 @@ public static partial class Sys
         if (path.Length == 0 && emptyPathAllowed) return EmptyPath(ctx, dirfd);
         PathAt at = PathFrom(ctx, dirfd, path);
         if (at.Error != Errno.OK) return at.Error;
-        if (!ctx.Kernel.Walk.Resolve(who ?? ctx.Task.Group.Credentials, at.Start, at.Path, follow, ctx.Task.Group.Root).TryGet(out Dentry? found, out Errno e)) return e;
+        if (!ctx.Kernel.Walk.Resolve(who ?? ctx.Task.Group.Credentials, at.Start, at.Path, follow, ctx.Task.Group.Fs.Root).TryGet(out Dentry? found, out Errno e)) return e;
         return found;
     }
 
     /// <summary>(dirfd, "", AT_EMPTY_PATH): the descriptor's own file, the working directory for AT_FDCWD, or null for a host object.</summary>
     private static Result<Dentry?> EmptyPath(SyscallContext ctx, int dirfd)
     {
-        if (dirfd == AtFlags.AT_FDCWD) return ctx.Task.Group.Cwd;
+        if (dirfd == AtFlags.AT_FDCWD) return ctx.Task.Group.Fs.Cwd;
         Dentry? d = FileOf(ctx, dirfd);
         if (d != null) return d;
         return ctx.Thread.Descriptors.IsOpen(dirfd) ? Result<Dentry?>.Host : Errno.EBADF;

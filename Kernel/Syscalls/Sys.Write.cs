@@ -16,7 +16,7 @@ public static partial class Sys
     /// <summary>umask(2): the kernel keeps the mask it applies to what it creates; the host sets its copy and answers the old one.</summary>
     public static SyscallResult Umask(SyscallContext ctx)
     {
-        ctx.Task.Group.Umask = (uint)ctx.Arg(0) & 0x1FF;
+        ctx.Task.Group.Fs.Umask = (uint)ctx.Arg(0) & 0x1FF;
         return SyscallResult.RunOnHost;
     }
 

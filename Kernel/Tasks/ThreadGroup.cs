@@ -3,16 +3,15 @@ using UserKernel.Kernel.Vfs;
 
 namespace UserKernel.Kernel.Tasks;
 
-/// <summary>A guest process: the threads that share one pid, its working and root directories and identity.</summary>
+/// <summary>A guest process: the threads that share one pid, its place in the tree and its identity.</summary>
 public sealed class ThreadGroup
 {
-    public ThreadGroup(int tgid, int hostTgid, ThreadGroup? parent, Dentry cwd, Dentry root, Credentials credentials)
+    public ThreadGroup(int tgid, int hostTgid, ThreadGroup? parent, FsContext fs, Credentials credentials)
     {
         Tgid = tgid;
         HostTgid = hostTgid;
         Parent = parent;
-        Cwd = cwd;
-        Root = root;
+        Fs = fs;
         Credentials = credentials;
     }
 
@@ -25,18 +24,10 @@ public sealed class ThreadGroup
     /// <summary>The guest parent; null for the first guest process (pid 1) and for orphans.</summary>
     public ThreadGroup? Parent { get; set; }
 
-    public Dentry Cwd { get; set; }
-
-    /// <summary>The root directory (chroot(2)): where its absolute paths start and ".." stops; inherited across fork.</summary>
-    public Dentry Root { get; set; }
+    /// <summary>Its root and working directories and its umask (Linux's fs_struct), copied by fork.</summary>
+    public FsContext Fs { get; }
 
     public Credentials Credentials { get; set; }
-
-    /// <summary>
-    /// The file-creation mask (umask(2)), Linux's fs_struct's: the kernel applies it to every file it creates for the process.
-    /// umask runs on the host as well, so the host's copy (for the few objects the host makes, such as message queues) agrees.
-    /// </summary>
-    public uint Umask { get; set; } = 0x12; // 022
 
     public List<Task> Threads { get; } = new();
 

@@ -72,7 +72,9 @@ public sealed class ErrnoCornersTests(CornersImage image) : IClassFixture<Corner
             "user: clock_settime CLOCK_REALTIME: EPERM\n", "clock_gettime of a thread's clock: ok\n",
             "sched_getaffinity of a pid that does not exist: ESRCH\n", "tcsetpgrp on a descriptor that is not open: EBADF\n",
             "pidfd_send_signal SIGTERM to a /proc/PID descriptor: ok\n", "opens until the limit: 13, then EMFILE\n",
-            "execve at the limit: exit 0\n", "F_GETLK from a child: ok, type F_WRLCK, holder is the parent: yes\n"])
+            "execve at the limit: exit 0\n", "F_GETLK from a child: ok, type F_WRLCK, holder is the parent: yes\n",
+            "remount the bind read-only: ok\n", "open through it for writing: EROFS\n", "link across the bind: EXDEV\n",
+            "after a CLONE_FS child's chdir and umask: cwd /tmp, umask 077\n", "after a forked child's chdir and umask: cwd /, umask 022\n"])
         {
             Assert.Contains(line, native.StandardOutput);
         }

@@ -57,7 +57,7 @@ public class ProcRenderTests
     public void Status_of_a_guest_traced_task_names_its_guest_tracer_and_its_tracing_stop()
     {
         // Arrange: guest pid 7 traces this task and holds it in a stop
-        var tracerGroup = new ThreadGroup(7, 4300, null, null!, null!, Credentials.Root);
+        var tracerGroup = new ThreadGroup(7, 4300, null, null!, Credentials.Root);
         var link = new PtraceLink(new Task(7, 4300, tracerGroup), seized: true, options: 0);
         link.Stop(PtraceLink.StopStatus(Signals.SIGSTOP), PtraceHold.SignalDelivery);
 

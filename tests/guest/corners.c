@@ -2,7 +2,7 @@
  * reads of directory descriptors, O_NOATIME, signals and low ports for an ordinary user, prctl's capability calls,
  * readlink(""), RLIMIT_FSIZE, ETXTBSY, mixed socket families, clock_settime, CPU-time clocks, calls on pids that do
  * not exist, tcsetpgrp, pidfd_send_signal on a /proc/PID descriptor, RLIMIT_NOFILE, SCM_CREDENTIALS, senders' addresses
- * oom_score_adj, and read-only binds and remounts. Run as root in a writable root
+ * oom_score_adj, read-only binds and remounts, and CLONE_FS. Run as root in a writable root
  * with /proc mounted: natively in a pid namespace of its own, under chroot into a copy of the tree. Work that needs
  * an ordinary user runs in a child that became uid 1000. */
 #define _GNU_SOURCE
@@ -362,6 +362,34 @@ static void mounts(void)
     CHECK("remount it writable", mount("tmpfs", "/tmp/mt/c", "tmpfs", MS_REMOUNT, NULL));
     CHECK("mkdir in it now", mkdir("/tmp/mt/c/d", 0755));
     CHECK("umount it", umount("/tmp/mt/c"));
+}
+
+static int fs_child(void *arg)
+{
+    (void)arg;
+    chdir("/tmp");
+    umask(077);
+    return 0;
+}
+
+/* clone(CLONE_FS) shares the working directory and umask with the child; fork copies them. */
+static void shared_fs(void)
+{
+    static char stack[64 * 1024];
+    char cwd[256];
+    chdir("/");
+    pid_t pid = clone(fs_child, stack + sizeof stack, CLONE_FS | SIGCHLD, NULL);
+    waitpid(pid, NULL, 0);
+    mode_t mask = umask(022);
+    printf("after a CLONE_FS child's chdir and umask: cwd %s, umask %03o\n", getcwd(cwd, sizeof cwd) ? cwd : "?", (unsigned)mask);
+    chdir("/");
+    if ((pid = fork()) == 0) {
+        fs_child(NULL);
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+    mask = umask(022);
+    printf("after a forked child's chdir and umask: cwd %s, umask %03o\n", getcwd(cwd, sizeof cwd) ? cwd : "?", (unsigned)mask);
 }
 
 static volatile sig_atomic_t xfsz;
@@ -804,6 +832,7 @@ int main(int argc, char **argv)
     in_child(1, prctl_as_user);
     links();
     mounts();
+    shared_fs();
     in_child(0, file_size_limit);
     text_busy();
     clocks();

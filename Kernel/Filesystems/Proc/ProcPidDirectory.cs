@@ -68,8 +68,8 @@ internal static class ProcPidDirectory
             Add(Kind.Stat, "stat", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Stat(ProcSuperBlock.ReadHost(HostDir + "/stat"), Name(), Ids(), Kernel.Terminals.GuestNumber)));
             Add(Kind.Statm, "statm", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcSuperBlock.ReadHost(HostDir + "/statm")));
             Add(Kind.Maps, "maps", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Maps(ProcSuperBlock.ReadHost(HostDir + "/maps"), Kernel.HostFiles.IdentifyHostObject)));
-            Add(Kind.Cwd, "cwd", ProcSuperBlock.DT_LNK, ino => Link(ino, () => group.Cwd.Path));
-            Add(Kind.Root, "root", ProcSuperBlock.DT_LNK, ino => Link(ino, () => group.Root.Path));
+            Add(Kind.Cwd, "cwd", ProcSuperBlock.DT_LNK, ino => Link(ino, () => group.Fs.Cwd.Path));
+            Add(Kind.Root, "root", ProcSuperBlock.DT_LNK, ino => Link(ino, () => group.Fs.Root.Path));
             Add(Kind.Exe, "exe", ProcSuperBlock.DT_LNK, ino => Link(ino, () => group.Executable is { } exe ? exe.Path : Errno.ENOENT));
             Add(Kind.Mounts, "mounts", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Mounts(Kernel.Mounts.Mounts)));
             Add(Kind.MountInfo, "mountinfo", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.MountInfo(Kernel.Mounts.Mounts)));
