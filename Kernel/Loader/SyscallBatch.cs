@@ -53,10 +53,11 @@ public interface ISyscallBatchRunner
 /// <summary>
 /// Syscalls the kernel makes in a stopped guest thread one after another, with one round trip instead of one each: the
 /// records go into the stub's scratch memory with one write and the stub's runner (<see cref="StubProgram"/>) makes the
-/// calls and traps once. Only for a thread no other can touch: the exec's fresh address space, whose one thread is
-/// stopped. Another process that may write its memory (process_vm_writev) can change the records, but only into calls the
-/// thread could make itself: every call still passes the seccomp filter, and a call that stops in it is checked against
-/// the kernel's own record (<see cref="Matches"/>). Nothing here names a host object.
+/// calls and traps once. Only for a thread no other thread shares memory with: the stub before any guest code, or an
+/// exec's fresh address space, whose one thread is stopped. Another process that may trace it can still write there (a
+/// forwarded process_vm_writev), but only turn the records into calls the thread could make itself: every call passes
+/// the seccomp filter, no record names a host object, results come back in registers, and a call that stops in the
+/// filter runs only if it is the kernel's own record (<see cref="Matches"/>).
 /// </summary>
 public sealed class SyscallBatch
 {
