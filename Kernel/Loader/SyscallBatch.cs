@@ -92,27 +92,31 @@ public sealed class SyscallBatch
         return calls.Count - 1;
     }
 
-    /// <summary>Adds bytes for a call to point at (a name); their address in the guest, at the top of the scratch memory.</summary>
+    /// <summary>Adds bytes for a call to point at (a name); their address in the guest, at the bottom of the scratch memory.</summary>
     public ulong AddData(ReadOnlySpan<byte> bytes)
     {
-        int size = (data.Count + bytes.Length + 7) & ~7;
-        if (size > MaxSize - RecordSize) throw new InvalidOperationException("syscall batch data larger than the stub's scratch memory");
-        byte[] grown = new byte[size];
-        bytes.CopyTo(grown);
-        data.CopyTo(grown, size - data.Count);
-        data.Clear();
-        data.AddRange(grown);
-        return DataAddress;
+        int at = data.Count;
+        if (at + bytes.Length + 7 > MaxSize - RecordSize) throw new InvalidOperationException("syscall batch data larger than the stub's scratch memory");
+        data.AddRange(bytes.ToArray());
+        while (data.Count % 8 != 0) data.Add(0);
+        return StubProgram.ScratchAddress + (ulong)at;
     }
 
-    /// <summary>Where the data starts; the records go below it.</summary>
-    private ulong DataAddress => StubProgram.ScratchAddress + (ulong)(MaxSize - data.Count);
+    /// <summary>Where the records go: after the data, so that the two go in with one write.</summary>
+    public ulong RecordsAddress => StubProgram.ScratchAddress + (ulong)data.Count;
 
-    /// <summary>How many records fit below the data: a longer batch runs in windows of this many.</summary>
+    /// <summary>How many records fit after the data: a longer batch runs in windows of this many.</summary>
     public int Window => (MaxSize - data.Count) / RecordSize;
 
-    /// <summary>The data, to go at <see cref="DataAddress"/>.</summary>
-    public (ulong At, byte[] Bytes) Data => (DataAddress, data.ToArray());
+    /// <summary>The data and records <paramref name="from"/> to <paramref name="to"/>, to go at <see cref="StubProgram.ScratchAddress"/>.</summary>
+    public byte[] Image(int from, int to)
+    {
+        byte[] records = Encode(from, to);
+        byte[] image = new byte[data.Count + records.Length];
+        data.CopyTo(image);
+        records.CopyTo(image, data.Count);
+        return image;
+    }
 
     /// <summary>Records <paramref name="from"/> to <paramref name="to"/> (exclusive), to go at <see cref="StubProgram.ScratchAddress"/>.</summary>
     public byte[] Encode(int from, int to)
@@ -174,7 +178,7 @@ public sealed class SyscallBatch
         if (thread is ISyscallBatchRunner runner) return runner.RunBatch(this, ref state);
         if (data.Count > 0)
         {
-            Errno e = thread.Memory.Write(new GuestPtr(DataAddress), data.ToArray());
+            Errno e = thread.Memory.Write(new GuestPtr(StubProgram.ScratchAddress), data.ToArray());
             if (e != Errno.OK) return e;
         }
         for (; state.Next < calls.Count; state.Next++)

@@ -10,8 +10,6 @@ internal sealed partial class Tracee : ISyscallBatchRunner
 {
     public Errno RunBatch(SyscallBatch batch, ref BatchState state)
     {
-        (ulong dataAt, byte[] data) = batch.Data;
-        if (data.Length > 0 && Memory.Write(new GuestPtr(dataAt), data) != Errno.OK) return Errno.EFAULT;
         while (state.Next < batch.Calls.Count)
         {
             int from = state.Next, to = System.Math.Min(batch.Calls.Count, from + batch.Window);
@@ -21,18 +19,19 @@ internal sealed partial class Tracee : ISyscallBatchRunner
         return Errno.OK;
     }
 
-    /// <summary>Calls <paramref name="from"/> to <paramref name="to"/>, whose records fit below the batch's data.</summary>
+    /// <summary>Calls <paramref name="from"/> to <paramref name="to"/>, whose records fit after the batch's data.</summary>
     private Errno RunWindow(SyscallBatch batch, int from, int to, ref BatchState state)
     {
-        if (Memory.Write(new GuestPtr(StubProgram.ScratchAddress), batch.Encode(from, to)) != Errno.OK) return Errno.EFAULT;
+        if (Memory.Write(new GuestPtr(StubProgram.ScratchAddress), batch.Image(from, to)) != Errno.OK) return Errno.EFAULT;
+        ulong records = batch.RecordsAddress;
         var installs = new System.Collections.Generic.List<int>();
         for (int i = from; i < to; i++)
             if (batch.Calls[i].InstallFd >= 0) installs.Add(batch.Calls[i].InstallFd);
         UserRegs call = regs;
         call.rip = StubProgram.BatchRunnerAddress;
         call.orig_rax = ulong.MaxValue;
-        call.rbx = StubProgram.ScratchAddress;
-        call.r12 = StubProgram.ScratchAddress + (ulong)((to - from) * SyscallBatch.RecordSize);
+        call.rbx = records;
+        call.r12 = records + (ulong)((to - from) * SyscallBatch.RecordSize);
         call.r13 = state.Fd;
         call.r14 = state.Base0;
         call.r15 = state.Base1;
@@ -55,8 +54,8 @@ internal sealed partial class Tracee : ISyscallBatchRunner
                             DeferredSignal = stop.Signal; // sent by someone, not the runner's int3
                             break;
                         }
-                        ulong done = (after.rbx - StubProgram.ScratchAddress) / SyscallBatch.RecordSize;
-                        if (after.rbx < StubProgram.ScratchAddress || done > (ulong)(to - from)) return Kill();
+                        ulong done = (after.rbx - records) / SyscallBatch.RecordSize;
+                        if (after.rbx < records || done > (ulong)(to - from)) return Kill();
                         state.Next = from + (int)done;
                         state.Result = (long)after.rax;
                         state.Fd = after.r13;
@@ -68,7 +67,7 @@ internal sealed partial class Tracee : ISyscallBatchRunner
                         break;
                     case StopKind.SeccompStop:
                         // Only a filter of the guest's own traces the calls of a batch; run the call if it is the kernel's.
-                        if (!IsKernelCall(batch, from, to, state)) return Kill();
+                        if (!IsKernelCall(batch, records, from, to, state)) return Kill();
                         break;
                     case StopKind.Fork or StopKind.Vfork or StopKind.Clone:
                         // No batch forks: its records were changed under it. The child never runs.
@@ -85,11 +84,11 @@ internal sealed partial class Tracee : ISyscallBatchRunner
     }
 
     /// <summary>Whether the call stopped at is the record the runner is at, as the kernel wrote it.</summary>
-    private bool IsKernelCall(SyscallBatch batch, int from, int to, BatchState state)
+    private bool IsKernelCall(SyscallBatch batch, ulong records, int from, int to, BatchState state)
     {
         if (Libc.GetRegs(HostTid, out UserRegs r) != Errno.OK || r.rip != StubProgram.BatchCallAddress) return false;
-        ulong at = (r.rbx - StubProgram.ScratchAddress) / SyscallBatch.RecordSize;
-        if (r.rbx < StubProgram.ScratchAddress || at >= (ulong)(to - from)) return false;
+        ulong at = (r.rbx - records) / SyscallBatch.RecordSize;
+        if (r.rbx < records || at >= (ulong)(to - from)) return false;
         state.Fd = r.r13;
         state.Base0 = r.r14;
         state.Base1 = r.r15;

