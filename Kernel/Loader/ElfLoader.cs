@@ -127,17 +127,14 @@ public static class ElfLoader
 
     /// <summary>
     /// Runs the batch; if an install of it finds the caller's table full to its RLIMIT_NOFILE, runs the rest again with a
-    /// slot lent past it (see <see cref="InstallForExec"/>), put back after.
+    /// slot lent past it (see <see cref="InstallForExec"/>).
     /// </summary>
     private static Errno RunLendingSlot(IGuestThread thread, SyscallBatch batch, ref BatchState state)
     {
         Errno e = batch.Run(thread, ref state);
         if (e != Errno.OK || state.Next >= batch.Calls.Count || batch.Calls[state.Next].InstallFd < 0 || state.Result != -(long)Errno.EMFILE) return e;
-        if (Interop.Libc.GetLimit(thread.HostTid, Interop.Libc.RLIMIT_NOFILE) is not { } limit) return e;
-        var lent = new Interop.Libc.Rlimit { rlim_cur = limit.rlim_cur + 1, rlim_max = Math.Max(limit.rlim_max, limit.rlim_cur + 1) };
-        if (!Interop.Libc.SetLimit(thread.HostTid, Interop.Libc.RLIMIT_NOFILE, lent)) return e;
-        e = batch.Run(thread, ref state);
-        Interop.Libc.SetLimit(thread.HostTid, Interop.Libc.RLIMIT_NOFILE, limit);
+        BatchState resumed = state;
+        if (WithLentSlot(thread, () => e = batch.Run(thread, ref resumed))) state = resumed;
         return e;
     }
 
@@ -151,12 +148,19 @@ public static class ElfLoader
     public static long InstallForExec(IGuestThread thread, int kernelFd)
     {
         long fd = thread.InstallDescriptor(kernelFd, closeOnExec: true);
-        if (fd != -(long)Errno.EMFILE || Interop.Libc.GetLimit(thread.HostTid, Interop.Libc.RLIMIT_NOFILE) is not { } limit) return fd;
-        var lent = new Interop.Libc.Rlimit { rlim_cur = limit.rlim_cur + 1, rlim_max = Math.Max(limit.rlim_max, limit.rlim_cur + 1) };
-        if (!Interop.Libc.SetLimit(thread.HostTid, Interop.Libc.RLIMIT_NOFILE, lent)) return fd;
-        fd = thread.InstallDescriptor(kernelFd, closeOnExec: true);
-        Interop.Libc.SetLimit(thread.HostTid, Interop.Libc.RLIMIT_NOFILE, limit);
+        if (fd == -(long)Errno.EMFILE) WithLentSlot(thread, () => fd = thread.InstallDescriptor(kernelFd, closeOnExec: true));
         return fd;
+    }
+
+    /// <summary>Runs <paramref name="install"/> with the caller's RLIMIT_NOFILE raised by one, put back after; false if it could not be raised.</summary>
+    private static bool WithLentSlot(IGuestThread thread, Action install)
+    {
+        if (Interop.Libc.GetLimit(thread.HostTid, Interop.Libc.RLIMIT_NOFILE) is not { } limit) return false;
+        var lent = new Interop.Libc.Rlimit { rlim_cur = limit.rlim_cur + 1, rlim_max = Math.Max(limit.rlim_max, limit.rlim_cur + 1) };
+        if (!Interop.Libc.SetLimit(thread.HostTid, Interop.Libc.RLIMIT_NOFILE, lent)) return false;
+        install();
+        Interop.Libc.SetLimit(thread.HostTid, Interop.Libc.RLIMIT_NOFILE, limit);
+        return true;
     }
 
     /// <summary>Where the program headers are in memory: PT_PHDR if present, else inside the first segment.</summary>
