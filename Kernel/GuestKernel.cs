@@ -507,51 +507,20 @@ public sealed partial class GuestKernel : IDisposable
                 Console.Error.WriteLine($"userkernel: exec of {plan.Program.Path} failed after the point of no return: {ErrnoNames.Name(e)}");
             return ExitOutcome.Killed(0);
         }
-        ExecCompleted(task.Group, plan, thread);
+        ExecCompleted(task.Group, plan);
         return ExitOutcome.Exec;
     }
 
     /// <summary>What /proc shows of a process after exec: the program's path, its name (the loader gave the host task the same) and its strings.</summary>
-    private static void ExecCompleted(ThreadGroup group, ExecPlan plan, IGuestThread thread)
+    private static void ExecCompleted(ThreadGroup group, ExecPlan plan)
     {
         group.Executable = plan.Program;
         group.Credentials = group.Credentials.AfterExec();
         group.Comm = Names.FromBytes(plan.Comm);
-        group.ArgumentArea = StringArea(thread.Memory, thread.StackPointer + 8, out ulong envpAt);
-        group.EnvironmentArea = StringArea(thread.Memory, envpAt, out ulong auxvAt);
-        group.AuxvArea = AuxvArea(thread.Memory, auxvAt);
-    }
-
-    /// <summary>The auxiliary vector at <paramref name="at"/>: its pairs up to and including AT_NULL.</summary>
-    private static (ulong Start, ulong End) AuxvArea(IGuestMemory memory, ulong at)
-    {
-        for (ulong p = at; p < at + 64 * 16; p += 16)
-        {
-            if (!memory.ReadUInt64(new GuestPtr(p)).TryGet(out ulong key, out _)) return (0, 0);
-            if (key == 0) return (at, p + 16);
-        }
-        return (0, 0);
-    }
-
-    /// <summary>
-    /// The strings of a NULL-terminated pointer vector of the initial stack at <paramref name="vector"/>, which the
-    /// loader lays out contiguously (see <see cref="InitialStack"/>): from the first string to the end of the last.
-    /// </summary>
-    private static (ulong Start, ulong End) StringArea(IGuestMemory memory, ulong vector, out ulong after)
-    {
-        ulong first = 0, last = 0;
-        Span<byte> word = stackalloc byte[8];
-        for (after = vector; ; after += 8)
-        {
-            if (memory.Read(new GuestPtr(after), word) != Errno.OK) return (0, 0);
-            ulong p = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(word);
-            if (p == 0) break;
-            if (first == 0) first = p;
-            last = p;
-        }
-        after += 8;
-        if (first == 0 || !memory.ReadCString(new GuestPtr(last), 128 * 1024).TryGet(out byte[]? lastString, out _)) return (0, 0);
-        return (first, last + (ulong)lastString.Length + 1);
+        // Where the loader put them: read from the stack it built, not back from the guest.
+        group.ArgumentArea = plan.Areas.Arguments;
+        group.EnvironmentArea = plan.Areas.Environment;
+        group.AuxvArea = plan.Areas.Auxv;
     }
 
     /// <summary>

@@ -17,7 +17,9 @@ namespace UserKernel.Kernel.Loader;
 /// </summary>
 public static class ElfLoader
 {
-    private const int NR_mmap = (int)Sysno.mmap, NR_mprotect = (int)Sysno.mprotect, NR_close = (int)Sysno.close;
+    private const int NR_mmap = (int)Sysno.mmap, NR_mprotect = (int)Sysno.mprotect, NR_close = (int)Sysno.close, NR_prctl = (int)Sysno.prctl;
+    private const ulong PR_SET_NAME = 15;
+
     private const ulong PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4;
     private const ulong MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20;
     private const ulong PAGE = 4096;
@@ -26,7 +28,12 @@ public static class ElfLoader
     private static ulong PageDown(ulong v) => v & ~(PAGE - 1);
     private static ulong PageUp(ulong v) => (v + PAGE - 1) & ~(PAGE - 1);
 
-    /// <summary>Finishes an exec. Past the point of no return, so a failure means the thread must be killed.</summary>
+    /// <summary>
+    /// Finishes an exec. Past the point of no return, so a failure means the thread must be killed. Every call it makes in
+    /// the thread (installing the programs' descriptors, mapping them, closing them, naming the task) goes in one
+    /// <see cref="SyscallBatch"/>: one round trip where there was one per call. The thread is the only one of a fresh
+    /// address space, stopped, so nothing else runs in it meanwhile.
+    /// </summary>
     public static Errno Complete(IGuestThread thread, ExecPlan plan, Credentials credentials, HostFiles files)
     {
         IGuestMemory memory = thread.Memory;
@@ -41,15 +48,47 @@ public static class ElfLoader
             argv = scriptArgv;
         }
 
-        if (!MapElf(thread, plan.Elf, files, plan.Program, PieBase).TryGet(out ulong bias, out Errno e)) return e;
-        ulong entry = plan.Elf.Entry + bias;
-        ulong interpBase = 0;
-        if (plan.InterpreterElf != null)
+        var batch = new SyscallBatch();
+        var tails = new List<Tail>();
+        var kernelFds = new List<int>();
+        try
         {
-            if (!MapElf(thread, plan.InterpreterElf, files, plan.Interpreter!, 0).TryGet(out interpBase, out e)) return e;
-            entry = plan.InterpreterElf.Entry + interpBase;
-        }
+            if (!files.OpenForGuest(plan.Program, OpenFlags.O_RDONLY).TryGet(out int programFd, out Errno e)) return e;
+            kernelFds.Add(programFd);
+            ulong programLow = AddElf(batch, plan.Elf, programFd, PieBase, BatchFlags.SaveBase0, BatchFlags.AddBase0, tails);
+            ulong interpLow = 0;
+            if (plan.InterpreterElf != null)
+            {
+                if (!files.OpenForGuest(plan.Interpreter!, OpenFlags.O_RDONLY).TryGet(out int interpFd, out e)) return e;
+                kernelFds.Add(interpFd);
+                interpLow = AddElf(batch, plan.InterpreterElf, interpFd, 0, BatchFlags.SaveBase1, BatchFlags.AddBase1, tails);
+            }
+            // The host task takes the guest's name, so that prctl(PR_GET_NAME), a thread's inherited name and /proc agree
+            // (the host named it after the stub); PR_SET_NAME names only the caller.
+            byte[] name = new byte[plan.Comm.Length + 1];
+            plan.Comm.CopyTo(name, 0);
+            int naming = batch.Add(NR_prctl, BatchFlags.None, PR_SET_NAME, batch.AddData(name));
 
+            var state = new BatchState();
+            if ((e = RunLendingSlot(thread, batch, ref state)) != Errno.OK) return e;
+            if (state.Next < naming) return (Errno)(-state.Result);
+
+            ulong bias = plan.Elf.Type == ElfFile.ET_DYN ? state.Base0 - programLow : 0;
+            ulong interpBase = plan.InterpreterElf != null ? state.Base1 - interpLow : 0;
+            if ((e = ZeroTails(thread, tails, bias, interpBase)) != Errno.OK) return e;
+            ulong entry = plan.InterpreterElf != null ? plan.InterpreterElf.Entry + interpBase : plan.Elf.Entry + bias;
+            return StartProgram(thread, plan, credentials, argv, envp, hostAux, bias, interpBase, entry, stackStart, stackEnd);
+        }
+        finally
+        {
+            foreach (int fd in kernelFds) HostFiles.CloseKernelDescriptor(fd);
+        }
+    }
+
+    /// <summary>Writes the initial stack and sets the registers the program starts with; records where /proc finds its strings.</summary>
+    private static Errno StartProgram(IGuestThread thread, ExecPlan plan, Credentials credentials, List<byte[]> argv, List<byte[]> envp,
+        Dictionary<ulong, ulong> hostAux, ulong bias, ulong interpBase, ulong entry, ulong stackStart, ulong stackEnd)
+    {
         var auxv = new List<(ulong, ulong)>();
         void CopyHost(ulong key) { if (hostAux.TryGetValue(key, out ulong v)) auxv.Add((key, v)); }
         CopyHost(Auxv.AT_SYSINFO_EHDR);
@@ -77,24 +116,24 @@ public static class ElfLoader
         if (!Interop.Libc.GetRandom(random)) RandomNumberGenerator.Fill(random);
         (ulong sp, byte[] bytes) = InitialStack.Build(stackEnd, argv, envp, auxv, plan.ExecFn, random);
         if (sp < stackStart + PAGE) return Errno.E2BIG;
-        if ((e = memory.Write(new GuestPtr(sp), bytes)) != Errno.OK) return e;
-        NameTask(thread, plan.Comm, sp - 256, stackStart);
+        Errno e = thread.Memory.Write(new GuestPtr(sp), bytes);
+        if (e != Errno.OK) return e;
+        plan.Areas = InitialStack.Areas(sp, bytes);
         thread.SetStartRegisters(entry, sp);
         return Errno.OK;
     }
 
     /// <summary>
-    /// Gives the host task the guest's name, so that prctl(PR_GET_NAME), a thread's inherited name and /proc agree (the
-    /// host named it after the stub). The name goes in the fresh stack below the initial one: nothing else runs in this
-    /// address space yet, and PR_SET_NAME names only the caller.
+    /// Runs the batch; if an install of it finds the caller's table full to its RLIMIT_NOFILE, runs the rest again with a
+    /// slot lent past it (see <see cref="InstallForExec"/>).
     /// </summary>
-    private static void NameTask(IGuestThread thread, byte[] comm, ulong at, ulong stackStart)
+    private static Errno RunLendingSlot(IGuestThread thread, SyscallBatch batch, ref BatchState state)
     {
-        const int NR_prctl = (int)Sysno.prctl, PR_SET_NAME = 15;
-        if (at < stackStart) return;
-        byte[] name = new byte[comm.Length + 1];
-        comm.CopyTo(name, 0);
-        if (thread.Memory.Write(new GuestPtr(at), name) == Errno.OK) thread.InjectSyscall(NR_prctl, PR_SET_NAME, at);
+        Errno e = batch.Run(thread, ref state);
+        if (e != Errno.OK || state.Next >= batch.Calls.Count || batch.Calls[state.Next].InstallFd < 0 || state.Result != -(long)Errno.EMFILE) return e;
+        BatchState resumed = state;
+        if (WithLentSlot(thread, () => e = batch.Run(thread, ref resumed))) state = resumed;
+        return e;
     }
 
     /// <summary>
@@ -107,12 +146,19 @@ public static class ElfLoader
     public static long InstallForExec(IGuestThread thread, int kernelFd)
     {
         long fd = thread.InstallDescriptor(kernelFd, closeOnExec: true);
-        if (fd != -(long)Errno.EMFILE || thread.GetLimit(Rlimit.RLIMIT_NOFILE) is not { } limit) return fd;
-        var lent = new Rlimit { rlim_cur = limit.rlim_cur + 1, rlim_max = Math.Max(limit.rlim_max, limit.rlim_cur + 1) };
-        if (!thread.SetLimit(Rlimit.RLIMIT_NOFILE, lent)) return fd;
-        fd = thread.InstallDescriptor(kernelFd, closeOnExec: true);
-        thread.SetLimit(Rlimit.RLIMIT_NOFILE, limit);
+        if (fd == -(long)Errno.EMFILE) WithLentSlot(thread, () => fd = thread.InstallDescriptor(kernelFd, closeOnExec: true));
         return fd;
+    }
+
+    /// <summary>Runs <paramref name="install"/> with the caller's RLIMIT_NOFILE raised by one, put back after; false if it could not be raised.</summary>
+    private static bool WithLentSlot(IGuestThread thread, Action install)
+    {
+        if (thread.GetLimit(Rlimit.RLIMIT_NOFILE) is not { } limit) return false;
+        var lent = new Rlimit { rlim_cur = limit.rlim_cur + 1, rlim_max = Math.Max(limit.rlim_max, limit.rlim_cur + 1) };
+        if (!thread.SetLimit(Rlimit.RLIMIT_NOFILE, lent)) return false;
+        install();
+        thread.SetLimit(Rlimit.RLIMIT_NOFILE, limit);
+        return true;
     }
 
     /// <summary>Where the program headers are in memory: PT_PHDR if present, else inside the first segment.</summary>
@@ -126,8 +172,15 @@ public static class ElfLoader
         return 0;
     }
 
-    /// <summary>Maps every PT_LOAD of <paramref name="elf"/>; returns the load bias (0 for ET_EXEC).</summary>
-    private static Result<ulong> MapElf(IGuestThread thread, ElfFile elf, HostFiles files, Dentry file, ulong hint)
+    /// <summary>The part of a file page past a segment's file bytes, which belongs to its .bss and must read as zeros.</summary>
+    private readonly record struct Tail(ulong Vaddr, ulong Length, bool Interpreter, bool Writable, ulong Prot);
+
+    /// <summary>
+    /// Adds the calls that map every PT_LOAD of <paramref name="elf"/> from the kernel's <paramref name="kernelFd"/>: its
+    /// install, for ET_DYN a reservation of the whole span (kept as a base, the later addresses relative to it), one mmap
+    /// per segment's file pages and per segment's anonymous rest, the close. Returns the lowest page address of the span.
+    /// </summary>
+    private static ulong AddElf(SyscallBatch batch, ElfFile elf, int kernelFd, ulong hint, BatchFlags saveBase, BatchFlags addBase, List<Tail> tails)
     {
         ulong low = ulong.MaxValue, high = 0;
         foreach (ProgramHeader h in elf.Headers)
@@ -137,59 +190,71 @@ public static class ElfLoader
             high = Math.Max(high, PageUp(h.Vaddr + h.Memsz));
         }
 
-        if (!files.OpenForGuest(file, OpenFlags.O_RDONLY).TryGet(out int kernelFd, out Errno e)) return e;
-        long fd = InstallForExec(thread, kernelFd);
-        HostFiles.CloseKernelDescriptor(kernelFd);
-        if (fd < 0) return (Errno)(-fd);
+        batch.Install(kernelFd);
+        bool dyn = elf.Type == ElfFile.ET_DYN;
+        // ET_EXEC addresses are absolute; ET_DYN ones are offsets from the reservation the host placed (at the hint if free).
+        ulong origin = dyn ? low : 0;
+        BatchFlags relative = dyn ? addBase : BatchFlags.None;
+        if (dyn) batch.Add(NR_mmap, saveBase, hint, high - low, 0, MAP_PRIVATE | MAP_ANONYMOUS, ulong.MaxValue, 0);
 
-        try
+        IReadOnlyList<ProgramHeader> headers = elf.Headers;
+        for (int i = 0; i < headers.Count; i++)
         {
-            ulong bias = 0;
-            if (elf.Type == ElfFile.ET_DYN)
-            {
-                long reserved = thread.InjectSyscall(NR_mmap, hint, high - low, 0, MAP_PRIVATE | MAP_ANONYMOUS, ulong.MaxValue, 0);
-                if (reserved < 0 && reserved > -4096) return (Errno)(-reserved);
-                bias = (ulong)reserved - low;
-            }
+            ProgramHeader h = headers[i];
+            if (h.Type != ProgramHeader.PT_LOAD) continue;
+            ulong prot = ((h.Flags & ProgramHeader.PF_R) != 0 ? PROT_READ : 0) | ((h.Flags & ProgramHeader.PF_W) != 0 ? PROT_WRITE : 0) |
+                         ((h.Flags & ProgramHeader.PF_X) != 0 ? PROT_EXEC : 0);
+            ulong start = PageDown(h.Vaddr);
+            ulong fileEnd = h.Vaddr + h.Filesz;
+            ulong memEnd = h.Vaddr + h.Memsz;
+            if (h.Filesz > 0)
+                batch.Add(NR_mmap, BatchFlags.FdInR8 | relative, start - origin, PageUp(fileEnd) - start, prot, MAP_PRIVATE | MAP_FIXED, 0, PageDown(h.Offset));
+            if (h.Memsz <= h.Filesz) continue;
 
-            foreach (ProgramHeader h in elf.Headers)
+            ulong tail = PageUp(fileEnd) - fileEnd;
+            // A later segment mapped over that page replaces it whole, as when Linux zeroes the tail before mapping it.
+            if (h.Filesz > 0 && tail > 0 && !MappedLater(headers, i, PageDown(fileEnd)))
             {
-                if (h.Type != ProgramHeader.PT_LOAD) continue;
-                ulong prot = ((h.Flags & ProgramHeader.PF_R) != 0 ? PROT_READ : 0) | ((h.Flags & ProgramHeader.PF_W) != 0 ? PROT_WRITE : 0) |
-                             ((h.Flags & ProgramHeader.PF_X) != 0 ? PROT_EXEC : 0);
-                ulong start = PageDown(h.Vaddr + bias);
-                ulong fileEnd = h.Vaddr + bias + h.Filesz;
-                ulong memEnd = h.Vaddr + bias + h.Memsz;
-                if (h.Filesz > 0)
-                {
-                    long r = thread.InjectSyscall(NR_mmap, start, PageUp(fileEnd) - start, prot, MAP_PRIVATE | MAP_FIXED, (ulong)fd, PageDown(h.Offset));
-                    if (r < 0 && r > -4096) return (Errno)(-r);
-                }
-                if (h.Memsz <= h.Filesz) continue;
-
-                // The tail of the last file page belongs to .bss: it must read as zeros.
-                ulong tail = PageUp(fileEnd) - fileEnd;
-                if (h.Filesz > 0 && tail > 0)
-                {
-                    bool writable = (prot & PROT_WRITE) != 0;
-                    if (!writable) thread.InjectSyscall(NR_mprotect, PageDown(fileEnd), PAGE, prot | PROT_WRITE);
-                    e = thread.Memory.Write(new GuestPtr(fileEnd), new byte[tail]);
-                    if (!writable) thread.InjectSyscall(NR_mprotect, PageDown(fileEnd), PAGE, prot);
-                    if (e != Errno.OK) return e;
-                }
-                ulong anonStart = h.Filesz > 0 ? PageUp(fileEnd) : start;
-                if (PageUp(memEnd) > anonStart)
-                {
-                    long r = thread.InjectSyscall(NR_mmap, anonStart, PageUp(memEnd) - anonStart, prot, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, ulong.MaxValue, 0);
-                    if (r < 0 && r > -4096) return (Errno)(-r);
-                }
+                bool writable = (prot & PROT_WRITE) != 0;
+                // Made writable for the zeros, and given its protection back after them (a second, rare, batch).
+                if (!writable) batch.Add(NR_mprotect, relative, PageDown(fileEnd) - origin, PAGE, prot | PROT_WRITE);
+                tails.Add(new Tail(fileEnd, tail, saveBase == BatchFlags.SaveBase1, writable, prot));
             }
-            return bias;
+            ulong anonStart = h.Filesz > 0 ? PageUp(fileEnd) : start;
+            if (PageUp(memEnd) > anonStart)
+                batch.Add(NR_mmap, relative, anonStart - origin, PageUp(memEnd) - anonStart, prot, MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, ulong.MaxValue, 0);
         }
-        finally
+        batch.Add(NR_close, BatchFlags.FdInRdi);
+        return low;
+    }
+
+    /// <summary>Whether a PT_LOAD after header <paramref name="index"/> maps the page at <paramref name="page"/>.</summary>
+    private static bool MappedLater(IReadOnlyList<ProgramHeader> headers, int index, ulong page)
+    {
+        for (int j = index + 1; j < headers.Count; j++)
         {
-            thread.InjectSyscall(NR_close, (ulong)fd);
+            ProgramHeader h = headers[j];
+            if (h.Type == ProgramHeader.PT_LOAD && PageDown(h.Vaddr) <= page && page < PageUp(h.Vaddr + h.Memsz)) return true;
         }
+        return false;
+    }
+
+    /// <summary>Zeroes the .bss tails of the mapped segments; those of read-only segments get their protection back after.</summary>
+    private static Errno ZeroTails(IGuestThread thread, List<Tail> tails, ulong bias, ulong interpBase)
+    {
+        if (tails.Count == 0) return Errno.OK;
+        var restore = new SyscallBatch();
+        foreach (Tail t in tails)
+        {
+            ulong at = t.Vaddr + (t.Interpreter ? interpBase : bias);
+            Errno e = thread.Memory.Write(new GuestPtr(at), new byte[t.Length]);
+            if (e != Errno.OK) return e;
+            if (!t.Writable) restore.Add(NR_mprotect, BatchFlags.None, PageDown(at), PAGE, t.Prot);
+        }
+        if (restore.Calls.Count == 0) return Errno.OK;
+        var state = new BatchState();
+        Errno run = restore.Run(thread, ref state);
+        return run != Errno.OK ? run : state.Next < restore.Calls.Count ? (Errno)(-state.Result) : Errno.OK;
     }
 
     /// <summary>

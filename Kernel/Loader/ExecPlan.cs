@@ -38,4 +38,7 @@ public sealed class ExecPlan
     /// the file's own name (Linux 6.14 on); at most 15 bytes.
     /// </summary>
     public required byte[] Comm { get; init; }
+
+    /// <summary>Where the loader put the program's argument strings, environment strings and auxiliary vector (for /proc).</summary>
+    public StackAreas Areas { get; set; }
 }

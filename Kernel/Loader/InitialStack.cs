@@ -62,4 +62,29 @@ public static class InitialStack
         foreach ((ulong at, byte[] s) in placed) s.CopyTo(bytes, (int)(at - sp));
         return (sp, bytes);
     }
+
+    /// <summary>
+    /// Where the argument strings, the environment strings and the auxiliary vector (to AT_NULL's pair included) are in a
+    /// stack <see cref="Build"/> made, read from its own bytes: /proc's cmdline, environ and auxv show them.
+    /// </summary>
+    public static StackAreas Areas(ulong sp, byte[] bytes)
+    {
+        ulong Word(int i) => BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(i * 8));
+        (ulong, ulong) Strings(int from, int count)
+        {
+            if (count == 0) return (0, 0);
+            ulong last = Word(from + count - 1);
+            int end = Array.IndexOf(bytes, (byte)0, (int)(last - sp));
+            return (Word(from), sp + (ulong)end + 1);
+        }
+        int argc = (int)Word(0);
+        int envc = 0;
+        while (Word(1 + argc + 1 + envc) != 0) envc++;
+        int aux = 1 + argc + 1 + envc + 1, pair = aux;
+        while (Word(pair) != Abi.Auxv.AT_NULL) pair += 2;
+        return new StackAreas(Strings(1, argc), Strings(1 + argc + 1, envc), (sp + (ulong)aux * 8, sp + (ulong)(pair + 2) * 8));
+    }
 }
+
+/// <summary>Start and end addresses of the initial stack's parts that /proc shows; (0, 0) for an empty one.</summary>
+public readonly record struct StackAreas((ulong Start, ulong End) Arguments, (ulong Start, ulong End) Environment, (ulong Start, ulong End) Auxv);

@@ -40,7 +40,8 @@ internal static unsafe class GuestLauncher
         StartupProfile.Mark("stub spawned and seized");
         bool namespaces = GuestNamespaces.Enter(tracee, emptyRoot, newNetwork, out int diagSocket);
         StartupProfile.Mark("namespaces entered");
-        long r = tracee.InjectSyscall(NR_prctl, PR_SET_NO_NEW_PRIVS, 1);
+        // With its namespaces, the stub set no_new_privs in the same batch of calls.
+        long r = namespaces ? 0 : tracee.InjectSyscall(NR_prctl, PR_SET_NO_NEW_PRIVS, 1);
         if (r != 0) throw new GuestStartException($"prctl(PR_SET_NO_NEW_PRIVS) failed in the guest: {r}");
         List<FilterBuilder.Instruction> filter = FilterBuilder.Build();
         StartupProfile.Mark("filter built");

@@ -21,14 +21,16 @@ internal static class GuestNamespaces
 {
     private const int NR_unshare = (int)Sysno.unshare, NR_setgroups = (int)Sysno.setgroups, NR_setresgid = (int)Sysno.setresgid,
         NR_setresuid = (int)Sysno.setresuid, NR_chroot = (int)Sysno.chroot, NR_chdir = (int)Sysno.chdir, NR_socket = (int)Sysno.socket,
-        NR_close = (int)Sysno.close;
+        NR_close = (int)Sysno.close, NR_prctl = (int)Sysno.prctl;
+    private const ulong PR_SET_NO_NEW_PRIVS = 38;
     private const ulong CLONE_NEWNS = 0x20000, CLONE_NEWUTS = 0x04000000, CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000, CLONE_NEWNET = 0x40000000;
 
     /// <summary>The host uid and gid guests run as when userkernel is root: nobody's.</summary>
     private const int Nobody = 65534;
 
     /// <summary>
-    /// Moves the stopped, single-threaded stub into its namespaces with <paramref name="emptyRoot"/> as its root. Returns
+    /// Moves the stopped, single-threaded stub into its namespaces with <paramref name="emptyRoot"/> as its root, and sets
+    /// no_new_privs (which the filter needs; also when there are no namespaces: the caller checks it then). Returns
     /// whether it has them; false (after one warning on stderr) where the host does not allow user namespaces. Throws
     /// when the stub is left half-moved, which it cannot run from. With a network namespace of the guests' own,
     /// <paramref name="diagSocket"/> is a sock_diag netlink socket made in it, for the kernel (else -1).
@@ -49,22 +51,47 @@ internal static class GuestNamespaces
         if (!(root && MapAsRoot(stub, Nobody, Nobody)) && !MapAsRoot(stub, euid, egid))
             throw new GuestStartException("cannot map the guests' user namespace");
 
-        Check(stub.InjectSyscall(NR_unshare, CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (newNetwork ? CLONE_NEWNET : 0)), "unshare");
-        if (newNetwork) diagSocket = TakeDiagSocket(stub);
+        // The rest in one batch (a round trip, not one per call): no one else can write the stub's memory yet. The batch
+        // leaves the stub's registers at its runner's trap; the next injected call sets them anew from the kernel's copy.
+        var batch = new SyscallBatch();
+        var what = new System.Collections.Generic.List<string>();
+        void Add(string name, int nr, BatchFlags flags = BatchFlags.None, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0)
+        {
+            batch.Add(nr, flags, a0, a1, a2);
+            what.Add(name);
+        }
+        Add("unshare", NR_unshare, a0: CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | (newNetwork ? CLONE_NEWNET : 0));
+        int socket = -1;
+        if (newNetwork)
+        {
+            socket = batch.Calls.Count;
+            Add("socket", NR_socket, BatchFlags.SaveFd, 16 /* AF_NETLINK */, 2 | 0x80000 /* SOCK_DGRAM | SOCK_CLOEXEC */, 4 /* NETLINK_SOCK_DIAG */);
+        }
         // Still the kernel's own uid outside, so the kernel's private directory can be walked to the empty root.
-        Check(Call(stub, NR_chroot, emptyRoot), "chroot");
-        Check(Call(stub, NR_chdir, "/"), "chdir");
-        if (root) Check(stub.InjectSyscall(NR_setgroups, 0, 0), "setgroups");
-        Check(stub.InjectSyscall(NR_setresgid, 0, 0, 0), "setresgid");
-        Check(stub.InjectSyscall(NR_setresuid, 0, 0, 0), "setresuid");
+        Add("chroot", NR_chroot, a0: batch.AddData(Encoding.UTF8.GetBytes(emptyRoot + "\0")));
+        Add("chdir", NR_chdir, a0: batch.AddData("/\0"u8));
+        if (root) Add("setgroups", NR_setgroups);
+        Add("setresgid", NR_setresgid);
+        Add("setresuid", NR_setresuid);
+        Add("prctl(PR_SET_NO_NEW_PRIVS)", NR_prctl, a0: PR_SET_NO_NEW_PRIVS, a1: 1);
+        var state = new BatchState();
+        Errno e = stub.RunBatch(batch, ref state);
+        if (e != Errno.OK) Check(-(long)e, "a batch of calls");
+        // A failed socket leaves the guests without sock_diag answers, as before; anything else cannot run.
+        bool socketMade = socket >= 0 && state.Next > socket;
+        if (socket >= 0 && state.Next == socket)
+        {
+            state.Next++;
+            if ((e = stub.RunBatch(batch, ref state)) != Errno.OK) Check(-(long)e, "a batch of calls");
+        }
+        if (state.Next < batch.Calls.Count) Check(state.Result, what[state.Next]);
+        if (socketMade) diagSocket = TakeDiagSocket(stub, (int)state.Fd);
         return true;
     }
 
-    /// <summary>A NETLINK_SOCK_DIAG socket made by the stub in its network namespace, taken into the kernel (pidfd_getfd); -1 if none.</summary>
-    private static int TakeDiagSocket(Tracee stub)
+    /// <summary>The NETLINK_SOCK_DIAG socket <paramref name="fd"/> the stub made in its network namespace, taken into the kernel (pidfd_getfd); -1 if none.</summary>
+    private static int TakeDiagSocket(Tracee stub, int fd)
     {
-        long fd = stub.InjectSyscall(NR_socket, 16 /* AF_NETLINK */, 2 | 0x80000 /* SOCK_DGRAM | SOCK_CLOEXEC */, 4 /* NETLINK_SOCK_DIAG */);
-        if (fd < 0) return -1;
         int pidfd = Interop.Libc.PidfdOpen(stub.HostTid);
         int taken = pidfd < 0 ? -1 : Interop.Libc.PidfdGetfd(pidfd, (int)fd);
         if (pidfd >= 0) Tmds.Linux.LibC.close(pidfd);
@@ -109,9 +136,6 @@ internal static class GuestNamespaces
         }
         return at;
     }
-
-    /// <summary>A syscall whose one argument is a path, written into the stub's scratch page.</summary>
-    private static long Call(Tracee stub, int nr, string path) => stub.InjectSyscall(nr, WriteStrings(stub, path)[0]);
 
     private static void Check(long result, string what)
     {

@@ -15,7 +15,7 @@ namespace UserKernel.SyscallBridge.Tracing;
 /// One traced host thread: its registers at the current stop, its memory, and the kernel task it runs.
 /// Every method runs on the tracer thread, as ptrace requires.
 /// </summary>
-internal sealed class Tracee : IGuestThread
+internal sealed partial class Tracee : IGuestThread
 {
     private UserRegs regs;
 

@@ -63,13 +63,13 @@ public sealed class HostileGuestTests(HostileImage image, ITestOutputHelper outp
     public async Task Racing_execve_from_vfork_and_fork_children_never_runs_a_host_program()
     {
         // Act
-        HostileResult result = await RunAsync(Short, [], "race-exec", "vfork=1000", "fork=100");
+        HostileResult result = await RunAsync(Short, [], "race-exec", "vfork=1000", "fork=100", "batch=300");
 
         // Assert
         AssertHeld(result,
             "direct_evil_script", "direct_evil_elf", "direct_evil_execveat", "direct_evil_proc_userkernel_root", "direct_evil_as_interpreter",
             "race_vfork_exec_path", "race_vfork_exec_after_nul", "race_vfork_exec_after_nul_elf",
-            "race_fork_exec_path", "race_fork_exec_after_nul", "race_fork_exec_after_nul_elf", "pwned_absent_in_guest");
+            "race_fork_exec_path", "race_fork_exec_after_nul", "race_fork_exec_after_nul_elf", "race_exec_batch_records", "pwned_absent_in_guest");
     }
 
     [Fact]

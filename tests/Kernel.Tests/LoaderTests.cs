@@ -51,4 +51,38 @@ public class LoaderTests
         Assert.Equal(Auxv.AT_EXECFN, Word(8));
         Assert.Equal("/bin/prog", Str(Word(9)));
     }
+
+    [Fact]
+    public void Stack_areas_for_proc_come_from_the_stack_the_loader_built()
+    {
+        // Arrange
+        const ulong top = 0x7fff_0000_0000;
+        var argv = new List<byte[]> { "prog"u8.ToArray(), "arg"u8.ToArray() };
+        var envp = new List<byte[]> { "A=1"u8.ToArray(), "PATH=/bin"u8.ToArray() };
+        var auxv = new List<(ulong, ulong)> { (Auxv.AT_PAGESZ, 4096), (Auxv.AT_EXECFN, 0) };
+        (ulong sp, byte[] bytes) = InitialStack.Build(top, argv, envp, auxv, "/bin/prog"u8.ToArray(), new byte[16]);
+
+        // Act
+        StackAreas areas = InitialStack.Areas(sp, bytes);
+
+        // Assert: cmdline and environ are the NUL-separated strings, auxv its pairs up to AT_NULL's
+        string Text((ulong Start, ulong End) a) => Encoding.ASCII.GetString(bytes, (int)(a.Start - sp), (int)(a.End - a.Start));
+        Assert.Equal("prog\0arg\0", Text(areas.Arguments));
+        Assert.Equal("A=1\0PATH=/bin\0", Text(areas.Environment));
+        Assert.Equal(sp + 8 * 7, areas.Auxv.Start);
+        Assert.Equal(3 * 16UL, areas.Auxv.End - areas.Auxv.Start);
+        Assert.Equal(0UL, BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan((int)(areas.Auxv.End - 16 - sp))));
+    }
+
+    [Fact]
+    public void Stack_areas_of_an_empty_argv_are_empty()
+    {
+        (ulong sp, byte[] bytes) = InitialStack.Build(0x7fff_0000_0000, [], [], [(Auxv.AT_PAGESZ, 4096)], "/x"u8.ToArray(), new byte[16]);
+
+        StackAreas areas = InitialStack.Areas(sp, bytes);
+
+        Assert.Equal((0UL, 0UL), areas.Arguments);
+        Assert.Equal((0UL, 0UL), areas.Environment);
+        Assert.Equal(2 * 16UL, areas.Auxv.End - areas.Auxv.Start);
+    }
 }

@@ -11,9 +11,13 @@
    NUL of "/bin/true" to the host `evil`'s or `evil-elf`'s path (so a kernel that reused the guest's memory after
    that NUL as a name would find an absolute host path there).
    The canary's `pwned` must never appear; every child ends with /bin/true's status or a failed exec.
+   Raced, batch: while forked children execve /bin/true, a writer thread fills each child's stub scratch memory
+   (where the kernel's loader puts the records of its batch of calls) with records of execve of the host `evil`,
+   by process_vm_writev; a child ends with /bin/true's status or killed by the kernel, never running `evil`.
 
-   Parameters: vfork= fork= (iterations). */
+   Parameters: vfork= fork= batch= (iterations). */
 #include "hostile.h"
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #define EXEC_FAILED 99
@@ -147,6 +151,67 @@ static void race_fork(long iterations, int mode)
     }
 }
 
+/* The stub's scratch memory, where the loader's batch goes (Kernel/Loader/SyscallBatch.cs): its data, then 64-byte records
+   of number, six arguments, flags. The records start after a few words of data, so the writer shifts its fake records
+   by a word each time. */
+#define STUB_SCRATCH 0x100000001000UL
+static volatile pid_t batch_target;
+static volatile int batch_stop;
+static long batch_writes;
+
+static void *batch_writer(void *unused)
+{
+    (void)unused;
+    static uint64_t records[64 * 8];
+    static char evil_path[4096];
+    uint64_t path_at = STUB_SCRATCH + 0x8000;
+    snprintf(evil_path, sizeof evil_path, "%s", C.evil_elf);
+    for (int i = 0; i < 64; i++) {
+        records[i * 8] = SYS_execve;
+        records[i * 8 + 1] = path_at;
+    }
+    struct iovec local[2] = {{records, sizeof records}, {evil_path, strlen(evil_path) + 1}};
+    struct iovec remote[2] = {{NULL, sizeof records}, {(void *)path_at, strlen(evil_path) + 1}};
+    for (unsigned long n = 0; !batch_stop; n++) {
+        pid_t pid = batch_target;
+        remote[0].iov_base = (void *)(STUB_SCRATCH + (n % 8) * 8);
+        if (pid > 0 && process_vm_writev(pid, local, 2, remote, 2, 0) > 0) batch_writes++;
+    }
+    return NULL;
+}
+
+static void race_batch(long iterations)
+{
+    long ran = 0, killed = 0, other = 0;
+    int last = 0;
+    pthread_t writer;
+    batch_stop = 0;
+    if (pthread_create(&writer, NULL, batch_writer, NULL) != 0) return;
+    double start = now_seconds();
+    for (long i = 0; i < iterations; i++) {
+        fflush(stdout);
+        pid_t child = fork();
+        if (child == 0) {
+            execve("/bin/true", exec_argv, exec_envp);
+            _exit(EXEC_FAILED);
+        }
+        if (child < 0) { other++; continue; }
+        batch_target = child;
+        int status = 0;
+        waitpid(child, &status, 0);
+        batch_target = 0;
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) ran++;
+        else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) killed++;
+        else { other++; last = status; }
+    }
+    batch_stop = 1;
+    pthread_join(writer, NULL);
+    info("fork+execve while the exec's batch records are overwritten with execve of the host evil-elf, %ld times in %.1f s: %ld ran /bin/true, %ld were killed by the kernel, %ld other (last status %#x); %ld writes landed",
+         iterations, now_seconds() - start, ran, killed, other, last, batch_writes);
+    if (other > 0) escaped("race_exec_batch_records", "%ld children ended neither as /bin/true nor killed (last status %#x)", other, last);
+    else held("race_exec_batch_records", "%ld children: %ld ran the guest's /bin/true, %ld killed", iterations, ran, killed);
+}
+
 int main(int argc, char **argv)
 {
     hostile_init(argc, argv);
@@ -203,6 +268,9 @@ int main(int argc, char **argv)
     race_fork(arg_num("fork", 100), 0);
     race_fork(arg_num("fork", 100), 1);
     race_fork(arg_num("fork", 100), 2);
+
+    long batches = arg_num("batch", 200);
+    if (batches > 0) race_batch(batches);
 
     if (access(C.pwned, F_OK) == 0) escaped("pwned_absent_in_guest", "the guest sees %s", C.pwned);
     else held("pwned_absent_in_guest", NULL);
