@@ -8,6 +8,9 @@ namespace UserKernel.Kernel.Syscalls;
 /// <summary>The shared *at(2) decoding: where a relative path starts, how it resolves, and who asks.</summary>
 public static partial class Sys
 {
+    /// <summary>The caller's credentials, which every permission check asks.</summary>
+    private static Credentials Caller(SyscallContext ctx) => ctx.Task.Group.Credentials;
+
     /// <summary>The caller of a path operation: its credentials, root directory and umask.</summary>
     private static FsCaller Fs(SyscallContext ctx) => new(ctx.Task.Group.Credentials, ctx.Task.Group.Fs.Root, ctx.Task.Group.Fs.Umask);
 

@@ -1,5 +1,4 @@
 using UserKernel.Kernel.Abi;
-using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Vfs;
 
 namespace UserKernel.Kernel.Syscalls;
@@ -11,8 +10,6 @@ namespace UserKernel.Kernel.Syscalls;
 /// </summary>
 public static partial class Sys
 {
-    private static Credentials Caller(SyscallContext ctx) => ctx.Task.Group.Credentials;
-
     /// <summary>umask(2): the kernel keeps the mask it applies to what it creates; the host sets its copy and answers the old one.</summary>
     public static SyscallResult Umask(SyscallContext ctx)
     {
