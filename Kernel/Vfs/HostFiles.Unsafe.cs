@@ -382,8 +382,8 @@ public sealed unsafe partial class HostFiles : IDisposable
         return byHostObject.TryGetValue((st.st_dev, st.st_ino), out Dentry? d) ? d : null;
     }
 
-    /// <summary>Writes "/proc/TID/KIND/FD" and a NUL into <paramref name="into"/> without allocating.</summary>
-    private static void ProcPath(Span<byte> into, int tid, ReadOnlySpan<byte> kind, int fd)
+    /// <summary>Writes "/proc/TID/KIND/FD" and a NUL into <paramref name="into"/> without allocating (the platform's too).</summary>
+    public static void ProcPath(Span<byte> into, int tid, ReadOnlySpan<byte> kind, int fd)
     {
         // By hand: Utf8.TryWrite with an interpolated string allocated 48 bytes a call here.
         "/proc/"u8.CopyTo(into);

@@ -20,7 +20,7 @@ internal sealed unsafe class HostThread(int hostTid) : IGuestDescriptors
     public (ulong Dev, ulong Ino)? ObjectOf(int fd)
     {
         Span<byte> path = stackalloc byte[64];
-        ProcPath(path, hostTid, "fd"u8, fd);
+        HostFiles.ProcPath(path, hostTid, "fd"u8, fd);
         stat st;
         fixed (byte* p = path)
         {
@@ -32,7 +32,7 @@ internal sealed unsafe class HostThread(int hostTid) : IGuestDescriptors
     public bool IsOpen(int fd)
     {
         Span<byte> path = stackalloc byte[64];
-        ProcPath(path, hostTid, "fd"u8, fd);
+        HostFiles.ProcPath(path, hostTid, "fd"u8, fd);
         stat st;
         fixed (byte* p = path) return lstat(p, &st) == 0;
     }
@@ -41,7 +41,7 @@ internal sealed unsafe class HostThread(int hostTid) : IGuestDescriptors
     public long OffsetOf(int fd)
     {
         Span<byte> path = stackalloc byte[64];
-        ProcPath(path, hostTid, "fdinfo"u8, fd);
+        HostFiles.ProcPath(path, hostTid, "fdinfo"u8, fd);
         Span<byte> text = stackalloc byte[256];
         int file, n;
         fixed (byte* p = path) file = open(p, O_RDONLY | O_CLOEXEC);
@@ -102,20 +102,4 @@ internal sealed unsafe class HostThread(int hostTid) : IGuestDescriptors
 
     /// <summary>Field 8 (tpgid) of /proc/TID/stat.</summary>
     public int ForegroundGroup => HostProcesses.ForegroundGroupOf(hostTid);
-
-    /// <summary>Writes "/proc/TID/KIND/FD" and a NUL into <paramref name="into"/> without allocating.</summary>
-    private static void ProcPath(Span<byte> into, int tid, ReadOnlySpan<byte> kind, int fd)
-    {
-        // By hand: Utf8.TryWrite with an interpolated string allocated 48 bytes a call here.
-        "/proc/"u8.CopyTo(into);
-        int n = 6;
-        System.Buffers.Text.Utf8Formatter.TryFormat(tid, into[n..], out int written);
-        n += written;
-        into[n++] = (byte)'/';
-        kind.CopyTo(into[n..]);
-        n += kind.Length;
-        into[n++] = (byte)'/';
-        System.Buffers.Text.Utf8Formatter.TryFormat(fd, into[n..], out written);
-        into[n + written] = 0;
-    }
 }

@@ -11,31 +11,14 @@ namespace UserKernel.SyscallBridge.Notify;
 /// A guest thread that waits in a seccomp user notification. Its memory and descriptor table are reachable;
 /// its registers are not, so nothing can be injected into it: handlers of notified calls answer completely.
 /// </summary>
-internal sealed class NotifiedThread : IGuestThread
+internal sealed class NotifiedThread : HostGuestThread, IGuestThread
 {
     private readonly int listener;
 
-    public NotifiedThread(int hostTid, int listener)
+    public NotifiedThread(int hostTid, int listener) : base(hostTid)
     {
-        HostTid = hostTid;
         this.listener = listener;
-        Memory = new ProcessVmMemory(hostTid);
-        host = new HostThread(hostTid);
     }
-
-    /// <summary>The host's /proc/TID of the thread.</summary>
-    private readonly HostThread host;
-
-    public IGuestDescriptors Descriptors => host;
-    public Rlimit? GetLimit(int resource) => host.GetLimit(resource);
-    public bool SetLimit(int resource, Rlimit limit) => host.SetLimit(resource, limit);
-    public bool FindStack(out ulong start, out ulong end) => host.FindStack(out start, out end);
-    public int TerminalNumber => host.TerminalNumber;
-    public int ForegroundGroup => host.ForegroundGroup;
-    public (ulong Dev, ulong Ino)? Executable => host.Executable;
-
-    public int HostTid { get; }
-    public IGuestMemory Memory { get; }
 
     /// <summary>The host pid of the thread's process.</summary>
     public int HostTgid { get; set; }

@@ -15,30 +15,14 @@ namespace UserKernel.SyscallBridge.Tracing;
 /// One traced host thread: its registers at the current stop, its memory, and the kernel task it runs.
 /// Every method runs on the tracer thread, as ptrace requires.
 /// </summary>
-internal sealed partial class Tracee : IGuestThread
+internal sealed partial class Tracee : HostGuestThread, IGuestThread
 {
     private UserRegs regs;
 
-    public Tracee(int tid)
+    public Tracee(int tid) : base(tid)
     {
-        HostTid = tid;
-        Memory = new ProcessVmMemory(tid);
-        host = new HostThread(tid);
     }
 
-    /// <summary>The host's /proc/TID of the thread.</summary>
-    private readonly HostThread host;
-
-    public IGuestDescriptors Descriptors => host;
-    public Rlimit? GetLimit(int resource) => host.GetLimit(resource);
-    public bool SetLimit(int resource, Rlimit limit) => host.SetLimit(resource, limit);
-    public bool FindStack(out ulong start, out ulong end) => host.FindStack(out start, out end);
-    public int TerminalNumber => host.TerminalNumber;
-    public int ForegroundGroup => host.ForegroundGroup;
-    public (ulong Dev, ulong Ino)? Executable => host.Executable;
-
-    public int HostTid { get; }
-    public IGuestMemory Memory { get; }
     public Task? Task { get; set; }
 
     /// <summary>How descriptors the kernel opened reach this thread at a ptrace stop.</summary>
