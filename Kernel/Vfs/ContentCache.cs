@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.Security.Cryptography;
 using System.Text;
 using UserKernel.Kernel.Abi;
 
@@ -43,10 +42,12 @@ public sealed class ContentCache
             if (!PrivateDirectory(root)) return null;
             if (PruneNeeded(root)) Prune(root);
             string identity = Identity(imagePath);
-            string directory = Path.Combine(root, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32]);
+            string directory = Path.Combine(root, NameOf(identity));
             System.IO.Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             string record = Path.Combine(directory, ImageRecord);
             if (!File.Exists(record)) File.WriteAllText(record, identity);
+            // Two versions of images whose names collide share no files: the second runs without the cache.
+            else if (File.ReadAllText(record) != identity) return null;
             return new ContentCache(directory);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -145,6 +146,23 @@ public sealed class ContentCache
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
         }
         return removed;
+    }
+
+    /// <summary>
+    /// A directory name for an image version: 128 bits of FNV-1a over its identity, in hex. Not SHA-256, whose first use
+    /// loads OpenSSL and cost every run about 6 ms; the record in the directory settles any collision.
+    /// </summary>
+    private static string NameOf(string identity)
+    {
+        const ulong Prime = 0x100000001b3;
+        ulong low = 0xcbf29ce484222325, high = 0x84222325cbf29ce4;
+        foreach (char c in identity)
+        {
+            low = (low ^ c) * Prime;
+            high = (high ^ c) * Prime;
+            high ^= low >> 29;
+        }
+        return low.ToString("x16", System.Globalization.CultureInfo.InvariantCulture) + high.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static bool PruneNeeded(string root) => System.IO.Directory.GetDirectories(root).Length > PruneAbove;

@@ -55,6 +55,18 @@ public sealed class ContentCacheTests : IDisposable
     }
 
     [Fact]
+    public void A_directory_whose_record_names_another_image_is_not_shared()
+    {
+        // Arrange: as if another image's version had hashed to this image's directory name.
+        string image = Image("c.img");
+        string directory = ContentCache.For(image, Root)!.Directory;
+        File.WriteAllText(Path.Combine(directory, "image"), "/elsewhere/other.img\n1\n2\n3\n4\n5\n");
+
+        // Act and assert: this image runs without the cache rather than with the other image's files.
+        Assert.Null(ContentCache.For(image, Root));
+    }
+
+    [Fact]
     public void Prune_removes_the_directories_of_images_gone_or_changed_and_keeps_the_rest()
     {
         string kept = Image("kept.img"), gone = Image("gone.img"), changed = Image("changed.img");
