@@ -71,7 +71,8 @@ public static partial class Sys
         else
         {
             if (!HostFiles.OpenMayBlock(inode, flags))
-                return OpenObject(ctx, found, flags).TryGet(out int opened, out e) ? SyscallResult.NewDescriptor(opened, closeOnExec) : e;
+                return OpenObject(ctx, found, flags).TryGet(out int opened, out e)
+                    ? SyscallResult.NewDescriptor(opened, closeOnExec, KernelMayCloseLast(ctx, type, flags)) : e;
             if (!ctx.Kernel.HostFiles.PathFor(found).TryGet(out hostPath, out e)) return e;
         }
         if (HostFiles.OpenMayBlock(inode, flags))
@@ -80,6 +81,15 @@ public static partial class Sys
         if (type == FileMode.S_IFCHR) ctx.Kernel.Terminals.Allow(fd); // a new pty from /dev/ptmx is the guests'
         return SyscallResult.NewDescriptor(fd, closeOnExec);
     }
+
+    /// <summary>
+    /// Whether the guest could not tell the kernel's close of its own descriptor from its own last close: a file or
+    /// directory opened only to read (no IN_CLOSE_WRITE, no writer's end), while no guest watches anything (no
+    /// IN_CLOSE_NOWRITE to see). A flock(2) taken and dropped by a close before the kernel's own close, a few
+    /// microseconds, outlives it by that long.
+    /// </summary>
+    private static bool KernelMayCloseLast(SyscallContext ctx, uint type, int flags) =>
+        type is FileMode.S_IFREG or FileMode.S_IFDIR && (flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY && ctx.Kernel.Fsnotify.Quiet;
 
     /// <summary>One of the kernel's own devices: its DeviceServer holds the other end of what the guest gets.</summary>
     // Apart from OpenAt, as OpenBlocking is: a lambda there would make every open allocate its closure.

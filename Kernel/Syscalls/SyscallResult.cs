@@ -12,8 +12,9 @@ namespace UserKernel.Kernel.Syscalls;
 /// </summary>
 public readonly struct SyscallResult
 {
-    private SyscallResult(long value, ResultKind kind, object? work = null, int signal = 0, bool closeOnExec = false)
+    private SyscallResult(long value, ResultKind kind, object? work = null, int signal = 0, bool closeOnExec = false, bool kernelMayCloseLast = false)
     {
+        KernelMayCloseLast = kernelMayCloseLast;
         Value = value;
         Kind = kind;
         Work = work;
@@ -32,6 +33,13 @@ public readonly struct SyscallResult
     /// <summary>For <see cref="ResultKind.NewDescriptor"/>: install it close-on-exec.</summary>
     public bool CloseOnExec { get; }
 
+    /// <summary>
+    /// For <see cref="ResultKind.NewDescriptor"/>: no guest can tell whether its close or the kernel's is the open file's
+    /// last (no IN_CLOSE anyone watches, no FIFO's end, no terminal's hangup), so the platform may answer the call as
+    /// it installs the descriptor and close its own just after, one wake-up of the caller instead of two.
+    /// </summary>
+    public bool KernelMayCloseLast { get; }
+
     /// <summary>For <see cref="ResultKind.Blocking"/>: the work to run.</summary>
     public BlockingWork? BlockingWork => Work as BlockingWork;
 
@@ -44,7 +52,8 @@ public readonly struct SyscallResult
     /// The call's result is a new guest descriptor for the kernel's own descriptor <paramref name="kernelFd"/>,
     /// which the platform installs in the caller and then closes.
     /// </summary>
-    public static SyscallResult NewDescriptor(int kernelFd, bool closeOnExec) => new(kernelFd, ResultKind.NewDescriptor, closeOnExec: closeOnExec);
+    public static SyscallResult NewDescriptor(int kernelFd, bool closeOnExec, bool kernelMayCloseLast = false) =>
+        new(kernelFd, ResultKind.NewDescriptor, closeOnExec: closeOnExec, kernelMayCloseLast: kernelMayCloseLast);
 
     /// <summary>
     /// The call's result comes from <paramref name="work"/>, which may block and so runs on a worker thread,

@@ -145,6 +145,15 @@ internal sealed class Notifier
                 // interrupted between the two steps keeps the descriptor in its table and makes its call again.
                 int kernelFd = (int)result.Value;
                 uint fdFlags = result.CloseOnExec ? (uint)OpenFlags.O_CLOEXEC : 0;
+                if (result.KernelMayCloseLast && traced && !kernel.IsTracing)
+                {
+                    // No one can see which close is the last: install and answer in one step, one wake-up of the caller.
+                    // (A trace line must be written before the caller runs on, so a traced run takes the two steps.)
+                    Errno sent = Libc.NotifAddFd(listener, id, kernelFd, Libc.SECCOMP_ADDFD_FLAG_SEND, fdFlags, out _);
+                    Tmds.Linux.LibC.close(kernelFd);
+                    if (sent is not (Errno.OK or Errno.ENOENT)) Libc.NotifSend(listener, id, -(long)sent);
+                    return;
+                }
                 Errno e = Libc.NotifAddFd(listener, id, kernelFd, 0, fdFlags, out int guestFd);
                 Tmds.Linux.LibC.close(kernelFd);
                 if (task != null) kernel.Finish(task, e == Errno.OK ? guestFd : -(long)e);

@@ -182,6 +182,32 @@ public sealed class DescriptorTests : IDisposable
     }
 
     [Fact]
+    public void Only_an_unwatched_read_only_open_may_be_answered_as_its_descriptor_is_installed()
+    {
+        // Arrange
+        const ulong O_RDWR = 2, O_DIRECTORY = 0x10000;
+        ulong cwd = unchecked((ulong)AtFlags.AT_FDCWD);
+
+        // Act
+        SyscallResult read = Call(Sysno.openat, cwd, Str("/etc/passwd"), 0, 0);
+        SyscallResult directory = Call(Sysno.openat, cwd, Str("/etc"), O_DIRECTORY, 0);
+        SyscallResult write = Call(Sysno.openat, cwd, Str("/data/a"), O_RDWR, 0);
+        Assert.True(kernel.Fsnotify.WatchDirectory(At("/data").Inode).Ok);
+        SyscallResult watched = Call(Sysno.openat, cwd, Str("/etc/passwd"), 0, 0);
+
+        // Assert: a close of the kernel's after the guest's would be seen as a late IN_CLOSE_WRITE or by a watch
+        foreach (SyscallResult r in new[] { read, directory, write, watched })
+        {
+            Assert.Equal(ResultKind.NewDescriptor, r.Kind);
+            HostFiles.CloseKernelDescriptor((int)r.Value);
+        }
+        Assert.True(read.KernelMayCloseLast);
+        Assert.True(directory.KernelMayCloseLast);
+        Assert.False(write.KernelMayCloseLast);
+        Assert.False(watched.KernelMayCloseLast);
+    }
+
+    [Fact]
     public void Faccessat2_of_a_host_object_checks_the_hosts_mode_for_the_caller()
     {
         // Arrange: a root-owned pipe of mode 0600, asked about by a user

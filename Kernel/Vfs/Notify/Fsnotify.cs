@@ -34,7 +34,8 @@ public sealed class Fsnotify : IDisposable
         shadows = new ShadowDirectories(store, StoredFileToLink);
     }
 
-    private bool Quiet => watchedFiles.Count == 0 && !shadows.Any;
+    /// <summary>Whether no guest watches anything the kernel's filesystems hold (so no guest can see a close's event).</summary>
+    public bool Quiet => watchedFiles.Count == 0 && !shadows.Any;
 
     /// <summary>The host path to watch for a directory of the kernel's filesystems: its shadow.</summary>
     public Result<string> WatchDirectory(Inode dir) => shadows.PathFor(dir);
