@@ -11,23 +11,52 @@ namespace UserKernel.Tools;
 /// The launcher runs this program with USERKERNEL_LAUNCHER set to its own path when a build exists; if a source file
 /// or directory (a file added, removed or renamed) is newer than the build's stamp, the launcher is run again with
 /// USERKERNEL_STALE=1, which rebuilds and runs the fresh program with the same arguments, and its exit status is this
-/// one's. Nothing of a run has started by then. Run in any other way (directly, by the tests), no check is made.
+/// one's. A `run` makes the check on a second thread while it opens its image and makes its kernel, and waits for it
+/// before its guest starts (<see cref="WaitForCheck"/>); any other command checks before it begins. Nothing of a run has
+/// started by then. Run in any other way (directly, by the tests), no check is made.
 /// </summary>
 internal static class LauncherBuild
 {
     private static readonly string[] SourceDirectories = ["Kernel", "SyscallBridge", "RootFs", "Tools"];
     private static readonly string[] SourceFiles = ["Directory.Build.props", "Directory.Packages.props"];
 
+    // A run's check, made on a thread of its own while the run opens its image and makes its kernel.
+    // (A thread of its own: the thread pool's first start costs more than the check.)
+    private static System.Threading.Thread? pending;
+    private static string? pendingLauncher;
+    private static bool pendingStale;
+
     /// <summary>The launcher's exit status after a rebuild, or null when this build is fresh (or not the launcher's).</summary>
     public static int? RebuildIfStale(string[] args)
     {
-        string? launcher = Environment.GetEnvironmentVariable("USERKERNEL_LAUNCHER");
-        if (string.IsNullOrEmpty(launcher)) return null;
-        Environment.SetEnvironmentVariable("USERKERNEL_LAUNCHER", null); // the check is this process's only
-        string root = Path.GetDirectoryName(launcher) is { Length: > 0 } dir ? dir : ".";
-        var stamp = new FileInfo(Path.Combine(root, ".build", "userkernel", ".sources-checked"));
-        if (stamp.Exists && !NewerThan(root, stamp.LastWriteTimeUtc)) return null;
+        if (Launcher() is not { } launcher) return null;
+        return IsStale(launcher) ? Rebuild(launcher, args) : null;
+    }
 
+    /// <summary>
+    /// Starts the check for a `run`, which waits for it (<see cref="WaitForCheck"/>) only before its guest starts: the
+    /// two cores of a small machine do the check and the run's first steps side by side.
+    /// </summary>
+    public static void StartCheck()
+    {
+        if (Launcher() is not { } launcher) return;
+        pendingLauncher = launcher;
+        pending = new System.Threading.Thread(() => pendingStale = IsStale(launcher), 256 * 1024) { IsBackground = true, Name = "userkernel-check" };
+        pending.Start();
+    }
+
+    /// <summary>Throws <see cref="StaleBuildException"/> if the check <see cref="StartCheck"/> began found a newer source.</summary>
+    public static void WaitForCheck()
+    {
+        if (pending is not { } check) return;
+        pending = null;
+        check.Join();
+        if (pendingStale) throw new StaleBuildException(pendingLauncher!);
+    }
+
+    /// <summary>The launcher's exit status once it has rebuilt this program and run the new one with <paramref name="args"/>.</summary>
+    public static int Rebuild(string launcher, string[] args)
+    {
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         start.ArgumentList.Add(launcher);
         foreach (string a in args) start.ArgumentList.Add(a);
@@ -35,6 +64,22 @@ internal static class LauncherBuild
         using Process build = Process.Start(start) ?? throw new IOException("cannot run " + launcher);
         build.WaitForExit();
         return build.ExitCode;
+    }
+
+    /// <summary>The launcher's path if it ran this program and left the check to it, else null.</summary>
+    private static string? Launcher()
+    {
+        string? launcher = Environment.GetEnvironmentVariable("USERKERNEL_LAUNCHER");
+        if (string.IsNullOrEmpty(launcher)) return null;
+        Environment.SetEnvironmentVariable("USERKERNEL_LAUNCHER", null); // the check is this process's only
+        return launcher;
+    }
+
+    private static bool IsStale(string launcher)
+    {
+        string root = Path.GetDirectoryName(launcher) is { Length: > 0 } dir ? dir : ".";
+        var stamp = new FileInfo(Path.Combine(root, ".build", "userkernel", ".sources-checked"));
+        return !stamp.Exists || NewerThan(root, stamp.LastWriteTimeUtc);
     }
 
     /// <summary>Whether any source file or directory (bin and obj left out) was changed after <paramref name="built"/>.</summary>
@@ -59,4 +104,10 @@ internal static class LauncherBuild
     }
 
     private static bool IsBuildOutput(ref FileSystemEntry e) => e.IsDirectory && e.FileName is "bin" or "obj";
+}
+
+/// <summary>A run found its program older than its sources before its guest started: the launcher rebuilds and runs it again.</summary>
+internal sealed class StaleBuildException(string launcher) : Exception("the program is older than its sources")
+{
+    public string Launcher { get; } = launcher;
 }

@@ -14,10 +14,14 @@ public static class Program
         StartupProfile.Mark("Main");
         try
         {
-            if (LauncherBuild.RebuildIfStale(args) is int rebuilt) return rebuilt;
+            // A run checks its build beside its first steps; any other command before it begins.
+            // (A word asking for help, even the guest's, makes it check first: help shows no guest to wait for.)
+            if (args.Length > 0 && args[0] == "run" && !Array.Exists(args, a => a is "-h" or "--help" or "-?")) LauncherBuild.StartCheck();
+            else if (LauncherBuild.RebuildIfStale(args) is int rebuilt) return rebuilt;
             StartupProfile.Mark("launcher's build checked");
             return UserKernelCli.Invoke(args, Console.Out);
         }
+        catch (StaleBuildException ex) { return LauncherBuild.Rebuild(ex.Launcher, args); }
         catch (UsageException ex) { return Fail(ex.Message); }
         catch (ImageFormatException ex) { return Fail(ex.Message); }
         // The host refused a file userkernel itself reads or writes (permissions, a full disk, /proc): one line.

@@ -96,6 +96,7 @@ public static partial class RunCommand
                 env.Add(kv);
             }
             string program = ResolveCommand(kernel, command[0], env.Find(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? GuestPath);
+            LauncherBuild.WaitForCheck(); // nothing of the guest has run yet: a stale program may still step aside
             if (o.WaitForDebugger) WaitForDebugger();
             using var interruption = new RunInterruption(kernel);
             StartupProfile.Mark("command resolved, signals handled");

@@ -1,5 +1,10 @@
+using System;
+using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
+using CliWrap;
+using CliWrap.Buffered;
+using UserKernel.TestSupport;
 using Xunit;
 
 namespace UserKernel.EndToEnd.Tests;
@@ -29,6 +34,49 @@ public sealed class StartupTests(GuestImage image)
         {
             RunResult expected = new(i % 8, $"{i % 8}\n", "");
             Assert.True(expected == results[i], $"start {i}:\n{results[i]}");
+        }
+    }
+
+    /// <summary>
+    /// A run checks whether its program is older than its sources beside its first steps (Tools/LauncherBuild.cs), but
+    /// before its guest starts: a stale program hands the same words to the launcher, whose status is the run's, and no
+    /// guest has run; a fresh one runs the guest.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_run_of_a_stale_program_hands_over_to_the_launcher_before_its_guest_starts(bool stale)
+    {
+        // Arrange: a source tree with a launcher that only says what it was asked, and a build stamp older or newer
+        using var root = new TempDir("launcher-run");
+        Directory.CreateDirectory(root.Combine("Kernel"));
+        File.WriteAllText(root.Combine("Kernel/Inode.cs"), "");
+        Directory.CreateDirectory(root.Combine(".build/userkernel"));
+        File.WriteAllText(root.Combine(".build/userkernel/.sources-checked"), "");
+        DateTime sources = DateTime.UtcNow.AddMinutes(-10);
+        File.SetLastWriteTimeUtc(root.Combine("Kernel/Inode.cs"), sources);
+        Directory.SetLastWriteTimeUtc(root.Combine("Kernel"), sources);
+        File.SetLastWriteTimeUtc(root.Combine(".build/userkernel/.sources-checked"), stale ? sources.AddMinutes(-1) : sources.AddMinutes(1));
+        string launcher = root.Combine("userkernel");
+        File.WriteAllText(launcher, "echo \"launcher: $USERKERNEL_STALE $*\"\nexit 42\n");
+
+        // Act
+        BufferedCommandResult run = await Cli.Wrap("dotnet")
+            .WithArguments(["exec", Runner.UserKernelDll, "run", "--read-only", "--image", image.Image, "--", "/bin/sh", "-c", "echo the guest ran"])
+            .WithEnvironmentVariables(e => e.Set("USERKERNEL_LAUNCHER", launcher))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync();
+
+        // Assert
+        if (stale)
+        {
+            Assert.Equal(42, run.ExitCode);
+            Assert.Equal($"launcher: 1 run --read-only --image {image.Image} -- /bin/sh -c echo the guest ran\n", run.StandardOutput);
+        }
+        else
+        {
+            Assert.Equal(0, run.ExitCode);
+            Assert.Equal("the guest ran\n", run.StandardOutput);
         }
     }
 }
