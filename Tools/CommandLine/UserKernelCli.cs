@@ -30,17 +30,26 @@ public static class UserKernelCli
         Exit status: the guest's own (128+N if it died of signal N), or 125 when userkernel itself fails.
         """;
 
-    /// <summary>The whole command tree.</summary>
-    public static RootCommand Root()
+    /// <summary>Each command's name and how to define it.</summary>
+    private static readonly (string Name, Func<Command> Define)[] Commands =
+    [
+        ("run", RunCommand.Definition),
+        ("syscalls", SyscallsCommand.Definition),
+        ("image", ImageCommand.Definition),
+        ("trace", TraceCommand.Definition),
+        ("runtime", RuntimeCommand.Definition),
+    ];
+
+    /// <summary>
+    /// The command tree; with <paramref name="only"/> naming a command, the root holds that command alone, which parses
+    /// and helps exactly as in the whole tree: a run does not define the image verbs it never uses (a millisecond).
+    /// </summary>
+    public static RootCommand Root(string? only = null)
     {
-        var root = new RootCommand(Description)
-        {
-            RunCommand.Definition(),
-            SyscallsCommand.Definition(),
-            ImageCommand.Definition(),
-            TraceCommand.Definition(),
-            RuntimeCommand.Definition(),
-        };
+        var root = new RootCommand(Description);
+        bool known = Array.Exists(Commands, c => c.Name == only);
+        foreach ((string name, Func<Command> define) in Commands)
+            if (!known || name == only) root.Subcommands.Add(define());
         foreach (Option option in root.Options)
             if (option is System.CommandLine.Help.HelpOption help) help.Action = new HelpPage();
         return root;
@@ -52,7 +61,7 @@ public static class UserKernelCli
     /// </summary>
     public static ParseResult Parse(string[] args)
     {
-        RootCommand root = Root();
+        RootCommand root = Root(args.Length > 0 ? args[0] : null);
         StartupProfile.Mark("command line defined");
         ParseResult result = root.Parse(args.Length > 0 && args[0] == "run" ? RunCommand.Spelled(args) : args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         StartupProfile.Mark("command line parsed");

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.IO;
 using System.Linq;
 using UserKernel.Kernel;
@@ -175,6 +176,26 @@ public class CommandLineTests
                 Assert.Contains(argument.Name, help);
             foreach (Command verb in command.Subcommands)
                 Assert.Contains("  " + verb.Name, help);
+        }
+    }
+
+    [Fact]
+    public void A_root_of_one_command_helps_and_parses_as_the_whole_tree_does()
+    {
+        // (runtime parses its own words, runc's way, and is not parsed by either tree)
+        foreach (Command command in UserKernelCli.Root().Subcommands.Where(c => c.Name != "runtime"))
+        {
+            // Act: the whole tree, and the root Invoke makes for a command line that starts with the command's name
+            var whole = new StringWriter();
+            UserKernelCli.Root().Parse([command.Name, "--help"]).Invoke(new InvocationConfiguration { Output = whole });
+            var alone = new StringWriter();
+            UserKernelCli.Invoke([command.Name, "--help"], alone);
+            RootCommand one = UserKernelCli.Root(command.Name);
+
+            // Assert
+            Assert.Equal(whole.ToString(), alone.ToString());
+            Assert.Equal([command.Name], one.Subcommands.Select(c => c.Name));
+            Assert.Equal(Error(command.Name, "--no-such-option"), UserKernelCli.Error(UserKernelCli.Root().Parse([command.Name, "--no-such-option"])));
         }
     }
 
