@@ -112,6 +112,12 @@ public sealed partial class GuestKernel : IDisposable
     /// <summary>The opens of the kernel's own character devices.</summary>
     public Extensions.DeviceServer Devices { get; }
 
+    /// <summary>
+    /// How the kernel sees any guest task it holds, stopped or not (/proc/PID): set by the platform that runs the guests;
+    /// until then every task looks as one that has gone.
+    /// </summary>
+    public IGuestPlatform Platform { get; set; } = UnseenGuests.Instance;
+
     private uint nextMountMinor = 0x80;
 
     /// <summary>

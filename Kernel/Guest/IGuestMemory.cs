@@ -17,19 +17,11 @@ public interface IGuestMemory
 /// The narrow interface the kernel needs from the platform that caught the syscall
 /// (SyscallBridge's ptrace tracer implements it; tests use a fake).
 /// </summary>
-public interface IGuestThread
+/// <remarks>Its memory, descriptors and proc text are those any task offers (<see cref="IGuestTaskView"/>).</remarks>
+public interface IGuestThread : IGuestTaskView
 {
-    /// <summary>The host thread id of this guest thread.</summary>
-    int HostTid { get; }
-
-    /// <summary>The thread's address space.</summary>
-    IGuestMemory Memory { get; }
-
     /// <summary>The thread's stack pointer at the stop.</summary>
     ulong StackPointer { get; }
-
-    /// <summary>The thread's descriptor table: which object a descriptor names, its offset.</summary>
-    IGuestDescriptors Descriptors { get; }
 
     /// <summary>The thread's limit of <paramref name="resource"/> (getrlimit(2)), or null if it cannot be read.</summary>
     Rlimit? GetLimit(int resource);

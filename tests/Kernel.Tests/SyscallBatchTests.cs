@@ -109,6 +109,7 @@ public class SyscallBatchTests
         public int HostTid => Environment.ProcessId;
         public IGuestMemory Memory { get; } = new FakeGuestMemory();
         public ulong StackPointer => 0;
+        public string ProcText(GuestProcFile file) => rest.ProcText(file);
 
         public long InjectSyscall(int number, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0)
         {

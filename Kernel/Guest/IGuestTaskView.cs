@@ -1,0 +1,22 @@
+namespace UserKernel.Kernel.Guest;
+
+/// <summary>
+/// What the kernel may ask of any guest task it holds, whether or not it is stopped in a call the kernel serves: its
+/// memory, its descriptor table and the host's text of its proc(5) files. /proc/PID renders every task through this
+/// alone (<see cref="IGuestPlatform"/> gives one per task); a thread at a stop offers it too (<see cref="IGuestThread"/>).
+/// A task that has gone answers as an empty one: no descriptors, no readable memory, empty text.
+/// </summary>
+public interface IGuestTaskView
+{
+    /// <summary>The host thread id of this guest thread (or process).</summary>
+    int HostTid { get; }
+
+    /// <summary>The thread's address space.</summary>
+    IGuestMemory Memory { get; }
+
+    /// <summary>The thread's descriptor table: which object a descriptor names, its offset.</summary>
+    IGuestDescriptors Descriptors { get; }
+
+    /// <summary>The host's text of the thread's <paramref name="file"/>; "" if the thread is gone.</summary>
+    string ProcText(GuestProcFile file);
+}
