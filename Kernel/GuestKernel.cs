@@ -82,7 +82,7 @@ public sealed partial class GuestKernel : IDisposable
         HostFiles = new HostFiles();
         UnixSockets = new UnixSocketNames(HostFiles, options.Network);
         Fsnotify = new Vfs.Notify.Fsnotify(HostFiles, Store);
-        Namei = new Namei(Mounts, Walk, Fsnotify, Pids.IsRunning, HeldDentries);
+        Namei = new Namei(Mounts, Walk, Fsnotify, program => Pids.IsRunning(program, Platform), HeldDentries);
         UtsName.Nodename = options.Hostname;
         UtsName.Release = ReadHostFile("/proc/sys/kernel/osrelease") ?? UtsName.Release;
         UtsName.Version = ReadHostFile("/proc/sys/kernel/version") ?? UtsName.Version;
@@ -98,7 +98,7 @@ public sealed partial class GuestKernel : IDisposable
         foreach ((string type, string at, uint minor) in new[] { ("devtmpfs", "/dev", 5u), ("proc", "/proc", 21u), ("sysfs", "/sys", 20u) })
             if (Walk.Resolve(Credentials.Root, Mounts.Root, at, true).TryGet(out Dentry? dir, out _) && dir.Inode.IsDirectory)
                 MountFilesystem(type, dir, "none", "", Credentials.Root, device: SuperBlock.MakeDev(0, minor));
-        HostFiles.GuestHostPids = () => System.Linq.Enumerable.Select(Pids.All, t => t.HostTid);
+        HostFiles.GuestDescriptors = () => System.Linq.Enumerable.Select(Pids.All, t => Platform.ViewOf(t).Descriptors);
         // A writable root gets a tmpfs on /tmp and /dev/shm, as a booted distribution has.
         uint tmpfsMinor = 0x32;
         foreach (string tmp in root.ReadOnly ? [] : options.TmpfsOnTmp ? ["/tmp", "/dev/shm"] : new[] { "/dev/shm" })
@@ -509,7 +509,7 @@ public sealed partial class GuestKernel : IDisposable
         {
             // A process SIGKILLed as its exec completes (its parent did not wait) loses its memory under the
             // loader: nothing failed that anyone will see.
-            if (!HostProcesses.IsDying(thread.HostTid))
+            if (!thread.IsDying)
                 Console.Error.WriteLine($"userkernel: exec of {plan.Program.Path} failed after the point of no return: {ErrnoNames.Name(e)}");
             return ExitOutcome.Killed(0);
         }

@@ -32,9 +32,6 @@ public interface IGuestThread : IGuestTaskView
     /// <summary>The start and end of the thread's [stack] mapping; false if it has none.</summary>
     bool FindStack(out ulong start, out ulong end);
 
-    /// <summary>The host object (device and inode numbers) of the program the thread runs now, or null if it runs none (a zombie).</summary>
-    (ulong Dev, ulong Ino)? Executable { get; }
-
     /// <summary>The device number of the thread's controlling terminal (tty_nr of proc(5)'s stat), 0 for none.</summary>
     int TerminalNumber { get; }
 

@@ -19,4 +19,13 @@ public interface IGuestTaskView
 
     /// <summary>The host's text of the thread's <paramref name="file"/>; "" if the thread is gone.</summary>
     string ProcText(GuestProcFile file);
+
+    /// <summary>
+    /// The host object (device and inode numbers) of the program the thread runs now, or null if it runs none: it has
+    /// exited (a zombie has no memory) or is gone.
+    /// </summary>
+    (ulong Dev, ulong Ino)? Executable { get; }
+
+    /// <summary>Whether the thread is on its way out: gone, a zombie, exiting, or with SIGKILL pending for it or its process.</summary>
+    bool IsDying { get; }
 }

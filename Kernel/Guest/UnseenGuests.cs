@@ -23,6 +23,8 @@ internal sealed class UnseenGuests : IGuestPlatform, IGuestTaskView, IGuestDescr
     public IGuestMemory Memory => this;
     public IGuestDescriptors Descriptors => this;
     public string ProcText(GuestProcFile file) => "";
+    public (ulong Dev, ulong Ino)? Executable => null;
+    public bool IsDying => true;
 
     public (ulong Dev, ulong Ino)? ObjectOf(int fd) => null;
     public bool IsOpen(int fd) => false;

@@ -32,25 +32,6 @@ public static class HostProcesses
     /// <summary>The foreground process group of a host thread's controlling terminal (field 8, tpgid); -1 if none.</summary>
     public static int ForegroundGroupOf(int hostTid) => StatField(hostTid, 8);
 
-    /// <summary>
-    /// Whether a host thread is on its way out: gone, a zombie, exiting, or with SIGKILL pending (for the thread or its
-    /// process: the ShdPnd and SigPnd masks of /proc/TID/status, SIGKILL being bit 8).
-    /// </summary>
-    public static bool IsDying(int hostTid)
-    {
-        string text;
-        try { text = System.IO.File.ReadAllText($"/proc/{hostTid}/status"); }
-        catch (System.IO.IOException) { return true; }
-        foreach (string line in text.Split('\n'))
-        {
-            if (line.StartsWith("State:", StringComparison.Ordinal) && line.IndexOfAny(['Z', 'X']) > 6) return true;
-            if ((line.StartsWith("ShdPnd:", StringComparison.Ordinal) || line.StartsWith("SigPnd:", StringComparison.Ordinal)) &&
-                ulong.TryParse(line.AsSpan(7).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong pending) && (pending & (1UL << 8)) != 0)
-                return true;
-        }
-        return false;
-    }
-
     /// <summary>Field <paramref name="field"/> (counted from 1, as proc(5) does) of /proc/ID/stat; -1 if it cannot be read.</summary>
     private static int StatField(int id, int field)
     {

@@ -234,37 +234,16 @@ public sealed unsafe partial class HostFiles : IDisposable
     public bool IsObjectOf((ulong Dev, ulong Ino)? identity, Dentry dentry) =>
         identity is { } known && byHostObject.TryGetValue(known, out Dentry? d) && d.Inode == dentry.Inode;
 
-    /// <summary>Whether a host thread still has its memory, and so runs its program: not once it has exited, a zombie.</summary>
-    public static bool HasMemory(int hostTid)
-    {
-        Span<byte> path = stackalloc byte[64];
-        System.Text.Unicode.Utf8.TryWrite(path, $"/proc/{hostTid}/exe\0", out _);
-        stat st;
-        fixed (byte* p = path) return stat(p, &st) == 0;
-    }
-
-    /// <summary>The host processes whose descriptors may hold volatile memfds (the guests), for pruning.</summary>
-    public Func<IEnumerable<int>>? GuestHostPids { get; set; }
+    /// <summary>
+    /// The descriptor tables of the guests, whose descriptors may hold volatile memfds and deleted files, for pruning:
+    /// the platform's views of them (<see cref="GuestKernel.Platform"/>).
+    /// </summary>
+    public Func<IEnumerable<Guest.IGuestDescriptors>>? GuestDescriptors { get; set; }
 
     /// <summary>Forgets the volatile memfds no guest holds any more, so a long run does not grow without bound.</summary>
     private void PruneVolatile()
     {
-        var live = new HashSet<(ulong, ulong)>();
-        foreach (int pid in GuestHostPids?.Invoke() ?? [])
-        {
-            string[] fds;
-            try { fds = System.IO.Directory.GetFileSystemEntries($"/proc/{pid}/fd"); }
-            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException) { continue; }
-            foreach (string fdPath in fds)
-            {
-                byte[] cpath = Encoding.ASCII.GetBytes(fdPath + "\0");
-                stat st;
-                fixed (byte* p = cpath)
-                {
-                    if (stat(p, &st) == 0 && IsObjectDevice(st.st_dev)) live.Add((st.st_dev, st.st_ino));
-                }
-            }
-        }
+        HashSet<(ulong, ulong)> live = ObjectsHeldByGuests();
         volatileObjects.RemoveWhere(key =>
         {
             if (live.Contains(key)) return false;

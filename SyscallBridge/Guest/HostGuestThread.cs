@@ -19,5 +19,4 @@ internal abstract class HostGuestThread : HostTaskView
     public bool FindStack(out ulong start, out ulong end) => host.FindStack(out start, out end);
     public int TerminalNumber => host.TerminalNumber;
     public int ForegroundGroup => host.ForegroundGroup;
-    public (ulong Dev, ulong Ino)? Executable => host.Executable;
 }

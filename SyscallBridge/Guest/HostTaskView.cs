@@ -23,4 +23,6 @@ internal class HostTaskView : IGuestTaskView
     public IGuestMemory Memory { get; }
     public IGuestDescriptors Descriptors => host;
     public string ProcText(GuestProcFile file) => host.ProcText(file);
+    public (ulong Dev, ulong Ino)? Executable => host.Executable;
+    public bool IsDying => host.IsDying;
 }

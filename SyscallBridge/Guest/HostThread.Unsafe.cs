@@ -143,6 +143,24 @@ internal sealed unsafe class HostThread(int hostTid) : IGuestDescriptors
         }
     }
 
+    /// <summary>The State line of /proc/TID/status (Z or X), and its ShdPnd and SigPnd masks (SIGKILL being bit 8).</summary>
+    public bool IsDying
+    {
+        get
+        {
+            string text = ProcText(GuestProcFile.Status);
+            if (text.Length == 0) return true; // gone
+            foreach (string line in text.Split('\n'))
+            {
+                if (line.StartsWith("State:", StringComparison.Ordinal) && line.IndexOfAny(['Z', 'X']) > 6) return true;
+                if ((line.StartsWith("ShdPnd:", StringComparison.Ordinal) || line.StartsWith("SigPnd:", StringComparison.Ordinal)) &&
+                    ulong.TryParse(line.AsSpan(7).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong pending) && (pending & (1UL << 8)) != 0)
+                    return true;
+            }
+            return false;
+        }
+    }
+
     /// <summary>Field 7 (tty_nr) of /proc/TID/stat.</summary>
     public int TerminalNumber => HostDevices.TtyNumber($"/proc/{hostTid}/stat");
 

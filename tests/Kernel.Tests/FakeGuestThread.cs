@@ -35,6 +35,7 @@ internal sealed class FakeGuestThread(int hostTid) : IGuestThread, IGuestDescrip
     public int TerminalNumber { get; set; }
     public int ForegroundGroup { get; set; } = -1;
     public (ulong Dev, ulong Ino)? Executable { get; set; }
+    public bool IsDying { get; set; }
 
     /// <summary>Descriptor <paramref name="fd"/> names <paramref name="dentry"/>, opened by the kernel's <paramref name="files"/>.</summary>
     public void Open(int fd, Dentry dentry, HostFiles files)

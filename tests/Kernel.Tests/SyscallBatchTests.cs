@@ -103,6 +103,7 @@ public class SyscallBatchTests
         public int TerminalNumber => rest.TerminalNumber;
         public int ForegroundGroup => rest.ForegroundGroup;
         public (ulong Dev, ulong Ino)? Executable => rest.Executable;
+        public bool IsDying => rest.IsDying;
         public Rlimit? GetLimit(int resource) => rest.GetLimit(resource);
         public bool SetLimit(int resource, Rlimit limit) => rest.SetLimit(resource, limit);
         public bool FindStack(out ulong start, out ulong end) => rest.FindStack(out start, out end);
