@@ -255,10 +255,12 @@ public sealed partial class GuestKernel : IDisposable
     {
         if (!Walk.Resolve(Credentials.Root, Mounts.Root, workingDirectory, true).TryGet(out Dentry? cwd, out Errno e)) return e;
         if (!cwd.Inode.IsDirectory) return Errno.ENOTDIR;
-        var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, new FsContext(Mounts.Root, cwd, HostProcesses.UmaskOf(hostPid) ?? 0x12), credentials);
-        HostProcesses.GiveStartingOpenFilesLimit(hostPid);
+        var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, new FsContext(Mounts.Root, cwd, 0x12 /* 022 */), credentials);
+        IGuestTaskView process = Platform.ViewOf(group);
+        group.Fs.Umask = HostProcesses.UmaskOf(process) ?? group.Fs.Umask; // the one it was started with
+        HostProcesses.GiveStartingOpenFilesLimit(process);
         foreach (var (resource, soft, hard) in limits)
-            Interop.Libc.SetLimit(hostPid, resource, new Rlimit { rlim_cur = soft, rlim_max = hard });
+            process.SetLimit(resource, new Rlimit { rlim_cur = soft, rlim_max = hard });
         var task = new Task(group.Tgid, hostPid, group);
         group.Threads.Add(task);
         Pids.Add(task);
@@ -352,7 +354,7 @@ public sealed partial class GuestKernel : IDisposable
     /// </summary>
     private ThreadGroup? NewParentOf(ThreadGroup orphan)
     {
-        ThreadGroup? parent = Pids.ByHost(HostProcesses.ParentOf(orphan.HostTgid))?.Group;
+        ThreadGroup? parent = Pids.ByHost(HostProcesses.ParentOf(Platform.ViewOf(orphan)))?.Group;
         return parent is { Exited: false } && parent != orphan ? parent : null;
     }
 
@@ -571,7 +573,7 @@ public sealed partial class GuestKernel : IDisposable
     public void SignalThread(Task task, int sig) => Interop.Libc.Tgkill(task.Group.HostTgid, task.HostTid, sig);
 
     /// <summary>The host process group a guest process is in now; -1 if it is gone.</summary>
-    public int HostProcessGroupOf(ThreadGroup group) => HostProcesses.ProcessGroupOf(group.HostTgid);
+    public int HostProcessGroupOf(ThreadGroup group) => HostProcesses.ProcessGroupOf(Platform.ViewOf(group));
 
     /// <summary>
     /// kill(-pgrp) made by the kernel, one guest process of the host group at a time: to those <paramref name="sender"/> may
@@ -585,7 +587,7 @@ public sealed partial class GuestKernel : IDisposable
         {
             ThreadGroup g = t.Group;
             if (t.Tid != g.Tgid || g.Exited || HostProcessGroupOf(g) != hostPgrp) continue;
-            if (!sender.MaySignal(g, sig))
+            if (!sender.MaySignal(g, sig, Platform))
             {
                 refused = true;
                 continue;
@@ -605,7 +607,7 @@ public sealed partial class GuestKernel : IDisposable
             ThreadGroup g = t.Group;
             if (t.Tid != g.Tgid || g == caller || g.Tgid == 1 || g.Exited) continue;
             found++;
-            if (sig != 0 && caller.MaySignal(g, sig)) Tmds.Linux.LibC.kill(g.HostTgid, sig);
+            if (sig != 0 && caller.MaySignal(g, sig, Platform)) Tmds.Linux.LibC.kill(g.HostTgid, sig);
         }
         return found > 0 ? 0 : Errno.ESRCH;
     }

@@ -17,17 +17,11 @@ public interface IGuestMemory
 /// The narrow interface the kernel needs from the platform that caught the syscall
 /// (SyscallBridge's ptrace tracer implements it; tests use a fake).
 /// </summary>
-/// <remarks>Its memory, descriptors and proc text are those any task offers (<see cref="IGuestTaskView"/>).</remarks>
+/// <remarks>Its memory, descriptors, limits and proc text are those any task offers (<see cref="IGuestTaskView"/>).</remarks>
 public interface IGuestThread : IGuestTaskView
 {
     /// <summary>The thread's stack pointer at the stop.</summary>
     ulong StackPointer { get; }
-
-    /// <summary>The thread's limit of <paramref name="resource"/> (getrlimit(2)), or null if it cannot be read.</summary>
-    Rlimit? GetLimit(int resource);
-
-    /// <summary>Sets the thread's limit of <paramref name="resource"/>; whether the host agreed.</summary>
-    bool SetLimit(int resource, Rlimit limit);
 
     /// <summary>The start and end of the thread's [stack] mapping; false if it has none.</summary>
     bool FindStack(out ulong start, out ulong end);

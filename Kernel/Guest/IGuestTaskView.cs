@@ -2,7 +2,7 @@ namespace UserKernel.Kernel.Guest;
 
 /// <summary>
 /// What the kernel may ask of any guest task it holds, whether or not it is stopped in a call the kernel serves: its
-/// memory, its descriptor table and the host's text of its proc(5) files. /proc/PID renders every task through this
+/// memory, its descriptor table, its resource limits and the host's text of its proc(5) files. /proc/PID renders every task through this
 /// alone (<see cref="IGuestPlatform"/> gives one per task); a thread at a stop offers it too (<see cref="IGuestThread"/>).
 /// A task that has gone answers as an empty one: no descriptors, no readable memory, empty text.
 /// </summary>
@@ -25,6 +25,12 @@ public interface IGuestTaskView
     /// exited (a zombie has no memory) or is gone.
     /// </summary>
     (ulong Dev, ulong Ino)? Executable { get; }
+
+    /// <summary>The process's limit of <paramref name="resource"/> (getrlimit(2)), or null if it cannot be read.</summary>
+    Abi.Rlimit? GetLimit(int resource);
+
+    /// <summary>Sets the process's limit of <paramref name="resource"/> (prlimit(2)); whether the host agreed.</summary>
+    bool SetLimit(int resource, Abi.Rlimit limit);
 
     /// <summary>Whether the thread is on its way out: gone, a zombie, exiting, or with SIGKILL pending for it or its process.</summary>
     bool IsDying { get; }

@@ -25,6 +25,8 @@ internal sealed class UnseenGuests : IGuestPlatform, IGuestTaskView, IGuestDescr
     public string ProcText(GuestProcFile file) => "";
     public (ulong Dev, ulong Ino)? Executable => null;
     public bool IsDying => true;
+    public Abi.Rlimit? GetLimit(int resource) => null;
+    public bool SetLimit(int resource, Abi.Rlimit limit) => false;
 
     public (ulong Dev, ulong Ino)? ObjectOf(int fd) => null;
     public bool IsOpen(int fd) => false;

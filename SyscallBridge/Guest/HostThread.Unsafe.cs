@@ -165,7 +165,7 @@ internal sealed unsafe class HostThread(int hostTid) : IGuestDescriptors
     public int TerminalNumber => HostDevices.TtyNumber($"/proc/{hostTid}/stat");
 
     /// <summary>Field 8 (tpgid) of /proc/TID/stat.</summary>
-    public int ForegroundGroup => HostProcesses.ForegroundGroupOf(hostTid);
+    public int ForegroundGroup => HostProcesses.StatField(ProcText(GuestProcFile.Stat), 8);
 
     /// <summary>Writes "/proc/TID/KIND/FD" and a NUL into <paramref name="into"/> without allocating: the stops' descriptor questions.</summary>
     private static void ProcPath(Span<byte> into, int tid, ReadOnlySpan<byte> kind, int fd)
