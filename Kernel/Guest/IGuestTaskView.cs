@@ -2,9 +2,11 @@ namespace UserKernel.Kernel.Guest;
 
 /// <summary>
 /// What the kernel may ask of any guest task it holds, whether or not it is stopped in a call the kernel serves: its
-/// memory, its descriptor table, its resource limits and the host's text of its proc(5) files. /proc/PID renders every task through this
-/// alone (<see cref="IGuestPlatform"/> gives one per task); a thread at a stop offers it too (<see cref="IGuestThread"/>).
-/// A task that has gone answers as an empty one: no descriptors, no readable memory, empty text.
+/// memory, its descriptor table, its resource limits and the host's text of its proc(5) files. /proc/PID renders every
+/// task through this alone, and the process table asks it for the host's relations of a process (<see
+/// cref="Tasks.HostProcesses"/>); <see cref="IGuestPlatform"/> gives one per task, and a thread at a stop offers it too
+/// (<see cref="IGuestThread"/>). A task that has gone answers as an empty one: no descriptors, no readable memory, no
+/// program, empty text.
 /// </summary>
 public interface IGuestTaskView
 {
