@@ -82,7 +82,7 @@ public sealed partial class GuestKernel : IDisposable
         HostFiles = new HostFiles();
         UnixSockets = new UnixSocketNames(HostFiles, options.Network);
         Fsnotify = new Vfs.Notify.Fsnotify(HostFiles, Store);
-        Namei = new Namei(Mounts, Walk, Fsnotify, Pids.IsRunning, HeldDentries);
+        Namei = new Namei(Mounts, Walk, Fsnotify, program => Pids.IsRunning(program, Platform), HeldDentries);
         UtsName.Nodename = options.Hostname;
         UtsName.Release = ReadHostFile("/proc/sys/kernel/osrelease") ?? UtsName.Release;
         UtsName.Version = ReadHostFile("/proc/sys/kernel/version") ?? UtsName.Version;
@@ -98,7 +98,7 @@ public sealed partial class GuestKernel : IDisposable
         foreach ((string type, string at, uint minor) in new[] { ("devtmpfs", "/dev", 5u), ("proc", "/proc", 21u), ("sysfs", "/sys", 20u) })
             if (Walk.Resolve(Credentials.Root, Mounts.Root, at, true).TryGet(out Dentry? dir, out _) && dir.Inode.IsDirectory)
                 MountFilesystem(type, dir, "none", "", Credentials.Root, device: SuperBlock.MakeDev(0, minor));
-        HostFiles.GuestHostPids = () => System.Linq.Enumerable.Select(Pids.All, t => t.HostTid);
+        HostFiles.GuestDescriptors = () => System.Linq.Enumerable.Select(Pids.All, t => Platform.ViewOf(t).Descriptors);
         // A writable root gets a tmpfs on /tmp and /dev/shm, as a booted distribution has.
         uint tmpfsMinor = 0x32;
         foreach (string tmp in root.ReadOnly ? [] : options.TmpfsOnTmp ? ["/tmp", "/dev/shm"] : new[] { "/dev/shm" })
@@ -111,6 +111,12 @@ public sealed partial class GuestKernel : IDisposable
 
     /// <summary>The opens of the kernel's own character devices.</summary>
     public Extensions.DeviceServer Devices { get; }
+
+    /// <summary>
+    /// How the kernel sees any guest task it holds, stopped or not (/proc/PID): set by the platform that runs the guests;
+    /// until then every task looks as one that has gone.
+    /// </summary>
+    public IGuestPlatform Platform { get; set; } = UnseenGuests.Instance;
 
     private uint nextMountMinor = 0x80;
 
@@ -249,10 +255,12 @@ public sealed partial class GuestKernel : IDisposable
     {
         if (!Walk.Resolve(Credentials.Root, Mounts.Root, workingDirectory, true).TryGet(out Dentry? cwd, out Errno e)) return e;
         if (!cwd.Inode.IsDirectory) return Errno.ENOTDIR;
-        var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, new FsContext(Mounts.Root, cwd, HostProcesses.UmaskOf(hostPid) ?? 0x12), credentials);
-        HostProcesses.GiveStartingOpenFilesLimit(hostPid);
+        var group = new ThreadGroup(Pids.AllocatePid(), hostPid, null, new FsContext(Mounts.Root, cwd, 0x12 /* 022 */), credentials);
+        IGuestTaskView process = Platform.ViewOf(group);
+        group.Fs.Umask = HostProcesses.UmaskOf(process) ?? group.Fs.Umask; // the one it was started with
+        HostProcesses.GiveStartingOpenFilesLimit(process);
         foreach (var (resource, soft, hard) in limits)
-            Interop.Libc.SetLimit(hostPid, resource, new Rlimit { rlim_cur = soft, rlim_max = hard });
+            process.SetLimit(resource, new Rlimit { rlim_cur = soft, rlim_max = hard });
         var task = new Task(group.Tgid, hostPid, group);
         group.Threads.Add(task);
         Pids.Add(task);
@@ -346,7 +354,7 @@ public sealed partial class GuestKernel : IDisposable
     /// </summary>
     private ThreadGroup? NewParentOf(ThreadGroup orphan)
     {
-        ThreadGroup? parent = Pids.ByHost(HostProcesses.ParentOf(orphan.HostTgid))?.Group;
+        ThreadGroup? parent = Pids.ByHost(HostProcesses.ParentOf(Platform.ViewOf(orphan)))?.Group;
         return parent is { Exited: false } && parent != orphan ? parent : null;
     }
 
@@ -503,7 +511,7 @@ public sealed partial class GuestKernel : IDisposable
         {
             // A process SIGKILLed as its exec completes (its parent did not wait) loses its memory under the
             // loader: nothing failed that anyone will see.
-            if (!HostProcesses.IsDying(thread.HostTid))
+            if (!thread.IsDying)
                 Console.Error.WriteLine($"userkernel: exec of {plan.Program.Path} failed after the point of no return: {ErrnoNames.Name(e)}");
             return ExitOutcome.Killed(0);
         }
@@ -565,7 +573,7 @@ public sealed partial class GuestKernel : IDisposable
     public void SignalThread(Task task, int sig) => Interop.Libc.Tgkill(task.Group.HostTgid, task.HostTid, sig);
 
     /// <summary>The host process group a guest process is in now; -1 if it is gone.</summary>
-    public int HostProcessGroupOf(ThreadGroup group) => HostProcesses.ProcessGroupOf(group.HostTgid);
+    public int HostProcessGroupOf(ThreadGroup group) => HostProcesses.ProcessGroupOf(Platform.ViewOf(group));
 
     /// <summary>
     /// kill(-pgrp) made by the kernel, one guest process of the host group at a time: to those <paramref name="sender"/> may
@@ -579,7 +587,7 @@ public sealed partial class GuestKernel : IDisposable
         {
             ThreadGroup g = t.Group;
             if (t.Tid != g.Tgid || g.Exited || HostProcessGroupOf(g) != hostPgrp) continue;
-            if (!sender.MaySignal(g, sig))
+            if (!sender.MaySignal(g, sig, Platform))
             {
                 refused = true;
                 continue;
@@ -599,7 +607,7 @@ public sealed partial class GuestKernel : IDisposable
             ThreadGroup g = t.Group;
             if (t.Tid != g.Tgid || g == caller || g.Tgid == 1 || g.Exited) continue;
             found++;
-            if (sig != 0 && caller.MaySignal(g, sig)) Tmds.Linux.LibC.kill(g.HostTgid, sig);
+            if (sig != 0 && caller.MaySignal(g, sig, Platform)) Tmds.Linux.LibC.kill(g.HostTgid, sig);
         }
         return found > 0 ? 0 : Errno.ESRCH;
     }

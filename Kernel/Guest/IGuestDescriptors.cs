@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using UserKernel.Kernel.Vfs;
 
 namespace UserKernel.Kernel.Guest;
@@ -23,4 +24,13 @@ public interface IGuestDescriptors
     /// <paramref name="superBlock"/>; null if the descriptor is not open.
     /// </summary>
     Inode? HostObject(SuperBlock superBlock, int fd);
+
+    /// <summary>The numbers of the open descriptors, in ascending order (/proc/PID/fd). Allocates: not for a syscall's path.</summary>
+    IReadOnlyList<int> Numbers();
+
+    /// <summary>What the host names descriptor <paramref name="fd"/> (pipe:[N], socket:[N], /dev/pts/N), as readlink of its magic link; null if it is not open.</summary>
+    string? LinkTarget(int fd);
+
+    /// <summary>The host's fdinfo of descriptor <paramref name="fd"/> (pos, flags, mnt_id, ino and what its kind adds); "" if it is not open.</summary>
+    string Info(int fd);
 }

@@ -17,31 +17,14 @@ public interface IGuestMemory
 /// The narrow interface the kernel needs from the platform that caught the syscall
 /// (SyscallBridge's ptrace tracer implements it; tests use a fake).
 /// </summary>
-public interface IGuestThread
+/// <remarks>Its memory, descriptors, limits and proc text are those any task offers (<see cref="IGuestTaskView"/>).</remarks>
+public interface IGuestThread : IGuestTaskView
 {
-    /// <summary>The host thread id of this guest thread.</summary>
-    int HostTid { get; }
-
-    /// <summary>The thread's address space.</summary>
-    IGuestMemory Memory { get; }
-
     /// <summary>The thread's stack pointer at the stop.</summary>
     ulong StackPointer { get; }
 
-    /// <summary>The thread's descriptor table: which object a descriptor names, its offset.</summary>
-    IGuestDescriptors Descriptors { get; }
-
-    /// <summary>The thread's limit of <paramref name="resource"/> (getrlimit(2)), or null if it cannot be read.</summary>
-    Rlimit? GetLimit(int resource);
-
-    /// <summary>Sets the thread's limit of <paramref name="resource"/>; whether the host agreed.</summary>
-    bool SetLimit(int resource, Rlimit limit);
-
     /// <summary>The start and end of the thread's [stack] mapping; false if it has none.</summary>
     bool FindStack(out ulong start, out ulong end);
-
-    /// <summary>The host object (device and inode numbers) of the program the thread runs now, or null if it runs none (a zombie).</summary>
-    (ulong Dev, ulong Ino)? Executable { get; }
 
     /// <summary>The device number of the thread's controlling terminal (tty_nr of proc(5)'s stat), 0 for none.</summary>
     int TerminalNumber { get; }

@@ -80,5 +80,5 @@ public static partial class Sys
 
     /// <summary>The VFS file behind a guest descriptor, or null for a host object (pipe, tty, socket).</summary>
     internal static Dentry? FileOf(SyscallContext ctx, int fd) =>
-        ctx.Thread.Descriptors.ObjectOf(fd) is { } o ? ctx.Kernel.HostFiles.IdentifyHostObject(o.Dev, o.Ino) : null;
+        ctx.Kernel.HostFiles.Identify(ctx.Thread.Descriptors, fd);
 }

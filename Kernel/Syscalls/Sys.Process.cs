@@ -147,7 +147,7 @@ public static partial class Sys
         if (pid > 0)
         {
             if (ctx.Kernel.Pids.ByGuest(pid) is not { } target) return Errno.ESRCH;
-            if (!sender.MaySignal(target.Group, sig)) return Errno.EPERM;
+            if (!sender.MaySignal(target.Group, sig, ctx.Kernel.Platform)) return Errno.EPERM;
             if (ProtectsInit(ctx, pid, sig)) return 0;
             ctx.Rewrite(0, (ulong)target.HostTid);
             return SyscallResult.RunOnHost;

@@ -43,7 +43,7 @@ public static partial class Sys
     /// </summary>
     private static bool Refused(SyscallContext ctx, int? tgid, int tid, int sig) =>
         tid > 0 && tgid is null or > 0 && sig is >= 0 and <= 64 && ctx.Kernel.Pids.ByGuest(tid) is { } target
-        && (tgid == null || target.Group.Tgid == tgid) && !ctx.Task.Group.MaySignal(target.Group, sig);
+        && (tgid == null || target.Group.Tgid == tgid) && !ctx.Task.Group.MaySignal(target.Group, sig, ctx.Kernel.Platform);
 
     /// <summary>
     /// Only a process signalling itself may queue a siginfo with a code the kernel uses (SI_USER, SI_TKILL...);
@@ -114,7 +114,7 @@ public static partial class Sys
         int sig = ctx.IntArg(1);
         if (ctx.Arg(3) != 0 || sig < 0 || sig > 64) return Errno.EINVAL;
         if (!TargetOfPidfd(ctx, ctx.IntArg(0)).TryGet(out Tasks.Task? target, out Errno e)) return e;
-        if (!ctx.Task.Group.MaySignal(target.Group, sig)) return Errno.EPERM;
+        if (!ctx.Task.Group.MaySignal(target.Group, sig, ctx.Kernel.Platform)) return Errno.EPERM;
         if (IsUnstoppable(sig) && target.Group == ctx.Kernel.Init) return 0;
         bool withInfo = ctx.Arg(2) != 0;
         ctx.RewriteNumber(withInfo ? NR_rt_sigqueueinfo : NR_kill);

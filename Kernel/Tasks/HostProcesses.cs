@@ -2,63 +2,45 @@ using System;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Guest;
 
 namespace UserKernel.Kernel.Tasks;
 
-/// <summary>What the kernel asks the host about the host processes that run guests, and signals it sends them itself.</summary>
+/// <summary>
+/// What the kernel asks about the host processes that run guests, and signals it sends them itself. Of a guest it asks
+/// the platform's view (<see cref="Guest.IGuestTaskView"/>): the host's relations of the process (parent, process group,
+/// session) are fields of its stat text, which the kernel parses here. What is no guest's (the kernel's own parent's
+/// limits, the kernel's pidfds) it reads itself.
+/// </summary>
 public static class HostProcesses
 {
-    /// <summary>The host process group of a host process (field 5 of /proc/PID/stat); -1 if it is gone.</summary>
-    public static int ProcessGroupOf(int hostPid) => StatField(hostPid, 5);
+    /// <summary>The host process group of a process (field 5 of its stat); -1 if it is gone.</summary>
+    public static int ProcessGroupOf(IGuestTaskView process) => StatField(process.ProcText(GuestProcFile.Stat), 5);
 
-    /// <summary>A host process's umask (the "Umask:" line of its status), read once when the kernel starts a process; null if unreadable.</summary>
-    public static uint? UmaskOf(int hostPid)
+    /// <summary>A process's umask (the "Umask:" line of its status), read once when the kernel starts a process; null if unreadable.</summary>
+    public static uint? UmaskOf(IGuestTaskView process)
     {
-        try
-        {
-            foreach (string line in System.IO.File.ReadLines($"/proc/{hostPid}/status"))
-                if (line.StartsWith("Umask:", System.StringComparison.Ordinal)) return System.Convert.ToUInt32(line[6..].Trim(), 8);
-        }
-        catch (System.IO.IOException) { }
+        foreach (string line in process.ProcText(GuestProcFile.Status).Split('\n'))
+            if (line.StartsWith("Umask:", StringComparison.Ordinal)) return Convert.ToUInt32(line[6..].Trim(), 8);
         return null;
     }
 
-    /// <summary>The host parent of a host process (field 4): where the host re-parented an orphan; -1 if it is gone.</summary>
-    public static int ParentOf(int hostPid) => StatField(hostPid, 4);
+    /// <summary>The host parent of a process (field 4): where the host re-parented an orphan; -1 if it is gone.</summary>
+    public static int ParentOf(IGuestTaskView process) => StatField(process.ProcText(GuestProcFile.Stat), 4);
 
-    /// <summary>The session of a host process (field 6 of /proc/PID/stat); -1 if it is gone.</summary>
-    public static int SessionOf(int hostPid) => StatField(hostPid, 6);
-
-    /// <summary>The foreground process group of a host thread's controlling terminal (field 8, tpgid); -1 if none.</summary>
-    public static int ForegroundGroupOf(int hostTid) => StatField(hostTid, 8);
+    /// <summary>The session of a process (field 6 of its stat); -1 if it is gone.</summary>
+    public static int SessionOf(IGuestTaskView process) => StatField(process.ProcText(GuestProcFile.Stat), 6);
 
     /// <summary>
-    /// Whether a host thread is on its way out: gone, a zombie, exiting, or with SIGKILL pending (for the thread or its
-    /// process: the ShdPnd and SigPnd masks of /proc/TID/status, SIGKILL being bit 8).
+    /// Field <paramref name="field"/> (counted from 1, as proc(5) does) of a stat line <paramref name="stat"/>; -1 if it
+    /// has no such field (an empty text: the task is gone).
     /// </summary>
-    public static bool IsDying(int hostTid)
+    public static int StatField(string stat, int field)
     {
-        string text;
-        try { text = System.IO.File.ReadAllText($"/proc/{hostTid}/status"); }
-        catch (System.IO.IOException) { return true; }
-        foreach (string line in text.Split('\n'))
-        {
-            if (line.StartsWith("State:", StringComparison.Ordinal) && line.IndexOfAny(['Z', 'X']) > 6) return true;
-            if ((line.StartsWith("ShdPnd:", StringComparison.Ordinal) || line.StartsWith("SigPnd:", StringComparison.Ordinal)) &&
-                ulong.TryParse(line.AsSpan(7).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong pending) && (pending & (1UL << 8)) != 0)
-                return true;
-        }
-        return false;
-    }
-
-    /// <summary>Field <paramref name="field"/> (counted from 1, as proc(5) does) of /proc/ID/stat; -1 if it cannot be read.</summary>
-    private static int StatField(int id, int field)
-    {
-        string text;
-        try { text = System.IO.File.ReadAllText($"/proc/{id}/stat"); }
-        catch (System.IO.IOException) { return -1; }
         // Fields 1 and 2 are the pid and the command name in parentheses, which may hold spaces.
-        string[] fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        int close = stat.LastIndexOf(')');
+        if (close < 0 || close + 2 > stat.Length) return -1;
+        string[] fields = stat[(close + 2)..].Split(' ');
         return fields.Length > field - 3 && int.TryParse(fields[field - 3], NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) ? value : -1;
     }
 
@@ -68,13 +50,13 @@ public static class HostProcesses
     /// at start-up, and a guest that inherited that would open many times more files before its EMFILE than natively. The
     /// hard limit stays as it is.
     /// </summary>
-    public static void GiveStartingOpenFilesLimit(int hostPid)
+    public static void GiveStartingOpenFilesLimit(IGuestTaskView process)
     {
-        if (Interop.Libc.GetLimit(hostPid, Rlimit.RLIMIT_NOFILE) is not { } limit || OpenFilesSoftLimitOf(Tmds.Linux.LibC.getppid()) is not { } soft) return;
-        if (soft < limit.rlim_cur) Interop.Libc.SetLimit(hostPid, Rlimit.RLIMIT_NOFILE, limit with { rlim_cur = soft });
+        if (process.GetLimit(Rlimit.RLIMIT_NOFILE) is not { } limit || OpenFilesSoftLimitOf(Tmds.Linux.LibC.getppid()) is not { } soft) return;
+        if (soft < limit.rlim_cur) process.SetLimit(Rlimit.RLIMIT_NOFILE, limit with { rlim_cur = soft });
     }
 
-    /// <summary>The soft "Max open files" limit of a host process (/proc/PID/limits); null if it cannot be read.</summary>
+    /// <summary>The soft "Max open files" limit of the kernel's own parent (/proc/PID/limits); null if it cannot be read.</summary>
     private static ulong? OpenFilesSoftLimitOf(int hostPid)
     {
         try

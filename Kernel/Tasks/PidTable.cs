@@ -73,14 +73,14 @@ public sealed class PidTable
     /// <summary>
     /// Whether a guest process runs <paramref name="program"/>, or is executing it now: as deny_write_access holds for the
     /// life of its memory, the file may not be opened for writing (ETXTBSY). A process whose threads are all gone on the
-    /// host runs nothing any more, even before the tracer has heard of its end.
+    /// host runs nothing any more (the platform's view of it has no program), even before the tracer has heard of its end.
     /// </summary>
-    public bool IsRunning(Inode program)
+    public bool IsRunning(Inode program, Guest.IGuestPlatform platform)
     {
         foreach (Task t in byHost.Values)
         {
             if (t.Group.Exited || (t.Group.Executable?.Inode != program && t.PendingExec?.Program.Inode != program)) continue;
-            if (HostFiles.HasMemory(t.HostTid)) return true;
+            if (platform.ViewOf(t).Executable != null) return true;
         }
         return false;
     }

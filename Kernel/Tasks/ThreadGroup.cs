@@ -67,9 +67,11 @@ public sealed class ThreadGroup
     /// itself, a process its credentials allow (<see cref="Credentials.MayKill"/>), and with SIGCONT any of its session.
     /// A session whose leader lies outside the host's pid namespace reads as 0 (userkernel started under
     /// <c>unshare --pid</c>, or in a container); guests cannot join such a session, only inherit the one they started in,
-    /// so two zeros are the same session. -1 means the process is gone.
+    /// so two zeros are the same session. -1 means the process is gone. The sessions are the host's, seen through
+    /// <paramref name="platform"/>.
     /// </summary>
-    public bool MaySignal(ThreadGroup target, int sig) =>
+    public bool MaySignal(ThreadGroup target, int sig, Guest.IGuestPlatform platform) =>
         target == this || Credentials.MayKill(target.Credentials)
-        || (sig == Abi.Signals.SIGCONT && HostProcesses.SessionOf(target.HostTgid) is int session and >= 0 && session == HostProcesses.SessionOf(HostTgid));
+        || (sig == Abi.Signals.SIGCONT && HostProcesses.SessionOf(platform.ViewOf(target)) is int session and >= 0
+            && session == HostProcesses.SessionOf(platform.ViewOf(this)));
 }

@@ -79,21 +79,9 @@ public sealed unsafe partial class HostFiles
     private HashSet<(ulong, ulong)> ObjectsHeldByGuests()
     {
         var held = new HashSet<(ulong, ulong)>();
-        foreach (int pid in GuestHostPids?.Invoke() ?? [])
-        {
-            string[] fds;
-            try { fds = System.IO.Directory.GetFileSystemEntries($"/proc/{pid}/fd"); }
-            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException) { continue; }
-            foreach (string fdPath in fds)
-            {
-                byte[] cpath = System.Text.Encoding.ASCII.GetBytes(fdPath + "\0");
-                stat st;
-                fixed (byte* p = cpath)
-                {
-                    if (stat(p, &st) == 0) held.Add((st.st_dev, st.st_ino));
-                }
-            }
-        }
+        foreach (Guest.IGuestDescriptors table in GuestDescriptors?.Invoke() ?? [])
+            foreach (int fd in table.Numbers())
+                if (table.ObjectOf(fd) is { } identity) held.Add(identity);
         return held;
     }
 }

@@ -234,37 +234,16 @@ public sealed unsafe partial class HostFiles : IDisposable
     public bool IsObjectOf((ulong Dev, ulong Ino)? identity, Dentry dentry) =>
         identity is { } known && byHostObject.TryGetValue(known, out Dentry? d) && d.Inode == dentry.Inode;
 
-    /// <summary>Whether a host thread still has its memory, and so runs its program: not once it has exited, a zombie.</summary>
-    public static bool HasMemory(int hostTid)
-    {
-        Span<byte> path = stackalloc byte[64];
-        System.Text.Unicode.Utf8.TryWrite(path, $"/proc/{hostTid}/exe\0", out _);
-        stat st;
-        fixed (byte* p = path) return stat(p, &st) == 0;
-    }
-
-    /// <summary>The host processes whose descriptors may hold volatile memfds (the guests), for pruning.</summary>
-    public Func<IEnumerable<int>>? GuestHostPids { get; set; }
+    /// <summary>
+    /// The descriptor tables of the guests, whose descriptors may hold volatile memfds and deleted files, for pruning:
+    /// the platform's views of them (<see cref="GuestKernel.Platform"/>).
+    /// </summary>
+    public Func<IEnumerable<Guest.IGuestDescriptors>>? GuestDescriptors { get; set; }
 
     /// <summary>Forgets the volatile memfds no guest holds any more, so a long run does not grow without bound.</summary>
     private void PruneVolatile()
     {
-        var live = new HashSet<(ulong, ulong)>();
-        foreach (int pid in GuestHostPids?.Invoke() ?? [])
-        {
-            string[] fds;
-            try { fds = System.IO.Directory.GetFileSystemEntries($"/proc/{pid}/fd"); }
-            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException) { continue; }
-            foreach (string fdPath in fds)
-            {
-                byte[] cpath = Encoding.ASCII.GetBytes(fdPath + "\0");
-                stat st;
-                fixed (byte* p = cpath)
-                {
-                    if (stat(p, &st) == 0 && IsObjectDevice(st.st_dev)) live.Add((st.st_dev, st.st_ino));
-                }
-            }
-        }
+        HashSet<(ulong, ulong)> live = ObjectsHeldByGuests();
         volatileObjects.RemoveWhere(key =>
         {
             if (live.Contains(key)) return false;
@@ -366,37 +345,12 @@ public sealed unsafe partial class HostFiles : IDisposable
     }
 
     /// <summary>
-    /// The VFS dentry descriptor <paramref name="guestFd"/> of host thread <paramref name="hostTid"/> was opened through, or
-    /// null if it is a host object (pipe, tty, socket): for /proc/PID/fd of any guest. A handler asks its caller's own
-    /// descriptors through <see cref="Guest.IGuestThread.Descriptors"/>.
+    /// The VFS dentry descriptor <paramref name="fd"/> of a guest's table was opened through, or null if it is a host
+    /// object (pipe, tty, socket) or not open: for a handler's caller and for /proc/PID/fd of any guest alike.
     /// </summary>
-    public Dentry? Identify(int hostTid, int guestFd)
-    {
-        Span<byte> path = stackalloc byte[64];
-        ProcPath(path, hostTid, "fd"u8, guestFd);
-        stat st;
-        fixed (byte* p = path)
-        {
-            if (stat(p, &st) != 0) return null;
-        }
-        return byHostObject.TryGetValue((st.st_dev, st.st_ino), out Dentry? d) ? d : null;
-    }
+    public Dentry? Identify(Guest.IGuestDescriptors descriptors, int fd) =>
+        descriptors.ObjectOf(fd) is { } o && byHostObject.TryGetValue(o, out Dentry? d) ? d : null;
 
-    /// <summary>Writes "/proc/TID/KIND/FD" and a NUL into <paramref name="into"/> without allocating (the platform's too).</summary>
-    public static void ProcPath(Span<byte> into, int tid, ReadOnlySpan<byte> kind, int fd)
-    {
-        // By hand: Utf8.TryWrite with an interpolated string allocated 48 bytes a call here.
-        "/proc/"u8.CopyTo(into);
-        int n = 6;
-        System.Buffers.Text.Utf8Formatter.TryFormat(tid, into[n..], out int written);
-        n += written;
-        into[n++] = (byte)'/';
-        kind.CopyTo(into[n..]);
-        n += kind.Length;
-        into[n++] = (byte)'/';
-        System.Buffers.Text.Utf8Formatter.TryFormat(fd, into[n..], out written);
-        into[n + written] = 0;
-    }
 
     private static Result<byte[]> ReadAll(Inode inode)
     {

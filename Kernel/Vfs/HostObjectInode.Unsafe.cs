@@ -20,9 +20,6 @@ public sealed unsafe class HostObjectInode : Inode
         this.st = st;
     }
 
-    /// <summary>The object behind a host descriptor, or null if the descriptor is closed.</summary>
-    public static HostObjectInode? Of(SuperBlock superBlock, int hostTid, int fd) => Of(superBlock, $"/proc/{hostTid}/fd/{fd}");
-
     /// <summary>The object behind a host magic link (/proc/TID/fd/N), or null if the descriptor is closed.</summary>
     public static HostObjectInode? Of(SuperBlock superBlock, string path)
     {

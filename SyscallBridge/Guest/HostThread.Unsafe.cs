@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using Tmds.Linux;
 using UserKernel.Kernel.Abi;
@@ -12,15 +13,16 @@ namespace UserKernel.SyscallBridge.Guest;
 
 /// <summary>
 /// What the kernel asks of a guest thread that only the host knows, read from the host's /proc/TID and prlimit: its
-/// descriptor table (/proc/TID/fd and fdinfo), its limits, its stack mapping and its controlling terminal. The thread
-/// is stopped in a call the kernel serves, so the tid is its own and the answers are current.
+/// descriptor table (/proc/TID/fd and fdinfo), its proc(5) text, its limits, its stack mapping and its controlling
+/// terminal. At a stop the thread is in a call the kernel serves, so the answers are current; seen through /proc
+/// (<see cref="HostTaskView"/>) it may run on or be gone, and a gone thread answers as an empty one.
 /// </summary>
 internal sealed unsafe class HostThread(int hostTid) : IGuestDescriptors
 {
     public (ulong Dev, ulong Ino)? ObjectOf(int fd)
     {
         Span<byte> path = stackalloc byte[64];
-        HostFiles.ProcPath(path, hostTid, "fd"u8, fd);
+        ProcPath(path, hostTid, "fd"u8, fd);
         stat st;
         fixed (byte* p = path)
         {
@@ -32,7 +34,7 @@ internal sealed unsafe class HostThread(int hostTid) : IGuestDescriptors
     public bool IsOpen(int fd)
     {
         Span<byte> path = stackalloc byte[64];
-        HostFiles.ProcPath(path, hostTid, "fd"u8, fd);
+        ProcPath(path, hostTid, "fd"u8, fd);
         stat st;
         fixed (byte* p = path) return lstat(p, &st) == 0;
     }
@@ -41,7 +43,7 @@ internal sealed unsafe class HostThread(int hostTid) : IGuestDescriptors
     public long OffsetOf(int fd)
     {
         Span<byte> path = stackalloc byte[64];
-        HostFiles.ProcPath(path, hostTid, "fdinfo"u8, fd);
+        ProcPath(path, hostTid, "fdinfo"u8, fd);
         Span<byte> text = stackalloc byte[256];
         int file, n;
         fixed (byte* p = path) file = open(p, O_RDONLY | O_CLOEXEC);
@@ -55,8 +57,52 @@ internal sealed unsafe class HostThread(int hostTid) : IGuestDescriptors
     }
 
     /// <summary>Reached through the host's magic link /proc/TID/fd/FD, which is also how it is reopened.</summary>
-    public Inode? HostObject(SuperBlock superBlock, int fd) =>
-        HostObjectInode.Of(superBlock, "/proc/" + hostTid.ToString(CultureInfo.InvariantCulture) + "/fd/" + fd.ToString(CultureInfo.InvariantCulture));
+    public Inode? HostObject(SuperBlock superBlock, int fd) => HostObjectInode.Of(superBlock, Dir + "/fd/" + fd.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>The names of /proc/TID/fd.</summary>
+    public IReadOnlyList<int> Numbers()
+    {
+        var fds = new List<int>();
+        try
+        {
+            foreach (string path in System.IO.Directory.EnumerateFileSystemEntries(Dir + "/fd"))
+                if (int.TryParse(System.IO.Path.GetFileName(path), NumberStyles.None, CultureInfo.InvariantCulture, out int fd)) fds.Add(fd);
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException) { }
+        fds.Sort();
+        return fds;
+    }
+
+    /// <summary>readlink of /proc/TID/fd/FD.</summary>
+    public string? LinkTarget(int fd)
+    {
+        try { return new System.IO.FileInfo(Dir + "/fd/" + fd.ToString(CultureInfo.InvariantCulture)).LinkTarget; }
+        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>/proc/TID/fdinfo/FD.</summary>
+    public string Info(int fd) => ReadText(Dir + "/fdinfo/" + fd.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>/proc/TID/status, stat, statm, maps, oom_score or comm.</summary>
+    public string ProcText(GuestProcFile file) => ReadText(Dir + file switch
+    {
+        GuestProcFile.Status => "/status",
+        GuestProcFile.Stat => "/stat",
+        GuestProcFile.Statm => "/statm",
+        GuestProcFile.Maps => "/maps",
+        GuestProcFile.OomScore => "/oom_score",
+        GuestProcFile.Comm => "/comm",
+        _ => throw new ArgumentOutOfRangeException(nameof(file)),
+    });
+
+    private string Dir => "/proc/" + hostTid.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A host file's text, or "" if the host does not have it (a thread that has just gone).</summary>
+    private static string ReadText(string path)
+    {
+        try { return Names.FromBytes(System.IO.File.ReadAllBytes(path)); }
+        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException) { return ""; }
+    }
 
     public Rlimit? GetLimit(int resource) => Interop.Libc.GetLimit(hostTid, resource);
 
@@ -97,9 +143,43 @@ internal sealed unsafe class HostThread(int hostTid) : IGuestDescriptors
         }
     }
 
+    /// <summary>The State line of /proc/TID/status (Z or X), and its ShdPnd and SigPnd masks (SIGKILL being bit 8).</summary>
+    public bool IsDying
+    {
+        get
+        {
+            string text = ProcText(GuestProcFile.Status);
+            if (text.Length == 0) return true; // gone
+            foreach (string line in text.Split('\n'))
+            {
+                if (line.StartsWith("State:", StringComparison.Ordinal) && line.IndexOfAny(['Z', 'X']) > 6) return true;
+                if ((line.StartsWith("ShdPnd:", StringComparison.Ordinal) || line.StartsWith("SigPnd:", StringComparison.Ordinal)) &&
+                    ulong.TryParse(line.AsSpan(7).Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out ulong pending) && (pending & (1UL << 8)) != 0)
+                    return true;
+            }
+            return false;
+        }
+    }
+
     /// <summary>Field 7 (tty_nr) of /proc/TID/stat.</summary>
     public int TerminalNumber => HostDevices.TtyNumber($"/proc/{hostTid}/stat");
 
     /// <summary>Field 8 (tpgid) of /proc/TID/stat.</summary>
-    public int ForegroundGroup => HostProcesses.ForegroundGroupOf(hostTid);
+    public int ForegroundGroup => HostProcesses.StatField(ProcText(GuestProcFile.Stat), 8);
+
+    /// <summary>Writes "/proc/TID/KIND/FD" and a NUL into <paramref name="into"/> without allocating: the stops' descriptor questions.</summary>
+    private static void ProcPath(Span<byte> into, int tid, ReadOnlySpan<byte> kind, int fd)
+    {
+        // By hand: Utf8.TryWrite with an interpolated string allocated 48 bytes a call here.
+        "/proc/"u8.CopyTo(into);
+        int n = 6;
+        System.Buffers.Text.Utf8Formatter.TryFormat(tid, into[n..], out int written);
+        n += written;
+        into[n++] = (byte)'/';
+        kind.CopyTo(into[n..]);
+        n += kind.Length;
+        into[n++] = (byte)'/';
+        System.Buffers.Text.Utf8Formatter.TryFormat(fd, into[n..], out written);
+        into[n + written] = 0;
+    }
 }

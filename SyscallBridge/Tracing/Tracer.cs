@@ -7,6 +7,7 @@ using UserKernel.Kernel.Guest;
 using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Syscalls;
 using UserKernel.Kernel.Trace;
+using UserKernel.SyscallBridge.Guest;
 using UserKernel.SyscallBridge.Interop;
 using UserKernel.SyscallBridge.Launch;
 using UserKernel.SyscallBridge.Notify;
@@ -72,6 +73,7 @@ public sealed partial class Tracer : IPtracePlatform
         StartupProfile.Mark("notifier started");
         installer = notifier.Installer;
         kernel.PtracePlatform = this;
+        kernel.Platform = HostPlatform.Instance;
         init.Installer = installer;
         initHostPid = init.HostTid;
         tracees[init.HostTid] = init;

@@ -238,6 +238,26 @@ public sealed class DescriptorTests : IDisposable
         Assert.Equal(-(long)Errno.ENXIO, r.Value);
     }
 
+    [Fact]
+    public void Truncate_of_the_program_a_process_runs_is_ETXTBSY_until_its_view_shows_it_runs_none()
+    {
+        // Arrange: init runs /data/a, as the platform's view of its thread says, until it exits (a zombie has no program)
+        var platform = new FakeGuestPlatform();
+        platform.Add(thread);
+        kernel.Platform = platform;
+        init.Group.Executable = At("/data/a");
+        thread.Executable = (1, 2);
+
+        // Act
+        SyscallResult running = Call(Sysno.truncate, Str("/data/a"), 0);
+        thread.Executable = null;
+        SyscallResult exited = Call(Sysno.truncate, Str("/data/a"), 0);
+
+        // Assert
+        Assert.Equal(-(long)Errno.ETXTBSY, running.Value);
+        Assert.Equal(0, exited.Value);
+    }
+
     private Dentry At(string path) => kernel.Walk.Resolve(Credentials.Root, kernel.Mounts.Root, path, true).Value;
 
     private SyscallResult Call(Sysno number, params ulong[] args)

@@ -15,7 +15,7 @@ namespace UserKernel.Kernel.Tests;
 public sealed class NameiTests : IDisposable
 {
     private readonly ContentStore store = new();
-    private readonly HostFiles hostFiles = new() { GuestHostPids = () => [] };
+    private readonly HostFiles hostFiles = new() { GuestDescriptors = () => [] };
     private readonly Fsnotify fsnotify;
     private readonly MountTable mounts;
     private readonly Namei namei;

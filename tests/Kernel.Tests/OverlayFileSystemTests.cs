@@ -154,7 +154,7 @@ public sealed class OverlayFileSystemTests : IDisposable
     {
         // Arrange: no guests, so nothing is held; every 128 new files opened, HostFiles prunes.
         var tmpfs = new TmpfsSuperBlock(9, store);
-        using var host = new HostFiles { GuestHostPids = () => [] };
+        using var host = new HostFiles { GuestDescriptors = () => [] };
         var root = new Dentry("", null, tmpfs.Root);
         Inode doomed = tmpfs.Root.Create("doomed", FileMode.S_IFREG | 0x1A4, 0, 0).Value;
         Assert.True(host.PathFor(new Dentry("doomed", root, doomed)).Ok);

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text;
 using UserKernel.Kernel.Abi;
 using UserKernel.Kernel.Filesystems.Proc;
+using UserKernel.Kernel.Guest;
 using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Vfs;
 using Xunit;
@@ -145,26 +146,53 @@ public class ProcRenderTests
     }
 }
 
-/// <summary>The procfs tree over a kernel whose pid 1 is this test process (so the host's /proc has something to show).</summary>
+/// <summary>
+/// The procfs tree over a kernel whose pid 1 has no host process: the kernel sees it only through the platform's view,
+/// here a <see cref="FakeGuestThread"/>, and its host id is one no process has, so an answer read from the host's /proc
+/// would be missing or wrong.
+/// </summary>
 public sealed class ProcFsTests : IDisposable
 {
+    private const int NoSuchHostTid = 4_000_202;
+    private const string HostStatus =
+        "Name:\tuserkernel-stub\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4000202\nPid:\t4000202\nPPid:\t4000100\nTracerPid:\t4000100\n" +
+        "Uid:\t1000\t1000\t1000\t1000\nGid:\t1000\t1000\t1000\t1000\nVmRSS:\t    1234 kB\nThreads:\t1\n";
+    private const string HostStat = "4000202 (userkernel-stub) S 4000100 4000202 4000202 0 -1 4194560 124 0 0 0 0 0 0 0 20 0 1 0 408176 2392064 316\n";
+
+    private readonly TreeFileSystem fs = new();
     private readonly GuestKernel kernel;
+    private readonly FakeGuestThread init = new(NoSuchHostTid);
+    private readonly Task initTask;
 
     public ProcFsTests()
     {
-        var fs = new TreeFileSystem();
         fs.Dir("proc");
         fs.Dir("bin");
+        fs.File("bin/busybox");
         kernel = new GuestKernel(fs, new KernelOptions { Hostname = "guesthost" });
-        Assert.True(kernel.StartInit(Environment.ProcessId).TryGet(out _, out Errno e), e.ToString());
+        var platform = new FakeGuestPlatform();
+        platform.Add(init);
+        kernel.Platform = platform;
+        Assert.True(kernel.StartInit(NoSuchHostTid).TryGet(out Task? task, out Errno e), e.ToString());
+        initTask = task;
+        init.SetProcText(GuestProcFile.Status, HostStatus);
+        init.SetProcText(GuestProcFile.Stat, HostStat);
+        init.SetProcText(GuestProcFile.Comm, "sh\n");
+        init.SetProcText(GuestProcFile.Statm, "586 79 67 2 0 104 0\n");
     }
 
-    public void Dispose() => kernel.Dispose();
+    public void Dispose()
+    {
+        init.Dispose();
+        kernel.Dispose();
+    }
 
-    private Inode Resolve(string path, bool follow = true)
+    private Inode Resolve(string path, bool follow = true) => Lookup(path, follow).Inode;
+
+    private Dentry Lookup(string path, bool follow = true)
     {
         Assert.True(kernel.Walk.Resolve(Credentials.Root, kernel.Mounts.Root, path, follow).TryGet(out Dentry? d, out Errno e), $"{path}: {e}");
-        return d.Inode;
+        return d;
     }
 
     private static string ReadAll(Inode inode)
@@ -213,6 +241,108 @@ public sealed class ProcFsTests : IDisposable
     }
 
     [Fact]
+    public void Status_stat_and_statm_of_a_task_are_its_views_text_with_the_guests_ids_and_name()
+    {
+        // Act
+        string status = ReadAll(Resolve("/proc/1/status"));
+        string stat = ReadAll(Resolve("/proc/1/stat"));
+        string statm = ReadAll(Resolve("/proc/1/statm"));
+        string comm = ReadAll(Resolve("/proc/1/comm"));
+
+        // Assert: the name is what the host's comm says (prctl(PR_SET_NAME)); what only the host knows is kept
+        Assert.Equal(
+            "Name:\tsh\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t1\nPid:\t1\nPPid:\t0\nTracerPid:\t0\n" +
+            "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nVmRSS:\t    1234 kB\nThreads:\t1\n", status);
+        Assert.Equal("1 (sh) S 0 1 1 0 -1 4194560 124 0 0 0 0 0 0 0 20 0 1 0 408176 2392064 316\n", stat);
+        Assert.Equal("586 79 67 2 0 104 0\n", statm);
+        Assert.Equal("sh\n", comm);
+    }
+
+    [Fact]
+    public void Thread_directory_renders_the_threads_own_view()
+    {
+        // Act
+        string status = ReadAll(Resolve("/proc/1/task/1/status"));
+
+        // Assert
+        Assert.StartsWith("Name:\tsh\n", status);
+        Assert.Contains("\nPid:\t1\n", status);
+    }
+
+    [Fact]
+    public void Fd_directory_lists_the_views_descriptors_and_links_a_VFS_file_to_its_guest_path()
+    {
+        // Arrange: a file of the image at 3, a pipe at 5
+        Dentry busybox = Lookup("/bin/busybox");
+        init.Open(3, busybox, kernel.HostFiles);
+        init.OpenHostObject(5, new TreeFileSystem.Node(fs, 99, FileMode.S_IFIFO | 0x180, null), "pipe:[4242]");
+
+        // Act
+        Assert.True(Resolve("/proc/1/fd").ReadDirectory().TryGet(out IReadOnlyList<DirectoryEntry>? entries, out _));
+        string file = Encoding.Latin1.GetString(Resolve("/proc/1/fd/3", follow: false).ReadLink().Value);
+        string pipe = Encoding.Latin1.GetString(Resolve("/proc/1/fd/5", follow: false).ReadLink().Value);
+        Errno closed = kernel.Walk.Resolve(Credentials.Root, kernel.Mounts.Root, "/proc/1/fd/4", false).Error;
+
+        // Assert
+        Assert.Equal(new[] { ".", "..", "3", "5" }, entries.Select(e => e.Name));
+        Assert.Equal("/bin/busybox", file);
+        Assert.Equal("pipe:[4242]", pipe);
+        Assert.Equal(Errno.ENOENT, closed);
+        Assert.Same(busybox.Inode, Resolve("/proc/1/fd/3"));
+    }
+
+    [Fact]
+    public void Fdinfo_of_a_VFS_file_names_the_guests_mount_and_inode()
+    {
+        // Arrange
+        Dentry busybox = Lookup("/bin/busybox");
+        init.Open(3, busybox, kernel.HostFiles);
+        init.Seek(3, 12);
+
+        // Act
+        string info = ReadAll(Resolve("/proc/1/fdinfo/3"));
+
+        // Assert: the host's pos and flags, the guest's mnt_id and ino
+        Assert.Equal($"pos:\t12\nflags:\t0100000\nmnt_id:\t{kernel.MountIdOf(fs)}\nino:\t{busybox.Inode.Ino}\n", info);
+    }
+
+    [Fact]
+    public void Cmdline_and_environ_are_read_from_the_views_memory_where_exec_put_them()
+    {
+        // Arrange: the argument and environment strings as the loader lays them out
+        byte[] argv = Encoding.ASCII.GetBytes("sh\0-c\0echo hi\0"), envp = Encoding.ASCII.GetBytes("HOME=/root\0");
+        const ulong Args = FakeGuestMemory.Base + 0x200, Env = FakeGuestMemory.Base + 0x300;
+        Assert.Equal(Errno.OK, init.Memory.Write(new GuestPtr(Args), argv));
+        Assert.Equal(Errno.OK, init.Memory.Write(new GuestPtr(Env), envp));
+        initTask.Group.ArgumentArea = (Args, Args + (ulong)argv.Length);
+        initTask.Group.EnvironmentArea = (Env, Env + (ulong)envp.Length);
+
+        // Act
+        string cmdline = ReadAll(Resolve("/proc/1/cmdline"));
+        string environ = ReadAll(Resolve("/proc/1/environ"));
+
+        // Assert
+        Assert.Equal("sh\0-c\0echo hi\0", cmdline);
+        Assert.Equal("HOME=/root\0", environ);
+    }
+
+    [Fact]
+    public void A_task_no_platform_shows_is_listed_as_one_that_has_gone()
+    {
+        // Arrange
+        kernel.Platform = UnseenGuests.Instance;
+
+        // Act
+        Assert.True(Resolve("/proc/1/fd").ReadDirectory().TryGet(out IReadOnlyList<DirectoryEntry>? fds, out _));
+        string cmdline = ReadAll(Resolve("/proc/1/cmdline"));
+
+        // Assert
+        Assert.Equal(new[] { ".", ".." }, fds.Select(e => e.Name));
+        Assert.Equal("", cmdline);
+        Assert.Equal(initTask.Group.Comm + "\n", ReadAll(Resolve("/proc/1/comm")));
+    }
+
+    [Fact]
     public void Each_lookup_renders_afresh()
     {
         Assert.NotSame(Resolve("/proc/1/status"), Resolve("/proc/1/status"));
@@ -241,12 +371,6 @@ public sealed class ProcFsTests : IDisposable
         Assert.Equal("Linux\n", ReadAll(Resolve("/proc/sys/kernel/ostype")));
     }
 
-    [Fact]
-    public void Fd_directory_lists_the_processes_descriptors()
-    {
-        Assert.True(Resolve("/proc/1/fd").ReadDirectory().TryGet(out IReadOnlyList<DirectoryEntry>? entries, out _));
-        Assert.Contains(entries, e => e.Name == "0");
-    }
 
     [Fact]
     public void A_pid_that_is_no_guests_is_ENOENT()

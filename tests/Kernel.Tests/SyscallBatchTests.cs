@@ -103,12 +103,14 @@ public class SyscallBatchTests
         public int TerminalNumber => rest.TerminalNumber;
         public int ForegroundGroup => rest.ForegroundGroup;
         public (ulong Dev, ulong Ino)? Executable => rest.Executable;
+        public bool IsDying => rest.IsDying;
         public Rlimit? GetLimit(int resource) => rest.GetLimit(resource);
         public bool SetLimit(int resource, Rlimit limit) => rest.SetLimit(resource, limit);
         public bool FindStack(out ulong start, out ulong end) => rest.FindStack(out start, out end);
         public int HostTid => Environment.ProcessId;
         public IGuestMemory Memory { get; } = new FakeGuestMemory();
         public ulong StackPointer => 0;
+        public string ProcText(GuestProcFile file) => rest.ProcText(file);
 
         public long InjectSyscall(int number, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0)
         {

@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Guest;
 using UserKernel.Kernel.Tasks;
 using UserKernel.Kernel.Vfs;
 using Task = UserKernel.Kernel.Tasks.Task;
@@ -10,9 +10,10 @@ using Task = UserKernel.Kernel.Tasks.Task;
 namespace UserKernel.Kernel.Filesystems.Proc;
 
 /// <summary>
-/// /proc/PID and /proc/PID/task/TID: a guest process (or thread) seen through the host process that runs it.
-/// Ids, names, paths and credentials are the guest's; what only the host knows (memory, times, descriptors)
-/// is read from /proc/HOSTPID and translated where it names something of the guest's.
+/// /proc/PID and /proc/PID/task/TID: a guest process (or thread) seen through the platform's view of it
+/// (<see cref="IGuestTaskView"/>, from <see cref="GuestKernel.Platform"/>). Ids, names, paths and credentials are the
+/// guest's; what only the host knows (memory, times, descriptors) is asked of the view and translated where it names
+/// something of the guest's. Nothing here reads the host's /proc itself, so a fake platform renders a fake task.
 /// </summary>
 internal static class ProcPidDirectory
 {
@@ -35,16 +36,16 @@ internal static class ProcPidDirectory
         int hostId = isThread && task != null ? task.HostTid : group.HostTgid;
         uint uid = group.Credentials.Uid, gid = group.Credentials.Gid;
         ulong dirIno = Ino(id, (int)Kind.Directory);
-        var view = new View(sb, group, id, hostId, uid, gid);
+        IGuestTaskView guest = isThread && task != null ? sb.Kernel.Platform.ViewOf(task) : sb.Kernel.Platform.ViewOf(group);
+        var view = new View(sb, group, guest, id, hostId, uid, gid);
         return new ProcDirectory(sb, dirIno, parentIno, uid, gid, () => view.Entries(dirIno, isThread));
     }
 
     /// <summary>What every entry of one pid directory needs to render itself.</summary>
-    private sealed class View(ProcSuperBlock sb, ThreadGroup group, int id, int hostId, uint uid, uint gid)
+    /// <param name="hostId">The host id of the thread, or of the process, only to tell whether it is the caller.</param>
+    private sealed class View(ProcSuperBlock sb, ThreadGroup group, IGuestTaskView guest, int id, int hostId, uint uid, uint gid)
     {
         private GuestKernel Kernel => sb.Kernel;
-
-        private string HostDir => "/proc/" + hostId.ToString(Inv);
 
         public IReadOnlyList<ProcEntry> Entries(ulong dirIno, bool isThread)
         {
@@ -62,12 +63,12 @@ internal static class ProcPidDirectory
             Add(Kind.FdInfo, "fdinfo", ProcSuperBlock.DT_DIR, ino => new ProcDirectory(sb, ino, dirIno, uid, gid, () => DescriptorInfos()));
             Add(Kind.Environ, "environ", ProcSuperBlock.DT_REG, ino => File(ino, () => ReadGuestMemory(group.EnvironmentArea), 0x100 /* 0400 */));
             Add(Kind.Auxv, "auxv", ProcSuperBlock.DT_REG, ino => File(ino, () => ReadGuestMemory(group.AuxvArea), 0x100 /* 0400 */));
-            Add(Kind.Status, "status", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Status(ProcSuperBlock.ReadHost(HostDir + "/status"), Name(), Ids())));
+            Add(Kind.Status, "status", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Status(guest.ProcText(GuestProcFile.Status), Name(), Ids())));
             Add(Kind.Comm, "comm", ProcSuperBlock.DT_REG, ino => File(ino, () => Name() + "\n"));
             Add(Kind.Cmdline, "cmdline", ProcSuperBlock.DT_REG, ino => File(ino, () => ReadGuestMemory(group.ArgumentArea)));
-            Add(Kind.Stat, "stat", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Stat(ProcSuperBlock.ReadHost(HostDir + "/stat"), Name(), Ids(), Kernel.Terminals.GuestNumber)));
-            Add(Kind.Statm, "statm", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcSuperBlock.ReadHost(HostDir + "/statm")));
-            Add(Kind.Maps, "maps", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Maps(ProcSuperBlock.ReadHost(HostDir + "/maps"), Kernel.HostFiles.IdentifyHostObject)));
+            Add(Kind.Stat, "stat", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Stat(guest.ProcText(GuestProcFile.Stat), Name(), Ids(), Kernel.Terminals.GuestNumber)));
+            Add(Kind.Statm, "statm", ProcSuperBlock.DT_REG, ino => File(ino, () => guest.ProcText(GuestProcFile.Statm)));
+            Add(Kind.Maps, "maps", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Maps(guest.ProcText(GuestProcFile.Maps), Kernel.HostFiles.IdentifyHostObject)));
             Add(Kind.Cwd, "cwd", ProcSuperBlock.DT_LNK, ino => Link(ino, () => group.Fs.Cwd.Path));
             Add(Kind.Root, "root", ProcSuperBlock.DT_LNK, ino => Link(ino, () => group.Fs.Root.Path));
             Add(Kind.Exe, "exe", ProcSuperBlock.DT_LNK, ino => Link(ino, () => group.Executable is { } exe ? exe.Path : Errno.ENOENT));
@@ -75,7 +76,7 @@ internal static class ProcPidDirectory
             Add(Kind.MountInfo, "mountinfo", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.MountInfo(Kernel.Mounts.Mounts)));
             // The guest has no cgroups of its own: it sees itself at the root of a cgroup namespace, as a container does.
             Add(Kind.Cgroup, "cgroup", ProcSuperBlock.DT_REG, ino => File(ino, () => "0::/\n"));
-            Add(Kind.OomScore, "oom_score", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcSuperBlock.ReadHost(HostDir + "/oom_score")));
+            Add(Kind.OomScore, "oom_score", ProcSuperBlock.DT_REG, ino => File(ino, () => guest.ProcText(GuestProcFile.OomScore)));
             Add(Kind.OomScoreAdj, "oom_score_adj", ProcSuperBlock.DT_REG, ino => new ProcFile(sb, ino, uid, gid,
                 () => group.OomScoreAdj.Value.ToString(Inv) + "\n", 0x1A4 /* 0644 */, group.OomScoreAdj.WrittenThrough));
             return list;
@@ -99,13 +100,13 @@ internal static class ProcPidDirectory
         /// <summary>The task's name: the host's, which the loader set to the guest's at exec and prctl(PR_SET_NAME) changes.</summary>
         private string Name()
         {
-            string hostComm = ProcSuperBlock.ReadHost(HostDir + "/comm").TrimEnd('\n');
+            string hostComm = guest.ProcText(GuestProcFile.Comm).TrimEnd('\n');
             return hostComm.Length == 0 ? group.Comm : hostComm;
         }
 
         private ProcIds Ids()
         {
-            (int pgrp, int session, int tpgid) = ProcRender.HostGroupIds(ProcSuperBlock.ReadHost(HostDir + "/stat"));
+            (int pgrp, int session, int tpgid) = ProcRender.HostGroupIds(guest.ProcText(GuestProcFile.Stat));
             int ppid = group.Parent?.Tgid ?? (group.Tgid == 1 ? 0 : 1);
             return new ProcIds(group.Tgid, id, ppid, Kernel.Pids.ToGuest(pgrp), Kernel.Pids.ToGuest(session),
                 tpgid <= 0 ? tpgid : Kernel.Pids.ToGuest(tpgid), group.Credentials, Math.Max(group.Threads.Count, 1),
@@ -119,41 +120,22 @@ internal static class ProcPidDirectory
         private string ReadGuestMemory((ulong Start, ulong End) area)
         {
             if (area.Start == 0 || area.End <= area.Start || area.End - area.Start > 1 << 20) return "";
-            try
+            byte[] bytes = new byte[area.End - area.Start];
+            int done = 0;
+            while (done < bytes.Length)
             {
-                using Microsoft.Win32.SafeHandles.SafeFileHandle mem = System.IO.File.OpenHandle($"/proc/{group.HostTgid.ToString(Inv)}/mem");
-                byte[] bytes = new byte[area.End - area.Start];
-                int done = 0;
-                while (done < bytes.Length)
-                {
-                    int n = RandomAccess.Read(mem, bytes.AsSpan(done), (long)area.Start + done);
-                    if (n <= 0) break;
-                    done += n;
-                }
-                return Names.FromBytes(bytes.AsSpan(0, done));
+                int n = guest.Memory.ReadUpTo(new GuestPtr(area.Start + (ulong)done), bytes.AsSpan(done));
+                if (n <= 0) break;
+                done += n;
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return ""; }
-        }
-
-        /// <summary>The host descriptors of the process, in numeric order.</summary>
-        private List<int> HostFds()
-        {
-            var fds = new List<int>();
-            try
-            {
-                foreach (string path in Directory.EnumerateFileSystemEntries(HostDir + "/fd"))
-                    if (int.TryParse(Path.GetFileName(path), NumberStyles.None, Inv, out int fd)) fds.Add(fd);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
-            fds.Sort();
-            return fds;
+            return Names.FromBytes(bytes.AsSpan(0, done));
         }
 
         /// <summary>/proc/PID/fd: a symlink per descriptor, to the guest path of a VFS file or to what the host shows (pipe:[N]).</summary>
         private IReadOnlyList<ProcEntry> Descriptors(ulong fdDirIno)
         {
             var entries = new List<ProcEntry>();
-            foreach (int fd in HostFds())
+            foreach (int fd in guest.Descriptors.Numbers())
             {
                 int n = fd;
                 ulong ino = Ino(id, (int)Kind.FdLink, fd);
@@ -166,28 +148,24 @@ internal static class ProcPidDirectory
         /// A descriptor that is no VFS file is a magic link to the host object itself; so is one of a VFS file with no
         /// name left (O_TMPFILE, unlinked), whose path leads nowhere: linkat(AT_SYMLINK_FOLLOW) gives it one that way.
         /// </summary>
-        private Dentry? DescriptorObject(int fd) => Kernel.HostFiles.Identify(hostId, fd) is { } dentry
+        private Dentry? DescriptorObject(int fd) => Kernel.HostFiles.Identify(guest.Descriptors, fd) is { } dentry
             ? (dentry.Inode.LinkCount == 0 && !dentry.Inode.IsDirectory ? dentry : null)
-            : HostObjectInode.Of(sb, hostId, fd) is { } host ? new Dentry(fd.ToString(Inv), null, host) : null;
+            : guest.Descriptors.HostObject(sb, fd) is { } host ? new Dentry(fd.ToString(Inv), null, host) : null;
 
         private Result<string> DescriptorTarget(int fd)
         {
-            if (Kernel.HostFiles.Identify(hostId, fd) is { } dentry)
+            if (Kernel.HostFiles.Identify(guest.Descriptors, fd) is { } dentry)
                 return dentry.Inode.LinkCount == 0 && !dentry.Inode.IsDirectory ? dentry.Path + " (deleted)" : dentry.Path;
-            try
-            {
-                return new FileInfo($"{HostDir}/fd/{fd.ToString(Inv)}").LinkTarget is { } target
-                    ? Kernel.Terminals.GuestPath(target) // a pty under the guests' number
-                    : Errno.ENOENT;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return Errno.ENOENT; }
+            return guest.Descriptors.LinkTarget(fd) is { } target
+                ? Kernel.Terminals.GuestPath(target) // a pty under the guests' number
+                : Errno.ENOENT;
         }
 
         /// <summary>A descriptor's fdinfo: a VFS file's mount id and inode are the guest's (statx and mountinfo agree).</summary>
-        private string DescriptorInfo(string hostPath, int fd)
+        private string DescriptorInfo(int fd)
         {
-            string host = ProcSuperBlock.ReadHost(hostPath);
-            if (Kernel.HostFiles.Identify(hostId, fd) is not { } dentry) return host;
+            string host = guest.Descriptors.Info(fd);
+            if (Kernel.HostFiles.Identify(guest.Descriptors, fd) is not { } dentry) return host;
             return ProcRender.FdInfo(host, Kernel.MountIdOf(dentry.Inode.SuperBlock), dentry.Inode.Ino);
         }
 
@@ -195,12 +173,11 @@ internal static class ProcPidDirectory
         private IReadOnlyList<ProcEntry> DescriptorInfos()
         {
             var entries = new List<ProcEntry>();
-            foreach (int fd in HostFds())
+            foreach (int fd in guest.Descriptors.Numbers())
             {
-                string hostPath = $"{HostDir}/fdinfo/{fd.ToString(Inv)}";
                 ulong ino = Ino(id, (int)Kind.FdInfoFile, fd);
                 int n = fd;
-                entries.Add(new ProcEntry(fd.ToString(Inv), ino, ProcSuperBlock.DT_REG, 2 + fd, () => new ProcFile(sb, ino, uid, gid, () => DescriptorInfo(hostPath, n))));
+                entries.Add(new ProcEntry(fd.ToString(Inv), ino, ProcSuperBlock.DT_REG, 2 + fd, () => new ProcFile(sb, ino, uid, gid, () => DescriptorInfo(n))));
             }
             return entries;
         }
