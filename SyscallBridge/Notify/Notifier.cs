@@ -32,6 +32,7 @@ internal sealed class Notifier
     // concurrent collections cost milliseconds of first-use compilation at every start).
     private readonly Queue<Libc.SeccompNotif> waitingForLock = new();
     private bool receiving = true;
+    private Thread? waiter; // serves waitingForLock; only the receiving thread starts it
     private int blockingWorks;
 
     public Notifier(GuestKernel kernel, int listener)
@@ -49,7 +50,6 @@ internal sealed class Notifier
     public void Start()
     {
         new Thread(Receive, 256 * 1024) { Name = "userkernel-notify", IsBackground = true }.Start();
-        new Thread(ServeWaiting, 256 * 1024) { Name = "userkernel-notify-locked", IsBackground = true }.Start();
     }
 
     private void Receive()
@@ -65,6 +65,8 @@ internal sealed class Notifier
                     waitingForLock.Enqueue(n);
                     Monitor.Pulse(waitingForLock);
                 }
+                // The second thread starts the first time it is needed: a short run often never finds the lock taken.
+                waiter ??= StartWaiter();
                 continue;
             }
             try { Serve(in n); }
@@ -75,6 +77,13 @@ internal sealed class Notifier
             receiving = false;
             Monitor.Pulse(waitingForLock);
         }
+    }
+
+    private Thread StartWaiter()
+    {
+        var thread = new Thread(ServeWaiting, 256 * 1024) { Name = "userkernel-notify-locked", IsBackground = true };
+        thread.Start();
+        return thread;
     }
 
     private void ServeWaiting()
