@@ -158,6 +158,7 @@ public sealed class OciRuntimeTests : IClassFixture<OciRuntimeTests.PodmanImage>
             // sh as pid 1 has no SIGTERM handler: the signal is dropped (as for any namespace's init) and podman kills it.
             BufferedCommandResult stop = await Podman(["--runtime", runtime, "stop", "-t", "1", name]);
             log.Add($"stop {stop.ExitCode}");
+            if (stop.ExitCode != 0) log.Add("stop said: " + stop.StandardError.Trim()); // why, should it ever fail (once, under load)
             log.Add("exit " + (await Podman(["inspect", name, "--format", "{{.State.ExitCode}}"])).StandardOutput.Trim());
             log.Add($"rm {(await Podman(["--runtime", runtime, "rm", name])).ExitCode}");
             log.Add("after " + (await Podman(["ps", "-a", "--filter", "name=" + name, "--format", "{{.Names}}"])).StandardOutput.Trim());
