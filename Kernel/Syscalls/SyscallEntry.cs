@@ -6,11 +6,12 @@ public delegate SyscallResult SyscallHandler(SyscallContext ctx);
 /// <summary>
 /// A narrowing of when a mediated syscall stops: only when argument <paramref name="Arg"/> (its low 32 bits)
 /// is one of <paramref name="Values"/>, or, with <paramref name="Nonzero"/>, whenever the whole 64-bit argument
-/// is not 0, or, with <paramref name="Negative"/>, whenever its low 32 bits are a negative int; otherwise the seccomp
-/// filter lets it run like a passthrough call. ioctl uses it (only the requests that carry process ids need the
-/// kernel), sendto (only a call that names an address) and the clock calls (only a CPU-time clock, which names a pid).
+/// is not 0, or, with <paramref name="Negative"/> (<paramref name="Positive"/>), whenever its low 32 bits are an int below
+/// (above) 0; otherwise the seccomp filter lets it run like a passthrough call. ioctl uses it (only the requests that carry
+/// process ids need the kernel), sendto (only a call that names an address), the clock calls (only a CPU-time clock, which
+/// names a pid) and the calls that take a pid (only a pid above 0 names another process; 0 is the caller).
 /// </summary>
-public sealed record StopWhen(int Arg, uint[] Values, bool Nonzero = false, bool Negative = false)
+public sealed record StopWhen(int Arg, uint[] Values, bool Nonzero = false, bool Negative = false, bool Positive = false)
 {
     /// <summary>Stop when the argument is not 0 (a pointer that is given).</summary>
     public static StopWhen NotZero(int arg) => new(arg, [], Nonzero: true);
@@ -18,11 +19,15 @@ public sealed record StopWhen(int Arg, uint[] Values, bool Nonzero = false, bool
     /// <summary>Stop when the argument, an int, is below 0 (a clock id that encodes a pid).</summary>
     public static StopWhen BelowZero(int arg) => new(arg, [], Negative: true);
 
+    /// <summary>Stop when the argument, an int, is above 0 (a pid that names a process other than the caller).</summary>
+    public static StopWhen AboveZero(int arg) => new(arg, [], Positive: true);
+
     /// <summary>Whether the kernel's filter stops a call with these arguments (as <c>FilterBuilder</c> encodes it).</summary>
     public bool Matches(System.ReadOnlySpan<ulong> args)
     {
         if (Nonzero) return args[Arg] != 0;
         if (Negative) return (int)args[Arg] < 0;
+        if (Positive) return (int)args[Arg] > 0;
         uint low = (uint)args[Arg];
         foreach (uint v in Values)
             if (v == low) return true;

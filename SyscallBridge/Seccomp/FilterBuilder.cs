@@ -140,6 +140,17 @@ public static class FilterBuilder
                 Return(stop),
             ];
         }
+        if (when.Positive)
+        {
+            return
+            [
+                new(BPF_LD_W_ABS, 0, 0, low),
+                new(BPF_JEQ_K, 2, 0, 0),              // 0: allow
+                new(BPF_JGE_K, 1, 0, 0x80000000),     // an int below 0: allow
+                Return(stop),
+                Return(SECCOMP_RET_ALLOW),
+            ];
+        }
         if (when.Nonzero)
         {
             return

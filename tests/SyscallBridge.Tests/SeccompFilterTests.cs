@@ -44,7 +44,7 @@ public class SeccompFilterTests(ITestOutputHelper output)
         {
             foreach (uint v in when.Values) values.AddRange([(when.Arg, v), (when.Arg, v | 0xFFFFFFFF_00000000), (when.Arg, v + 1UL)]);
             if (when.Nonzero) values.AddRange([(when.Arg, 1), (when.Arg, 1UL << 32), (when.Arg, 1UL << 63)]);
-            if (when.Negative) values.AddRange([(when.Arg, 0x80000000), (when.Arg, 0xFFFFFFFF), (when.Arg, 0x7FFFFFFF), (when.Arg, 0xFFFFFFFF_00000000)]);
+            if (when.Negative || when.Positive) values.AddRange([(when.Arg, 0x80000000), (when.Arg, 0xFFFFFFFF), (when.Arg, 0x7FFFFFFF), (when.Arg, 1), (when.Arg, 0xFFFFFFFF_00000000)]);
         }
         if (row?.PtraceWhen is { } byPtrace)
             values.AddRange([(byPtrace.Arg, byPtrace.AnyOf), (byPtrace.Arg, ~byPtrace.AnyOf & 0xFFFFFFFFUL), (byPtrace.Arg, 1UL << 32)]);
