@@ -159,6 +159,11 @@ public sealed partial class Tracer : IPtracePlatform
             case StopKind.VforkDone:
                 if (!GuestVforkDone(t)) Resume(t, 0);
                 return;
+            case StopKind.Exec when t.WantsSyscallExit && t.Task is { Ptrace: null, PendingExec: not null }:
+                // The host's exec of the stub is past its point of no return: the loader runs now, not at the call's
+                // exit, which saves a stop an exec. (A guest tracer's exec stops keep the exit, which they report.)
+                OnSyscallExit(t, atExecEvent: true);
+                return;
             case StopKind.Exec:
                 Resume(t, 0);
                 return;
@@ -255,7 +260,7 @@ public sealed partial class Tracer : IPtracePlatform
         return guestFd;
     }
 
-    private void OnSyscallExit(Tracee t)
+    private void OnSyscallExit(Tracee t, bool atExecEvent = false)
     {
         t.InSyscall = false;
         if (!t.WantsSyscallExit)
@@ -267,7 +272,8 @@ public sealed partial class Tracer : IPtracePlatform
         t.WantsSyscallExit = false;
         if (t.LoadRegs() != Errno.OK) return;
         Task task = t.Task!;
-        long rax = (long)t.Regs.rax;
+        // At the exec event the call has succeeded: the host writes its 0 into rax as the thread leaves the call.
+        long rax = atExecEvent ? 0 : (long)t.Regs.rax;
         ExitOutcome outcome = kernel.Exit(task, t, rax);
         long result = outcome.Result;
         if (outcome.Kill)
@@ -326,6 +332,8 @@ public sealed partial class Tracer : IPtracePlatform
     /// </summary>
     private void TakeOverLeader(int tid)
     {
+        // A process of one thread has no other thread that could have exec'd: nothing to ask.
+        if (tracees.TryGetValue(tid, out Tracee? leader) && leader.Task is { Group.Threads.Count: 1 } only && only.HostTid == tid) return;
         int former = (int)Libc.GetEventMessage(tid);
         if (former == tid || former <= 0 || !tracees.Remove(former, out Tracee? execing)) return;
         Tracee moved = execing.MoveTo(tid);
