@@ -123,6 +123,8 @@ public sealed class StraceComparisonTests
 internal static class StraceLog
 {
     private static readonly HashSet<string> Mediated = SyscallTable.Rows.Where(r => r.Disposition != Disposition.Passthrough).Select(r => r.Name).ToHashSet();
+    // Rows that stop only for a pid above 0 (StopWhen.AboveZero): the caller's own calls with 0 run on the host unseen.
+    private static readonly HashSet<string> StopForOtherPids = SyscallTable.Rows.Where(r => r.StopWhen is { Positive: true }).Select(r => r.Name).ToHashSet();
     private static readonly HashSet<string> PidResults = ["getpid", "getppid", "gettid", "set_tid_address", "clone", "fork", "vfork", "wait4", "getpgrp", "getpgid", "getsid", "setsid"];
     private static readonly HashSet<string> PidFirstArgument = ["kill", "tkill", "tgkill", "wait4", "getpgid", "getsid", "setpgid"];
     // Debian 12's strace (6.1) predates fchmodat2 (Linux 6.6) and prints it as syscall_0x1c4, which is no mediated name: left out here too.
@@ -173,11 +175,13 @@ internal static class StraceLog
             // A call interrupted by a signal and restarted shows twice, whenever the signal happens to land.
             if (call.Groups["result"].Value.StartsWith("? ERESTART", StringComparison.Ordinal)) continue;
             // Rows that stop only for some arguments (the table's StopWhen) show only those calls: ioctl the terminal requests
-            // that carry process groups, prctl the two capability options, the clock calls a CPU-time clock.
+            // that carry process groups, prctl the two capability options, the clock calls a CPU-time clock, the calls that
+            // take a pid one above 0.
             string args = call.Groups["args"].Value;
             if (name == "ioctl" && !Regex.IsMatch(args, "TIOC[GS]PGRP|TIOCGSID")) continue;
             if (name == "prctl" && !Regex.IsMatch(args, "^PR_(CAPBSET_DROP|SET_SECUREBITS)")) continue;
             if (name is "clock_gettime" or "clock_getres" or "clock_nanosleep" or "timer_create" && !args.Contains("CPUCLOCK", StringComparison.Ordinal)) continue;
+            if (StopForOtherPids.Contains(name) && !Regex.IsMatch(args, "^[1-9]")) continue;
             if (!calls.TryGetValue(pid, out List<string>? list)) { calls[pid] = list = new(); order.Add(pid); }
             list.Add(Normalize(name, call.Groups["args"].Value, call.Groups["result"].Value));
         }
