@@ -19,7 +19,7 @@ internal static class ProcPidDirectory
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>Entries of a pid directory, in Linux's order (tgid_base_stuff).</summary>
+    /// <summary>What an inode of a pid directory is (its number holds it).</summary>
     private enum Kind
     {
         Directory, Task, Fd, FdInfo, Environ, Status, Comm, Cmdline, Stat, Statm, Maps, Cwd, Root, Exe, Mounts, MountInfo,
@@ -38,8 +38,32 @@ internal static class ProcPidDirectory
         ulong dirIno = Ino(id, (int)Kind.Directory);
         IGuestTaskView guest = isThread && task != null ? sb.Kernel.Platform.ViewOf(task) : sb.Kernel.Platform.ViewOf(group);
         var view = new View(sb, group, guest, id, hostId, uid, gid);
-        return new ProcDirectory(sb, dirIno, parentIno, uid, gid, () => view.Entries(dirIno, isThread));
+        return new ProcDirectory(sb, dirIno, parentIno, uid, gid, () => view.Entries(dirIno, isThread), name => view.Lookup(name, dirIno, isThread));
     }
+
+    /// <summary>The names of a pid directory in Linux's order (tgid_base_stuff); a thread's directory has no "task".</summary>
+    private static readonly (Kind Kind, string Name, byte Type)[] DirectoryNames =
+    [
+        (Kind.Task, "task", ProcSuperBlock.DT_DIR),
+        (Kind.Fd, "fd", ProcSuperBlock.DT_DIR),
+        (Kind.FdInfo, "fdinfo", ProcSuperBlock.DT_DIR),
+        (Kind.Environ, "environ", ProcSuperBlock.DT_REG),
+        (Kind.Auxv, "auxv", ProcSuperBlock.DT_REG),
+        (Kind.Status, "status", ProcSuperBlock.DT_REG),
+        (Kind.Comm, "comm", ProcSuperBlock.DT_REG),
+        (Kind.Cmdline, "cmdline", ProcSuperBlock.DT_REG),
+        (Kind.Stat, "stat", ProcSuperBlock.DT_REG),
+        (Kind.Statm, "statm", ProcSuperBlock.DT_REG),
+        (Kind.Maps, "maps", ProcSuperBlock.DT_REG),
+        (Kind.Cwd, "cwd", ProcSuperBlock.DT_LNK),
+        (Kind.Root, "root", ProcSuperBlock.DT_LNK),
+        (Kind.Exe, "exe", ProcSuperBlock.DT_LNK),
+        (Kind.Mounts, "mounts", ProcSuperBlock.DT_REG),
+        (Kind.MountInfo, "mountinfo", ProcSuperBlock.DT_REG),
+        (Kind.Cgroup, "cgroup", ProcSuperBlock.DT_REG),
+        (Kind.OomScore, "oom_score", ProcSuperBlock.DT_REG),
+        (Kind.OomScoreAdj, "oom_score_adj", ProcSuperBlock.DT_REG),
+    ];
 
     /// <summary>What every entry of one pid directory needs to render itself.</summary>
     /// <param name="hostId">The host id of the thread, or of the process, only to tell whether it is the caller.</param>
@@ -49,37 +73,52 @@ internal static class ProcPidDirectory
 
         public IReadOnlyList<ProcEntry> Entries(ulong dirIno, bool isThread)
         {
-            var list = new List<ProcEntry>();
-            void Add(Kind kind, string name, byte type, Func<ulong, Inode> make)
+            var list = new List<ProcEntry>(DirectoryNames.Length);
+            foreach ((Kind kind, string name, byte type) in DirectoryNames)
             {
+                if (isThread && kind == Kind.Task) continue;
                 ulong ino = Ino(id, (int)kind);
-                list.Add(new ProcEntry(name, ino, type, 2 + list.Count, () => make(ino)));
+                list.Add(new ProcEntry(name, ino, type, 2 + list.Count, () => MakeEntry(kind, ino, dirIno)));
             }
-            ProcFile File(ulong ino, Func<string> render, uint permissions = 0x124) => new(sb, ino, uid, gid, render, permissions);
-            ProcSymlink Link(ulong ino, Func<Result<string>> target) => new(sb, ino, uid, gid, target);
-
-            if (!isThread) Add(Kind.Task, "task", ProcSuperBlock.DT_DIR, ino => TaskDirectory(ino, dirIno));
-            Add(Kind.Fd, "fd", ProcSuperBlock.DT_DIR, ino => new ProcDirectory(sb, ino, dirIno, uid, gid, () => Descriptors(ino)));
-            Add(Kind.FdInfo, "fdinfo", ProcSuperBlock.DT_DIR, ino => new ProcDirectory(sb, ino, dirIno, uid, gid, () => DescriptorInfos()));
-            Add(Kind.Environ, "environ", ProcSuperBlock.DT_REG, ino => File(ino, () => ReadGuestMemory(group.EnvironmentArea), 0x100 /* 0400 */));
-            Add(Kind.Auxv, "auxv", ProcSuperBlock.DT_REG, ino => File(ino, () => ReadGuestMemory(group.AuxvArea), 0x100 /* 0400 */));
-            Add(Kind.Status, "status", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Status(guest.ProcText(GuestProcFile.Status), Name(), Ids())));
-            Add(Kind.Comm, "comm", ProcSuperBlock.DT_REG, ino => File(ino, () => Name() + "\n"));
-            Add(Kind.Cmdline, "cmdline", ProcSuperBlock.DT_REG, ino => File(ino, () => ReadGuestMemory(group.ArgumentArea)));
-            Add(Kind.Stat, "stat", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Stat(guest.ProcText(GuestProcFile.Stat), Name(), Ids(), Kernel.Terminals.GuestNumber)));
-            Add(Kind.Statm, "statm", ProcSuperBlock.DT_REG, ino => File(ino, () => guest.ProcText(GuestProcFile.Statm)));
-            Add(Kind.Maps, "maps", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Maps(guest.ProcText(GuestProcFile.Maps), Kernel.HostFiles.IdentifyHostObject)));
-            Add(Kind.Cwd, "cwd", ProcSuperBlock.DT_LNK, ino => Link(ino, () => group.Fs.Cwd.Path));
-            Add(Kind.Root, "root", ProcSuperBlock.DT_LNK, ino => Link(ino, () => group.Fs.Root.Path));
-            Add(Kind.Exe, "exe", ProcSuperBlock.DT_LNK, ino => Link(ino, () => group.Executable is { } exe ? exe.Path : Errno.ENOENT));
-            Add(Kind.Mounts, "mounts", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.Mounts(Kernel.Mounts.Mounts)));
-            Add(Kind.MountInfo, "mountinfo", ProcSuperBlock.DT_REG, ino => File(ino, () => ProcRender.MountInfo(Kernel.Mounts.Mounts)));
-            // The guest has no cgroups of its own: it sees itself at the root of a cgroup namespace, as a container does.
-            Add(Kind.Cgroup, "cgroup", ProcSuperBlock.DT_REG, ino => File(ino, () => "0::/\n"));
-            Add(Kind.OomScore, "oom_score", ProcSuperBlock.DT_REG, ino => File(ino, () => guest.ProcText(GuestProcFile.OomScore)));
-            Add(Kind.OomScoreAdj, "oom_score_adj", ProcSuperBlock.DT_REG, ino => new ProcFile(sb, ino, uid, gid,
-                () => group.OomScoreAdj.Value.ToString(Inv) + "\n", 0x1A4 /* 0644 */, group.OomScoreAdj.WrittenThrough));
             return list;
+        }
+
+        /// <summary>One name of the directory, made without listing the others (a path walk asks for one at a time).</summary>
+        public Inode? Lookup(string name, ulong dirIno, bool isThread)
+        {
+            foreach ((Kind kind, string entry, _) in DirectoryNames)
+                if (entry == name) return isThread && kind == Kind.Task ? null : MakeEntry(kind, Ino(id, (int)kind), dirIno);
+            return null;
+        }
+
+        private Inode MakeEntry(Kind kind, ulong ino, ulong dirIno)
+        {
+            ProcFile File(Func<string> render, uint permissions = 0x124) => new(sb, ino, uid, gid, render, permissions);
+            ProcSymlink Link(Func<Result<string>> target) => new(sb, ino, uid, gid, target);
+            return kind switch
+            {
+                Kind.Task => TaskDirectory(ino, dirIno),
+                Kind.Fd => new ProcDirectory(sb, ino, dirIno, uid, gid, () => Descriptors(ino)),
+                Kind.FdInfo => new ProcDirectory(sb, ino, dirIno, uid, gid, () => DescriptorInfos()),
+                Kind.Environ => File(() => ReadGuestMemory(group.EnvironmentArea), 0x100 /* 0400 */),
+                Kind.Auxv => File(() => ReadGuestMemory(group.AuxvArea), 0x100 /* 0400 */),
+                Kind.Status => File(() => ProcRender.Status(guest.ProcText(GuestProcFile.Status), Name(), Ids())),
+                Kind.Comm => File(() => Name() + "\n"),
+                Kind.Cmdline => File(() => ReadGuestMemory(group.ArgumentArea)),
+                Kind.Stat => File(() => ProcRender.Stat(guest.ProcText(GuestProcFile.Stat), Name(), Ids(), Kernel.Terminals.GuestNumber)),
+                Kind.Statm => File(() => guest.ProcText(GuestProcFile.Statm)),
+                Kind.Maps => File(() => ProcRender.Maps(guest.ProcText(GuestProcFile.Maps), Kernel.HostFiles.IdentifyHostObject)),
+                Kind.Cwd => Link(() => group.Fs.Cwd.Path),
+                Kind.Root => Link(() => group.Fs.Root.Path),
+                Kind.Exe => Link(() => group.Executable is { } exe ? exe.Path : Errno.ENOENT),
+                Kind.Mounts => File(() => ProcRender.Mounts(Kernel.Mounts.Mounts)),
+                Kind.MountInfo => File(() => ProcRender.MountInfo(Kernel.Mounts.Mounts)),
+                // The guest has no cgroups of its own: it sees itself at the root of a cgroup namespace, as a container does.
+                Kind.Cgroup => File(() => "0::/\n"),
+                Kind.OomScore => File(() => guest.ProcText(GuestProcFile.OomScore)),
+                Kind.OomScoreAdj => new ProcFile(sb, ino, uid, gid, () => group.OomScoreAdj.Value.ToString(Inv) + "\n", 0x1A4 /* 0644 */, group.OomScoreAdj.WrittenThrough),
+                _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+            };
         }
 
         /// <summary>/proc/PID/task: one directory per live thread of the process.</summary>

@@ -31,12 +31,13 @@ public sealed class ProcSuperBlock : SuperBlock
     private static readonly string[] HostFilesWhereTheHostHasThem = ["config.gz"];
 
     private readonly ProcDirectory root;
+    private ProcEntry[]? fixedEntries; // made at the first lookup or listing, not at mount: a run may never look
 
     public ProcSuperBlock(GuestKernel kernel, ulong device) : base(device)
     {
         Kernel = kernel;
         MountTime = new Timespec(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 0);
-        root = new ProcDirectory(this, RootIno, RootIno, 0, 0, RootEntries, LookupPid);
+        root = new ProcDirectory(this, RootIno, RootIno, 0, 0, RootEntries, LookupRoot);
     }
 
     internal GuestKernel Kernel { get; }
@@ -51,7 +52,8 @@ public sealed class ProcSuperBlock : SuperBlock
     /// <summary>Inode numbers of the global names (and the sys tree) are small; a process's are derived from its pid.</summary>
     private static ulong GlobalIno(int index) => 2 + (ulong)index;
 
-    private IReadOnlyList<ProcEntry> RootEntries()
+    /// <summary>The names /proc always has, made once: which host files exist does not change during a run.</summary>
+    private ProcEntry[] FixedEntries()
     {
         var list = new List<ProcEntry>();
         int index = 0;
@@ -73,7 +75,12 @@ public sealed class ProcSuperBlock : SuperBlock
         // Fixed names in alphabetical order, at positions 2, 3, ... after "." and "..".
         list.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         for (int i = 0; i < list.Count; i++) list[i] = list[i] with { Position = 2 + i };
+        return list.ToArray();
+    }
 
+    private IReadOnlyList<ProcEntry> RootEntries()
+    {
+        var list = new List<ProcEntry>(fixedEntries ??= FixedEntries());
         // Linux lists the processes after the fixed names, at positions past them derived from the pid.
         var leaders = new SortedDictionary<int, ThreadGroup>();
         foreach (Task t in Kernel.Pids.All)
@@ -88,6 +95,14 @@ public sealed class ProcSuperBlock : SuperBlock
     }
 
     private const long PidPosition = 256; // TGID_OFFSET-like: every fixed name comes before the first pid
+
+    /// <summary>One name of /proc, found without listing the rest: a fixed name, else a pid.</summary>
+    private Inode? LookupRoot(string name)
+    {
+        foreach (ProcEntry entry in fixedEntries ??= FixedEntries())
+            if (entry.Name == name) return entry.Make();
+        return LookupPid(name);
+    }
 
     /// <summary>/proc/N for a guest pid N, or a thread id (Linux finds those too, though it does not list them).</summary>
     private Inode? LookupPid(string name)
