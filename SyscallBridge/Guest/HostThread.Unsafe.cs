@@ -108,23 +108,52 @@ internal sealed unsafe class HostThread(int hostTid) : IGuestDescriptors
 
     public bool SetLimit(int resource, Rlimit limit) => Interop.Libc.SetLimit(hostTid, resource, limit);
 
-    /// <summary>The [stack] line of /proc/TID/maps.</summary>
+    /// <summary>The [stack] line of /proc/TID/maps, read with plain open and read (a FileStream adds an fstat and two flocks).</summary>
     public bool FindStack(out ulong start, out ulong end)
     {
         start = end = 0;
+        Span<byte> path = stackalloc byte[48];
+        "/proc/"u8.CopyTo(path);
+        System.Buffers.Text.Utf8Formatter.TryFormat(hostTid, path[6..], out int written);
+        "/maps\0"u8.CopyTo(path[(6 + written)..]);
+        int file;
+        fixed (byte* p = path) file = open(p, O_RDONLY | O_CLOEXEC);
+        if (file < 0) return false;
+        byte[] text = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
-            foreach (string line in System.IO.File.ReadLines($"/proc/{hostTid}/maps"))
+            int length = 0;
+            while (true)
             {
-                if (!line.EndsWith("[stack]", StringComparison.Ordinal)) continue;
-                int dash = line.IndexOf('-'), space = line.IndexOf(' ');
-                start = ulong.Parse(line.AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-                end = ulong.Parse(line.AsSpan(dash + 1, space - dash - 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-                return true;
+                if (length == text.Length)
+                {
+                    byte[] larger = System.Buffers.ArrayPool<byte>.Shared.Rent(text.Length * 2);
+                    text.AsSpan(0, length).CopyTo(larger);
+                    System.Buffers.ArrayPool<byte>.Shared.Return(text);
+                    text = larger;
+                }
+                long n;
+                fixed (byte* t = &text[length]) n = read(file, t, (size_t)(text.Length - length));
+                if (n < 0 && errno == (int)Errno.EINTR) continue;
+                if (n <= 0) break;
+                length += (int)n;
             }
+            foreach (Range line in text.AsSpan(0, length).Split((byte)'\n'))
+            {
+                ReadOnlySpan<byte> l = text.AsSpan(0, length)[line];
+                if (!l.EndsWith("[stack]"u8)) continue;
+                int dash = l.IndexOf((byte)'-'), space = l.IndexOf((byte)' ');
+                return dash > 0 && space > dash
+                    && System.Buffers.Text.Utf8Parser.TryParse(l[..dash], out start, out _, 'x')
+                    && System.Buffers.Text.Utf8Parser.TryParse(l[(dash + 1)..space], out end, out _, 'x');
+            }
+            return false;
         }
-        catch (System.IO.IOException) { }
-        return false;
+        finally
+        {
+            close(file);
+            System.Buffers.ArrayPool<byte>.Shared.Return(text);
+        }
     }
 
     /// <summary>What /proc/TID/exe names.</summary>
