@@ -18,7 +18,7 @@ namespace UserKernel.SyscallBridge.Launch;
 /// </summary>
 internal static unsafe class GuestLauncher
 {
-    private const int NR_prctl = (int)Sysno.prctl, NR_seccomp = (int)Sysno.seccomp, NR_execve = (int)Sysno.execve, NR_close = (int)Sysno.close;
+    private const int NR_prctl = (int)Sysno.prctl, NR_seccomp = (int)Sysno.seccomp, NR_execve = (int)Sysno.execve;
     private const int PR_SET_NO_NEW_PRIVS = 38, PR_SET_CHILD_SUBREAPER = 36;
 
     /// <summary>struct sock_fprog: unsigned short len, then the sock_filter pointer at 8.</summary>
@@ -93,7 +93,7 @@ internal static unsafe class GuestLauncher
 
     /// <summary>
     /// Installs the filter in the stub with a notification listener, and takes the listener into the kernel: the
-    /// stub's descriptor is copied with pidfd_getfd and closed, so no guest ever holds a listener. (A filter tree
+    /// stub's descriptor is copied with pidfd_getfd; it is close-on-exec, so no guest ever holds a listener. (A filter tree
     /// has at most one listener, so a guest can never add one of its own: the host answers it EBUSY.)
     /// </summary>
     private static int InstallFilter(Tracee tracee, List<FilterBuilder.Instruction> program)
@@ -121,7 +121,8 @@ internal static unsafe class GuestLauncher
         int pidfd = Libc.PidfdOpen(tracee.HostTid);
         int listener = pidfd < 0 ? pidfd : Libc.PidfdGetfd(pidfd, (int)stubFd);
         if (pidfd >= 0) Tmds.Linux.LibC.close(pidfd);
-        tracee.InjectSyscall(NR_close, (ulong)stubFd);
+        // The stub's own descriptor of the listener is close-on-exec (seccomp makes it so), and no code of the guest's
+        // runs before the exec of its first program: that exec closes it, with no call injected here to do it.
         if (listener < 0) throw new GuestStartException($"cannot take the seccomp listener from the guest: {ErrnoNames.Name((Errno)(-listener))}");
         return listener;
     }

@@ -21,7 +21,7 @@ internal static class GuestNamespaces
 {
     private const int NR_unshare = (int)Sysno.unshare, NR_setgroups = (int)Sysno.setgroups, NR_setresgid = (int)Sysno.setresgid,
         NR_setresuid = (int)Sysno.setresuid, NR_chroot = (int)Sysno.chroot, NR_chdir = (int)Sysno.chdir, NR_socket = (int)Sysno.socket,
-        NR_close = (int)Sysno.close, NR_prctl = (int)Sysno.prctl;
+        NR_prctl = (int)Sysno.prctl;
     private const ulong PR_SET_NO_NEW_PRIVS = 38;
     private const ulong CLONE_NEWNS = 0x20000, CLONE_NEWUTS = 0x04000000, CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000, CLONE_NEWNET = 0x40000000;
 
@@ -95,7 +95,8 @@ internal static class GuestNamespaces
         int pidfd = Interop.Libc.PidfdOpen(stub.HostTid);
         int taken = pidfd < 0 ? -1 : Interop.Libc.PidfdGetfd(pidfd, (int)fd);
         if (pidfd >= 0) Tmds.Linux.LibC.close(pidfd);
-        stub.InjectSyscall(NR_close, (ulong)fd);
+        // The stub's own descriptor was made close-on-exec, and no code of the guest's runs before the exec of its first
+        // program, which closes it: no call is injected to close it now.
         return taken < 0 ? -1 : taken;
     }
 
