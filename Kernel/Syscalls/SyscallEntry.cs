@@ -1,3 +1,5 @@
+using UserKernel.Kernel.Abi;
+
 namespace UserKernel.Kernel.Syscalls;
 
 /// <summary>A syscall handler: decode the context's arguments, act, return a result or an errno.</summary>
@@ -59,9 +61,16 @@ public enum StopVia
     Notification,
 }
 
-/// <summary>One row of the syscall table.</summary>
-public sealed record SyscallEntry(int Number, string Name, Disposition Disposition, SyscallHandler? Handler, ArgFormat[] Args, string Note)
+/// <summary>One row of the syscall table. <paramref name="GivenName"/> is an extension's name for its call; null for Linux's own.</summary>
+public sealed record SyscallEntry(int Number, string? GivenName, Disposition Disposition, SyscallHandler? Handler, ArgFormat[] Args, string Note)
 {
+    /// <summary>
+    /// The call's name: an extension's own, or Linux's (its <see cref="Sysno"/> name), looked up when asked. A NativeAOT
+    /// program reads an enum's names from metadata at the first ToString, a millisecond and more that a run which never
+    /// prints a name should not pay at start.
+    /// </summary>
+    public string Name => GivenName ?? ((Sysno)Number).ToString();
+
     /// <summary>The handler's method name, for the listing.</summary>
     public string HandlerName => Handler?.Method.Name ?? "-";
 

@@ -50,7 +50,7 @@ public static class SyscallTable
     }
 
     private static SyscallEntry Row(Sysno nr, SyscallClass cls, Disposition disposition, SyscallHandler? handler, ArgFormat[] args, string note) =>
-        new((int)nr, nr.ToString(), disposition, handler, args, note) { Class = cls };
+        new((int)nr, null, disposition, handler, args, note) { Class = cls };
 
     /// <summary>The row for a number, or null.</summary>
     public static SyscallEntry? Lookup(long nr) => nr >= 0 && nr < ByNumber.Count ? ByNumber[(int)nr] : null;
