@@ -36,7 +36,7 @@ public sealed unsafe class DeviceServer : IDisposable
     private readonly Action<(ulong, ulong)> forget;
     private readonly Dictionary<int, OpenDevice> byKernelFd = new();
     private readonly Dictionary<(ulong, ulong), OpenDevice> byGuestObject = new();
-    private readonly byte[] incoming = new byte[Chunk];
+    private byte[]? incoming; // made at the first receive: most runs open no device of an extension's
     private int epoll = -1, wakeFd = -1;
     private Thread? thread;
     private volatile bool stopping;
@@ -162,6 +162,7 @@ public sealed unsafe class DeviceServer : IDisposable
         while (!open.InputEnded)
         {
             long n;
+            incoming ??= new byte[Chunk];
             fixed (byte* p = incoming) n = recv(open.KernelFd, p, Chunk, MSG_DONTWAIT);
             if (n < 0 && errno == EINTR) continue;
             if (n < 0) return;

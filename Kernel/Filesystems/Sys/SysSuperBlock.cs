@@ -9,7 +9,7 @@ namespace UserKernel.Kernel.Filesystems.Sys;
 /// <summary>
 /// A minimal sysfs on /sys: the CPU facts that C libraries read (glibc's get_nprocs reads
 /// devices/system/cpu/online, get_nprocs_conf possible or the cpuN directories), copied from the host when
-/// the kernel starts, and an empty kernel/ directory. Directories are 0755 and attributes 0444, root's, as on
+/// first looked at, and an empty kernel/ directory. Directories are 0755 and attributes 0444, root's, as on
 /// Linux; an attribute reports 4096 bytes and is rendered at open, as sysfs does. It is read-only.
 /// </summary>
 public sealed class SysSuperBlock : SuperBlock
@@ -23,10 +23,8 @@ public sealed class SysSuperBlock : SuperBlock
     {
         var now = new Timespec(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), 0);
         root = new SysDirectory(this, nextIno++, now, 0x16D /* 0555, as Linux's /sys */);
-        SysDirectory cpu = root.Directory("devices", now).Directory("system", now).Directory("cpu", now);
-        foreach (string name in new[] { "online", "possible", "present" })
-            cpu.Add(name, new SysAttribute(this, nextIno++, HostText(name) ?? "0\n", now));
-        foreach (string name in HostCpuDirectories()) cpu.Directory(name, now);
+        SysDirectory system = root.Directory("devices", now).Directory("system", now);
+        system.Add("cpu", new HostCpuDirectory(this, nextIno++, now));
         root.Directory("kernel", now);
     }
 
@@ -60,7 +58,51 @@ public sealed class SysSuperBlock : SuperBlock
         return numbers.ConvertAll(n => "cpu" + n.ToString(CultureInfo.InvariantCulture));
     }
 
-    private sealed class SysDirectory : FixedDirectory
+    /// <summary>devices/system/cpu, copied from the host at its first use: a run that never looks reads nothing of the host's.</summary>
+    private sealed class HostCpuDirectory : SysDirectory
+    {
+        private readonly SysSuperBlock owner;
+        private readonly Timespec mounted;
+        private bool filled;
+
+        public HostCpuDirectory(SysSuperBlock sb, ulong ino, Timespec time) : base(sb, ino, time)
+        {
+            owner = sb;
+            mounted = time;
+        }
+
+        public override Result<Inode> Lookup(string name)
+        {
+            Fill();
+            return base.Lookup(name);
+        }
+
+        public override Result<IReadOnlyList<DirectoryEntry>> ReadDirectory()
+        {
+            Fill();
+            return base.ReadDirectory();
+        }
+
+        public override ulong LinkCount
+        {
+            get
+            {
+                Fill();
+                return base.LinkCount;
+            }
+        }
+
+        private void Fill()
+        {
+            if (filled) return;
+            filled = true;
+            foreach (string name in new[] { "online", "possible", "present" })
+                Add(name, new SysAttribute(owner, owner.nextIno++, HostText(name) ?? "0\n", mounted));
+            foreach (string name in HostCpuDirectories()) Directory(name, mounted);
+        }
+    }
+
+    private class SysDirectory : FixedDirectory
     {
         private readonly SysSuperBlock fs;
 
