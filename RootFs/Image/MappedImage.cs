@@ -46,8 +46,7 @@ public sealed partial class MappedImage : IDisposable
             throw new ImageFormatException($"image is a directory, not a file: {path}");
         }
         // A FIFO or a character device would block the open or never end; only files and block devices hold images.
-        var info = new Mono.Unix.UnixFileInfo(path);
-        if (info.Exists && info.FileType is not (Mono.Unix.FileTypes.RegularFile or Mono.Unix.FileTypes.BlockDevice))
+        if (FileTypeOf(path) is { } type && type is not (S_IFREG or S_IFBLK))
         {
             throw new ImageFormatException($"image is not a regular file or a block device: {path}");
         }

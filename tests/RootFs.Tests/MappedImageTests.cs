@@ -25,6 +25,22 @@ public sealed class MappedImageTests : IDisposable
         Assert.Equal(8, image.Slice(0, 8).Length);
     }
 
+    [Fact]
+    public void A_fifo_or_a_character_device_is_refused_without_being_opened()
+    {
+        // Arrange: opening a FIFO that has no writer would block, and /dev/zero would never end.
+        string fifo = _dir.Combine("pipe.img");
+        Assert.Equal(0, Mono.Unix.Native.Syscall.mkfifo(fifo, Mono.Unix.Native.FilePermissions.S_IRUSR | Mono.Unix.Native.FilePermissions.S_IWUSR));
+
+        // Act
+        var fromFifo = Assert.Throws<ImageFormatException>(() => MappedImage.Open(fifo));
+        var fromDevice = Assert.Throws<ImageFormatException>(() => MappedImage.Open("/dev/zero"));
+
+        // Assert
+        Assert.Equal($"image is not a regular file or a block device: {fifo}", fromFifo.Message);
+        Assert.Equal("image is not a regular file or a block device: /dev/zero", fromDevice.Message);
+    }
+
     [Theory]
     [InlineData(5, 4)]
     [InlineData(9, 0)]
