@@ -162,6 +162,8 @@ public sealed class OciRuntimeTests : IClassFixture<OciRuntimeTests.PodmanImage>
                 BufferedCommandResult r = await Podman(["--runtime", runtime, "exec", .. args]);
                 string output = args[0] == "-d" ? "(a session id)" : r.StandardOutput.Trim(); // -d prints a new id each time
                 log.Add($"exec {string.Join(' ', args).Replace(name, "NAME")}: {r.ExitCode} {output}");
+                // podman's own failures (125, and 255 for an exec whose status it lost, once, under load): in its words
+                if (r.ExitCode is 125 or 255) log.Add("exec said: " + r.StandardError.Trim());
             }
             // The shell counts the processes itself (a pipeline would race with its own members).
             await Exec(name, "sh", "-c", "echo in exec; id; set -- /proc/[0-9]*; echo $#; exit 4");
