@@ -57,6 +57,15 @@ public sealed record KernelOptions
     /// <summary>The extensions (--extension) to register before the first guest starts.</summary>
     public IReadOnlyList<Extensions.LoadedExtension> Extensions { get; init; } = [];
 
+    /// <summary>
+    /// The kernel's host files, when they were made before it: the run starts its first process from them while the
+    /// kernel is made. With <see cref="StubObject"/>, the stub's memfd they made (<see cref="HostFiles.MakeEarly"/>).
+    /// </summary>
+    public HostFiles? HostFiles { get; init; }
+
+    /// <summary>The path of the stub's memfd that <see cref="HostFiles"/> made before the kernel, or null.</summary>
+    public string? StubObject { get; init; }
+
     /// <summary>Syscall names whose handler calls Debugger.Break() (--break-on).</summary>
     public IReadOnlySet<string> BreakOn { get; init; } = new HashSet<string>();
 }
@@ -79,7 +88,7 @@ public sealed partial class GuestKernel : IDisposable
         trace = options.Trace;
         Mounts = new MountTable(root);
         Walk = new PathWalk(Mounts);
-        HostFiles = new HostFiles();
+        HostFiles = options.HostFiles ?? new HostFiles();
         UnixSockets = new UnixSocketNames(HostFiles, options.Network);
         Fsnotify = new Vfs.Notify.Fsnotify(HostFiles, Store);
         Namei = new Namei(Mounts, Walk, Fsnotify, program => Pids.IsRunning(program, Platform), HeldDentries);
@@ -92,8 +101,9 @@ public sealed partial class GuestKernel : IDisposable
         Registry = Extensions.KernelRegistry.Build(options.Extensions);
         Devices = new Extensions.DeviceServer(Lock, (owner, where, ex) => ReportFault(owner, where, ex), HostFiles.Forget);
         var kernelFiles = new DevSuperBlock(SuperBlock.MakeDev(0, 2), Terminals);
-        StubDentry = new Dentry("userkernel-stub", null, new MemoryInode(kernelFiles, 1, StubProgram.Build(), Abi.FileMode.S_IFREG | 0x16D));
-        HostFiles.Pin(StubDentry);
+        StubDentry = new Dentry(StubName, null, new MemoryInode(kernelFiles, 1, StubProgram.Build(), Abi.FileMode.S_IFREG | 0x16D));
+        if (options.StubObject is { } early) HostFiles.Adopt(StubDentry, early);
+        else HostFiles.Pin(StubDentry);
         // The built-in filesystems, mounted as any registered type is; where the image has the directory.
         foreach ((string type, string at, uint minor) in new[] { ("devtmpfs", "/dev", 5u), ("proc", "/proc", 21u), ("sysfs", "/sys", 20u) })
             if (Walk.Resolve(Credentials.Root, Mounts.Root, at, true).TryGet(out Dentry? dir, out _) && dir.Inode.IsDirectory)
@@ -210,6 +220,9 @@ public sealed partial class GuestKernel : IDisposable
 
     /// <summary>The stub program every guest process is started as (see <see cref="StubProgram"/>).</summary>
     public Dentry StubDentry { get; }
+
+    /// <summary>The stub's name, which its memfd, and so the host's name of a process running it, takes.</summary>
+    public const string StubName = "userkernel-stub";
 
     /// <summary>The host path the platform spawns the first process from.</summary>
     public string StubHostPath => HostFiles.PathFor(StubDentry).Value;
@@ -619,7 +632,7 @@ public sealed partial class GuestKernel : IDisposable
         Ipc.RemoveAll();
         Peers.Dispose();
         Fsnotify.Dispose();
-        HostFiles.Dispose();
+        if (Options.HostFiles == null) HostFiles.Dispose(); // else its maker's to dispose
         ownStore?.Dispose();
     }
 

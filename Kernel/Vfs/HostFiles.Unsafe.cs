@@ -188,6 +188,31 @@ public sealed unsafe partial class HostFiles : IDisposable
     /// <summary>Keeps the host object of <paramref name="dentry"/> for the whole run (the stub every guest runs).</summary>
     public void Pin(Dentry dentry) => pinned.Add(dentry.Inode);
 
+    private readonly Dictionary<string, (int Fd, (ulong Dev, ulong Ino) Key)> madeEarly = new();
+
+    /// <summary>
+    /// A sealed memfd of <paramref name="content"/>, made before the inode it will stand for exists, and its path: the
+    /// stub's, which the first process is spawned from while the kernel is still being made. <see cref="Adopt"/> gives it
+    /// to its inode.
+    /// </summary>
+    public string MakeEarly(string name, ReadOnlySpan<byte> content)
+    {
+        int fd = CreateMemfd(name, content, out var key);
+        if (fd < 0) throw new System.IO.IOException($"cannot make a memfd for {name}: {Abi.ErrnoNames.Message((Errno)(-fd))}");
+        string path = $"/proc/{kernelPid}/fd/{fd}";
+        madeEarly[path] = (fd, key);
+        return path;
+    }
+
+    /// <summary>The object <see cref="MakeEarly"/> made at <paramref name="path"/> becomes <paramref name="dentry"/>'s, pinned.</summary>
+    public void Adopt(Dentry dentry, string path)
+    {
+        if (!madeEarly.Remove(path, out var made)) throw new ArgumentException($"no object was made early at {path}", nameof(path));
+        byInode[dentry.Inode] = (made.Fd, path);
+        byHostObject[made.Key] = dentry;
+        pinned.Add(dentry.Inode);
+    }
+
     /// <summary>
     /// A memfd made for one open of a volatile inode (procfs), its content rendered now; the caller closes it once it
     /// has opened the guest's descriptor. The host object stays known for fstat and getdents while any guest holds it.

@@ -28,11 +28,12 @@ internal static unsafe class GuestLauncher
         Libc.PTRACE_O_TRACECLONE | Libc.PTRACE_O_TRACEEXEC | Libc.PTRACE_O_TRACESECCOMP | Libc.PTRACE_O_EXITKILL;
 
     /// <summary>
-    /// Spawns and seizes the stub; moves it into the guests' namespaces (<see cref="GuestNamespaces"/>); returns it stopped,
-    /// its filter installed, the kernel's descriptor of the filter's listener, and whether the namespaces are in place.
-    /// Throws on host failure.
+    /// Spawns and seizes the stub and moves it into the guests' namespaces (<see cref="GuestNamespaces"/>), with
+    /// no_new_privs set for its filter; returns it stopped, whether the namespaces are in place, and the kernel's
+    /// sock_diag socket (or -1). Nothing of the kernel's is read: this runs while the kernel is being made. Throws on
+    /// host failure.
     /// </summary>
-    public static (Tracee Init, int Listener, bool Namespaces, int DiagSocket) Start(string stubPath, string emptyRoot, bool newNetwork)
+    public static (Tracee Init, bool Namespaces, int DiagSocket) Start(string stubPath, string emptyRoot, bool newNetwork)
     {
         // Orphaned guests come back to the kernel rather than to the host's init.
         Libc.Prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -43,11 +44,20 @@ internal static unsafe class GuestLauncher
         // With its namespaces, the stub set no_new_privs in the same batch of calls.
         long r = namespaces ? 0 : tracee.InjectSyscall(NR_prctl, PR_SET_NO_NEW_PRIVS, 1);
         if (r != 0) throw new GuestStartException($"prctl(PR_SET_NO_NEW_PRIVS) failed in the guest: {r}");
+        return (tracee, namespaces, diagSocket);
+    }
+
+    /// <summary>
+    /// Gives the stub the kernel's seccomp filter, built from the syscall table as it is once the kernel is made (an
+    /// extension's rows included), and returns the kernel's descriptor of the filter's listener.
+    /// </summary>
+    public static int Filter(Tracee tracee)
+    {
         List<FilterBuilder.Instruction> filter = FilterBuilder.Build();
         StartupProfile.Mark("filter built");
         int listener = InstallFilter(tracee, filter);
         StartupProfile.Mark("filter installed");
-        return (tracee, listener, namespaces, diagSocket);
+        return listener;
     }
 
     /// <summary>

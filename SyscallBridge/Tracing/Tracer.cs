@@ -19,9 +19,9 @@ namespace UserKernel.SyscallBridge.Tracing;
 /// The one tracer thread. Every ptrace call and every waitpid comes from it. It never blocks on guest
 /// behaviour: a guest's blocking call (a pipe read, wait4) runs in the guest thread on the host.
 /// </summary>
-public sealed partial class Tracer : IPtracePlatform
+public sealed partial class Tracer : IPtracePlatform, IDisposable
 {
-    private readonly GuestKernel kernel;
+    private GuestKernel kernel = null!; // given by RunWith; nothing before it touches the kernel
     private readonly Dictionary<int, Tracee> tracees = new();
     // Children whose first stop came before their parent's fork event: held stopped until it arrives.
     private readonly HashSet<int> earlyChildren = new();
@@ -30,9 +30,17 @@ public sealed partial class Tracer : IPtracePlatform
     private int exitStatus = -1;
     private string? startError;
 
-    private Tracer(GuestKernel kernel, GuestSpawner? spawner)
+    // The hand-over from the caller's thread to the tracer thread (Begin, RunWith, Dispose).
+    private readonly object handover = new();
+    private Thread thread = null!;
+    private bool given, abandoned;
+    private string path = "";
+    private IReadOnlyList<string> argv = [], envp = [];
+    private Exception? failure;
+    private int runStatus;
+
+    private Tracer(GuestSpawner? spawner)
     {
-        this.kernel = kernel;
         this.spawner = spawner;
     }
 
@@ -44,28 +52,85 @@ public sealed partial class Tracer : IPtracePlatform
     /// With a <paramref name="spawner"/>, more programs can be started beside init while it runs.
     public static int Run(GuestKernel kernel, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp, GuestSpawner? spawner = null)
     {
-        var tracer = new Tracer(kernel, spawner);
-        Exception? failure = null;
-        int status = 0;
-        var thread = new Thread(() =>
-        {
-            try { status = tracer.RunOnThisThread(path, argv, envp); }
-            catch (Exception ex) { failure = ex; }
-        }, 16 * 1024 * 1024)
-        { Name = "userkernel-tracer" };
-        thread.Start();
-        thread.Join();
-        if (failure != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
-        return status;
+        using Tracer tracer = Begin(kernel.StubHostPath, kernel.HostFiles.EmptyRoot(), kernel.Options.Network == NetworkMode.None, spawner);
+        return tracer.RunWith(kernel, path, argv, envp);
     }
 
-    private int RunOnThisThread(string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
+    /// <summary>
+    /// Starts the tracer thread and, on it, the guests' first process before there is a kernel: the stub is spawned,
+    /// seized and moved into its namespaces while the caller opens the image and makes the kernel
+    /// (<see cref="RunWith"/> hands it over). Nothing of the guest's runs before that. <paramref name="stubPath"/> and <paramref name="emptyRoot"/> are the kernel's
+    /// (<see cref="Kernel.Vfs.HostFiles.MakeEarly"/>, <see cref="Kernel.Vfs.HostFiles.EmptyRoot"/>); <paramref name="newNetwork"/>
+    /// is whether the guests get a network namespace of their own. Disposing a tracer never run kills the stub.
+    /// </summary>
+    public static Tracer Begin(string stubPath, string emptyRoot, bool newNetwork, GuestSpawner? spawner = null)
     {
-        StartupProfile.Mark("tracer thread started");
+        var tracer = new Tracer(spawner);
+        tracer.thread = new Thread(() => tracer.OnTracerThread(stubPath, emptyRoot, newNetwork), 16 * 1024 * 1024) { Name = "userkernel-tracer" };
+        tracer.thread.Start();
+        return tracer;
+    }
+
+    /// <summary>
+    /// Gives the tracer its kernel and runs the guest command to completion: its exit status (the code, or 128 + the signal
+    /// that killed it). Throws <see cref="GuestStartException"/> when the guest cannot be started or its first program
+    /// cannot be executed.
+    /// </summary>
+    public int RunWith(GuestKernel kernel, string path, IReadOnlyList<string> argv, IReadOnlyList<string> envp)
+    {
+        lock (handover)
+        {
+            this.kernel = kernel;
+            this.path = path;
+            this.argv = argv;
+            this.envp = envp;
+            given = true;
+            Monitor.Pulse(handover);
+        }
+        thread.Join();
+        if (failure != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        return runStatus;
+    }
+
+    /// <summary>Ends the tracer thread: a tracer never run kills and reaps the stub it started.</summary>
+    public void Dispose()
+    {
+        lock (handover)
+        {
+            if (!given) abandoned = true;
+            Monitor.Pulse(handover);
+        }
+        thread.Join();
+    }
+
+    private void OnTracerThread(string stubPath, string emptyRoot, bool newNetwork)
+    {
+        try
+        {
+            StartupProfile.Mark("tracer thread started");
+            (Tracee init, bool namespaces, int diagSocket) = GuestLauncher.Start(stubPath, emptyRoot, newNetwork);
+            lock (handover)
+            {
+                while (!given && !abandoned) Monitor.Wait(handover);
+            }
+            if (!given)
+            {
+                GuestLauncher.Discard(init);
+                if (diagSocket >= 0) Tmds.Linux.LibC.close(diagSocket);
+                return;
+            }
+            runStatus = RunOnThisThread(init, namespaces, diagSocket);
+        }
+        catch (Exception ex) { failure = ex; }
+    }
+
+    private int RunOnThisThread(Tracee init, bool namespaces, int diagSocket)
+    {
+        StartupProfile.Mark("the kernel handed over");
+        // The filter comes from the table as the kernel left it: an extension's rows are in it only once the kernel is made.
+        int listener = GuestLauncher.Filter(init);
         ContentStoreMount.Prepare(kernel.Store, kernel.HostFiles.KernelDirectory(), kernel.Options.DiskSize);
         StartupProfile.Mark("content store mounted");
-        (Tracee init, int listener, bool namespaces, int diagSocket) =
-            GuestLauncher.Start(kernel.StubHostPath, kernel.HostFiles.EmptyRoot(), kernel.Options.Network == NetworkMode.None);
         kernel.Ipc.GuestsHaveOwnNamespace = namespaces;
         if (diagSocket >= 0) kernel.Peers.DiagSocket = diagSocket;
         var notifier = new Notifier(kernel, listener);

@@ -35,6 +35,11 @@ public static partial class RunCommand
         List<LoadedExtension> extensions = LoadExtensions(o.Extensions);
         string imagePath = o.Image ?? DefaultImage.EnsureBuilt();
         StartupProfile.Mark("image chosen");
+        // The guests' first process starts on the tracer thread (spawned, seized, moved into its namespaces)
+        // while this thread opens the image and makes the kernel, which then takes these host files and the stub's memfd.
+        using var hostFiles = new HostFiles();
+        string stub = hostFiles.MakeEarly(GuestKernel.StubName, Kernel.Loader.StubProgram.Build());
+        using Tracer tracer = Tracer.Begin(stub, hostFiles.EmptyRoot(), o.Network == NetworkMode.None);
         using Ext4Reader reader = Ext4Reader.Open(imagePath);
         // The image's file bytes are kept on disk between runs (~/.cache/userkernel/content), unless turned off.
         var image = new ImageSuperBlock(reader, Kernel.Vfs.SuperBlock.MakeDev(0, 0x30))
@@ -80,6 +85,8 @@ public static partial class RunCommand
                 PidsLimit = o.PidsLimit,
                 Store = store,
                 DiskSize = o.DiskSize,
+                HostFiles = hostFiles,
+                StubObject = stub,
             });
             MountBinds(kernel, o.Binds);
             MountFilesystems(kernel, o.FilesystemMounts);
@@ -103,7 +110,7 @@ public static partial class RunCommand
             int status;
             try
             {
-                status = Tracer.Run(kernel, program, command, env);
+                status = tracer.RunWith(kernel, program, command, env);
             }
             catch (Exception ex) when (ex is not GuestStartException)
             {
