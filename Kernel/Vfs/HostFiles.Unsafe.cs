@@ -111,7 +111,7 @@ public sealed unsafe partial class HostFiles : IDisposable
         if ((inode.IsRegular || inode.IsSymlink) && !ReadAll(inode).TryGet(out content!, out Errno e)) return e;
         if (!CreateObject(dentry.Name, inode, content, out var key).TryGet(out int fd, out e)) return e;
 
-        string path = $"/proc/{kernelPid}/fd/{fd}";
+        string path = KernelPath(fd);
         byInode[inode] = (fd, path);
         byHostObject[key] = dentry;
         cachedOrder.Enqueue(inode);
@@ -131,7 +131,7 @@ public sealed unsafe partial class HostFiles : IDisposable
             close(fd);
             return Errno.EIO;
         }
-        string held = $"/proc/{kernelPid}/fd/{fd}";
+        string held = KernelPath(fd);
         byInode[dentry.Inode] = (fd, held);
         byHostObject[(st.st_dev, st.st_ino)] = dentry;
         cachedOrder.Enqueue(dentry.Inode);
@@ -188,7 +188,7 @@ public sealed unsafe partial class HostFiles : IDisposable
     /// <summary>Keeps the host object of <paramref name="dentry"/> for the whole run (the stub every guest runs).</summary>
     public void Pin(Dentry dentry) => pinned.Add(dentry.Inode);
 
-    private readonly Dictionary<string, (int Fd, (ulong Dev, ulong Ino) Key)> madeEarly = new();
+    private (int Fd, string Path, (ulong Dev, ulong Ino) Key)? madeEarly;
 
     /// <summary>
     /// A sealed memfd of <paramref name="content"/>, made before the inode it will stand for exists, and its path: the
@@ -197,17 +197,18 @@ public sealed unsafe partial class HostFiles : IDisposable
     /// </summary>
     public string MakeEarly(string name, ReadOnlySpan<byte> content)
     {
+        if (madeEarly != null) throw new InvalidOperationException("an object made early waits for its inode already");
         int fd = CreateMemfd(name, content, out var key);
         if (fd < 0) throw new System.IO.IOException($"cannot make a memfd for {name}: {Abi.ErrnoNames.Message((Errno)(-fd))}");
-        string path = $"/proc/{kernelPid}/fd/{fd}";
-        madeEarly[path] = (fd, key);
-        return path;
+        madeEarly = (fd, KernelPath(fd), key);
+        return madeEarly.Value.Path;
     }
 
     /// <summary>The object <see cref="MakeEarly"/> made at <paramref name="path"/> becomes <paramref name="dentry"/>'s, pinned.</summary>
     public void Adopt(Dentry dentry, string path)
     {
-        if (!madeEarly.Remove(path, out var made)) throw new ArgumentException($"no object was made early at {path}", nameof(path));
+        if (madeEarly is not { } made || made.Path != path) throw new ArgumentException($"no object was made early at {path}", nameof(path));
+        madeEarly = null;
         byInode[dentry.Inode] = (made.Fd, path);
         byHostObject[made.Key] = dentry;
         pinned.Add(dentry.Inode);
@@ -347,6 +348,9 @@ public sealed unsafe partial class HostFiles : IDisposable
         System.IO.Directory.CreateDirectory(empty);
         return empty;
     }
+
+    /// <summary>The kernel's own path to one of its descriptors, by which it reopens the object for a guest.</summary>
+    private string KernelPath(int fd) => $"/proc/{kernelPid}/fd/{fd}";
 
     /// <summary>The kernel's private host directory (FIFOs, device nodes, Unix sockets), made on first use.</summary>
     public string KernelDirectory() => fifoDirectory ??= System.IO.Directory.CreateTempSubdirectory($"userkernel-{kernelPid}-").FullName;
