@@ -356,8 +356,16 @@ public sealed partial class GuestKernel : IDisposable
         if (group.Threads.Count > 0) return;
         group.Exited = true;
         group.OomScoreAdj.Dispose();
+        List<Task>? zombies = null;
         foreach (Task t in Pids.All)
-            if (t.Group.Parent == group) t.Group.Parent = NewParentOf(t.Group);
+        {
+            if (t.Group.Parent != group) continue;
+            t.Group.Parent = NewParentOf(t.Group);
+            // A child that had exited already goes to the kernel with the rest, and the host's wait in the tracer reaps it:
+            // no guest will.
+            if (t.Group.Parent == null && t.Group.Exited) (zombies ??= []).Add(t);
+        }
+        if (zombies != null) foreach (Task zombie in zombies) Pids.Remove(zombie);
         if (group.Parent == null || group.Parent.Exited) Pids.Remove(task);
     }
 
