@@ -71,10 +71,12 @@ internal static partial class Libc
         fixed (UserRegs* p = &regs) return Ptrace(PTRACE_SETREGS, pid, 0, (nint)p);
     }
 
-    internal static unsafe ulong GetEventMessage(int pid)
+    /// <summary>PTRACE_GETEVENTMSG; false when <paramref name="pid"/> is in no ptrace stop.</summary>
+    internal static unsafe bool TryGetEventMessage(int pid, out ulong message)
     {
         ulong msg = 0;
-        Ptrace(PTRACE_GETEVENTMSG, pid, 0, (nint)(&msg));
-        return msg;
+        Errno e = Ptrace(PTRACE_GETEVENTMSG, pid, 0, (nint)(&msg));
+        message = msg;
+        return e == Errno.OK;
     }
 }

@@ -71,7 +71,7 @@ internal sealed partial class Tracee : ISyscallBatchRunner
                         break;
                     case StopKind.Fork or StopKind.Vfork or StopKind.Clone:
                         // No batch forks: its records were changed under it. The child never runs.
-                        Tmds.Linux.LibC.kill((int)Libc.GetEventMessage(HostTid), Signals.SIGKILL);
+                        if (TryEventMessage(out ulong child)) Tmds.Linux.LibC.kill((int)child, Signals.SIGKILL);
                         return Kill();
                 }
                 Libc.Ptrace(Libc.PTRACE_CONT, HostTid, 0, 0);

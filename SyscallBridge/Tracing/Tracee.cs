@@ -75,6 +75,18 @@ internal sealed partial class Tracee : HostGuestThread, IGuestThread
 
     public Errno LoadRegs() => Libc.GetRegs(HostTid, out regs);
 
+    /// <summary>
+    /// The event message (a new child's tid, an exec's former tid) of the stop this thread was reported in, if it is still
+    /// in it. SIGKILL (a group exit, another thread's core dump) wakes a thread from any stop, and the only stop it makes
+    /// after is its exit event: a stop handled after that finds the thread gone from it, or stopped at the exit event,
+    /// whose message is an exit status. Neither names a process, so neither is returned.
+    /// </summary>
+    public bool TryEventMessage(out ulong message) => TryEventMessage(HostTid, out message);
+
+    /// <inheritdoc cref="TryEventMessage(out ulong)"/>
+    public static bool TryEventMessage(int hostTid, out ulong message) =>
+        Libc.TryGetEventMessage(hostTid, out message) && message is > 0 and <= int.MaxValue && !Libc.HasUnreportedStop(hostTid);
+
     public Errno StoreRegs() => Libc.SetRegs(HostTid, regs);
 
     public long InjectSyscall(int number, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0)

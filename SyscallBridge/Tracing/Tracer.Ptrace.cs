@@ -115,7 +115,7 @@ public sealed partial class Tracer
     private bool GuestExitEvent(Tracee t)
     {
         if (t.Task?.Ptrace is not { } link) return false;
-        ulong status = Libc.GetEventMessage(t.HostTid); // a wait status, which names nothing
+        Libc.TryGetEventMessage(t.HostTid, out ulong status); // a wait status, which names nothing; no stop follows this one
         if (link.Has(PtraceLink.PTRACE_O_TRACEEXIT))
         {
             link.EventMessage = status;
@@ -130,7 +130,8 @@ public sealed partial class Tracer
     private bool GuestVforkDone(Tracee t)
     {
         if (t.Task?.Ptrace is not { } link || !link.Has(PtraceLink.PTRACE_O_TRACEVFORKDONE)) return false;
-        link.EventMessage = (ulong)kernel.Pids.ToGuest((int)Libc.GetEventMessage(t.HostTid));
+        if (!t.TryEventMessage(out ulong child)) return false;
+        link.EventMessage = (ulong)kernel.Pids.ToGuest((int)child);
         Hold(t, PtraceLink.EventStatus(PtraceLink.PTRACE_EVENT_VFORK_DONE), PtraceHold.Event);
         return true;
     }

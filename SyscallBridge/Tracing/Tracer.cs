@@ -215,7 +215,9 @@ public sealed partial class Tracer : IPtracePlatform, IDisposable
                 OnSyscallExit(t);
                 return;
             case StopKind.Fork or StopKind.Vfork or StopKind.Clone:
-                Task child = OnClone(t, (int)Libc.GetEventMessage(t.HostTid), stop.Kind);
+                // Killed since the event: its exit event comes next. A child it made is left to the end of the run.
+                if (!t.TryEventMessage(out ulong childTid)) return;
+                Task child = OnClone(t, (int)childTid, stop.Kind);
                 if (!GuestForkEvent(t, child, stop.Kind)) Resume(t, 0);
                 return;
             case StopKind.ExitEvent:
@@ -281,7 +283,7 @@ public sealed partial class Tracer : IPtracePlatform, IDisposable
             t.WantsSyscallExit = false;
             // The reissued call stops afresh; the host must report no exit, nor an entry, of the skipped one.
             t.InSyscall = false;
-            Libc.Ptrace(Libc.PTRACE_CONT, t.HostTid, 0, 0);
+            if (t.Task.Ptrace == null || !StoppedAgain(t)) Libc.Ptrace(Libc.PTRACE_CONT, t.HostTid, 0, 0);
             return;
         }
         else if (!result.IsRunOnHost)
@@ -399,8 +401,9 @@ public sealed partial class Tracer : IPtracePlatform, IDisposable
     {
         // A process of one thread has no other thread that could have exec'd: nothing to ask.
         if (tracees.TryGetValue(tid, out Tracee? leader) && leader.Task is { Group.Threads.Count: 1 } only && only.HostTid == tid) return;
-        int former = (int)Libc.GetEventMessage(tid);
-        if (former == tid || former <= 0 || !tracees.Remove(former, out Tracee? execing)) return;
+        if (!Tracee.TryEventMessage(tid, out ulong message)) return;
+        int former = (int)message;
+        if (former == tid || !tracees.Remove(former, out Tracee? execing)) return;
         Tracee moved = execing.MoveTo(tid);
         tracees[tid] = moved;
         if (moved.Task != null) kernel.OnExecByOtherThread(moved.Task);
@@ -438,6 +441,7 @@ public sealed partial class Tracer : IPtracePlatform, IDisposable
         StartupProfile.Mark("init exited");
         // Like the end of a pid namespace's init: every other guest process goes too.
         foreach (int tid in tracees.Keys) Tmds.Linux.LibC.kill(tid, Signals.SIGKILL);
+        foreach (int tid in earlyChildren) Tmds.Linux.LibC.kill(tid, Signals.SIGKILL);
         DiscardSpare();
     }
 
@@ -462,11 +466,22 @@ public sealed partial class Tracer : IPtracePlatform, IDisposable
     private void Resume(Tracee t, int signal)
     {
         int request = t.WantsSyscallExit ? Libc.PTRACE_SYSCALL : Libc.PTRACE_CONT;
-        if (t.Task?.Ptrace is { } link) request = GuestResumeRequest(link, request);
+        if (t.Task?.Ptrace is { } link)
+        {
+            if (StoppedAgain(t)) return;
+            request = GuestResumeRequest(link, request);
+        }
         // Resumed otherwise, the host reports no exit of the call the thread is in.
         t.InSyscall &= request == Libc.PTRACE_SYSCALL;
         Libc.Ptrace(request, t.HostTid, 0, signal);
     }
+
+    /// <summary>
+    /// A stop handled after SIGKILL (a group exit, another thread's core dump) woke the thread from it may find the thread
+    /// stopped again, at its exit event: a resume now would resume that stop, which the thread's guest tracer is yet to
+    /// hear of. Left alone, the next wait reports it.
+    /// </summary>
+    private static bool StoppedAgain(Tracee t) => t.ReportsExit && Libc.HasUnreportedStop(t.HostTid);
 
     private void Drain()
     {

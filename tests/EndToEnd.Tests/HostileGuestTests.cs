@@ -165,6 +165,19 @@ public sealed class HostileGuestTests(HostileImage image, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task Processes_killed_while_their_threads_fork_leave_no_process_behind_and_signal_no_host_process()
+    {
+        // Act: a stale fork event once made a child of host pid 0, and the run's end SIGKILLed the kernel's process group.
+        HostileResult result = await RunAsync(Short, [], "dying-fork", "rounds=60");
+
+        // Assert
+        AssertHeld(result,
+            "sigkill_from_parent_ends_as_told", "sigkill_from_parent_no_process_left_listed",
+            "core_dump_of_a_thread_ends_as_told", "core_dump_of_a_thread_no_process_left_listed",
+            "exit_group_of_a_thread_ends_as_told", "exit_group_of_a_thread_no_process_left_listed");
+    }
+
+    [Fact]
     public async Task Clone_untraced_children_are_still_mediated_and_clone3_answers_ENOSYS()
     {
         // Act

@@ -66,6 +66,7 @@ public sealed class HostileImage : ImageFixture, IAsyncLifetime
         Canary = Path.Combine(built, "canary");
         Supervise = Path.Combine(built, "supervise");
         string hostile = Directory.CreateDirectory(Path.Combine(SourceDir, "hostile")).FullName;
+        Directory.CreateDirectory(Path.Combine(SourceDir, "proc")); // where the kernel mounts its /proc (dying-fork reads it)
         Attacks = sources.Select(Path.GetFileNameWithoutExtension).Where(name => !HostPrograms.Contains(name)).Order(StringComparer.Ordinal).ToList()!;
         foreach (string attack in Attacks)
         {
