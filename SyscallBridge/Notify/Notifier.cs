@@ -111,8 +111,10 @@ internal sealed class Notifier
         Task? task = kernel.Pids.ByHost(hostTid);
         if (task == null)
         {
-            // Every guest thread is known before it first runs; a stranger gets nothing from the kernel.
-            Console.Error.WriteLine($"userkernel: kernel bug: a notification from unknown host thread {hostTid} (syscall {nr})");
+            // Every guest thread is known before it first runs; a stranger gets nothing from the kernel. A thread SIGKILL
+            // ended while its call waited here is gone from the table already, and its notification with it.
+            if (Libc.NotifIdValid(listener, id))
+                Console.Error.WriteLine($"userkernel: kernel bug: a notification from unknown host thread {hostTid} (syscall {nr})");
             result = Errno.ESRCH;
         }
         else
