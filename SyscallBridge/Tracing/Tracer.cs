@@ -283,7 +283,7 @@ public sealed partial class Tracer : IPtracePlatform, IDisposable
             t.WantsSyscallExit = false;
             // The reissued call stops afresh; the host must report no exit, nor an entry, of the skipped one.
             t.InSyscall = false;
-            if (t.Task.Ptrace == null || !StoppedAgain(t)) Libc.Ptrace(Libc.PTRACE_CONT, t.HostTid, 0, 0);
+            if (t.Task.Ptrace == null || !LeftItsStop(t)) Libc.Ptrace(Libc.PTRACE_CONT, t.HostTid, 0, 0);
             return;
         }
         else if (!result.IsRunOnHost)
@@ -468,7 +468,7 @@ public sealed partial class Tracer : IPtracePlatform, IDisposable
         int request = t.WantsSyscallExit ? Libc.PTRACE_SYSCALL : Libc.PTRACE_CONT;
         if (t.Task?.Ptrace is { } link)
         {
-            if (StoppedAgain(t)) return;
+            if (LeftItsStop(t)) return;
             request = GuestResumeRequest(link, request);
         }
         // Resumed otherwise, the host reports no exit of the call the thread is in.
@@ -477,11 +477,13 @@ public sealed partial class Tracer : IPtracePlatform, IDisposable
     }
 
     /// <summary>
-    /// A stop handled after SIGKILL (a group exit, another thread's core dump) woke the thread from it may find the thread
-    /// stopped again, at its exit event: a resume now would resume that stop, which the thread's guest tracer is yet to
-    /// hear of. Left alone, the next wait reports it.
+    /// A stop handled after SIGKILL (a group exit, another thread's core dump) woke the thread from it finds the thread out
+    /// of it: on its way out (a ptrace request fails), or stopped again at its exit event, which a resume now would resume
+    /// unseen by the thread's guest tracer. Left alone, the next wait reports the exit event. Asking first whether the
+    /// thread is still stopped at all keeps the gap between the last question and the resume to a thread killed within it.
     /// </summary>
-    private static bool StoppedAgain(Tracee t) => t.ReportsExit && Libc.HasUnreportedStop(t.HostTid);
+    private static bool LeftItsStop(Tracee t) =>
+        t.ReportsExit && (!Libc.TryGetEventMessage(t.HostTid, out _) || Libc.HasUnreportedStop(t.HostTid));
 
     private void Drain()
     {
