@@ -9,7 +9,7 @@ using Task = UserKernel.Kernel.Tasks.Task;
 
 namespace UserKernel.Kernel.Tests;
 
-/// <summary>The kernel's task table through clone, clone3 and an exec by a thread that is not the leader.</summary>
+/// <summary>The kernel's task table through clone, clone3, an exec by a thread that is not the leader, and a parent's death.</summary>
 public sealed class ProcessTableTests : IDisposable
 {
     private const int InitHostPid = 5000;
@@ -108,5 +108,23 @@ public sealed class ProcessTableTests : IDisposable
         Assert.Equal(-1, kernel.Pids.ToHost(leader.Tid));
         Assert.Equal(5002, kernel.Pids.ToHostGroup(leader.Tid));
         Assert.Equal(leader.Tid, kernel.Pids.ToGuest(5002));
+    }
+
+    [Fact]
+    public void A_child_that_exited_before_its_parent_died_leaves_the_table_with_it()
+    {
+        // Arrange: the child exits while its parent lives, and stays for the parent's wait.
+        init.PendingClone = new CloneRequest((ulong)Signals.SIGCHLD, 0);
+        Task parent = kernel.OnClone(init, thread, 5002);
+        parent.PendingClone = new CloneRequest((ulong)Signals.SIGCHLD, 0);
+        Task child = kernel.OnClone(parent, thread, 5003);
+        kernel.OnTaskExit(child, "exited");
+        Assert.Equal(5003, kernel.Pids.ToHost(child.Tid));
+
+        // Act: the parent dies; the host gives the zombie to the kernel (no guest subreaper), whose wait reaps it.
+        kernel.OnTaskExit(parent, "killed");
+
+        // Assert
+        Assert.Equal(-1, kernel.Pids.ToHost(child.Tid));
     }
 }
