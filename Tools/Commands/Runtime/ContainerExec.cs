@@ -51,7 +51,20 @@ internal static class ContainerExec
 
         string dir = ContainerState.Directory(context.Root, id);
         if (detach) return Detach(context, dir, id, process, pidFile, consoleSocket);
-        return Run(context, dir, process, pidFile, consoleSocket, terminal);
+        int starter = removeProcess ? Tmds.Linux.LibC.getppid() : 0;
+        int status = Run(context, dir, process, pidFile, consoleSocket, terminal);
+        if (removeProcess) AwaitAdoption(starter);
+        return status;
+    }
+
+    /// <summary>
+    /// The --detach stand-in's status is the program's, for the engine, which adopts the stand-in (as a subreaper) once
+    /// `exec --detach` has ended. A stand-in that ended first would be reaped by `exec --detach` (.NET reaps the children
+    /// it starts), and the engine would never learn the status: podman exec answered 255 for a short program.
+    /// </summary>
+    private static void AwaitAdoption(int starter)
+    {
+        for (int waited = 0; Tmds.Linux.LibC.getppid() == starter && waited < 10_000; waited++) Thread.Sleep(1);
     }
 
     /// <summary>A process object from the container's own (its env, cwd and user) with the command line's changes.</summary>
