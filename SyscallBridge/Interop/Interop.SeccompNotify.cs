@@ -69,6 +69,30 @@ internal static partial class Libc
         return result < 0 ? (Errno)errno : Errno.OK;
     }
 
+    private const short POLLIN = 0x1, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
+
+    /// <summary>
+    /// Waits until a notification is pending; false once no guest can send one (the filter's last user exited). A blocked
+    /// NOTIF_RECV would never learn that the last guest is gone; poll does.
+    /// </summary>
+    internal static unsafe bool WaitForNotification(int listener)
+    {
+        while (true)
+        {
+            Tmds.Linux.pollfd p = default;
+            p.fd = listener;
+            p.events = POLLIN;
+            int r = Tmds.Linux.LibC.poll(&p, 1, -1);
+            if (r < 0)
+            {
+                if (Tmds.Linux.LibC.errno == (int)Errno.EINTR) continue;
+                return false;
+            }
+            if ((p.revents & POLLIN) != 0) return true;
+            if ((p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0) return false;
+        }
+    }
+
     /// <summary>Waits for the next notification (EINTR, ENOENT if it went away before it was read).</summary>
     internal static unsafe Errno NotifRecv(int listener, out SeccompNotif notif)
     {

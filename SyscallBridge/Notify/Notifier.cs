@@ -54,7 +54,7 @@ internal sealed class Notifier
 
     private void Receive()
     {
-        while (ListenerPoll.WaitReadable(listener))
+        while (Libc.WaitForNotification(listener))
         {
             if (Libc.NotifRecv(listener, out Libc.SeccompNotif n) != Errno.OK) continue; // gone before it was read
             if (Installer.TryServe(in n)) continue;
