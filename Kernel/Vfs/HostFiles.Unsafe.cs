@@ -432,6 +432,24 @@ public sealed unsafe partial class HostFiles : IDisposable
         return fd;
     }
 
+    /// <summary>
+    /// A new host object for one guest inode with <paramref name="content"/>: an empty removed host directory for a
+    /// directory (where the host has room for one), a sealed memfd otherwise. The caller owns the descriptor.
+    /// Errors: ENFILE when the kernel's own descriptor table is full (the guest's table is not: never its EMFILE),
+    /// ENOMEM when the host refuses the memory.
+    /// </summary>
+    private Result<int> CreateObject(string name, Inode inode, ReadOnlySpan<byte> content, out (ulong Dev, ulong Ino) key)
+    {
+        key = default;
+        int fd = inode.IsDirectory && DirectoryRoom() >= 0 ? CreateDirectoryObject(out key) : -(int)Errno.ENODEV;
+        // A room that refuses (full, say) still leaves the memfd, which differs only in how reads answer.
+        if (fd < 0 && (Errno)(-fd) is not (Errno.EMFILE or Errno.ENFILE)) fd = CreateMemfd(name, content, out key);
+        return fd >= 0 ? fd : ObjectError(-fd);
+    }
+
+    /// <summary>What a guest is told when the kernel could not make a host object: its own table is not the one that is full.</summary>
+    private static Errno ObjectError(int hostErrno) => (Errno)hostErrno is Errno.EMFILE or Errno.ENFILE ? Errno.ENFILE : Errno.ENOMEM;
+
     private int CreateMemfd(string name, ReadOnlySpan<byte> content, out (ulong Dev, ulong Ino) key)
     {
         key = default;
