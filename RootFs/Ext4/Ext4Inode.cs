@@ -16,7 +16,10 @@ public sealed class Ext4Inode
     internal const int IBlockSize = 60;
     private const int ExtraIsizeOffset = 0x80;
 
-    private Ext4Inode() { }
+    // i_block as stored, so a directory walk maps its blocks (or finds inline entries) without the inode table.
+    private readonly byte[] _iblock;
+
+    private Ext4Inode(byte[] iblock) => _iblock = iblock;
 
     public uint Number { get; private init; }
     /// <summary>The full i_mode, file type bits included.</summary>
@@ -45,6 +48,9 @@ public sealed class Ext4Inode
     public ulong FileAcl { get; private init; }
     public uint RdevMajor { get; private init; }
     public uint RdevMinor { get; private init; }
+
+    /// <summary>i_block: the 60 bytes holding a block map, an extent root, a fast symlink or inline data.</summary>
+    internal ReadOnlySpan<byte> IBlockBytes => _iblock;
 
     public ushort FileType => (ushort)(Mode & InodeMode.TypeMask);
     public bool IsRegular => FileType == InodeMode.Regular;
@@ -85,7 +91,7 @@ public sealed class Ext4Inode
         bool hasCrtime = Fits(extra, 0x90);
         var (crtime, crtimeNs) = hasCrtime ? Time(raw, 0x90, extra, 0x94) : (0L, 0u);
         var (major, minor) = Rdev(mode, raw);
-        return new Ext4Inode
+        return new Ext4Inode(IBlock(raw).ToArray())
         {
             Number = number,
             Mode = mode,

@@ -118,9 +118,12 @@ public sealed partial class Ext4Reader
         }
     }
 
-    /// <summary>The run of blocks of a block-mapped or extent-mapped inode starting at <paramref name="logical"/>.</summary>
-    private BlockRun MapBlock(uint ino, ReadOnlySpan<byte> raw, ulong logical) =>
-        (Ext4Inode.FlagsOf(raw) & InodeFlags.Extents) != 0
-            ? ExtentTree.Map(_image, _sb, ino, Ext4Inode.IBlock(raw), logical)
-            : BlockMap.Map(_image, _sb, ino, Ext4Inode.IBlock(raw), logical);
+    /// <summary>
+    /// The run of blocks of a block-mapped or extent-mapped inode starting at <paramref name="logical"/>,
+    /// found from its i_flags and i_block.
+    /// </summary>
+    private BlockRun MapBlock(uint ino, InodeFlags flags, ReadOnlySpan<byte> iblock, ulong logical) =>
+        (flags & InodeFlags.Extents) != 0
+            ? ExtentTree.Map(_image, _sb, ino, iblock, logical)
+            : BlockMap.Map(_image, _sb, ino, iblock, logical);
 }

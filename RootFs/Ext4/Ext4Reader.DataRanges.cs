@@ -27,7 +27,7 @@ public sealed partial class Ext4Reader
         ulong logical = 0;
         while (logical < blocks)
         {
-            BlockRun run = MapBlock(ino, RawInode(ino), logical);
+            BlockRun run = MapBlock(ino, Ext4Inode.FlagsOf(raw), Ext4Inode.IBlock(raw), logical);
             ulong count = Math.Min(run.Count, blocks - logical);
             if (!run.IsZeros)
             {

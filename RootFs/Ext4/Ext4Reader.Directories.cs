@@ -90,9 +90,18 @@ public sealed partial class Ext4Reader
     }
 
     /// <summary>The inode that <paramref name="name"/> (raw bytes) names in directory <paramref name="dirIno"/>, or null.</summary>
-    public uint? Lookup(uint dirIno, ReadOnlySpan<byte> name)
+    public uint? Lookup(uint dirIno, ReadOnlySpan<byte> name) => Lookup(new DirectoryBlocks(this, dirIno), name);
+
+    /// <summary>
+    /// The inode that <paramref name="name"/> (raw bytes) names in directory <paramref name="dir"/>,
+    /// parsed by this reader, or null. The walk starts from the parsed i_block, so the inode table is
+    /// not read again; only an inline directory's system.data needs the raw inode.
+    /// </summary>
+    public uint? Lookup(Ext4Inode dir, ReadOnlySpan<byte> name) => Lookup(new DirectoryBlocks(this, dir), name);
+
+    private uint? Lookup(DirectoryBlocks blocks, ReadOnlySpan<byte> name)
     {
-        var blocks = new DirectoryBlocks(this, dirIno);
+        uint dirIno = blocks.Ino;
         if (name.IsEmpty || name.Length > 255)
         {
             return null;
@@ -124,30 +133,50 @@ public sealed partial class Ext4Reader
 
     /// <summary>
     /// The blocks holding a directory's entries, in logical order, holes skipped; for an inline
-    /// directory, its two entry areas (in i_block, then in system.data).
+    /// directory, its two entry areas (in i_block, then in system.data). Made from an inode number
+    /// (read from the inode table) or from a parsed inode (its kept i_block, flags and size).
     /// </summary>
     private ref struct DirectoryBlocks
     {
         private readonly Ext4Reader _reader;
-        private readonly uint _ino;
-        private readonly ReadOnlySpan<byte> _raw;
+        private readonly ReadOnlySpan<byte> _iblock;
         private readonly ulong _blocks;
+        // The raw inode, for an inline directory's system.data; fetched on first need when made from a parsed inode.
+        private ReadOnlySpan<byte> _raw;
         private ulong _logical;
         private BlockRun _run;
         private ulong _runStart;
         private int _inlineArea;
 
         public DirectoryBlocks(Ext4Reader reader, uint ino)
+            : this(reader, ino, reader.RawInode(ino))
         {
-            _reader = reader;
-            _ino = ino;
-            _raw = reader.RawInode(ino);
-            if ((Ext4Inode.ModeOf(_raw) & InodeMode.TypeMask) != InodeMode.Directory)
+        }
+
+        public DirectoryBlocks(Ext4Reader reader, Ext4Inode dir)
+            : this(reader, dir.Number, dir.Mode, (InodeFlags)dir.Flags, dir.Size, dir.IBlockBytes)
+        {
+        }
+
+        private DirectoryBlocks(Ext4Reader reader, uint ino, ReadOnlySpan<byte> raw)
+            : this(reader, ino, Ext4Inode.ModeOf(raw), Ext4Inode.FlagsOf(raw), Ext4Inode.SizeOf(raw, reader._sb), Ext4Inode.IBlock(raw))
+        {
+            _raw = raw;
+        }
+
+        private DirectoryBlocks(Ext4Reader reader, uint ino, ushort mode, InodeFlags flags, ulong size, ReadOnlySpan<byte> iblock)
+        {
+            if ((mode & InodeMode.TypeMask) != InodeMode.Directory)
             {
                 throw new ArgumentException($"inode {ino} is not a directory", nameof(ino));
             }
-            IsInline = (Ext4Inode.FlagsOf(_raw) & InodeFlags.InlineData) != 0 && reader._sb.Has(IncompatFeatures.InlineData);
-            Size = Ext4Inode.SizeOf(_raw, reader._sb);
+            _reader = reader;
+            Ino = ino;
+            Flags = flags;
+            _iblock = iblock;
+            _raw = default;
+            IsInline = (flags & InodeFlags.InlineData) != 0 && reader._sb.Has(IncompatFeatures.InlineData);
+            Size = size;
             _blocks = (Size + reader._sb.BlockSize - 1) >> reader._blockShift;
             _logical = 0;
             _run = default;
@@ -157,14 +186,17 @@ public sealed partial class Ext4Reader
             Where = 0;
         }
 
+        public uint Ino { get; }
+
         public bool IsInline { get; }
 
         /// <summary>i_size.</summary>
         public ulong Size { get; }
 
-        public readonly InodeFlags Flags => Ext4Inode.FlagsOf(_raw);
+        /// <summary>i_flags.</summary>
+        public InodeFlags Flags { get; }
 
-        public readonly uint InlineParent => InlineData.Parent(_raw);
+        public readonly uint InlineParent => InlineData.Parent(_iblock);
 
         public ReadOnlySpan<byte> Current { get; private set; }
 
@@ -179,11 +211,15 @@ public sealed partial class Ext4Reader
                 switch (_inlineArea++)
                 {
                     case 0:
-                        Current = InlineData.DirEntries(_raw);
+                        Current = InlineData.DirEntries(_iblock);
                         return true;
                     case 1:
                         Where = -2;
-                        Current = InlineData.SystemData(_ino, _raw);
+                        if (_raw.IsEmpty)
+                        {
+                            _raw = _reader.RawInode(Ino);
+                        }
+                        Current = InlineData.SystemData(Ino, _raw);
                         return !Current.IsEmpty;
                     default:
                         return false;
@@ -194,7 +230,7 @@ public sealed partial class Ext4Reader
             {
                 if (_run.Count == 0 || _logical >= _runStart + _run.Count)
                 {
-                    _run = _reader.MapBlock(_ino, _raw, _logical);
+                    _run = _reader.MapBlock(Ino, Flags, _iblock, _logical);
                     _runStart = _logical;
                 }
                 if (_run.IsZeros)

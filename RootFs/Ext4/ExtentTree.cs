@@ -109,3 +109,99 @@ internal static class ExtentTree
         return found;
     }
 }
+
+// The tree's on-disk records: the header that starts every node, then its leaf or index entries.
+
+/// <summary>
+/// struct ext4_extent_header: the 12 bytes that start i_block and every extent tree block,
+/// followed by eh_entries entries of 12 bytes (<see cref="ExtentIdx"/> or <see cref="Extent"/>).
+/// </summary>
+public readonly struct ExtentHeader
+{
+    /// <summary>eh_magic.</summary>
+    public const ushort Magic = 0xF30A;
+    /// <summary>Size of the header, and of each entry after it.</summary>
+    public const int Size = 12;
+    /// <summary>EXT4_MAX_EXTENT_DEPTH: deeper trees are corrupt (and could be cycles).</summary>
+    public const int MaxDepth = 5;
+
+    public ushort Entries { get; init; }
+    public ushort Max { get; init; }
+    /// <summary>0 for a leaf of extents; otherwise the node holds indexes to nodes of depth - 1.</summary>
+    public ushort Depth { get; init; }
+    public uint Generation { get; init; }
+
+    /// <summary>
+    /// Parses and checks the header at the start of <paramref name="node"/> (i_block or a tree
+    /// block): the magic, and that eh_max entries fit the node and eh_entries fit eh_max.
+    /// </summary>
+    public static ExtentHeader Parse(ReadOnlySpan<byte> node, uint ino)
+    {
+        ushort magic = BinaryPrimitives.ReadUInt16LittleEndian(node);
+        if (magic != Magic)
+        {
+            throw Corrupt(ino, $"bad extent header magic 0x{magic:X4}");
+        }
+        var header = new ExtentHeader
+        {
+            Entries = BinaryPrimitives.ReadUInt16LittleEndian(node[2..]),
+            Max = BinaryPrimitives.ReadUInt16LittleEndian(node[4..]),
+            Depth = BinaryPrimitives.ReadUInt16LittleEndian(node[6..]),
+            Generation = BinaryPrimitives.ReadUInt32LittleEndian(node[8..]),
+        };
+        if (header.Entries > header.Max || Size + header.Max * Size > node.Length)
+        {
+            throw Corrupt(ino, $"extent node claims {header.Entries} of {header.Max} entries in {node.Length} bytes");
+        }
+        if (header.Depth > MaxDepth)
+        {
+            throw Corrupt(ino, $"extent tree depth {header.Depth} exceeds {MaxDepth}");
+        }
+        return header;
+    }
+
+    internal static ImageFormatException Corrupt(uint ino, string what) =>
+        new($"corrupt extent tree in inode {ino}: {what}");
+}
+
+/// <summary>struct ext4_extent: a leaf entry mapping ee_len logical blocks from ee_block to consecutive physical blocks.</summary>
+public readonly struct Extent
+{
+    /// <summary>EXT_INIT_MAX_LEN: an ee_len above it marks an unwritten extent of ee_len - 32768 blocks.</summary>
+    public const int InitMaxLen = 32768;
+
+    /// <summary>ee_block: the first logical block.</summary>
+    public uint Block { get; init; }
+    /// <summary>ee_len as stored.</summary>
+    public ushort RawLength { get; init; }
+    /// <summary>ee_start_lo and ee_start_hi: the first physical block.</summary>
+    public ulong Start { get; init; }
+
+    /// <summary>Blocks covered.</summary>
+    public uint Length => RawLength > InitMaxLen ? (uint)(RawLength - InitMaxLen) : RawLength;
+
+    /// <summary>Allocated but never written: reads as zeros.</summary>
+    public bool IsUnwritten => RawLength > InitMaxLen;
+
+    public static Extent Parse(ReadOnlySpan<byte> raw) => new()
+    {
+        Block = BinaryPrimitives.ReadUInt32LittleEndian(raw),
+        RawLength = BinaryPrimitives.ReadUInt16LittleEndian(raw[4..]),
+        Start = (ulong)BinaryPrimitives.ReadUInt16LittleEndian(raw[6..]) << 32 | BinaryPrimitives.ReadUInt32LittleEndian(raw[8..]),
+    };
+}
+
+/// <summary>struct ext4_extent_idx: an interior entry, pointing at the node that maps logical blocks from ei_block on.</summary>
+public readonly struct ExtentIdx
+{
+    /// <summary>ei_block: the first logical block the child covers.</summary>
+    public uint Block { get; init; }
+    /// <summary>ei_leaf_lo and ei_leaf_hi: the child node's physical block.</summary>
+    public ulong Leaf { get; init; }
+
+    public static ExtentIdx Parse(ReadOnlySpan<byte> raw) => new()
+    {
+        Block = BinaryPrimitives.ReadUInt32LittleEndian(raw),
+        Leaf = BinaryPrimitives.ReadUInt32LittleEndian(raw[4..]) | (ulong)BinaryPrimitives.ReadUInt16LittleEndian(raw[8..]) << 32,
+    };
+}

@@ -77,11 +77,11 @@ internal static class InlineData
         dest[done..].Clear();
     }
 
-    /// <summary>An inline directory's parent: the ".." it does not store as an entry.</summary>
-    public static uint Parent(ReadOnlySpan<byte> raw) => BinaryPrimitives.ReadUInt32LittleEndian(Ext4Inode.IBlock(raw));
+    /// <summary>An inline directory's parent, from its i_block: the ".." it does not store as an entry.</summary>
+    public static uint Parent(ReadOnlySpan<byte> iblock) => BinaryPrimitives.ReadUInt32LittleEndian(iblock);
 
     /// <summary>The entries stored in i_block, after the parent's inode number.</summary>
-    public static ReadOnlySpan<byte> DirEntries(ReadOnlySpan<byte> raw) => Ext4Inode.IBlock(raw)[DotDotSize..];
+    public static ReadOnlySpan<byte> DirEntries(ReadOnlySpan<byte> iblock) => iblock[DotDotSize..];
 
     private static ImageFormatException Corrupt(uint ino, string what) => new($"corrupt inline data in inode {ino}: {what}");
 }

@@ -38,18 +38,29 @@ public sealed class AllocationTests(ExtImages images)
         using var reader = Ext4Reader.Open(images.ImagePath(image));
         var big = reader.Resolve(SourceTree.BigDir);
         var tiny = reader.Resolve(SourceTree.InlineDir);
+        var bigInode = reader.ReadInode(big);
+        var tinyInode = reader.ReadInode(tiny);
         var last = System.Text.Encoding.UTF8.GetBytes(SourceTree.BigName(SourceTree.BigDirEntries - 1));
         reader.Lookup(big, last);
+        reader.Lookup(bigInode, last);
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         var found = reader.Lookup(big, last);
         var missing = reader.Lookup(big, "no-such-entry"u8);
         var inline = reader.Lookup(tiny, "c"u8);
+        var foundParsed = reader.Lookup(bigInode, last);
+        var missingParsed = reader.Lookup(bigInode, "no-such-entry"u8);
+        var inlineParsed = reader.Lookup(tinyInode, "c"u8);
+        var inlineMissing = reader.Lookup(tinyInode, "no-such-entry"u8);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.NotNull(found);
         Assert.Null(missing);
         Assert.NotNull(inline);
+        Assert.Equal(found, foundParsed);
+        Assert.Null(missingParsed);
+        Assert.Equal(inline, inlineParsed);
+        Assert.Null(inlineMissing);
         Assert.Equal(0, allocated);
     }
 

@@ -114,9 +114,27 @@ public sealed class CorruptionTests(ExtImages images) : IDisposable
 
         var listing = await FailsQuicklyAsync(() => reader.ReadDirectory(dir));
         var lookup = await FailsQuicklyAsync(() => reader.Lookup(dir, "fast"u8));
+        var parsedLookup = await FailsQuicklyAsync(() => reader.Lookup(reader.ReadInode(dir), "fast"u8));
 
         Assert.Equal($"corrupt directory inode {dir}, block 0, offset 0: {message}", listing.Message);
         Assert.Equal(listing.Message, lookup.Message);
+        Assert.Equal(listing.Message, parsedLookup.Message);
+    }
+
+    [Fact]
+    public async Task A_directory_with_a_bad_extent_header_fails_both_lookups()
+    {
+        var copy = _copies.Copy(images.ImagePath("ext4-4k"));
+        var inode = await InodeOffsetAsync(copy, "links", 4096);
+        ImageCopies.PatchUInt16(copy, inode + IBlock, 0x1234);
+        using var reader = Ext4Reader.Open(copy);
+        var dir = reader.Resolve("links");
+
+        var byNumber = await FailsQuicklyAsync(() => reader.Lookup(dir, "fast"u8));
+        var parsed = await FailsQuicklyAsync(() => reader.Lookup(reader.ReadInode(dir), "fast"u8));
+
+        Assert.Equal($"corrupt extent tree in inode {dir}: bad extent header magic 0x1234", byNumber.Message);
+        Assert.Equal(byNumber.Message, parsed.Message);
     }
 
     [Fact]

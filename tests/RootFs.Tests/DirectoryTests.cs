@@ -122,6 +122,31 @@ public sealed class DirectoryTests(ExtImages images)
 
     [Theory]
     [MemberData(nameof(ExtImages.Names), MemberType = typeof(ExtImages))]
+    public void Lookup_from_a_parsed_inode_answers_as_lookup_by_number(string image)
+    {
+        using var reader = Ext4Reader.Open(images.ImagePath(image));
+        var directories = images.Source.AllPaths().Where(p => images.Source.TypeOf(p) == InodeMode.Directory)
+            .Prepend("lost+found").Prepend("").ToList();
+        byte[][] misses = [[], new byte[256], "no-such-entry"u8.ToArray(), Encoding.UTF8.GetBytes(SourceTree.BigName(12) + "x")];
+
+        foreach (var path in directories)
+        {
+            var ino = reader.Resolve(path);
+            var dir = reader.ReadInode(ino);
+
+            foreach (var entry in reader.ReadDirectory(ino))
+            {
+                Assert.Equal(entry.Inode, reader.Lookup(dir, entry.Name));
+            }
+            foreach (var miss in misses)
+            {
+                Assert.Null(reader.Lookup(dir, miss));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ExtImages.Names), MemberType = typeof(ExtImages))]
     public void Names_are_raw_bytes(string image)
     {
         using var reader = Ext4Reader.Open(images.ImagePath(image));
@@ -165,5 +190,6 @@ public sealed class DirectoryTests(ExtImages images)
 
         Assert.Throws<ArgumentException>(() => reader.ReadDirectory(file));
         Assert.Throws<ArgumentException>(() => reader.Lookup(file, "x"u8));
+        Assert.Throws<ArgumentException>(() => reader.Lookup(reader.ReadInode(file), "x"u8));
     }
 }

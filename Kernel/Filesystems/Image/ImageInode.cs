@@ -84,7 +84,7 @@ public sealed class ImageInode : Inode
             else if (name.Length <= PathWalk.NAME_MAX)
             {
                 Span<byte> bytes = stackalloc byte[name.Length];
-                ino = image.Reader.Lookup(disk.Number, bytes[..Names.ToBytes(name, bytes)]);
+                ino = image.Reader.Lookup(disk, bytes[..Names.ToBytes(name, bytes)]);
             }
             else ino = null;
             if (ino == null) return Errno.ENOENT;
