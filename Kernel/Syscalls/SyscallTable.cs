@@ -144,7 +144,7 @@ public static class SyscallTable
             {
                 StopWhen = new StopWhen(1, [Sys.F_SETOWN, Sys.F_GETOWN, Sys.F_SETOWN_EX, Sys.F_GETOWN_EX, Sys.F_GETLK, Sys.F_OFD_GETLK]),
             },
-            Row(Sysno.flock, SyscallClass.Other, Disposition.Passthrough, null, [], "acts on descriptors the caller holds: its own files (memfds and stored files the kernel opened), pipes, sockets, terminals and allowed devices, which name nothing else"),
+            Row(Sysno.flock, SyscallClass.Other, Disposition.Forward, Sys.Flock, [ArgFormat.Fd, ArgFormat.Hex], "the host locks the descriptor's open file; an image file opened to read, a file of the content cache that other runs of the image open too, is first given a copy of the run's own and the descriptor moved onto it, so no lock reaches another run"),
             Row(Sysno.fsync, SyscallClass.Other, Disposition.Passthrough, null, [], "acts on descriptors the caller holds: its own files (memfds and stored files the kernel opened), pipes, sockets, terminals and allowed devices, which name nothing else"),
             Row(Sysno.fdatasync, SyscallClass.Other, Disposition.Passthrough, null, [], "acts on descriptors the caller holds: its own files (memfds and stored files the kernel opened), pipes, sockets, terminals and allowed devices, which name nothing else"),
             Row(Sysno.truncate, SyscallClass.File, Disposition.Emulate, Sys.Truncate, [ArgFormat.Path, ArgFormat.Int], "copy-up, then the stored file is truncated by the kernel, within --disk-size and the caller's RLIMIT_FSIZE (EFBIG and SIGXFSZ); ETXTBSY for a program some process runs (--read-only: as a read-only mount)"),

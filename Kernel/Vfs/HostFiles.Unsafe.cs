@@ -134,6 +134,7 @@ public sealed unsafe partial class HostFiles : IDisposable
         string held = KernelPath(fd);
         byInode[dentry.Inode] = (fd, held);
         byHostObject[(st.st_dev, st.st_ino)] = dentry;
+        sharedWithOtherRuns.Add((st.st_dev, st.st_ino));
         cachedOrder.Enqueue(dentry.Inode);
         return held;
     }

@@ -12,7 +12,8 @@ namespace UserKernel.EndToEnd.Tests;
 
 /// <summary>
 /// The content cache as a user meets it: the first run keeps the image files its guest opened, a second run reads the
-/// same bytes from them, and `image prune` removes them once the image is gone.
+/// same bytes from them, and `image prune` removes them once the image is gone. Runs share those files but not their
+/// locks: each run is a machine of its own.
 /// </summary>
 [Collection(GuestImageCollection.Name)]
 public sealed class ContentCacheTests(GuestImage image)
@@ -50,5 +51,59 @@ public sealed class ContentCacheTests(GuestImage image)
         Assert.True(prune.ExitCode == 0, prune.StandardError);
         Assert.Equal($"image prune: removed 1 image directory from {content}\n", prune.StandardOutput);
         Assert.Empty(Directory.GetDirectories(content));
+    }
+
+    [Fact]
+    public async Task Locks_on_an_image_file_work_within_a_run_as_on_Linux()
+    {
+        using var temp = new TempDir("content-cache-flock");
+        BufferedCommandResult guest = await UserKernelAsync(temp.Combine("cache"), "run", "--image", image.Image, "--", "/guest/flock", "/data/text.txt");
+        RunResult native = await Runner.NativeAsync(image.MountPoint, "/guest/flock", "/data/text.txt");
+
+        Assert.True(guest.ExitCode == 0, guest.StandardError);
+        Assert.Contains("opened before, exclusive: busy\n", native.StandardOutput);
+        Assert.Equal(native.StandardOutput, guest.StandardOutput);
+    }
+
+    [Fact]
+    public async Task A_lock_on_an_image_file_does_not_reach_another_run_of_the_image()
+    {
+        using var temp = new TempDir("content-cache-runs");
+        string cacheHome = temp.Combine("cache");
+        using var timeout = new CancellationTokenSource(Runner.Timeout);
+        var locked = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var holder = new StringBuilder();
+        // The first run holds its lock until its standard input ends, which is after the second run has tried.
+        Task<CommandResult> holding = Cli.Wrap("dotnet")
+            .WithArguments(["exec", Runner.UserKernelDll, "run", "--image", image.Image, "--", "/guest/flock", "/data/text.txt", "hold"])
+            .WithEnvironmentVariables(e => e.Set("XDG_CACHE_HOME", cacheHome).Set("TERM", "dumb"))
+            .WithStandardInputPipe(PipeSource.Create(async (_, _) => await release.Task))
+            .WithStandardOutputPipe(PipeTarget.ToDelegate(line =>
+            {
+                lock (holder) holder.AppendLine(line);
+                if (line == "locked") locked.TrySetResult();
+            }))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteAsync(timeout.Token);
+        BufferedCommandResult other;
+        bool stillHeld;
+        try
+        {
+            Task first = await Task.WhenAny(locked.Task, holding, Task.Delay(Runner.Timeout, timeout.Token));
+            Assert.True(first == locked.Task, $"the first run never took its lock: {holder}");
+            other = await UserKernelAsync(cacheHome, "run", "--image", image.Image, "--", "/guest/flock", "/data/text.txt", "try");
+            stillHeld = !holding.IsCompleted;
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+        CommandResult held = await holding;
+
+        Assert.True(other.ExitCode == 0, other.StandardError);
+        Assert.Equal("got it\n", other.StandardOutput);
+        Assert.True(stillHeld, $"the first run ended before the second tried: {holder}");
+        Assert.Equal(0, held.ExitCode);
     }
 }

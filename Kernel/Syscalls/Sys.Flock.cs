@@ -1,0 +1,65 @@
+using System;
+using UserKernel.Kernel.Abi;
+using UserKernel.Kernel.Vfs;
+
+namespace UserKernel.Kernel.Syscalls;
+
+// flock(2): whole-file locks, which the host keeps per file.
+public static partial class Sys
+{
+    /// <summary>
+    /// flock(fd, operation). The host locks the file the descriptor's open file names. An image file opened only to read
+    /// is a file of the user's content cache, which every run of the image opens too, so a lock on it would reach other
+    /// runs: the run gets a copy of its own (<see cref="HostFiles.RunCopyFor"/>), the descriptor is moved onto a new
+    /// open file of that copy, and the host locks that. Every other descriptor is the host's to lock as it is.
+    /// Only the caller's descriptor moves: another process that shares the same open file (forked after the open) moves
+    /// its own when it locks, onto an open file of its own, so the two locks then conflict where Linux's would be one.
+    /// </summary>
+    public static SyscallResult Flock(SyscallContext ctx)
+    {
+        int fd = ctx.IntArg(0);
+        HostFiles files = ctx.Kernel.HostFiles;
+        if (ctx.Thread.Descriptors.ObjectOf(fd) is not { } shared || !files.IsSharedWithOtherRuns(shared)) return SyscallResult.RunOnHost;
+        if (files.IdentifyHostObject(shared.Dev, shared.Ino) is not { } file) return SyscallResult.RunOnHost;
+        if (!files.RunCopyFor(file).TryGet(out string? copy, out Errno e)) return e;
+
+        if (!ctx.Thread.DuplicateDescriptor(fd).TryGet(out int guestsFile, out e)) return e;
+        Result<int> reopened = HostFiles.ReopenLike(guestsFile, copy);
+        HostFiles.CloseKernelDescriptor(guestsFile);
+        if (!reopened.TryGet(out int own, out e)) return e;
+        long moved = MoveDescriptor(ctx, own, fd);
+        HostFiles.CloseKernelDescriptor(own);
+        // No room for the moved descriptor: no lock, rather than one that other runs would see. Moving it ran calls in the
+        // thread, which ended this stop: the thread makes the call anew, and the host locks the run's copy.
+        return moved < 0 ? Errno.ENOLCK : SyscallResult.Reissue;
+    }
+
+    /// <summary>
+    /// Puts the kernel's open file <paramref name="kernelFd"/> at the guest's descriptor <paramref name="fd"/> in place of
+    /// what is there, keeping that descriptor's close-on-exec flag: installed at a free number, dup3'd over
+    /// <paramref name="fd"/>, and the free number closed again. A negative errno if the guest has no room.
+    /// </summary>
+    private static long MoveDescriptor(SyscallContext ctx, int kernelFd, int fd)
+    {
+        bool closeOnExec = (FdinfoFlags(ctx.Thread.Descriptors.Info(fd)) & OpenFlags.O_CLOEXEC) != 0;
+        long spare = ctx.Thread.InstallDescriptor(kernelFd, closeOnExec: true);
+        if (spare < 0) return spare;
+        long r = ctx.Thread.InjectSyscall((int)Sysno.dup3, (ulong)spare, (ulong)fd, closeOnExec ? (ulong)OpenFlags.O_CLOEXEC : 0);
+        ctx.Thread.InjectSyscall((int)Sysno.close, (ulong)spare);
+        return r;
+    }
+
+    /// <summary>The "flags:" line of a descriptor's fdinfo (octal): the open file's flags, and O_CLOEXEC for the descriptor's own.</summary>
+    private static int FdinfoFlags(string fdinfo)
+    {
+        foreach (ReadOnlySpan<char> line in fdinfo.AsSpan().EnumerateLines())
+        {
+            if (!line.StartsWith("flags:")) continue;
+            int flags = 0;
+            foreach (char c in line["flags:".Length..].Trim())
+                if (c is >= '0' and <= '7') flags = flags * 8 + (c - '0');
+            return flags;
+        }
+        return 0;
+    }
+}
