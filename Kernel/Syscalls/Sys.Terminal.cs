@@ -10,16 +10,23 @@ namespace UserKernel.Kernel.Syscalls;
 /// all others never reach the kernel. Terminal requests that name process groups (job control in a shell depends on
 /// them) are translated; the owner requests are <see cref="IoctlOwner"/>'s; and the requests that reach past the
 /// guest through a terminal are refused: TIOCSTI (typing into it), TIOCCONS (redirecting the console), TIOCLINUX,
-/// and TIOCSCTTY's stealing of a terminal from another session. TIOCGPTN answers in the guests' pty numbering.
+/// and TIOCSCTTY's stealing of a terminal from another session. TIOCGPTN answers in the guests' pty numbering. The
+/// requests that set a file's attributes (chattr's flags, the inode's generation, ext4's migration to extents) are
+/// refused on a file other runs share (<see cref="FileAttributeIoctl"/>).
 /// </summary>
 public static partial class Sys
 {
     public const uint TIOCSCTTY = 0x540E, TIOCGPGRP = 0x540F, TIOCSPGRP = 0x5410, TIOCSTI = 0x5412, TIOCLINUX = 0x541C, TIOCCONS = 0x541D, TIOCGSID = 0x5429,
         TIOCGPTN = 0x80045430;
 
+    // FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR, FS_IOC_SETVERSION (EXT4_IOC_SETVERSION_OLD), EXT4_IOC_SETVERSION, EXT4_IOC_MIGRATE.
+    private const uint FS_IOC_SETFLAGS = 0x40086602, FS_IOC_FSSETXATTR = 0x401C5820, FS_IOC_SETVERSION = 0x40087602,
+        EXT4_IOC_SETVERSION = 0x40086604, EXT4_IOC_MIGRATE = 0x6609;
+
     /// <summary>Every request the filter stops ioctl for.</summary>
     public static readonly uint[] MediatedIoctls =
-        [TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCSTI, TIOCCONS, TIOCLINUX, TIOCSCTTY, FIOSETOWN, SIOCSPGRP, FIOGETOWN, SIOCGPGRP, TIOCGPTN];
+        [TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCSTI, TIOCCONS, TIOCLINUX, TIOCSCTTY, FIOSETOWN, SIOCSPGRP, FIOGETOWN, SIOCGPGRP, TIOCGPTN,
+            FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR, FS_IOC_SETVERSION, EXT4_IOC_SETVERSION, EXT4_IOC_MIGRATE];
 
     /// <summary>ioctl(2) for the requests in <see cref="MediatedIoctls"/>.</summary>
     public static SyscallResult Ioctl(SyscallContext ctx)
@@ -38,11 +45,24 @@ public static partial class Sys
                 return SetForegroundGroup(ctx);
             case TIOCGPTN:
                 return PtyNumber(ctx);
+            case FS_IOC_SETFLAGS or FS_IOC_FSSETXATTR or FS_IOC_SETVERSION or EXT4_IOC_SETVERSION or EXT4_IOC_MIGRATE:
+                return FileAttributeIoctl(ctx);
             default:
                 ctx.AtExit(PidAtArgumentAtExit);
                 return SyscallResult.RunOnHost;
         }
     }
+
+    /// <summary>
+    /// A request that changes the attributes of the file the descriptor names. The host checks only that the caller owns
+    /// that file, and an image file opened to read is the user's own file in the content cache, which other runs of the
+    /// image open too: the change would outlive the run and reach the others. The overlay keeps no such attributes, so
+    /// the answer is a filesystem's without them (ENOTTY, as from vfs_fileattr_set). Files of the run's own, and the
+    /// host's under --bind, are the host's to change.
+    /// </summary>
+    private static SyscallResult FileAttributeIoctl(SyscallContext ctx) =>
+        ctx.Thread.Descriptors.ObjectOf(ctx.IntArg(0)) is { } o && ctx.Kernel.HostFiles.IsSharedWithOtherRuns(o)
+            ? Errno.ENOTTY : SyscallResult.RunOnHost;
 
     /// <summary>
     /// An ioctl on one of the kernel's own devices: the device answers, with the caller stopped and its memory at hand.

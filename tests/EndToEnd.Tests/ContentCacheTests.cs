@@ -106,4 +106,22 @@ public sealed class ContentCacheTests(GuestImage image)
         Assert.True(stillHeld, $"the first run ended before the second tried: {holder}");
         Assert.Equal(0, held.ExitCode);
     }
+
+    [Fact]
+    public async Task A_guest_cannot_set_the_attributes_of_a_file_other_runs_share()
+    {
+        using var temp = new TempDir("content-cache-attr");
+        string cacheHome = temp.Combine("cache");
+        BufferedCommandResult guest = await UserKernelAsync(cacheHome, "run", "--image", image.Image, "--", "/guest/fileattr", "/data/text.txt");
+        string[] kept = Directory.GetFiles(Path.Combine(cacheHome, "userkernel", "content"), "*", SearchOption.AllDirectories);
+        BufferedCommandResult attributes = await Cli.Wrap(HostTool.Locate("lsattr", "e2fsprogs")).WithArguments(kept)
+            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+
+        Assert.True(guest.ExitCode == 0, guest.StandardError);
+        Assert.Equal(
+            "FS_IOC_GETFLAGS: 0\nFS_IOC_SETFLAGS: ENOTTY\nFS_IOC_FSGETXATTR: 0\nFS_IOC_FSSETXATTR: ENOTTY\nFS_IOC_SETVERSION: ENOTTY\n",
+            guest.StandardOutput);
+        // No kept file carries the nodump (d) or noatime (A) flag the guest asked for.
+        Assert.DoesNotContain(attributes.StandardOutput.Split('\n'), line => line.Split(' ')[0].Contains('d') || line.Split(' ')[0].Contains('A'));
+    }
 }
