@@ -11,7 +11,7 @@ namespace UserKernel.Kernel.Syscalls;
 /// them) are translated; the owner requests are <see cref="IoctlOwner"/>'s; and the requests that reach past the
 /// guest through a terminal are refused: TIOCSTI (typing into it), TIOCCONS (redirecting the console), TIOCLINUX,
 /// and TIOCSCTTY's stealing of a terminal from another session. TIOCGPTN answers in the guests' pty numbering. The
-/// requests that set a file's attributes (chattr's flags, the inode's generation, ext4's migration to extents) are
+/// requests that set a file's attributes (chattr's flags, the inode's generation, ext4's migration to extents, fs-verity) are
 /// refused on a file other runs share (<see cref="FileAttributeIoctl"/>).
 /// </summary>
 public static partial class Sys
@@ -19,14 +19,16 @@ public static partial class Sys
     public const uint TIOCSCTTY = 0x540E, TIOCGPGRP = 0x540F, TIOCSPGRP = 0x5410, TIOCSTI = 0x5412, TIOCLINUX = 0x541C, TIOCCONS = 0x541D, TIOCGSID = 0x5429,
         TIOCGPTN = 0x80045430;
 
-    // FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR, FS_IOC_SETVERSION (EXT4_IOC_SETVERSION_OLD), EXT4_IOC_SETVERSION, EXT4_IOC_MIGRATE.
+    // FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR, FS_IOC_SETVERSION (EXT4_IOC_SETVERSION_OLD), EXT4_IOC_SETVERSION, EXT4_IOC_MIGRATE,
+    // FS_IOC_ENABLE_VERITY (which asks write permission of the inode, and a guest's root may override the mode bits of a
+    // file whose owner its user namespace maps: the user's).
     private const uint FS_IOC_SETFLAGS = 0x40086602, FS_IOC_FSSETXATTR = 0x401C5820, FS_IOC_SETVERSION = 0x40087602,
-        EXT4_IOC_SETVERSION = 0x40086604, EXT4_IOC_MIGRATE = 0x6609;
+        EXT4_IOC_SETVERSION = 0x40086604, EXT4_IOC_MIGRATE = 0x6609, FS_IOC_ENABLE_VERITY = 0x40806685;
 
     /// <summary>Every request the filter stops ioctl for.</summary>
     public static readonly uint[] MediatedIoctls =
         [TIOCGPGRP, TIOCSPGRP, TIOCGSID, TIOCSTI, TIOCCONS, TIOCLINUX, TIOCSCTTY, FIOSETOWN, SIOCSPGRP, FIOGETOWN, SIOCGPGRP, TIOCGPTN,
-            FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR, FS_IOC_SETVERSION, EXT4_IOC_SETVERSION, EXT4_IOC_MIGRATE];
+            FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR, FS_IOC_SETVERSION, EXT4_IOC_SETVERSION, EXT4_IOC_MIGRATE, FS_IOC_ENABLE_VERITY];
 
     /// <summary>ioctl(2) for the requests in <see cref="MediatedIoctls"/>.</summary>
     public static SyscallResult Ioctl(SyscallContext ctx)
@@ -45,7 +47,7 @@ public static partial class Sys
                 return SetForegroundGroup(ctx);
             case TIOCGPTN:
                 return PtyNumber(ctx);
-            case FS_IOC_SETFLAGS or FS_IOC_FSSETXATTR or FS_IOC_SETVERSION or EXT4_IOC_SETVERSION or EXT4_IOC_MIGRATE:
+            case FS_IOC_SETFLAGS or FS_IOC_FSSETXATTR or FS_IOC_SETVERSION or EXT4_IOC_SETVERSION or EXT4_IOC_MIGRATE or FS_IOC_ENABLE_VERITY:
                 return FileAttributeIoctl(ctx);
             default:
                 ctx.AtExit(PidAtArgumentAtExit);
