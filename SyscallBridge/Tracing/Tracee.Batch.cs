@@ -47,6 +47,9 @@ internal sealed partial class Tracee : ISyscallBatchRunner
                 {
                     case StopKind.Exited or StopKind.Killed:
                         return Errno.ESRCH;
+                    case StopKind.ExitEvent:
+                        ExitEventPending = true;
+                        return Errno.ESRCH;
                     case StopKind.SignalDelivery when stop.Signal == Signals.SIGTRAP:
                         if (Libc.GetRegs(HostTid, out UserRegs after) != Errno.OK) return Errno.ESRCH;
                         if (after.rip != StubProgram.BatchTrapAddress)

@@ -52,6 +52,12 @@ internal sealed partial class Tracee : HostGuestThread, IGuestThread
     /// <summary>Held at its host exit event for the guest tracer's PTRACE_O_TRACEEXIT; its exit is reported next.</summary>
     public bool AtExitEvent { get; set; }
 
+    /// <summary>
+    /// Stopped at its host exit event (killed) while the kernel ran a call in it: the tracer reports that stop to the
+    /// thread's guest tracer when it would resume the thread, instead of resuming it unseen.
+    /// </summary>
+    public bool ExitEventPending { get; set; }
+
     /// <summary>The kernel answered the call the thread is in and the host skips it (orig_rax -1).</summary>
     public bool KernelAnswered { get; set; }
 
@@ -107,6 +113,9 @@ internal sealed partial class Tracee : HostGuestThread, IGuestThread
             switch (stop.Kind)
             {
                 case StopKind.Exited or StopKind.Killed:
+                    return -(long)Errno.ESRCH;
+                case StopKind.ExitEvent:
+                    ExitEventPending = true;
                     return -(long)Errno.ESRCH;
                 case StopKind.SignalDelivery when stop.Signal == Signals.SIGTRAP:
                     Libc.GetRegs(HostTid, out UserRegs after);

@@ -283,7 +283,8 @@ public sealed partial class Tracer : IPtracePlatform, IDisposable
             t.WantsSyscallExit = false;
             // The reissued call stops afresh; the host must report no exit, nor an entry, of the skipped one.
             t.InSyscall = false;
-            if (t.Task.Ptrace == null || !LeftItsStop(t)) Libc.Ptrace(Libc.PTRACE_CONT, t.HostTid, 0, 0);
+            if (t.ExitEventPending) Resume(t, 0);
+            else if (t.Task.Ptrace == null || !LeftItsStop(t)) Libc.Ptrace(Libc.PTRACE_CONT, t.HostTid, 0, 0);
             return;
         }
         else if (!result.IsRunOnHost)
@@ -366,7 +367,7 @@ public sealed partial class Tracer : IPtracePlatform, IDisposable
         }
         int deferred = t.DeferredSignal;
         t.DeferredSignal = 0;
-        if (task.Ptrace != null)
+        if (task.Ptrace != null && !t.ExitEventPending)
         {
             // A signal held back during an injected call comes as a signal the guest tracer sees stop it.
             if (deferred != 0) kernel.SignalThread(task, deferred);
@@ -465,6 +466,13 @@ public sealed partial class Tracer : IPtracePlatform, IDisposable
 
     private void Resume(Tracee t, int signal)
     {
+        if (t.ExitEventPending)
+        {
+            // Killed while the kernel ran a call in it: its exit event is what comes now, for its guest tracer to see.
+            t.ExitEventPending = false;
+            if (!GuestExitEvent(t)) Libc.Ptrace(Libc.PTRACE_CONT, t.HostTid, 0, 0);
+            return;
+        }
         int request = t.WantsSyscallExit ? Libc.PTRACE_SYSCALL : Libc.PTRACE_CONT;
         if (t.Task?.Ptrace is { } link)
         {
