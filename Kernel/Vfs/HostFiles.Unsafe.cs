@@ -178,7 +178,8 @@ public sealed unsafe partial class HostFiles : IDisposable
             if (!byInode.Remove(inode, out var cached) || cached.Fd < 0) continue;
             // Guests may still hold it; once none does, a prune forgets it, as it forgets procfs renderings.
             stat st;
-            if (fstat(cached.Fd, &st) == 0) volatileObjects.Add((st.st_dev, st.st_ino));
+            // A file of the content cache is opened again as the same host file: it stays known (sharedWithOtherRuns).
+            if (fstat(cached.Fd, &st) == 0 && !sharedWithOtherRuns.Contains((st.st_dev, st.st_ino))) volatileObjects.Add((st.st_dev, st.st_ino));
             close(cached.Fd);
         }
     }
@@ -273,7 +274,7 @@ public sealed unsafe partial class HostFiles : IDisposable
         HashSet<(ulong, ulong)> live = ObjectsHeldByGuests();
         volatileObjects.RemoveWhere(key =>
         {
-            if (live.Contains(key)) return false;
+            if (live.Contains(key) || sharedWithOtherRuns.Contains(key)) return false;
             byHostObject.Remove(key);
             return true;
         });
