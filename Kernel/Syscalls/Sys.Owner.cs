@@ -14,7 +14,7 @@ namespace UserKernel.Kernel.Syscalls;
 /// </summary>
 public static partial class Sys
 {
-    public const uint F_SETOWN = 8, F_GETOWN = 9, F_SETOWN_EX = 15, F_GETOWN_EX = 16, F_GETLK = 5, F_OFD_GETLK = 36;
+    public const uint F_SETOWN = 8, F_GETOWN = 9, F_SETOWN_EX = 15, F_GETOWN_EX = 16, F_GETLK = 5, F_OFD_GETLK = 36, F_SETLEASE = 1024;
     public const uint FIOSETOWN = 0x8901, SIOCSPGRP = 0x8902, FIOGETOWN = 0x8903, SIOCGPGRP = 0x8904;
     private const int F_OWNER_TID = 0, F_OWNER_PID = 1, F_OWNER_PGRP = 2;
 
@@ -32,6 +32,10 @@ public static partial class Sys
                 return SyscallResult.RunOnHost;
             case F_SETOWN_EX:
                 return SetOwnerEx(ctx);
+            case F_SETLEASE:
+                // Not offered, as on a host with leases disabled (fs.leases-enable = 0): a lease is kept per file, and an image
+                // file is the content cache's, which other runs open too; a write lease there stalls their opens of it.
+                return Errno.EINVAL;
             case F_GETLK or F_OFD_GETLK:
                 // The host tests the lock for the caller (POSIX locks belong to its process) and names the holder by
                 // its host pid: the guest's is put in its place at the exit.

@@ -144,9 +144,9 @@ public static class SyscallTable
             Row(Sysno.msgsnd, SyscallClass.Ipc, Disposition.Forward, Sys.IpcUse, [ArgFormat.Int, ArgFormat.Ptr, ArgFormat.Size, ArgFormat.Hex], "the run's queues only"),
             Row(Sysno.msgrcv, SyscallClass.Ipc, Disposition.Forward, Sys.IpcUse, [ArgFormat.Int, ArgFormat.Ptr, ArgFormat.Size, ArgFormat.Int, ArgFormat.Hex], "the run's queues only"),
             Row(Sysno.msgctl, SyscallClass.Ipc, Disposition.Forward, Sys.IpcControl, [ArgFormat.Int, ArgFormat.Int, ArgFormat.Ptr], "as shmctl"),
-            Row(Sysno.fcntl, SyscallClass.Other, Disposition.Forward, Sys.Fcntl, [ArgFormat.Fd, ArgFormat.Int, ArgFormat.Hex], "stops only for F_SETOWN, F_GETOWN, F_SETOWN_EX and F_GETOWN_EX, whose ids are translated (ESRCH for a host id), and for F_GETLK and F_OFD_GETLK, whose lock holder's pid is given as the guest's; every other command acts on a descriptor the guest holds") with
+            Row(Sysno.fcntl, SyscallClass.Other, Disposition.Forward, Sys.Fcntl, [ArgFormat.Fd, ArgFormat.Int, ArgFormat.Hex], "stops only for F_SETOWN, F_GETOWN, F_SETOWN_EX and F_GETOWN_EX, whose ids are translated (ESRCH for a host id), for F_GETLK and F_OFD_GETLK, whose lock holder's pid is given as the guest's, and for F_SETLEASE, which is not offered (EINVAL, as with leases disabled: a lease on a content cache file would stall other runs); every other command acts on a descriptor the guest holds") with
             {
-                StopWhen = new StopWhen(1, [Sys.F_SETOWN, Sys.F_GETOWN, Sys.F_SETOWN_EX, Sys.F_GETOWN_EX, Sys.F_GETLK, Sys.F_OFD_GETLK]),
+                StopWhen = new StopWhen(1, [Sys.F_SETOWN, Sys.F_GETOWN, Sys.F_SETOWN_EX, Sys.F_GETOWN_EX, Sys.F_GETLK, Sys.F_OFD_GETLK, Sys.F_SETLEASE]),
             },
             Row(Sysno.flock, SyscallClass.Other, Disposition.Forward, Sys.Flock, [ArgFormat.Fd, ArgFormat.Hex], "the host locks the descriptor's open file; an image file opened to read, a file of the content cache that other runs of the image open too, is first given a copy of the run's own and the descriptor moved onto it, so no lock reaches another run"),
             Row(Sysno.fsync, SyscallClass.Other, Disposition.Passthrough, null, [], OnHeldDescriptors),
