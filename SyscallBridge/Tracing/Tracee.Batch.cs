@@ -22,6 +22,7 @@ internal sealed partial class Tracee : ISyscallBatchRunner
     /// <summary>Calls <paramref name="from"/> to <paramref name="to"/>, whose records fit after the batch's data.</summary>
     private Errno RunWindow(SyscallBatch batch, int from, int to, ref BatchState state)
     {
+        if (ExitEventPending) return Errno.ESRCH;
         if (Memory.Write(new GuestPtr(StubProgram.ScratchAddress), batch.Image(from, to)) != Errno.OK) return Errno.EFAULT;
         ulong records = batch.RecordsAddress;
         var installs = new System.Collections.Generic.List<int>();
@@ -48,6 +49,7 @@ internal sealed partial class Tracee : ISyscallBatchRunner
                     case StopKind.Exited or StopKind.Killed:
                         return Errno.ESRCH;
                     case StopKind.ExitEvent:
+                        Libc.SetRegs(HostTid, regs); // its guest tracer sees this stop, with the thread's registers
                         ExitEventPending = true;
                         return Errno.ESRCH;
                     case StopKind.SignalDelivery when stop.Signal == Signals.SIGTRAP:

@@ -97,6 +97,7 @@ internal sealed partial class Tracee : HostGuestThread, IGuestThread
 
     public long InjectSyscall(int number, ulong a0 = 0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0)
     {
+        if (ExitEventPending) return -(long)Errno.ESRCH; // held at its exit event for its guest tracer: runs nothing more
         UserRegs saved = regs;
         UserRegs call = regs;
         call.rip = StubProgram.TrampolineAddress;
@@ -115,6 +116,9 @@ internal sealed partial class Tracee : HostGuestThread, IGuestThread
                 case StopKind.Exited or StopKind.Killed:
                     return -(long)Errno.ESRCH;
                 case StopKind.ExitEvent:
+                    // Its guest tracer sees this stop: with the thread's own registers, not the injected call's.
+                    regs = saved;
+                    Libc.SetRegs(HostTid, regs);
                     ExitEventPending = true;
                     return -(long)Errno.ESRCH;
                 case StopKind.SignalDelivery when stop.Signal == Signals.SIGTRAP:

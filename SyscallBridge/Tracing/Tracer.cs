@@ -283,6 +283,9 @@ public sealed partial class Tracer : IPtracePlatform, IDisposable
             t.WantsSyscallExit = false;
             // The reissued call stops afresh; the host must report no exit, nor an entry, of the skipped one.
             t.InSyscall = false;
+            // A signal that came during the handler's injected calls is pending again, for the reissued call to meet.
+            if (t.DeferredSignal != 0) kernel.SignalThread(t.Task!, t.DeferredSignal);
+            t.DeferredSignal = 0;
             if (t.ExitEventPending) Resume(t, 0);
             else if (t.Task.Ptrace == null || !LeftItsStop(t)) Libc.Ptrace(Libc.PTRACE_CONT, t.HostTid, 0, 0);
             return;
