@@ -12,7 +12,7 @@ namespace UserKernel.Kernel.Syscalls;
 /// guest through a terminal are refused: TIOCSTI (typing into it), TIOCCONS (redirecting the console), TIOCLINUX,
 /// and TIOCSCTTY's stealing of a terminal from another session. TIOCGPTN answers in the guests' pty numbering. The
 /// requests that set a file's attributes (chattr's flags, the inode's generation, ext4's migration to extents, fs-verity) are
-/// refused on a file other runs share (<see cref="FileAttributeIoctl"/>).
+/// refused (<see cref="FileAttributeIoctl"/>).
 /// </summary>
 public static partial class Sys
 {
@@ -58,13 +58,12 @@ public static partial class Sys
     /// <summary>
     /// A request that changes the attributes of the file the descriptor names. The host checks only that the caller owns
     /// that file, and an image file opened to read is the user's own file in the content cache, which other runs of the
-    /// image open too: the change would outlive the run and reach the others. The overlay keeps no such attributes, so
-    /// the answer is a filesystem's without them (ENOTTY, as from vfs_fileattr_set). Files of the run's own, and the
-    /// host's under --bind, are the host's to change.
+    /// image open too: the change would outlive the run and reach the others. Checking the descriptor and then letting the
+    /// host act on it would leave a sibling thread time to dup2 such a file onto it, so no descriptor gets these: the answer
+    /// is a filesystem's without attributes (ENOTTY, as from vfs_fileattr_set), as gVisor's.
     /// </summary>
     private static SyscallResult FileAttributeIoctl(SyscallContext ctx) =>
-        ctx.Thread.Descriptors.ObjectOf(ctx.IntArg(0)) is { } o && ctx.Kernel.HostFiles.IsSharedWithOtherRuns(o)
-            ? Errno.ENOTTY : SyscallResult.RunOnHost;
+        ctx.Thread.Descriptors.IsOpen(ctx.IntArg(0)) ? Errno.ENOTTY : Errno.EBADF;
 
     /// <summary>
     /// An ioctl on one of the kernel's own devices: the device answers, with the caller stopped and its memory at hand.
