@@ -12,7 +12,7 @@ public static partial class Sys
     /// is a file of the user's content cache, which every run of the image opens too, so a lock on it would reach other
     /// runs: the run gets a copy of its own (<see cref="HostFiles.RunCopyFor"/>), the descriptor is moved onto a new
     /// open file of that copy, and the host locks that. Every other descriptor is the host's to lock as it is.
-    /// Only the caller's descriptor moves: another process that shares the same open file (forked after the open) moves
+    /// Only the caller's descriptors move: another process that shares the same open file (forked after the open) moves
     /// its own when it locks, onto an open file of its own, so the two locks then conflict where Linux's would be one.
     /// </summary>
     public static SyscallResult Flock(SyscallContext ctx)
@@ -35,16 +35,29 @@ public static partial class Sys
     }
 
     /// <summary>
-    /// Puts the kernel's open file <paramref name="kernelFd"/> at the guest's descriptor <paramref name="fd"/> in place of
-    /// what is there, keeping that descriptor's close-on-exec flag: installed at a free number, dup3'd over
-    /// <paramref name="fd"/>, and the free number closed again. A negative errno if the guest has no room.
+    /// Puts the kernel's open file <paramref name="kernelFd"/> in place of the guest's open file at descriptor
+    /// <paramref name="fd"/>, at that descriptor and at every other descriptor of the caller's table that names the same
+    /// open file (dup, dup2), each keeping its close-on-exec flag: installed once at a free number, dup3'd over each, and
+    /// the free number closed again. So the caller's descriptors still share one open file, one offset and one lock. A
+    /// negative errno if the guest has no room.
     /// </summary>
     private static long MoveDescriptor(SyscallContext ctx, int kernelFd, int fd)
     {
-        bool closeOnExec = (FdinfoFlags(ctx.Thread.Descriptors.Info(fd)) & OpenFlags.O_CLOEXEC) != 0;
+        Guest.IGuestDescriptors table = ctx.Thread.Descriptors;
+        int host = ctx.Task.Group.HostTgid;
+        // Found before any moves: a moved descriptor names the new open file.
+        var sharing = new System.Collections.Generic.List<(int Fd, bool CloseOnExec)>();
+        foreach (int other in table.Numbers())
+            if (other == fd || Interop.Libc.SameOpenFile(host, fd, host, other))
+                sharing.Add((other, (FdinfoFlags(table.Info(other)) & OpenFlags.O_CLOEXEC) != 0));
         long spare = ctx.Thread.InstallDescriptor(kernelFd, closeOnExec: true);
         if (spare < 0) return spare;
-        long r = ctx.Thread.InjectSyscall((int)Sysno.dup3, (ulong)spare, (ulong)fd, closeOnExec ? (ulong)OpenFlags.O_CLOEXEC : 0);
+        long r = 0;
+        foreach ((int other, bool closeOnExec) in sharing)
+        {
+            long moved = ctx.Thread.InjectSyscall((int)Sysno.dup3, (ulong)spare, (ulong)other, closeOnExec ? (ulong)OpenFlags.O_CLOEXEC : 0);
+            if (other == fd) r = moved;
+        }
         ctx.Thread.InjectSyscall((int)Sysno.close, (ulong)spare);
         return r;
     }

@@ -1,6 +1,6 @@
 // flock(2) on a file of the image opened only to read. Within one run, processes lock it as they would on Linux,
 // whether they opened it before or after the run's first lock of it, and the moved descriptor keeps its offset and
-// close-on-exec flag. `hold` and `try` let a test lock the file from two runs at once.
+// close-on-exec flag, and still shares its open file (offset and lock) with a dup made before. `hold` and `try` let a test lock the file from two runs at once.
 //   flock PATH             the checks, one line each (the same natively)
 //   flock PATH hold        LOCK_EX, print "locked", keep it until standard input ends
 //   flock PATH try         LOCK_EX|LOCK_NB: "got it" or "busy"
@@ -41,6 +41,7 @@ int main(int argc, char **argv)
     int before = open(path, O_RDONLY);
     int before_cloexec = open(path, O_RDONLY | O_CLOEXEC);
     if (before < 0 || before_cloexec < 0 || read(before, head, 5) != 5) { perror("open"); return 1; }
+    int early_dup = dup(before);
 
     int locked[2], release[2];
     if (pipe(locked) != 0 || pipe(release) != 0) return 1;
@@ -72,5 +73,8 @@ int main(int argc, char **argv)
     printf("offset kept: %s\n", same ? "yes" : "no");
     printf("close-on-exec kept: %s\n", fcntl(before_cloexec, F_GETFD) == FD_CLOEXEC ? "yes" : "no");
     printf("no close-on-exec kept: %s\n", fcntl(before, F_GETFD) == 0 ? "yes" : "no");
+    printf("its dup from before, exclusive: %s\n", attempt(early_dup, LOCK_EX));
+    lseek(before, 3, SEEK_SET);
+    printf("its dup shares the offset: %s\n", lseek(early_dup, 0, SEEK_CUR) == 3 ? "yes" : "no");
     return 0;
 }
