@@ -17,7 +17,10 @@ public static partial class Sys
     /// </summary>
     public static SyscallResult Flock(SyscallContext ctx)
     {
+        const int LOCK_SH = 1, LOCK_EX = 2;
         int fd = ctx.IntArg(0);
+        // LOCK_UN, or an operation the host refuses: nothing to keep from other runs.
+        if ((ctx.IntArg(1) & (LOCK_SH | LOCK_EX)) == 0) return SyscallResult.RunOnHost;
         HostFiles files = ctx.Kernel.HostFiles;
         if (ctx.Thread.Descriptors.ObjectOf(fd) is not { } shared || !files.IsSharedWithOtherRuns(shared)) return SyscallResult.RunOnHost;
         if (files.IdentifyHostObject(shared.Dev, shared.Ino) is not { } file) return SyscallResult.RunOnHost;
