@@ -23,7 +23,7 @@ public static partial class Sys
         if ((ctx.IntArg(1) & (LOCK_SH | LOCK_EX)) == 0) return SyscallResult.RunOnHost;
         HostFiles files = ctx.Kernel.HostFiles;
         if (ctx.Thread.Descriptors.ObjectOf(fd) is not { } shared || !files.IsSharedWithOtherRuns(shared)) return SyscallResult.RunOnHost;
-        if (files.IdentifyHostObject(shared.Dev, shared.Ino) is not { } file) return SyscallResult.RunOnHost;
+        if (files.IdentifyHostObject(shared.Dev, shared.Ino) is not { } file) return Errno.ENOLCK; // shared, yet not known: no lock
         if (!files.RunCopyFor(file).TryGet(out string? copy, out Errno e)) return e;
 
         if (!ctx.Thread.DuplicateDescriptor(fd).TryGet(out int guestsFile, out e)) return e;
