@@ -124,4 +124,22 @@ public sealed class ContentCacheTests(GuestImage image)
         // No kept file carries the nodump (d) or noatime (A) flag the guest asked for.
         Assert.DoesNotContain(attributes.StandardOutput.Split('\n'), line => line.Split(' ')[0].Contains('d') || line.Split(' ')[0].Contains('A'));
     }
+
+    [Fact]
+    public async Task A_cache_file_the_kernel_let_go_and_opened_again_is_still_the_images()
+    {
+        using var temp = new TempDir("content-cache-trim");
+        string cacheHome = temp.Combine("cache");
+        BufferedCommandResult guest = await UserKernelAsync(cacheHome, "run", "--image", image.Image, "--", "/guest/cache-trim", "/data/text.txt", "/data/many");
+        BufferedCommandResult again = await UserKernelAsync(cacheHome, "run", "--image", image.Image, "--", "/bin/sh", "-c", "md5sum /data/text.txt");
+        string[] kept = Directory.GetFiles(Path.Combine(cacheHome, "userkernel", "content"), "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetFileName(f) != "image").ToArray();
+
+        Assert.True(guest.ExitCode == 0, guest.StandardError);
+        Assert.Equal("pushed out by over 1100 files: yes\nfchmod: 0\nmode seen: 0\n", guest.StandardOutput);
+        Assert.NotEmpty(kept);
+        // The chmod stayed in the run's overlay: every kept file is still the user's read-only file, and another run reads it.
+        Assert.All(kept, f => Assert.Equal(UnixFileMode.UserRead, File.GetUnixFileMode(f)));
+        Assert.True(again.ExitCode == 0, again.StandardError);
+    }
 }
