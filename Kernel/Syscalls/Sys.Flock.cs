@@ -49,10 +49,9 @@ public static partial class Sys
         Guest.IGuestDescriptors table = ctx.Thread.Descriptors;
         int host = ctx.Task.Group.HostTgid;
         // Found before any moves: a moved descriptor names the new open file.
-        var sharing = new System.Collections.Generic.List<(int Fd, bool CloseOnExec)>();
+        var sharing = new System.Collections.Generic.List<(int Fd, bool CloseOnExec)> { (fd, CloseOnExec(table, fd)) };
         foreach (int other in table.Numbers())
-            if (other == fd || Interop.Libc.SameOpenFile(host, fd, host, other))
-                sharing.Add((other, (FdinfoFlags(table.Info(other)) & OpenFlags.O_CLOEXEC) != 0));
+            if (other != fd && Interop.Libc.SameOpenFile(host, fd, host, other)) sharing.Add((other, CloseOnExec(table, other)));
         long spare = ctx.Thread.InstallDescriptor(kernelFd, closeOnExec: true);
         if (spare < 0) return spare;
         long r = 0;
@@ -64,6 +63,9 @@ public static partial class Sys
         ctx.Thread.InjectSyscall((int)Sysno.close, (ulong)spare);
         return r;
     }
+
+    /// <summary>Whether descriptor <paramref name="fd"/> is close-on-exec: its fdinfo's "flags:" (octal) hold O_CLOEXEC for it.</summary>
+    private static bool CloseOnExec(Guest.IGuestDescriptors table, int fd) => (FdinfoFlags(table.Info(fd)) & OpenFlags.O_CLOEXEC) != 0;
 
     /// <summary>The "flags:" line of a descriptor's fdinfo (octal): the open file's flags, and O_CLOEXEC for the descriptor's own.</summary>
     private static int FdinfoFlags(string fdinfo)
